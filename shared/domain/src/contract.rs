@@ -1,0 +1,318 @@
+//! The contract every catalog store adapter must meet. Adapter crates call [`catalog_store`]
+//! from their tests, so the embedded store and DynamoDB cannot drift apart silently.
+//!
+//! The suite expects an empty store and panics (failing the calling test) on any breach.
+
+use std::collections::HashSet;
+
+use crate::Money;
+use crate::catalog::{Author, Book, BookStatus, CatalogData, Category, Publisher};
+use crate::ids::{AuthorId, BookId, CategoryId, PublisherId};
+use crate::ports::{BookReader, CatalogWriter, LookupReader};
+use crate::query::{BookFilter, BookQuery, Cursor, PageSize, SortField};
+
+/// Runs every check against one empty store.
+pub async fn catalog_store<S: BookReader + LookupReader + CatalogWriter>(store: &S) {
+    let data = fixture();
+    store.import(&data).await.expect("import the fixture");
+
+    reads_books_by_id(store, &data).await;
+    lists_lookups_by_name(store, &data).await;
+    pages_visit_every_book_once_in_order(store, &data).await;
+    filters_select_exactly_the_matching_books(store, &data).await;
+    replacing_a_book_moves_it_everywhere(store, &data).await;
+}
+
+async fn reads_books_by_id<S: BookReader>(store: &S, data: &CatalogData) {
+    for book in &data.books {
+        let found = store.get_book(book.id).await.expect("get_book");
+        assert_eq!(found.as_ref(), Some(book), "get_book({})", book.id);
+    }
+    let missing = store
+        .get_book(BookId::derived("no such book"))
+        .await
+        .expect("get_book");
+    assert_eq!(missing, None);
+}
+
+async fn lists_lookups_by_name<S: LookupReader>(store: &S, data: &CatalogData) {
+    let mut authors = data.authors.clone();
+    authors.sort_by(|a, b| a.name.cmp(&b.name));
+    assert_eq!(store.list_authors().await.expect("list_authors"), authors);
+    let mut categories = data.categories.clone();
+    categories.sort_by(|a, b| a.name.cmp(&b.name));
+    assert_eq!(
+        store.list_categories().await.expect("list_categories"),
+        categories
+    );
+    let mut publishers = data.publishers.clone();
+    publishers.sort_by(|a, b| a.name.cmp(&b.name));
+    assert_eq!(
+        store.list_publishers().await.expect("list_publishers"),
+        publishers
+    );
+}
+
+async fn pages_visit_every_book_once_in_order<S: BookReader>(store: &S, data: &CatalogData) {
+    for sort in SortField::ALL {
+        for descending in [false, true] {
+            for limit in [1, 7, 100] {
+                let query = BookQuery {
+                    sort,
+                    descending,
+                    limit: page(limit),
+                    ..Default::default()
+                };
+                let ids = collect(store, query).await;
+                assert_eq!(
+                    ids,
+                    expected(data, &BookFilter::default(), sort, descending),
+                    "sort={} descending={descending} limit={limit}",
+                    sort.as_str()
+                );
+            }
+        }
+    }
+}
+
+async fn filters_select_exactly_the_matching_books<S: BookReader>(store: &S, data: &CatalogData) {
+    let mut search = BookFilter::default();
+    search.set_search("the SEA").expect("valid search");
+    let filters = [
+        BookFilter {
+            category: Some(data.categories[1].id),
+            ..Default::default()
+        },
+        BookFilter {
+            publisher: Some(data.publishers[0].id),
+            ..Default::default()
+        },
+        BookFilter {
+            author: Some(data.authors[2].id),
+            ..Default::default()
+        },
+        BookFilter {
+            min_price: Some(cents(1000)),
+            max_price: Some(cents(1500)),
+            ..Default::default()
+        },
+        BookFilter {
+            category: Some(data.categories[0].id),
+            author: Some(data.authors[0].id),
+            max_price: Some(cents(2000)),
+            ..Default::default()
+        },
+        search,
+        BookFilter {
+            category: Some(CategoryId::derived("empty")),
+            ..Default::default()
+        },
+    ];
+    for filter in filters {
+        let want_some = filter.category != Some(CategoryId::derived("empty"));
+        for sort in SortField::ALL {
+            for descending in [false, true] {
+                let query = BookQuery {
+                    filter: filter.clone(),
+                    sort,
+                    descending,
+                    limit: page(3),
+                    after: None,
+                };
+                let ids = collect(store, query).await;
+                let want = expected(data, &filter, sort, descending);
+                assert_eq!(want.is_empty(), !want_some, "fixture covers {filter:?}");
+                assert_eq!(
+                    ids,
+                    want,
+                    "{filter:?} sort={} descending={descending}",
+                    sort.as_str()
+                );
+            }
+        }
+    }
+}
+
+async fn replacing_a_book_moves_it_everywhere<S: BookReader + CatalogWriter>(
+    store: &S,
+    data: &CatalogData,
+) {
+    let mut moved = data.books[0].clone();
+    moved.name = "Zzz Renamed".into();
+    moved.price = cents(99_900);
+    moved.sale_price = None;
+    moved.category_id = data.categories[2].id;
+    moved.author_ids = vec![data.authors[3].id];
+    store.put_book(&moved).await.expect("put_book");
+    assert_eq!(
+        store.get_book(moved.id).await.expect("get_book"),
+        Some(moved.clone())
+    );
+
+    let mut after = data.clone();
+    after.books[0] = moved.clone();
+    let old_category = BookFilter {
+        category: Some(data.books[0].category_id),
+        ..Default::default()
+    };
+    let new_author = BookFilter {
+        author: Some(data.authors[3].id),
+        ..Default::default()
+    };
+    for filter in [BookFilter::default(), old_category, new_author] {
+        for sort in SortField::ALL {
+            let query = BookQuery {
+                filter: filter.clone(),
+                sort,
+                limit: page(5),
+                ..Default::default()
+            };
+            assert_eq!(
+                collect(store, query).await,
+                expected(&after, &filter, sort, false),
+                "after replacing a book: {filter:?} sort={}",
+                sort.as_str()
+            );
+        }
+    }
+}
+
+/// Follows `next_cursor` to the end, checking page sizes and that no book comes twice.
+async fn collect<S: BookReader>(store: &S, mut query: BookQuery) -> Vec<BookId> {
+    let mut ids = Vec::new();
+    loop {
+        let page = store.list_books(&query).await.expect("list_books");
+        assert!(
+            page.items.len() <= query.limit.get(),
+            "page larger than its limit"
+        );
+        ids.extend(page.items.iter().map(|book| book.id));
+        match page.next_cursor {
+            Some(next) => {
+                query.after = Some(Cursor::decode(&next, query.sort).expect("own cursor"))
+            }
+            None => break,
+        }
+        assert!(ids.len() <= 1_000, "cursor loop does not end");
+    }
+    let distinct: HashSet<_> = ids.iter().collect();
+    assert_eq!(distinct.len(), ids.len(), "a book came twice");
+    ids
+}
+
+fn expected(
+    data: &CatalogData,
+    filter: &BookFilter,
+    sort: SortField,
+    descending: bool,
+) -> Vec<BookId> {
+    let mut books: Vec<&Book> = data
+        .books
+        .iter()
+        .filter(|book| filter.matches(book))
+        .collect();
+    books.sort_by_key(|book| sort.key(book));
+    if descending {
+        books.reverse();
+    }
+    books.into_iter().map(|book| book.id).collect()
+}
+
+fn page(size: u32) -> PageSize {
+    PageSize::new(size).expect("valid page size")
+}
+
+fn cents(amount: u64) -> Money {
+    Money::from_cents(amount).expect("valid amount")
+}
+
+/// A small catalog with the awkward cases: equal prices, titles that prefix each other,
+/// mixed case, sale prices, books with several authors.
+pub fn fixture() -> CatalogData {
+    let authors: Vec<Author> = [
+        "Mark Twain",
+        "Jane Austen",
+        "Herman Melville",
+        "Jules Verne",
+        "Mary Shelley",
+    ]
+    .into_iter()
+    .map(|name| Author {
+        id: AuthorId::derived(name),
+        name: name.into(),
+    })
+    .collect();
+    let categories: Vec<Category> = ["Fiction", "Adventure", "Science Fiction"]
+        .into_iter()
+        .map(|name| Category {
+            id: CategoryId::derived(name),
+            name: name.into(),
+        })
+        .collect();
+    let publishers: Vec<Publisher> = ["Penguin Classics", "Oxford World's Classics"]
+        .into_iter()
+        .map(|name| Publisher {
+            id: PublisherId::derived(name),
+            name: name.into(),
+        })
+        .collect();
+    let titles = [
+        "Emma",
+        "emma, volume ii",
+        "EMMA Abridged",
+        "Moby-Dick",
+        "The Sea-Wolf",
+        "Twenty Thousand Leagues Under the Sea",
+        "Frankenstein",
+        "Persuasion",
+        "Sense and Sensibility",
+        "The Adventures of Tom Sawyer",
+        "Roughing It",
+        "Typee",
+        "Omoo",
+        "The Mysterious Island",
+        "Around the World in Eighty Days",
+        "The Last Man",
+        "Pride and Prejudice",
+        "Life on the Mississippi",
+        "Billy Budd",
+        "From the Earth to the Moon",
+        "Mathilda",
+        "Northanger Abbey",
+        "The Innocents Abroad",
+    ];
+    let books = titles
+        .iter()
+        .enumerate()
+        .map(|(i, title)| {
+            let price = 500 + (i as u64 % 6) * 250; // many equal prices
+            Book {
+                id: BookId::derived(title),
+                name: (*title).into(),
+                description: format!("Fixture book {i}."),
+                price: cents(price),
+                sale_price: (i % 4 == 0).then(|| cents(price - 100)),
+                status: if i % 5 == 0 {
+                    BookStatus::OutOfStock
+                } else {
+                    BookStatus::InStock
+                },
+                author_ids: if i % 7 == 0 {
+                    vec![authors[i % 5].id, authors[(i + 2) % 5].id]
+                } else {
+                    vec![authors[i % 5].id]
+                },
+                category_id: categories[i % 3].id,
+                publisher_id: publishers[i % 2].id,
+                average_rating: (i % 6) as f32 * 0.75,
+                review_count: i as u32,
+            }
+        })
+        .collect();
+    CatalogData {
+        authors,
+        categories,
+        publishers,
+        books,
+    }
+}

@@ -1,0 +1,17 @@
+//! The BookWorm domain: entities, validation, money, catalog queries, errors and ports.
+//!
+//! Pure Rust: nothing here knows about AWS or HTTP. Adapters implement the ports in [`ports`];
+//! the HTTP glue maps [`Error`] to status codes once, for every function.
+
+pub mod catalog;
+pub mod error;
+pub mod ids;
+pub mod money;
+pub mod ports;
+pub mod query;
+
+#[cfg(feature = "contract-tests")]
+pub mod contract;
+
+pub use error::{Error, FieldError};
+pub use money::Money;

@@ -1,0 +1,52 @@
+//! Ports: one narrow trait per capability. Each has an AWS adapter and an embedded adapter,
+//! and both pass the same contract suite (`contract` module, feature `contract-tests`).
+
+use async_trait::async_trait;
+
+use crate::Error;
+use crate::catalog::{Author, Book, CatalogData, Category, Publisher};
+use crate::ids::BookId;
+use crate::query::{BookQuery, Page};
+
+/// Reads books: what the shopper-facing catalog functions need.
+#[async_trait]
+pub trait BookReader: Send + Sync {
+    /// One page of books matching the query, in its order, resuming after its cursor.
+    async fn list_books(&self, query: &BookQuery) -> Result<Page<Book>, Error>;
+
+    async fn get_book(&self, id: BookId) -> Result<Option<Book>, Error>;
+}
+
+/// Reads the catalog's reference lists, each ordered by name.
+#[async_trait]
+pub trait LookupReader: Send + Sync {
+    async fn list_authors(&self) -> Result<Vec<Author>, Error>;
+    async fn list_categories(&self) -> Result<Vec<Category>, Error>;
+    async fn list_publishers(&self) -> Result<Vec<Publisher>, Error>;
+}
+
+/// Writes the catalog: seeding now, administration later. Every write is an upsert by id.
+#[async_trait]
+pub trait CatalogWriter: Send + Sync {
+    async fn put_author(&self, author: &Author) -> Result<(), Error>;
+    async fn put_category(&self, category: &Category) -> Result<(), Error>;
+    async fn put_publisher(&self, publisher: &Publisher) -> Result<(), Error>;
+    async fn put_book(&self, book: &Book) -> Result<(), Error>;
+
+    /// Loads a whole data set; adapters may override this with a faster bulk path.
+    async fn import(&self, data: &CatalogData) -> Result<(), Error> {
+        for author in &data.authors {
+            self.put_author(author).await?;
+        }
+        for category in &data.categories {
+            self.put_category(category).await?;
+        }
+        for publisher in &data.publishers {
+            self.put_publisher(publisher).await?;
+        }
+        for book in &data.books {
+            self.put_book(book).await?;
+        }
+        Ok(())
+    }
+}

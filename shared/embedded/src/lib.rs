@@ -1,0 +1,8 @@
+//! Embedded adapters: the local stack's stores and the fast tests' twins.
+//!
+//! Data lives in a redb file under the local data folder, so a restart keeps it; reads are
+//! served from indexes held in memory and rebuilt from that file at start.
+
+mod catalog;
+
+pub use catalog::EmbeddedCatalog;
