@@ -1,0 +1,37 @@
+# Shared helpers for the scripts in this folder. Source it; do not run it.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENVS="$ROOT/.venv"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# python_tool NAME: a venv under .venv/NAME with scripts/python/NAME.txt installed, made once and
+# remade whenever the pinned requirements change. Prints the venv's bin folder.
+python_tool() {
+  local name="$1" venv="$VENVS/$1" reqs="$ROOT/scripts/python/$1.txt"
+  local stamp="$venv/.requirements"
+  if ! cmp -s "$reqs" "$stamp" 2>/dev/null; then
+    say "installing Python tools: $name (once)"
+    rm -rf "$venv"
+    python3 -m venv "$venv" >&2
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$reqs" >&2
+    cp "$reqs" "$stamp"
+  fi
+  printf '%s\n' "$venv/bin"
+}
+
+# free_port: a TCP port on 127.0.0.1 that nothing listens on right now.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_for_http URL SECONDS: polls until the URL answers at all.
+wait_for_http() {
+  local url="$1" deadline=$((SECONDS + $2))
+  until python3 -c 'import sys,urllib.request as u; u.urlopen(sys.argv[1], timeout=1)' "$url" >/dev/null 2>&1; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      return 1
+    fi
+    sleep 0.2
+  done
+}

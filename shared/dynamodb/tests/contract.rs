@@ -1,0 +1,29 @@
+//! The catalog contract against a DynamoDB-compatible server (moto, started by scripts/test).
+//! `DYNAMODB_ENDPOINT` names it; without one this test fails rather than pass unchecked.
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+use bookworm_domain::contract;
+use bookworm_dynamodb::{DynamoCatalog, schema};
+
+fn client() -> Client {
+    let endpoint = std::env::var("DYNAMODB_ENDPOINT")
+        .expect("DYNAMODB_ENDPOINT must name a DynamoDB-compatible server: run scripts/test");
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+        .endpoint_url(endpoint)
+        .build();
+    Client::from_conf(config)
+}
+
+#[tokio::test]
+async fn meets_the_catalog_contract() {
+    let client = client();
+    let table = format!("catalog-{}", uuid::Uuid::new_v4());
+    schema::create_catalog_table(&client, &table)
+        .await
+        .expect("create table");
+    contract::catalog_store(&DynamoCatalog::new(client, table)).await;
+}
