@@ -1,1 +1,164 @@
+//! `GET /books` and `GET /books/{id}`: the public book catalog.
 
+use bookworm_domain::error::Problems;
+use bookworm_domain::ids::{AuthorId, BookId, CategoryId, PublisherId};
+use bookworm_domain::ports::BookReader;
+use bookworm_domain::query::{BookQuery, Cursor, MAX_PAGE_SIZE, PageSize, SortField};
+use bookworm_domain::{Error, Money};
+use bookworm_http::{Outcome, QueryParams, cacheable, json, path_parameter, respond};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+
+/// The query parameters `GET /books` accepts; any other is refused by name.
+pub const LIST_PARAMETERS: [&str; 10] = [
+    "limit",
+    "cursor",
+    "sort",
+    "order",
+    "category_id",
+    "author_id",
+    "publisher_id",
+    "min_price",
+    "max_price",
+    "q",
+];
+
+pub async fn handle(books: &dyn BookReader, request: Request) -> Response<Body> {
+    let outcome = match path_parameter(&request, "id") {
+        Some(id) => get_book(books, id).await,
+        None => list_books(books, &request).await,
+    };
+    respond(&request, outcome)
+}
+
+async fn get_book(books: &dyn BookReader, id: &str) -> Outcome {
+    let id = BookId::parse("id", id)?;
+    let book = books
+        .get_book(id)
+        .await?
+        .ok_or_else(|| Error::not_found("book", id))?;
+    json(StatusCode::OK, &book).map(cacheable)
+}
+
+async fn list_books(books: &dyn BookReader, request: &Request) -> Outcome {
+    let params = QueryParams::parse(request, &LIST_PARAMETERS)?;
+    let page = books.list_books(&book_query(&params)?).await?;
+    json(StatusCode::OK, &page).map(cacheable)
+}
+
+/// Reads every parameter and reports every bad one at once.
+fn book_query(params: &QueryParams) -> Result<BookQuery, Error> {
+    let mut problems = Problems::default();
+    let mut query = BookQuery::default();
+
+    let sort = params.parse_with("sort", |text| {
+        SortField::parse(text).ok_or_else(|| "must be one of: name, price".to_owned())
+    });
+    query.sort = problems.check(sort).flatten().unwrap_or_default();
+    let descending = params.parse_with("order", |text| match text {
+        "asc" => Ok(false),
+        "desc" => Ok(true),
+        _ => Err("must be asc or desc".to_owned()),
+    });
+    query.descending = problems.check(descending).flatten().unwrap_or(false);
+    let limit = params.parse_with("limit", |text| {
+        let size = text
+            .parse()
+            .map_err(|_| format!("must be a whole number from 1 to {MAX_PAGE_SIZE}"))?;
+        PageSize::new(size).map_err(|_| format!("must be from 1 to {MAX_PAGE_SIZE}"))
+    });
+    query.limit = problems.check(limit).flatten().unwrap_or_default();
+    if let Some(cursor) = params.get("cursor") {
+        query.after = problems.check(Cursor::decode(cursor, query.sort));
+    }
+
+    let filter = &mut query.filter;
+    filter.category = problems
+        .check(id_param(params, "category_id", CategoryId::parse))
+        .flatten();
+    filter.author = problems
+        .check(id_param(params, "author_id", AuthorId::parse))
+        .flatten();
+    filter.publisher = problems
+        .check(id_param(params, "publisher_id", PublisherId::parse))
+        .flatten();
+    filter.min_price = problems.check(money_param(params, "min_price")).flatten();
+    filter.max_price = problems.check(money_param(params, "max_price")).flatten();
+    if let Some(text) = params.get("q") {
+        problems.check(filter.set_search(text));
+    }
+    problems.into_result()?;
+    query.validate()
+}
+
+fn id_param<T>(
+    params: &QueryParams,
+    name: &str,
+    parse: fn(&str, &str) -> Result<T, Error>,
+) -> Result<Option<T>, Error> {
+    params.get(name).map(|text| parse(name, text)).transpose()
+}
+
+fn money_param(params: &QueryParams, name: &str) -> Result<Option<Money>, Error> {
+    params.parse_with(name, |text| {
+        text.parse::<Money>().map_err(|e| e.to_string())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(text: &str) -> Result<BookQuery, Error> {
+        book_query(&QueryParams::from_query(text, &LIST_PARAMETERS)?)
+    }
+
+    fn fields(text: &str) -> Vec<String> {
+        match query(text) {
+            Err(Error::Invalid(errors)) => errors.into_iter().map(|e| e.field).collect(),
+            other => panic!("{text}: expected invalid input, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults_are_name_ascending_twenty() {
+        let q = query("").unwrap();
+        assert_eq!(
+            (q.sort, q.descending, q.limit.get()),
+            (SortField::Name, false, 20)
+        );
+    }
+
+    #[test]
+    fn reads_every_parameter() {
+        let author = AuthorId::derived("x");
+        let q = query(&format!(
+            "sort=price&order=desc&limit=7&author_id={author}&min_price=5&max_price=9.50&q=sea"
+        ))
+        .unwrap();
+        assert_eq!(
+            (q.sort, q.descending, q.limit.get()),
+            (SortField::Price, true, 7)
+        );
+        assert_eq!(q.filter.author, Some(author));
+        assert_eq!(q.filter.max_price.map(Money::cents), Some(950));
+        assert_eq!(q.filter.search.as_deref(), Some("sea"));
+    }
+
+    #[test]
+    fn each_bad_parameter_is_named() {
+        assert_eq!(fields("limit=0"), ["limit"]);
+        assert_eq!(fields("limit=abc"), ["limit"]);
+        assert_eq!(fields("limit=101"), ["limit"]);
+        assert_eq!(fields("sort=bogus"), ["sort"]);
+        assert_eq!(fields("order=up"), ["order"]);
+        assert_eq!(fields("min_price=-1"), ["min_price"]);
+        assert_eq!(fields("max_price=1.001"), ["max_price"]);
+        assert_eq!(fields("cursor=garbage"), ["cursor"]);
+        assert_eq!(fields("category_id=fiction"), ["category_id"]);
+        assert_eq!(fields("q=%20%20"), ["q"]);
+        assert_eq!(fields("min_price=5&max_price=4"), ["min_price"]);
+        assert_eq!(fields("limit=0&sort=bogus&page=2"), ["page"]);
+        assert_eq!(fields("limit=0&sort=bogus"), ["sort", "limit"]);
+    }
+}

@@ -1,1 +1,17 @@
-fn main() {}
+//! Lambda wiring for catalog-lookups: clients built once at init, then the handler per request.
+
+use std::convert::Infallible;
+
+use bookworm_dynamodb::DynamoCatalog;
+use lambda_http::{Error, service_fn};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let catalog = DynamoCatalog::from_env().await?;
+    let catalog = &catalog;
+    lambda_http::run(service_fn(move |request| async move {
+        Ok::<_, Infallible>(catalog_lookups::handle(catalog, request).await)
+    }))
+    .await
+}

@@ -4,5 +4,6 @@
 //! served from indexes held in memory and rebuilt from that file at start.
 
 mod catalog;
+pub mod seed;
 
 pub use catalog::EmbeddedCatalog;

@@ -1,1 +1,62 @@
+//! HTTP glue shared by every API function: the one mapping from domain errors to RFC 9457
+//! problem responses, strict query-parameter parsing, and JSON responses.
 
+mod problem;
+mod query;
+
+pub use problem::{Problem, problem_response};
+pub use query::QueryParams;
+
+use bookworm_domain::Error;
+use lambda_http::http::{HeaderValue, StatusCode, header};
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::Serialize;
+
+/// What a route returns: a response, or a domain error that [`respond`] turns into one.
+pub type Outcome = Result<Response<Body>, Error>;
+
+/// A JSON response with `status`.
+pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Outcome {
+    let body =
+        serde_json::to_vec(value).map_err(|e| Error::unavailable("encode the response", e))?;
+    let mut response = Response::new(Body::Binary(body));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok(response)
+}
+
+/// A public catalog response that shared caches (CloudFront, browsers) may keep for a minute.
+pub fn cacheable(mut response: Response<Body>) -> Response<Body> {
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=60"),
+    );
+    response
+}
+
+/// Turns a route's outcome into the response the caller gets; errors become problem+json.
+pub fn respond(request: &Request, outcome: Outcome) -> Response<Body> {
+    match outcome {
+        Ok(response) => response,
+        Err(error) => problem_response(&error, request_id(request).as_deref()),
+    }
+}
+
+/// The API Gateway request id, which also names the request in our logs.
+pub fn request_id(request: &Request) -> Option<String> {
+    use lambda_http::request::RequestContext;
+    match request.request_context_ref()? {
+        RequestContext::ApiGatewayV2(context) => context.request_id.clone(),
+        _ => None,
+    }
+}
+
+/// A path parameter the route declares, e.g. `{id}` of `/books/{id}`.
+pub fn path_parameter<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
+    request
+        .path_parameters_ref()
+        .and_then(|parameters| parameters.first(name))
+}

@@ -1,0 +1,229 @@
+//! Seed data: the real public-domain catalog the local stack starts with, and a generator of
+//! large synthetic catalogs for benchmarks. Both are deterministic: same input, same ids.
+
+use std::collections::BTreeMap;
+
+use bookworm_domain::catalog::{Author, Book, BookStatus, CatalogData, Category, Publisher};
+use bookworm_domain::ids::{AuthorId, BookId, CategoryId, PublisherId};
+use bookworm_domain::{Error, Money};
+
+const SEED: &str = include_str!("../seed/catalog.psv");
+
+/// Publishers of classics editions; each seeded book gets one, derived from its title.
+const PUBLISHERS: [&str; 10] = [
+    "Penguin Classics",
+    "Oxford World's Classics",
+    "Vintage Classics",
+    "Wordsworth Editions",
+    "Everyman's Library",
+    "Modern Library",
+    "Signet Classics",
+    "Bantam Classics",
+    "Dover Publications",
+    "Norton Critical Editions",
+];
+
+/// The seed catalog (`seed/catalog.psv`), validated by the domain's own rules.
+pub fn catalog() -> Result<CatalogData, Error> {
+    let mut authors = BTreeMap::new();
+    let mut categories = BTreeMap::new();
+    let publishers = publishers()?;
+    let mut books = Vec::new();
+    for (number, line) in SEED
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
+    {
+        let field = |name: &str| format!("seed line {}: {name}", number + 1);
+        let [author, title, category, year] = line.split('|').collect::<Vec<_>>()[..] else {
+            return Err(Error::invalid(
+                field("line"),
+                "needs author|title|category|year",
+            ));
+        };
+        let year: i32 = year
+            .trim()
+            .parse()
+            .map_err(|_| Error::invalid(field("year"), "must be a year"))?;
+        let author_id = AuthorId::derived(author);
+        if !authors.contains_key(&author_id) {
+            authors.insert(author_id, Author::new(author_id, author)?);
+        }
+        let category_id = CategoryId::derived(category);
+        if !categories.contains_key(&category_id) {
+            categories.insert(category_id, Category::new(category_id, category)?);
+        }
+        let description = format!("{category} by {author}, first published {}.", era(year));
+        books.push(derived_book(
+            BookId::derived(title),
+            title,
+            description,
+            author_id,
+            category_id,
+            &publishers,
+        )?);
+    }
+    Ok(CatalogData {
+        authors: authors.into_values().collect(),
+        categories: categories.into_values().collect(),
+        publishers,
+        books,
+    })
+}
+
+/// A synthetic catalog of `count` books over the seed's categories, for load tests.
+pub fn synthetic(count: usize) -> Result<CatalogData, Error> {
+    const ADJECTIVES: [&str; 12] = [
+        "Silent", "Crimson", "Hidden", "Last", "Winter", "Golden", "Broken", "Distant", "Secret",
+        "Wild", "Quiet", "Iron",
+    ];
+    const NOUNS: [&str; 12] = [
+        "River", "Garden", "Empire", "Voyage", "Lantern", "Harbour", "Mountain", "Letter",
+        "Orchard", "Tower", "Island", "Crown",
+    ];
+    let seed = catalog()?;
+    let authors: Vec<Author> = (0..(count / 20).max(50))
+        .map(|i| {
+            Author::new(
+                AuthorId::derived(&format!("synthetic author {i}")),
+                &format!("Author {i:05}"),
+            )
+        })
+        .collect::<Result<_, _>>()?;
+    let mut books = Vec::with_capacity(count);
+    for i in 0..count {
+        let title = format!(
+            "The {} {} {}",
+            ADJECTIVES[i % 12],
+            NOUNS[(i / 12) % 12],
+            i / 144 + 1
+        );
+        let author = &authors[i % authors.len()];
+        let category = &seed.categories[i % seed.categories.len()];
+        let description = format!("Synthetic book {i} for load tests.");
+        let id = BookId::derived(&format!("synthetic book {i}"));
+        books.push(derived_book(
+            id,
+            &title,
+            description,
+            author.id,
+            category.id,
+            &seed.publishers,
+        )?);
+    }
+    Ok(CatalogData {
+        authors,
+        categories: seed.categories,
+        publishers: seed.publishers,
+        books,
+    })
+}
+
+fn publishers() -> Result<Vec<Publisher>, Error> {
+    PUBLISHERS
+        .iter()
+        .map(|name| Publisher::new(PublisherId::derived(name), name))
+        .collect()
+}
+
+/// A book whose price, sale price, stock, publisher and ratings are derived from its title.
+fn derived_book(
+    id: BookId,
+    title: &str,
+    description: String,
+    author: AuthorId,
+    category: CategoryId,
+    publishers: &[Publisher],
+) -> Result<Book, Error> {
+    let hash = fnv1a(title);
+    let cents =
+        |amount: u64| Money::from_cents(amount).map_err(|e| Error::invalid("price", e.to_string()));
+    let price = cents(499 + (hash % 21) * 100)?;
+    let draft = bookworm_domain::catalog::BookDraft {
+        name: title.to_owned(),
+        description,
+        price,
+        sale_price: if hash % 5 == 0 {
+            Some(cents(price.cents() - 200)?)
+        } else {
+            None
+        },
+        status: if hash % 11 == 0 {
+            BookStatus::OutOfStock
+        } else {
+            BookStatus::InStock
+        },
+        author_ids: vec![author],
+        category_id: category,
+        publisher_id: publishers[(hash >> 8) as usize % publishers.len()].id,
+    };
+    let mut book = draft.validate(id)?;
+    book.review_count = ((hash >> 16) % 400) as u32;
+    if book.review_count > 0 {
+        book.average_rating = 3.0 + ((hash >> 24) % 21) as f32 / 10.0;
+    }
+    Ok(book)
+}
+
+fn era(year: i32) -> String {
+    match year {
+        ..0 => format!("around {} BC", -year),
+        0..1000 => format!("around AD {year}"),
+        _ => format!("in {year}"),
+    }
+}
+
+/// FNV-1a: a tiny hash that, unlike std's, never changes between Rust releases.
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn the_seed_catalog_is_large_valid_and_consistent() {
+        let data = catalog().unwrap();
+        assert!(data.books.len() >= 200, "{} books", data.books.len());
+        assert!(data.authors.len() >= 50, "{} authors", data.authors.len());
+        assert!(data.categories.len() >= 10 && data.publishers.len() >= 10);
+        let ids: HashSet<_> = data.books.iter().map(|b| b.id).collect();
+        assert_eq!(ids.len(), data.books.len(), "book ids are unique");
+        let authors: HashSet<_> = data.authors.iter().map(|a| a.id).collect();
+        assert!(
+            data.books
+                .iter()
+                .all(|b| b.author_ids.iter().all(|a| authors.contains(a)))
+        );
+        assert!(data.books.iter().any(|b| b.sale_price.is_some()));
+        assert!(
+            data.books
+                .iter()
+                .any(|b| b.status == BookStatus::OutOfStock)
+        );
+    }
+
+    #[test]
+    fn seeding_is_deterministic() {
+        assert_eq!(catalog().unwrap(), catalog().unwrap());
+        let emma = catalog()
+            .unwrap()
+            .books
+            .into_iter()
+            .find(|b| b.name == "Emma")
+            .unwrap();
+        assert_eq!(emma.id, BookId::derived("Emma"));
+    }
+
+    #[test]
+    fn synthetic_catalogs_have_the_asked_size_and_unique_ids() {
+        let data = synthetic(1_000).unwrap();
+        assert_eq!(data.books.len(), 1_000);
+        let ids: HashSet<_> = data.books.iter().map(|b| b.id).collect();
+        assert_eq!(ids.len(), 1_000);
+    }
+}
