@@ -17,9 +17,10 @@ pub type Outcome = Result<Response<Body>, Error>;
 
 /// A JSON response with `status`.
 pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Outcome {
+    // Text, not binary: API Gateway would otherwise carry the body base64-encoded.
     let body =
-        serde_json::to_vec(value).map_err(|e| Error::unavailable("encode the response", e))?;
-    let mut response = Response::new(Body::Binary(body));
+        serde_json::to_string(value).map_err(|e| Error::unavailable("encode the response", e))?;
+    let mut response = Response::new(Body::Text(body));
     *response.status_mut() = status;
     response.headers_mut().insert(
         header::CONTENT_TYPE,

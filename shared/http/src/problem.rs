@@ -35,8 +35,8 @@ impl Problem {
 
     pub fn into_response(self) -> Response<Body> {
         // A Problem holds only strings and numbers, so encoding it cannot fail.
-        let body = serde_json::to_vec(&self).unwrap_or_default();
-        let mut response = Response::new(Body::Binary(body));
+        let body = serde_json::to_string(&self).unwrap_or_default();
+        let mut response = Response::new(Body::Text(body));
         *response.status_mut() =
             StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         response.headers_mut().insert(

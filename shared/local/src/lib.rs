@@ -1,1 +1,12 @@
+//! The local stack: every HTTP route declared in template.yaml, served in-process by the same
+//! handler functions the Lambdas run, on embedded stores kept under a local data folder.
+//!
+//! No Docker, no Python, no AWS account. Any store can be switched to AWS by configuration.
 
+pub mod functions;
+pub mod invoke;
+pub mod server;
+pub mod stack;
+pub mod template;
+
+pub use stack::{CatalogBackend, Stack, StackConfig};

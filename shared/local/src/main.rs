@@ -1,1 +1,160 @@
-fn main() {}
+//! `bookworm-local`: the local stack's command line. See README.md.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use bookworm_domain::ports::CatalogWriter;
+use bookworm_embedded::{EmbeddedCatalog, seed};
+use bookworm_local::{CatalogBackend, Stack, StackConfig, invoke, server};
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "bookworm-local",
+    version,
+    about = "BookWorm's local stack: the whole API on one port, no AWS needed"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve every HTTP route of template.yaml (seeding the catalog on first start).
+    Serve {
+        #[command(flatten)]
+        stack: StackArgs,
+        /// Port to listen on.
+        #[arg(long, env = "PORT", default_value_t = 3000)]
+        port: u16,
+        /// Address to listen on. The default keeps the stack private to this machine.
+        #[arg(long, env = "HOST", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+        host: IpAddr,
+    },
+    /// Run one function's handler on an API Gateway event file and print its response.
+    Invoke {
+        #[command(flatten)]
+        stack: StackArgs,
+        /// Binary name (catalog-books) or template logical id (CatalogBooksFunction).
+        function: String,
+        /// An API Gateway HTTP API (payload 2.0) event, e.g. events/catalog-books/list-books.json.
+        #[arg(long, short)]
+        event: String,
+    },
+    /// Fill a new data folder with a synthetic catalog (for load tests), instead of the seed.
+    Generate {
+        /// Where the catalog goes; must not hold a catalog yet.
+        #[arg(long, env = "DATA_DIR")]
+        data_dir: PathBuf,
+        /// How many books to generate.
+        #[arg(long, default_value_t = 100_000)]
+        books: usize,
+    },
+}
+
+#[derive(Args)]
+struct StackArgs {
+    /// Folder for the local stack's data (created if missing).
+    #[arg(long, env = "DATA_DIR", default_value = ".local-data")]
+    data_dir: PathBuf,
+    /// The SAM template whose routes are served.
+    #[arg(long, env = "TEMPLATE", default_value = "template.yaml")]
+    template: PathBuf,
+    /// Where the catalog lives.
+    #[arg(long, env = "CATALOG_BACKEND", value_enum, default_value_t = CatalogBackend::Embedded)]
+    catalog: CatalogBackend,
+}
+
+impl StackArgs {
+    fn config(self) -> StackConfig {
+        StackConfig {
+            data_dir: self.data_dir,
+            template: self.template,
+            catalog: self.catalog,
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    lambda_http::tracing::init_default_subscriber();
+    match run(Cli::parse().command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("bookworm-local: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
+    match command {
+        Command::Serve { stack, port, host } => {
+            let config = stack.config();
+            let stack = Arc::new(Stack::open(&config).await?);
+            let listener = tokio::net::TcpListener::bind(SocketAddr::new(host, port)).await?;
+            let address = listener.local_addr()?;
+            println!(
+                "BookWorm local stack on http://{address} (data: {})",
+                config.data_dir.display()
+            );
+            for (route, function) in &stack.routes {
+                println!(
+                    "  {:<6} {:<24} -> {}",
+                    route.method,
+                    route.path,
+                    function.name()
+                );
+            }
+            println!("  {:<6} {:<24} -> local stack", "GET", "/health");
+            server::serve(listener, stack, shutdown_signal()).await?;
+            println!("stopped");
+            Ok(())
+        }
+        Command::Invoke {
+            stack,
+            function,
+            event,
+        } => {
+            let stack = Stack::open(&stack.config()).await?;
+            let response = invoke::invoke(&stack, &function, &event).await?;
+            println!("{}", serde_json::to_string_pretty(&response)?);
+            Ok(())
+        }
+        Command::Generate { data_dir, books } => {
+            std::fs::create_dir_all(&data_dir)?;
+            let catalog = EmbeddedCatalog::open(&data_dir.join("catalog.redb"))?;
+            if !catalog.is_empty() {
+                return Err(format!("{} already holds a catalog", data_dir.display()).into());
+            }
+            catalog.import(&seed::synthetic(books)?).await?;
+            println!("generated {books} books in {}", data_dir.display());
+            Ok(())
+        }
+    }
+}
+
+/// Ctrl-C or SIGTERM: stop accepting, finish what is in flight, exit.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,38 @@
+//! The functions the local stack can run in-process, by their binary name in template.yaml.
+//! A template route naming any other function stops the stack at start, so a new function
+//! cannot be deployed without being runnable locally.
+
+use lambda_http::{Body, Request, Response};
+
+use crate::stack::Stores;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Function {
+    CatalogBooks,
+    CatalogLookups,
+}
+
+impl Function {
+    pub const ALL: [Function; 2] = [Function::CatalogBooks, Function::CatalogLookups];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::CatalogBooks => "catalog-books",
+            Self::CatalogLookups => "catalog-lookups",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|function| function.name() == name)
+    }
+
+    /// Runs the function's handler, exactly as its Lambda `main` does.
+    pub async fn call(self, stores: &Stores, request: Request) -> Response<Body> {
+        match self {
+            Self::CatalogBooks => catalog_books::handle(stores.catalog.as_ref(), request).await,
+            Self::CatalogLookups => catalog_lookups::handle(stores.catalog.as_ref(), request).await,
+        }
+    }
+}

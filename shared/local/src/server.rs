@@ -1,0 +1,200 @@
+//! The HTTP side of the local stack, emulating API Gateway's HTTP API: each request becomes
+//! the same payload-2.0 event API Gateway sends, converted by lambda_http exactly as in Lambda.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::{Body as AxumBody, to_bytes};
+use axum::extract::{ConnectInfo, Path, Request as AxumRequest};
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response as AxumResponse};
+use axum::routing::{MethodFilter, MethodRouter, get};
+use base64::Engine;
+use bookworm_http::Problem;
+use lambda_http::aws_lambda_events::apigw::{
+    ApiGatewayV2httpRequest, ApiGatewayV2httpRequestContext,
+};
+use lambda_http::request::LambdaRequest;
+use lambda_http::{Body, Response};
+
+use crate::functions::Function;
+use crate::stack::Stack;
+
+/// Lambda's own limit on a synchronous request payload.
+const MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
+
+/// Every template route, plus `GET /health`.
+pub fn router(stack: Arc<Stack>) -> Router {
+    let mut by_path: BTreeMap<String, MethodRouter> = BTreeMap::new();
+    for (route, function) in &stack.routes {
+        let Ok(method) = route.method.parse::<Method>() else {
+            continue;
+        };
+        let Ok(filter) = MethodFilter::try_from(method) else {
+            continue;
+        };
+        let (stack, function, route_key) = (
+            stack.clone(),
+            *function,
+            format!("{} {}", route.method, route.path),
+        );
+        let handler = move |Path(parameters): Path<HashMap<String, String>>,
+                            ConnectInfo(peer): ConnectInfo<SocketAddr>,
+                            request: AxumRequest| {
+            let (stack, route_key) = (stack.clone(), route_key.clone());
+            async move { invoke_route(&stack, function, &route_key, parameters, peer, request).await }
+        };
+        let path = axum_path(&route.path);
+        let methods = by_path.remove(&path).unwrap_or_default();
+        by_path.insert(path, methods.on(filter, handler));
+    }
+    let mut router = Router::new().route("/health", get(health));
+    for (path, methods) in by_path {
+        router = router.route(&path, methods.fallback(method_not_allowed));
+    }
+    router.fallback(not_found)
+}
+
+/// API Gateway's greedy `{name+}` is axum's `{*name}`; plain `{name}` is the same in both.
+fn axum_path(path: &str) -> String {
+    path.split('/')
+        .map(
+            |segment| match segment.strip_prefix('{').and_then(|s| s.strip_suffix("+}")) {
+                Some(name) => format!("{{*{name}}}"),
+                None => segment.to_owned(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+async fn invoke_route(
+    stack: &Stack,
+    function: Function,
+    route_key: &str,
+    path_parameters: HashMap<String, String>,
+    peer: SocketAddr,
+    request: AxumRequest,
+) -> AxumResponse {
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_BODY_BYTES).await else {
+        return problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "The request body is larger than 6 MB.",
+        );
+    };
+    let request_id = uuid::Uuid::new_v4().to_string();
+
+    let mut context = ApiGatewayV2httpRequestContext::default();
+    context.route_key = Some(route_key.to_owned());
+    context.stage = Some("$default".to_owned());
+    context.request_id = Some(request_id.clone());
+    context.domain_name = parts
+        .headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned);
+    context.time_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_millis() as i64);
+    context.http.method = parts.method.clone();
+    context.http.path = Some(parts.uri.path().to_owned());
+    context.http.protocol = Some(format!("{:?}", parts.version));
+    context.http.source_ip = Some(peer.ip().to_string());
+    context.http.user_agent = parts
+        .headers
+        .get("user-agent")
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned);
+
+    let mut event = ApiGatewayV2httpRequest::default();
+    event.version = Some("2.0".to_owned());
+    event.route_key = Some(route_key.to_owned());
+    event.raw_path = Some(parts.uri.path().to_owned());
+    event.raw_query_string = Some(parts.uri.query().unwrap_or_default().to_owned());
+    event.headers = parts.headers;
+    event.path_parameters = path_parameters;
+    event.request_context = context;
+    if !bytes.is_empty() {
+        match String::from_utf8(bytes.to_vec()) {
+            Ok(text) => event.body = Some(text),
+            Err(_) => {
+                event.body = Some(base64::engine::general_purpose::STANDARD.encode(&bytes));
+                event.is_base64_encoded = true;
+            }
+        }
+    }
+
+    let request = lambda_http::Request::from(LambdaRequest::ApiGatewayV2(event));
+    let mut response = to_axum(function.call(&stack.stores, request).await);
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("apigw-requestid", value);
+    }
+    response
+}
+
+fn to_axum(response: Response<Body>) -> AxumResponse {
+    let (parts, body) = response.into_parts();
+    let body = match body {
+        Body::Empty => AxumBody::empty(),
+        Body::Text(text) => AxumBody::from(text),
+        Body::Binary(bytes) => AxumBody::from(bytes),
+        _ => AxumBody::empty(),
+    };
+    AxumResponse::from_parts(parts, body)
+}
+
+async fn health() -> impl IntoResponse {
+    axum::Json(serde_json::json!({ "status": "ok" }))
+}
+
+async fn not_found(request: AxumRequest) -> AxumResponse {
+    problem(
+        StatusCode::NOT_FOUND,
+        &format!(
+            "No route for {} {}.",
+            request.method(),
+            request.uri().path()
+        ),
+    )
+}
+
+async fn method_not_allowed(request: AxumRequest) -> AxumResponse {
+    problem(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &format!(
+            "{} is not allowed on {}.",
+            request.method(),
+            request.uri().path()
+        ),
+    )
+}
+
+fn problem(status: StatusCode, detail: &str) -> AxumResponse {
+    to_axum(Problem::new(status, detail).into_response())
+}
+
+/// Serves until `shutdown` completes, then finishes the requests in flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    stack: Arc<Stack>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(stack).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn greedy_parameters_become_wildcards() {
+        assert_eq!(axum_path("/books/{id}"), "/books/{id}");
+        assert_eq!(axum_path("/files/{path+}"), "/files/{*path}");
+    }
+}

@@ -1,0 +1,128 @@
+//! The stack: template routes, resolved to functions, over the configured stores.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use bookworm_domain::ports::{BookReader, CatalogWriter, LookupReader};
+use bookworm_dynamodb::DynamoCatalog;
+use bookworm_embedded::{EmbeddedCatalog, seed};
+
+use crate::functions::Function;
+use crate::template::{self, Route};
+
+/// Everything the catalog functions need from a store, as one object.
+pub trait CatalogStore: BookReader + LookupReader + CatalogWriter {}
+impl<T: BookReader + LookupReader + CatalogWriter> CatalogStore for T {}
+
+/// The stores the functions run on.
+pub struct Stores {
+    pub catalog: Arc<dyn CatalogStore>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CatalogBackend {
+    /// The embedded store under the data folder.
+    Embedded,
+    /// DynamoDB (or moto, DynamoDB Local) from the AWS environment: `CATALOG_TABLE`,
+    /// `AWS_ENDPOINT_URL`, `AWS_REGION` and credentials.
+    Dynamodb,
+}
+
+#[derive(Debug, Clone)]
+pub struct StackConfig {
+    pub data_dir: PathBuf,
+    pub template: PathBuf,
+    pub catalog: CatalogBackend,
+}
+
+pub struct Stack {
+    pub routes: Vec<(Route, Function)>,
+    pub stores: Stores,
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StackError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Template(#[from] template::TemplateError),
+    #[error(
+        "template.yaml routes {method} {path} to `{function}`, which the local stack cannot run"
+    )]
+    UnknownFunction {
+        method: String,
+        path: String,
+        function: String,
+    },
+    #[error(
+        "no function named `{0}` in template.yaml (try a binary name such as catalog-books, or a logical id)"
+    )]
+    NoSuchFunction(String),
+    #[error(transparent)]
+    Store(#[from] bookworm_domain::Error),
+}
+
+impl Stack {
+    /// Reads the template, opens (and on first start seeds) the stores.
+    pub async fn open(config: &StackConfig) -> Result<Self, StackError> {
+        let text =
+            std::fs::read_to_string(&config.template).map_err(|source| StackError::Read {
+                path: config.template.clone(),
+                source,
+            })?;
+        let routes = template::http_routes(&text)?
+            .into_iter()
+            .map(|route| match Function::from_name(&route.function) {
+                Some(function) => Ok((route, function)),
+                None => Err(StackError::UnknownFunction {
+                    method: route.method,
+                    path: route.path,
+                    function: route.function,
+                }),
+            })
+            .collect::<Result<_, _>>()?;
+        let catalog: Arc<dyn CatalogStore> = match config.catalog {
+            CatalogBackend::Embedded => Arc::new(open_embedded_catalog(&config.data_dir).await?),
+            CatalogBackend::Dynamodb => Arc::new(DynamoCatalog::from_env().await?),
+        };
+        Ok(Self {
+            routes,
+            stores: Stores { catalog },
+            data_dir: config.data_dir.clone(),
+        })
+    }
+
+    /// A function by binary name (`catalog-books`) or template logical id (`CatalogBooksFunction`).
+    pub fn function(&self, name: &str) -> Result<Function, StackError> {
+        self.routes
+            .iter()
+            .find(|(route, _)| route.function == name || route.logical_id == name)
+            .map(|(_, function)| *function)
+            .ok_or_else(|| StackError::NoSuchFunction(name.to_owned()))
+    }
+}
+
+/// The embedded catalog in `data_dir`, seeded with the repository's catalog when new.
+pub async fn open_embedded_catalog(
+    data_dir: &std::path::Path,
+) -> Result<EmbeddedCatalog, StackError> {
+    std::fs::create_dir_all(data_dir).map_err(|source| StackError::Read {
+        path: data_dir.to_owned(),
+        source,
+    })?;
+    let catalog = EmbeddedCatalog::open(&data_dir.join("catalog.redb"))?;
+    if catalog.is_empty() {
+        let data = seed::catalog()?;
+        catalog.import(&data).await?;
+        tracing::info!(
+            books = data.books.len(),
+            authors = data.authors.len(),
+            "seeded the catalog"
+        );
+    }
+    Ok(catalog)
+}

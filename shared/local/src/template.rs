@@ -1,0 +1,100 @@
+//! Reads the HTTP routes out of template.yaml, so the local stack serves exactly the API
+//! that `sam deploy` creates.
+
+use serde_yaml_ng::Value;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// Upper-case HTTP method, as in the template (`GET`).
+    pub method: String,
+    /// API Gateway path template (`/books/{id}`).
+    pub path: String,
+    /// The function's binary name (`Metadata.BuildProperties.Binary`), e.g. `catalog-books`.
+    pub function: String,
+    /// The function's logical id in the template, e.g. `CatalogBooksFunction`.
+    pub logical_id: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("template.yaml is not valid YAML: {0}")]
+    Yaml(#[from] serde_yaml_ng::Error),
+    #[error("template.yaml: {0}")]
+    Shape(String),
+}
+
+/// Every `HttpApi` event of every `AWS::Serverless::Function`, in template order.
+pub fn http_routes(template: &str) -> Result<Vec<Route>, TemplateError> {
+    let root: Value = serde_yaml_ng::from_str(template)?;
+    let resources = root
+        .get("Resources")
+        .and_then(Value::as_mapping)
+        .ok_or_else(|| TemplateError::Shape("has no Resources".into()))?;
+    let mut routes = Vec::new();
+    for (logical_id, resource) in resources {
+        if resource.get("Type").and_then(Value::as_str) != Some("AWS::Serverless::Function") {
+            continue;
+        }
+        let logical_id = logical_id.as_str().unwrap_or_default().to_owned();
+        let events = resource
+            .get("Properties")
+            .and_then(|p| p.get("Events"))
+            .and_then(Value::as_mapping);
+        for event in events.into_iter().flat_map(|events| events.values()) {
+            if event.get("Type").and_then(Value::as_str) != Some("HttpApi") {
+                continue;
+            }
+            let property = |name: &str| {
+                event
+                    .get("Properties")
+                    .and_then(|p| p.get(name))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            };
+            let missing = |what: &str| {
+                TemplateError::Shape(format!("{logical_id}: an HttpApi event has no {what}"))
+            };
+            let function = resource
+                .get("Metadata")
+                .and_then(|m| m.get("BuildProperties"))
+                .and_then(|b| b.get("Binary"))
+                .and_then(Value::as_str)
+                .ok_or_else(|| missing("Metadata.BuildProperties.Binary on its function"))?;
+            routes.push(Route {
+                method: property("Method")
+                    .ok_or_else(|| missing("Method"))?
+                    .to_uppercase(),
+                path: property("Path").ok_or_else(|| missing("Path"))?,
+                function: function.to_owned(),
+                logical_id: logical_id.clone(),
+            });
+        }
+    }
+    Ok(routes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_repository_template() {
+        let routes = http_routes(include_str!("../../../template.yaml")).unwrap();
+        let find =
+            |method: &str, path: &str| routes.iter().find(|r| r.method == method && r.path == path);
+        let get_book = find("GET", "/books/{id}").expect("GET /books/{id} is declared");
+        assert_eq!(get_book.function, "catalog-books");
+        assert_eq!(get_book.logical_id, "CatalogBooksFunction");
+        assert_eq!(
+            find("GET", "/authors").map(|r| r.function.as_str()),
+            Some("catalog-lookups")
+        );
+    }
+
+    #[test]
+    fn a_route_without_a_binary_is_an_error() {
+        let template = "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Events:\n        E:\n          Type: HttpApi\n          Properties: { Path: /x, Method: get }\n";
+        let error = http_routes(template).unwrap_err().to_string();
+        assert!(error.contains("Binary"), "{error}");
+    }
+}
