@@ -1,5 +1,6 @@
 //! `bookworm-local`: the local stack's command line. See README.md.
 
+use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -80,7 +81,14 @@ impl StackArgs {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    lambda_http::tracing::init_default_subscriber();
+    // Logs go to stderr: stdout carries what the commands print (routes, invoke responses).
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("LOG_LEVEL")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
     match run(Cli::parse().command).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -111,7 +119,8 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             }
             println!("  {:<6} {:<24} -> local stack", "GET", "/health");
             server::serve(listener, stack, shutdown_signal()).await?;
-            println!("stopped");
+            // Whoever read the banner may be gone by now; a closed stdout is no failure.
+            let _ = writeln!(std::io::stdout(), "stopped");
             Ok(())
         }
         Command::Invoke {

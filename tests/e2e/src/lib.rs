@@ -1,1 +1,59 @@
+//! Test harness: a real local stack on a free 127.0.0.1 port with its own data folder,
+//! stopped when the handle is dropped.
 
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use bookworm_local::{CatalogBackend, Stack, StackConfig, server};
+use reqwest::{Client, Response};
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+pub struct LocalStack {
+    pub base: String,
+    pub client: Client,
+    _data: tempfile::TempDir,
+    _stop: oneshot::Sender<()>,
+}
+
+impl LocalStack {
+    /// Starts the stack on the repository's template.yaml with a fresh, seeded data folder.
+    pub async fn start() -> Self {
+        let data = tempfile::tempdir().expect("temp dir");
+        let config = StackConfig {
+            data_dir: data.path().to_owned(),
+            template: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml"),
+            catalog: CatalogBackend::Embedded,
+        };
+        let stack = Arc::new(Stack::open(&config).await.expect("open the local stack"));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(server::serve(listener, stack, async {
+            let _ = stopped.await;
+        }));
+        Self {
+            base,
+            client: Client::new(),
+            _data: data,
+            _stop: stop,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// GET, expecting `status`; returns the JSON body.
+    pub async fn get_json(&self, path: &str, status: u16) -> Value {
+        let response = self.get(path).await;
+        assert_eq!(response.status().as_u16(), status, "GET {path}");
+        response.json().await.expect("a JSON body")
+    }
+}

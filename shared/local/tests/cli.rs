@@ -1,0 +1,147 @@
+//! The real `bookworm-local` binary: it serves, stops cleanly on SIGTERM, keeps its data
+//! across restarts, and `invoke` runs a function on an event file.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn local() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_bookworm-local"));
+    command
+        .current_dir(repo())
+        .env_remove("PORT")
+        .env_remove("DATA_DIR");
+    command
+}
+
+/// Starts `serve` on a free port and returns the child and the address it printed.
+fn serve(data_dir: &std::path::Path) -> (Child, String, BufReader<std::process::ChildStdout>) {
+    let mut child = local()
+        .args(["serve", "--port", "0"])
+        .env("DATA_DIR", data_dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start bookworm-local");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    stdout.read_line(&mut first).expect("banner");
+    let address = first
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_owned();
+    (child, address, stdout)
+}
+
+fn http_get(address: &str, path: &str) -> String {
+    let mut stream = TcpStream::connect(address).expect("connect");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = Vec::new();
+    let result = stream.read_to_end(&mut response);
+    let text = String::from_utf8_lossy(&response).into_owned();
+    result.unwrap_or_else(|e| panic!("GET {path}: {e} after {text:?}"));
+    text
+}
+
+fn stop(mut child: Child) -> (std::process::ExitStatus, String) {
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut stderr = String::new();
+            child
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut stderr)
+                .unwrap();
+            return (status, stderr);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "bookworm-local did not stop on SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn serves_stops_on_sigterm_and_keeps_its_data() {
+    let data = tempfile::tempdir().unwrap();
+    let (child, address, mut stdout) = serve(data.path());
+    let health = http_get(&address, "/health");
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    let book = http_get(&address, "/books?limit=1");
+    assert!(book.contains("\"next_cursor\""), "{book}");
+    let (status, stderr) = stop(child);
+    assert!(status.success(), "exit {status}: {stderr}");
+    assert!(
+        stderr.contains("seeded the catalog"),
+        "first start seeds: {stderr}"
+    );
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    assert!(rest.contains("stopped"), "{rest}");
+
+    let (child, address, _stdout) = serve(data.path());
+    assert!(http_get(&address, "/books?limit=1").starts_with("HTTP/1.1 200"));
+    let (status, stderr) = stop(child);
+    assert!(status.success(), "exit {status}: {stderr}");
+    assert!(
+        !stderr.contains("seeded the catalog"),
+        "a restart keeps the data: {stderr}"
+    );
+}
+
+#[test]
+fn invoke_runs_a_function_on_an_event_file() {
+    let data = tempfile::tempdir().unwrap();
+    let output = local()
+        .args([
+            "invoke",
+            "catalog-books",
+            "--event",
+            "events/catalog-books/get-book.json",
+        ])
+        .env("DATA_DIR", data.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let response: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(response["statusCode"], 200);
+    let book: serde_json::Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
+    assert_eq!(book["name"], "Emma");
+
+    let unknown = local()
+        .args([
+            "invoke",
+            "no-such-function",
+            "--event",
+            "events/catalog-books/get-book.json",
+        ])
+        .env("DATA_DIR", data.path())
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no-such-function"));
+}
