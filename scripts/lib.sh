@@ -25,10 +25,16 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
-# wait_for_http URL SECONDS: polls until the URL answers at all.
+# wait_for_http URL SECONDS: polls until the URL answers with any HTTP status.
 wait_for_http() {
   local url="$1" deadline=$((SECONDS + $2))
-  until python3 -c 'import sys,urllib.request as u; u.urlopen(sys.argv[1], timeout=1)' "$url" >/dev/null 2>&1; do
+  local probe='
+import sys, urllib.request, urllib.error
+try:
+    urllib.request.urlopen(sys.argv[1], timeout=1)
+except urllib.error.HTTPError:
+    pass'
+  until python3 -c "$probe" "$url" >/dev/null 2>&1; do
     if [ "$SECONDS" -ge "$deadline" ]; then
       return 1
     fi
