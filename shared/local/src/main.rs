@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use bookworm_domain::ports::CatalogWriter;
+use bookworm_dynamodb::DynamoCatalog;
 use bookworm_embedded::{EmbeddedCatalog, seed};
 use bookworm_local::{CatalogBackend, Stack, StackConfig, invoke, server};
 use clap::{Args, Parser, Subcommand};
@@ -45,14 +46,18 @@ enum Command {
         #[arg(long, short)]
         event: String,
     },
-    /// Fill a new data folder with a synthetic catalog (for load tests), instead of the seed.
-    Generate {
-        /// Where the catalog goes; must not hold a catalog yet.
-        #[arg(long, env = "DATA_DIR")]
+    /// Load the seed catalog, or a synthetic one, into the configured catalog store.
+    /// Writes are upserts by id, so running it again is harmless.
+    Seed {
+        /// Where the catalog goes (the embedded data folder, or DynamoDB from the environment).
+        #[arg(long, env = "CATALOG_BACKEND", value_enum, default_value_t = CatalogBackend::Embedded)]
+        catalog: CatalogBackend,
+        /// Folder of the embedded store.
+        #[arg(long, env = "DATA_DIR", default_value = ".local-data")]
         data_dir: PathBuf,
-        /// How many books to generate.
-        #[arg(long, default_value_t = 100_000)]
-        books: usize,
+        /// Generate this many synthetic books (for load tests) instead of the real seed.
+        #[arg(long)]
+        synthetic: Option<usize>,
     },
 }
 
@@ -133,14 +138,29 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             println!("{}", serde_json::to_string_pretty(&response)?);
             Ok(())
         }
-        Command::Generate { data_dir, books } => {
-            std::fs::create_dir_all(&data_dir)?;
-            let catalog = EmbeddedCatalog::open(&data_dir.join("catalog.redb"))?;
-            if !catalog.is_empty() {
-                return Err(format!("{} already holds a catalog", data_dir.display()).into());
+        Command::Seed {
+            catalog,
+            data_dir,
+            synthetic,
+        } => {
+            let data = match synthetic {
+                Some(books) => seed::synthetic(books)?,
+                None => seed::catalog()?,
+            };
+            match catalog {
+                CatalogBackend::Embedded => {
+                    std::fs::create_dir_all(&data_dir)?;
+                    EmbeddedCatalog::open(&data_dir.join("catalog.redb"))?
+                        .import(&data)
+                        .await?;
+                }
+                CatalogBackend::Dynamodb => DynamoCatalog::from_env().await?.import(&data).await?,
             }
-            catalog.import(&seed::synthetic(books)?).await?;
-            println!("generated {books} books in {}", data_dir.display());
+            println!(
+                "seeded {} books, {} authors",
+                data.books.len(),
+                data.authors.len()
+            );
             Ok(())
         }
     }

@@ -145,3 +145,30 @@ fn invoke_runs_a_function_on_an_event_file() {
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no-such-function"));
 }
+
+#[test]
+fn seed_loads_a_synthetic_catalog_that_serve_then_uses() {
+    let data = tempfile::tempdir().unwrap();
+    let seeded = local()
+        .args(["seed", "--synthetic", "500"])
+        .env("DATA_DIR", data.path())
+        .output()
+        .unwrap();
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    assert!(String::from_utf8_lossy(&seeded.stdout).contains("seeded 500 books"));
+
+    let (child, address, _stdout) = serve(data.path());
+    let page = http_get(&address, "/books?q=silent&limit=100");
+    let (status, stderr) = stop(child);
+    assert!(status.success(), "exit {status}: {stderr}");
+    assert!(
+        !stderr.contains("seeded the catalog"),
+        "a seeded folder is not reseeded: {stderr}"
+    );
+    assert!(page.contains("The Silent"), "{page}");
+    assert!(!page.contains("Emma"), "{page}");
+}
