@@ -34,6 +34,14 @@ pub enum Error {
     #[error("{kind} {id} not found")]
     NotFound { kind: &'static str, id: String },
 
+    /// No valid access token: the caller must sign in (again).
+    #[error("not signed in")]
+    Unauthenticated,
+
+    /// Signed in, but this caller may not do this.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+
     /// The request is valid but clashes with the current state.
     #[error("conflict: {0}")]
     Conflict(String),

@@ -1,6 +1,7 @@
 //! HTTP glue shared by every API function: the one mapping from domain errors to RFC 9457
 //! problem responses, strict query-parameter parsing, and JSON responses.
 
+pub mod access;
 mod problem;
 mod query;
 

@@ -58,6 +58,18 @@ pub fn problem_response(error: &Error, request_id: Option<&str>) -> Response<Bod
         Error::NotFound { kind, id } => {
             Problem::new(StatusCode::NOT_FOUND, format!("No {kind} has id {id}."))
         }
+        Error::Unauthenticated => {
+            let mut response = Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "A valid bearer access token is required.",
+            )
+            .into_response();
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            return response;
+        }
+        Error::Forbidden(detail) => Problem::new(StatusCode::FORBIDDEN, detail.clone()),
         Error::Conflict(detail) => Problem::new(StatusCode::CONFLICT, detail.clone()),
         Error::Unavailable { .. } => {
             // The cause goes to the log, never to the caller.

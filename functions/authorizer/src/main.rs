@@ -1,0 +1,29 @@
+//! Lambda wiring for the authorizer: issuer settings from the environment, the JWKS fetched
+//! once at init (and refreshed only when a token names an unknown key).
+
+use std::sync::Arc;
+
+use bookworm_auth::{RemoteJwks, Verifier, VerifierConfig};
+use lambda_http::lambda_runtime::{self, Error, LambdaEvent, service_fn};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let setting = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
+    let config = VerifierConfig {
+        issuer: setting("AUTH_ISSUER")?,
+        audience: setting("AUTH_AUDIENCE")?,
+        leeway_seconds: Verifier::DEFAULT_LEEWAY_SECONDS,
+    };
+    let jwks = Arc::new(RemoteJwks::new(setting("AUTH_JWKS_URL")?));
+    if let Err(error) = jwks.prefetch().await {
+        // Not fatal: the first request retries, and a transient outage should not crash-loop.
+        tracing::warn!(%error, "could not fetch the JWKS at init");
+    }
+    let verifier = Verifier::new(config, jwks);
+    let verifier = &verifier;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| async move {
+        Ok::<_, Error>(authorizer::handle(verifier, event.payload).await)
+    }))
+    .await
+}

@@ -1,0 +1,180 @@
+//! Token claims as the providers we support spell them, and their mapping to a principal.
+
+use std::collections::{BTreeSet, HashMap};
+
+use bookworm_domain::identity::{Principal, Role};
+use serde::Deserialize;
+
+use crate::Rejection;
+
+/// A claim that some providers send as a string and others as a list.
+#[derive(Debug, Default, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum OneOrMany {
+    #[default]
+    None,
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        let items: &[String] = match self {
+            Self::None => &[],
+            Self::One(one) => std::slice::from_ref(one),
+            Self::Many(many) => many,
+        };
+        items.iter().map(String::as_str)
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RoleList {
+    #[serde(default)]
+    roles: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Claims {
+    sub: Option<String>,
+    #[serde(default)]
+    aud: OneOrMany,
+    /// Keycloak: the client the token was issued to.
+    azp: Option<String>,
+    /// Cognito access tokens carry the client here instead of `aud`.
+    client_id: Option<String>,
+    pub(crate) exp: u64,
+    preferred_username: Option<String>,
+    #[serde(rename = "cognito:username")]
+    cognito_username: Option<String>,
+    username: Option<String>,
+    email: Option<String>,
+    /// Keycloak realm roles.
+    #[serde(default)]
+    realm_access: RoleList,
+    /// Keycloak client roles, per client; only our client's count.
+    #[serde(default)]
+    resource_access: HashMap<String, RoleList>,
+    #[serde(rename = "cognito:groups", default)]
+    cognito_groups: OneOrMany,
+    /// A plain `roles` claim (Firebase custom claims, the local issuer).
+    #[serde(default)]
+    roles: OneOrMany,
+    #[serde(default)]
+    shop_ids: OneOrMany,
+}
+
+impl Claims {
+    /// Whether the token was issued for `client`: in `aud`, or as Keycloak's `azp` or
+    /// Cognito's `client_id`.
+    pub(crate) fn is_for(&self, client: &str) -> bool {
+        self.aud.iter().any(|aud| aud == client)
+            || self.azp.as_deref() == Some(client)
+            || self.client_id.as_deref() == Some(client)
+    }
+
+    pub(crate) fn into_principal(self, client: &str) -> Result<Principal, Rejection> {
+        let user_id = self
+            .sub
+            .filter(|sub| !sub.trim().is_empty())
+            .ok_or(Rejection::NoSubject)?;
+        let client_roles = self
+            .resource_access
+            .get(client)
+            .map(|list| list.roles.as_slice())
+            .unwrap_or_default();
+        let mut roles: BTreeSet<Role> = self
+            .realm_access
+            .roles
+            .iter()
+            .chain(client_roles)
+            .map(String::as_str)
+            .chain(self.cognito_groups.iter())
+            .chain(self.roles.iter())
+            .filter_map(Role::from_claim)
+            .collect();
+        // Every signed-in caller may shop.
+        roles.insert(Role::Customer);
+        let shop_ids = self
+            .shop_ids
+            .iter()
+            .filter_map(|text| match text.parse() {
+                Ok(id) => Some(id),
+                Err(_) => {
+                    tracing::warn!(shop_id = text, "ignoring a shop id that is not a UUID");
+                    None
+                }
+            })
+            .collect();
+        Ok(Principal {
+            user_id,
+            username: self
+                .preferred_username
+                .or(self.cognito_username)
+                .or(self.username),
+            email: self.email,
+            roles,
+            shop_ids,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn claims(value: serde_json::Value) -> Claims {
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn keycloak_tokens_give_username_and_client_roles() {
+        let token = claims(json!({
+            "exp": 1, "sub": "99b2ca6d-b179-4161-9c25-ad84ab7ca438", "azp": "comfortech",
+            "preferred_username": "+79516519741",
+            "realm_access": {"roles": ["offline_access", "ADMIN"]},
+            "resource_access": {"comfortech": {"roles": ["user", "merchant"]}, "other": {"roles": ["support"]}}
+        }));
+        assert!(token.is_for("comfortech"));
+        let principal = token.into_principal("comfortech").unwrap();
+        assert_eq!(principal.username.as_deref(), Some("+79516519741"));
+        assert_eq!(
+            principal.roles,
+            BTreeSet::from([Role::Customer, Role::Merchant, Role::Admin])
+        );
+    }
+
+    #[test]
+    fn cognito_and_plain_claims_are_read() {
+        let cognito = claims(json!({
+            "exp": 1, "sub": "abc", "client_id": "app", "cognito:username": "ann", "cognito:groups": ["support"]
+        }));
+        assert!(cognito.is_for("app") && !cognito.is_for("other"));
+        let principal = cognito.into_principal("app").unwrap();
+        assert_eq!(principal.username.as_deref(), Some("ann"));
+        assert!(principal.has(Role::Support));
+
+        let shop = uuid::Uuid::new_v4();
+        let plain = claims(
+            json!({"exp": 1, "sub": "s", "aud": ["x", "app"], "roles": "merchant",
+                                  "shop_ids": [shop.to_string(), "not-a-uuid"]}),
+        );
+        assert!(plain.is_for("app"));
+        let principal = plain.into_principal("app").unwrap();
+        assert!(principal.works_for(shop));
+        assert_eq!(principal.shop_ids.len(), 1);
+    }
+
+    #[test]
+    fn a_missing_or_blank_subject_is_refused() {
+        assert_eq!(
+            claims(json!({"exp": 1})).into_principal("app"),
+            Err(Rejection::NoSubject)
+        );
+        assert_eq!(
+            claims(json!({"exp": 1, "sub": " "})).into_principal("app"),
+            Err(Rejection::NoSubject)
+        );
+    }
+}

@@ -1,0 +1,133 @@
+//! Where verification keys come from: a fixed set (the local issuer, tests) or an issuer's
+//! JWKS over HTTPS, fetched once per environment and refreshed, at most once a minute, when a
+//! token names a key we have not seen (the issuer rotated its keys).
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use jsonwebtoken::DecodingKey;
+use jsonwebtoken::jwk::JwkSet;
+use tokio::sync::{Mutex, RwLock};
+
+use crate::Rejection;
+
+#[async_trait]
+pub trait KeySource: Send + Sync {
+    /// The key with this `kid`, if the issuer has one.
+    async fn key(&self, kid: &str) -> Result<Option<DecodingKey>, Rejection>;
+}
+
+/// Decodes every usable key of a set, by `kid`; keys without a `kid` cannot be chosen.
+fn decode_set(set: &JwkSet) -> HashMap<String, DecodingKey> {
+    set.keys
+        .iter()
+        .filter_map(|jwk| {
+            let kid = jwk.common.key_id.clone()?;
+            match DecodingKey::from_jwk(jwk) {
+                Ok(key) => Some((kid, key)),
+                Err(error) => {
+                    tracing::warn!(kid, %error, "skipping a JWKS key we cannot use");
+                    None
+                }
+            }
+        })
+        .collect()
+}
+
+/// A fixed key set.
+pub struct StaticKeys(HashMap<String, DecodingKey>);
+
+impl StaticKeys {
+    pub fn new(set: &JwkSet) -> Self {
+        Self(decode_set(set))
+    }
+}
+
+#[async_trait]
+impl KeySource for StaticKeys {
+    async fn key(&self, kid: &str) -> Result<Option<DecodingKey>, Rejection> {
+        Ok(self.0.get(kid).cloned())
+    }
+}
+
+/// An issuer's JWKS endpoint, cached.
+pub struct RemoteJwks {
+    url: String,
+    client: reqwest::Client,
+    keys: RwLock<HashMap<String, DecodingKey>>,
+    /// When the set was last fetched; held while fetching, so concurrent misses fetch once.
+    fetched: Mutex<Option<Instant>>,
+    min_refresh: Duration,
+}
+
+impl RemoteJwks {
+    /// How often an unknown `kid` may trigger a fetch: forged kids cannot hammer the issuer.
+    pub const MIN_REFRESH: Duration = Duration::from_secs(60);
+
+    pub fn new(url: impl Into<String>) -> Self {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(3))
+            .build()
+            .unwrap_or_else(|_| reqwest::Client::new());
+        Self::with_client(url, client, Self::MIN_REFRESH)
+    }
+
+    pub fn with_client(
+        url: impl Into<String>,
+        client: reqwest::Client,
+        min_refresh: Duration,
+    ) -> Self {
+        Self {
+            url: url.into(),
+            client,
+            keys: RwLock::new(HashMap::new()),
+            fetched: Mutex::new(None),
+            min_refresh,
+        }
+    }
+
+    /// Fetches the set now (at init, so the first request does not pay for it).
+    pub async fn prefetch(&self) -> Result<(), Rejection> {
+        let mut fetched = self.fetched.lock().await;
+        self.fetch(&mut fetched).await
+    }
+
+    async fn fetch(&self, fetched: &mut Option<Instant>) -> Result<(), Rejection> {
+        *fetched = Some(Instant::now());
+        let unavailable =
+            |error: reqwest::Error| Rejection::KeysUnavailable(error.without_url().to_string());
+        let set: JwkSet = self
+            .client
+            .get(&self.url)
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .map_err(unavailable)?
+            .json()
+            .await
+            .map_err(unavailable)?;
+        let keys = decode_set(&set);
+        tracing::info!(keys = keys.len(), "fetched the issuer's JWKS");
+        *self.keys.write().await = keys;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl KeySource for RemoteJwks {
+    async fn key(&self, kid: &str) -> Result<Option<DecodingKey>, Rejection> {
+        if let Some(key) = self.keys.read().await.get(kid) {
+            return Ok(Some(key.clone()));
+        }
+        let mut fetched = self.fetched.lock().await;
+        // Another request may have refreshed the set while this one waited.
+        if let Some(key) = self.keys.read().await.get(kid) {
+            return Ok(Some(key.clone()));
+        }
+        if fetched.is_none_or(|at| at.elapsed() >= self.min_refresh) {
+            self.fetch(&mut fetched).await?;
+        }
+        Ok(self.keys.read().await.get(kid).cloned())
+    }
+}

@@ -1,0 +1,14 @@
+//! Access-token verification, shared by the authorizer Lambda and the local stack.
+//!
+//! Tokens are JWTs from an OpenID Connect provider (Keycloak, Cognito, Firebase, or the local
+//! stack's development issuer). Only asymmetric signatures are accepted, with keys from the
+//! issuer's JWKS; the claims become a [`bookworm_domain::identity::Principal`].
+
+mod claims;
+#[cfg(feature = "dev-issuer")]
+pub mod dev_issuer;
+mod keys;
+mod verify;
+
+pub use keys::{KeySource, RemoteJwks, StaticKeys};
+pub use verify::{Rejection, Verifier, VerifierConfig};

@@ -1,0 +1,94 @@
+//! Who is calling: the principal an authorizer vouched for, and the roles that grant access.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Any signed-in shopper. Every principal has it.
+    Customer,
+    /// Staff of the shops in the principal's `shop_ids`, and only those.
+    Merchant,
+    Support,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Customer, Role::Merchant, Role::Support, Role::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Customer => "customer",
+            Self::Merchant => "merchant",
+            Self::Support => "support",
+            Self::Admin => "admin",
+        }
+    }
+
+    /// Reads a role name as identity providers spell it (`ADMIN`, `admin`, Keycloak's `user`).
+    /// Names of no role of ours give `None` and are ignored.
+    pub fn from_claim(name: &str) -> Option<Self> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "customer" | "user" => Some(Self::Customer),
+            "merchant" => Some(Self::Merchant),
+            "support" => Some(Self::Support),
+            "admin" | "administrator" => Some(Self::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// A verified caller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Principal {
+    /// The token's `sub`: our user id.
+    pub user_id: String,
+    /// `preferred_username` (Keycloak; a phone number there), `cognito:username` or `username`.
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub roles: BTreeSet<Role>,
+    /// The shops a merchant works for.
+    pub shop_ids: BTreeSet<Uuid>,
+}
+
+impl Principal {
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    /// Admins act for every shop; merchants for theirs.
+    pub fn works_for(&self, shop: Uuid) -> bool {
+        self.has(Role::Admin) || (self.has(Role::Merchant) && self.shop_ids.contains(&shop))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_role_names_map_to_ours() {
+        assert_eq!(Role::from_claim("ADMIN"), Some(Role::Admin));
+        assert_eq!(Role::from_claim("user"), Some(Role::Customer));
+        assert_eq!(Role::from_claim("offline_access"), None);
+    }
+
+    #[test]
+    fn merchants_work_only_for_their_shops() {
+        let shop = Uuid::new_v4();
+        let mut principal = Principal {
+            user_id: "u".into(),
+            username: None,
+            email: None,
+            roles: BTreeSet::from([Role::Customer, Role::Merchant]),
+            shop_ids: BTreeSet::from([shop]),
+        };
+        assert!(principal.works_for(shop));
+        assert!(!principal.works_for(Uuid::new_v4()));
+        principal.roles.remove(&Role::Merchant);
+        assert!(!principal.works_for(shop), "a shop id alone grants nothing");
+    }
+}

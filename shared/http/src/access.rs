@@ -1,0 +1,229 @@
+//! Who may call what: every route's rule in one table, and the check every function runs.
+//!
+//! The authorizer (a Lambda in AWS, the same code in the local stack) verifies the token and
+//! passes its verdict in the request context; [`authorize`] reads it and applies the route's
+//! rule, so a protected function refuses a request even if a route were deployed without the
+//! authorizer.
+
+use std::collections::{BTreeSet, HashMap};
+
+use bookworm_domain::Error;
+use bookworm_domain::identity::{Principal, Role};
+use lambda_http::request::RequestContext;
+use lambda_http::{Request, RequestExt};
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in caller.
+    SignedIn,
+    /// Callers with one of these roles.
+    AnyOf(&'static [Role]),
+}
+
+/// Every route of the HTTPS API and its rule. Routes missing here are refused.
+pub const RULES: &[(&str, Access)] = &[
+    ("GET /books", Access::Public),
+    ("GET /books/{id}", Access::Public),
+    ("GET /authors", Access::Public),
+    ("GET /categories", Access::Public),
+    ("GET /publishers", Access::Public),
+    ("GET /me", Access::SignedIn),
+    ("POST /books", Access::AnyOf(&[Role::Admin])),
+    ("PUT /books/{id}", Access::AnyOf(&[Role::Admin])),
+    ("DELETE /books/{id}", Access::AnyOf(&[Role::Admin])),
+    ("POST /authors", Access::AnyOf(&[Role::Admin])),
+    ("PUT /authors/{id}", Access::AnyOf(&[Role::Admin])),
+    ("DELETE /authors/{id}", Access::AnyOf(&[Role::Admin])),
+    ("POST /categories", Access::AnyOf(&[Role::Admin])),
+    ("PUT /categories/{id}", Access::AnyOf(&[Role::Admin])),
+    ("POST /publishers", Access::AnyOf(&[Role::Admin])),
+    ("PUT /publishers/{id}", Access::AnyOf(&[Role::Admin])),
+];
+
+pub fn rule(route_key: &str) -> Option<Access> {
+    RULES
+        .iter()
+        .find(|(key, _)| *key == route_key)
+        .map(|(_, access)| *access)
+}
+
+/// Applies the rule of the request's route: the caller, when signed in, or why not.
+pub fn authorize(request: &Request) -> Result<Option<Principal>, Error> {
+    let route_key = route_key(request).unwrap_or_default();
+    match rule(&route_key) {
+        Some(Access::Public) => Ok(principal(request).ok()),
+        Some(Access::SignedIn) => principal(request).map(Some),
+        Some(Access::AnyOf(roles)) => {
+            let caller = principal(request)?;
+            if roles.iter().any(|role| caller.has(*role)) {
+                Ok(Some(caller))
+            } else {
+                let names: Vec<&str> = roles.iter().map(|role| role.as_str()).collect();
+                Err(Error::Forbidden(format!(
+                    "This needs the role {}.",
+                    names.join(" or ")
+                )))
+            }
+        }
+        None => Err(Error::Forbidden(format!(
+            "No access rule covers {route_key}."
+        ))),
+    }
+}
+
+/// Like [`authorize`] for routes that always have a caller.
+pub fn caller(request: &Request) -> Result<Principal, Error> {
+    authorize(request)?.ok_or(Error::Unauthenticated)
+}
+
+fn route_key(request: &Request) -> Option<String> {
+    match request.request_context_ref()? {
+        RequestContext::ApiGatewayV2(context) => context.route_key.clone(),
+        _ => None,
+    }
+}
+
+// The authorizer's verdict travels as flat string fields: API Gateway passes them through.
+const USER_ID: &str = "user_id";
+const USERNAME: &str = "username";
+const EMAIL: &str = "email";
+const ROLES: &str = "roles";
+const SHOP_IDS: &str = "shop_ids";
+const EXPIRES: &str = "expires_at";
+const REJECTED: &str = "rejected";
+
+/// The context the authorizer returns for a verified token.
+pub fn verified_context(principal: &Principal, expires_at: u64) -> Value {
+    let join = |items: Vec<String>| items.join(",");
+    json!({
+        USER_ID: principal.user_id,
+        USERNAME: principal.username.clone().unwrap_or_default(),
+        EMAIL: principal.email.clone().unwrap_or_default(),
+        ROLES: join(principal.roles.iter().map(|role| role.as_str().to_owned()).collect()),
+        SHOP_IDS: join(principal.shop_ids.iter().map(ToString::to_string).collect()),
+        EXPIRES: expires_at.to_string(),
+    })
+}
+
+/// The context for a refused token; `unavailable` when the issuer's keys could not be had.
+pub fn rejected_context(unavailable: bool) -> Value {
+    json!({ REJECTED: if unavailable { "unavailable" } else { "invalid_token" } })
+}
+
+/// The principal the authorizer vouched for. Its result may be cached by API Gateway, so the
+/// token's expiry is checked again here.
+pub fn principal(request: &Request) -> Result<Principal, Error> {
+    let fields = match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => {
+            context.authorizer.as_ref().map(|a| &a.fields)
+        }
+        _ => None,
+    };
+    let fields = fields.ok_or(Error::Unauthenticated)?;
+    principal_from(fields, now())
+}
+
+fn principal_from(fields: &HashMap<String, Value>, now: u64) -> Result<Principal, Error> {
+    let text = |name: &str| {
+        fields
+            .get(name)
+            .and_then(Value::as_str)
+            .filter(|value| !value.is_empty())
+    };
+    if text(REJECTED) == Some("unavailable") {
+        return Err(Error::unavailable(
+            "verify the access token",
+            "the issuer's keys are unavailable",
+        ));
+    }
+    let user_id = text(USER_ID).ok_or(Error::Unauthenticated)?;
+    let expires: u64 = text(EXPIRES)
+        .and_then(|value| value.parse().ok())
+        .ok_or(Error::Unauthenticated)?;
+    if expires <= now {
+        return Err(Error::Unauthenticated);
+    }
+    let list = |name: &str| {
+        text(name)
+            .map(|value| value.split(',').collect::<Vec<_>>())
+            .unwrap_or_default()
+    };
+    Ok(Principal {
+        user_id: user_id.to_owned(),
+        username: text(USERNAME).map(str::to_owned),
+        email: text(EMAIL).map(str::to_owned),
+        roles: list(ROLES)
+            .into_iter()
+            .filter_map(Role::from_claim)
+            .collect(),
+        shop_ids: list(SHOP_IDS)
+            .into_iter()
+            .filter_map(|id| id.parse().ok())
+            .collect::<BTreeSet<_>>(),
+    })
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(value: Value) -> HashMap<String, Value> {
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn a_verified_context_round_trips() {
+        let principal = Principal {
+            user_id: "u-1".into(),
+            username: Some("+79516519741".into()),
+            email: None,
+            roles: BTreeSet::from([Role::Customer, Role::Merchant]),
+            shop_ids: BTreeSet::from([uuid::Uuid::new_v4()]),
+        };
+        let context = fields(verified_context(&principal, 2_000));
+        assert_eq!(principal_from(&context, 1_000).unwrap(), principal);
+        assert!(
+            matches!(principal_from(&context, 2_000), Err(Error::Unauthenticated)),
+            "expired"
+        );
+    }
+
+    #[test]
+    fn rejections_are_401_or_503() {
+        assert!(matches!(
+            principal_from(&fields(rejected_context(false)), 0),
+            Err(Error::Unauthenticated)
+        ));
+        assert!(matches!(
+            principal_from(&fields(rejected_context(true)), 0),
+            Err(Error::Unavailable { .. })
+        ));
+        assert!(matches!(
+            principal_from(&HashMap::new(), 0),
+            Err(Error::Unauthenticated)
+        ));
+    }
+
+    #[test]
+    fn every_rule_names_a_method_and_a_path_once() {
+        let mut seen = BTreeSet::new();
+        for (key, _) in RULES {
+            let (method, path) = key.split_once(' ').unwrap();
+            assert!(
+                ["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&method),
+                "{key}"
+            );
+            assert!(path.starts_with('/'), "{key}");
+            assert!(seen.insert(*key), "{key} twice");
+        }
+    }
+}
