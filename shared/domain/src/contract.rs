@@ -21,6 +21,7 @@ pub async fn catalog_store<S: BookReader + LookupReader + CatalogWriter>(store: 
     pages_visit_every_book_once_in_order(store, &data).await;
     filters_select_exactly_the_matching_books(store, &data).await;
     replacing_a_book_moves_it_everywhere(store, &data).await;
+    deleted_books_and_authors_are_gone(store, &data).await;
 }
 
 async fn reads_books_by_id<S: BookReader>(store: &S, data: &CatalogData) {
@@ -175,6 +176,87 @@ async fn replacing_a_book_moves_it_everywhere<S: BookReader + CatalogWriter>(
             );
         }
     }
+}
+
+async fn deleted_books_and_authors_are_gone<S: BookReader + LookupReader + CatalogWriter>(
+    store: &S,
+    data: &CatalogData,
+) {
+    let author = &data.authors[4];
+    assert_eq!(
+        store
+            .get_author(author.id)
+            .await
+            .expect("get_author")
+            .as_ref(),
+        Some(author)
+    );
+    assert_eq!(
+        store
+            .get_category(data.categories[0].id)
+            .await
+            .expect("get_category")
+            .as_ref(),
+        Some(&data.categories[0])
+    );
+    assert_eq!(
+        store
+            .get_publisher(data.publishers[1].id)
+            .await
+            .expect("get_publisher")
+            .as_ref(),
+        Some(&data.publishers[1])
+    );
+    assert_eq!(
+        store
+            .get_author(AuthorId::derived("nobody"))
+            .await
+            .expect("get_author"),
+        None
+    );
+
+    let gone = &data.books[5];
+    assert!(store.delete_book(gone.id).await.expect("delete_book"));
+    assert!(
+        !store.delete_book(gone.id).await.expect("delete_book again"),
+        "a deleted book is absent"
+    );
+    assert_eq!(store.get_book(gone.id).await.expect("get_book"), None);
+    for filter in [
+        BookFilter::default(),
+        BookFilter {
+            category: Some(gone.category_id),
+            ..Default::default()
+        },
+    ] {
+        for sort in SortField::ALL {
+            let query = BookQuery {
+                filter: filter.clone(),
+                sort,
+                limit: page(100),
+                ..Default::default()
+            };
+            assert!(
+                !collect(store, query).await.contains(&gone.id),
+                "a deleted book is listed: {filter:?}"
+            );
+        }
+    }
+
+    assert!(store.delete_author(author.id).await.expect("delete_author"));
+    assert!(
+        !store
+            .delete_author(author.id)
+            .await
+            .expect("delete_author again")
+    );
+    assert!(
+        !store
+            .list_authors()
+            .await
+            .expect("list_authors")
+            .contains(author)
+    );
 }
 
 /// Follows `next_cursor` to the end, checking page sizes and that no book comes twice.

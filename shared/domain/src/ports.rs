@@ -5,7 +5,7 @@ use async_trait::async_trait;
 
 use crate::Error;
 use crate::catalog::{Author, Book, CatalogData, Category, Publisher};
-use crate::ids::BookId;
+use crate::ids::{AuthorId, BookId, CategoryId, PublisherId};
 use crate::query::{BookQuery, Page};
 
 /// Reads books: what the shopper-facing catalog functions need.
@@ -17,12 +17,15 @@ pub trait BookReader: Send + Sync {
     async fn get_book(&self, id: BookId) -> Result<Option<Book>, Error>;
 }
 
-/// Reads the catalog's reference lists, each ordered by name.
+/// Reads the catalog's reference lists, each ordered by name, and single entries by id.
 #[async_trait]
 pub trait LookupReader: Send + Sync {
     async fn list_authors(&self) -> Result<Vec<Author>, Error>;
     async fn list_categories(&self) -> Result<Vec<Category>, Error>;
     async fn list_publishers(&self) -> Result<Vec<Publisher>, Error>;
+    async fn get_author(&self, id: AuthorId) -> Result<Option<Author>, Error>;
+    async fn get_category(&self, id: CategoryId) -> Result<Option<Category>, Error>;
+    async fn get_publisher(&self, id: PublisherId) -> Result<Option<Publisher>, Error>;
 }
 
 /// Writes the catalog: seeding now, administration later. Every write is an upsert by id.
@@ -32,6 +35,13 @@ pub trait CatalogWriter: Send + Sync {
     async fn put_category(&self, category: &Category) -> Result<(), Error>;
     async fn put_publisher(&self, publisher: &Publisher) -> Result<(), Error>;
     async fn put_book(&self, book: &Book) -> Result<(), Error>;
+
+    /// Soft-deletes a book: it leaves every list and reads as absent, but its record is kept.
+    /// `false` when there was no such (live) book.
+    async fn delete_book(&self, id: BookId) -> Result<bool, Error>;
+
+    /// Removes an author; `false` when there was none. Callers check for books first.
+    async fn delete_author(&self, id: AuthorId) -> Result<bool, Error>;
 
     /// Loads a whole data set; adapters may override this with a faster bulk path.
     async fn import(&self, data: &CatalogData) -> Result<(), Error> {

@@ -5,10 +5,12 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, Put, ReturnValue, TransactWriteItem, Update,
+};
 use bookworm_domain::Error;
 use bookworm_domain::catalog::{Author, Book, Category, Publisher};
-use bookworm_domain::ids::BookId;
+use bookworm_domain::ids::{AuthorId, BookId, CategoryId, PublisherId};
 use bookworm_domain::ports::{BookReader, CatalogWriter, LookupReader};
 use bookworm_domain::query::{BookFilter, BookQuery, Cursor, Page, SortField, normalized_name};
 use serde::{Serialize, de::DeserializeOwned};
@@ -270,6 +272,7 @@ impl BookReader for DynamoCatalog {
     async fn get_book(&self, id: BookId) -> Result<Option<Book>, Error> {
         self.get_item(format!("BOOK#{id}"), "BOOK", false)
             .await?
+            .filter(|item| !item.contains_key("deleted_at"))
             .map(decode)
             .transpose()
     }
@@ -305,6 +308,27 @@ impl LookupReader for DynamoCatalog {
         let mut publishers: Vec<Publisher> = self.query_partition(PUBLISHERS).await?;
         publishers.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(publishers)
+    }
+
+    async fn get_author(&self, id: AuthorId) -> Result<Option<Author>, Error> {
+        self.get_item(AUTHORS.to_owned(), &id.to_string(), false)
+            .await?
+            .map(decode)
+            .transpose()
+    }
+
+    async fn get_category(&self, id: CategoryId) -> Result<Option<Category>, Error> {
+        self.get_item(CATEGORIES.to_owned(), &id.to_string(), false)
+            .await?
+            .map(decode)
+            .transpose()
+    }
+
+    async fn get_publisher(&self, id: PublisherId) -> Result<Option<Publisher>, Error> {
+        self.get_item(PUBLISHERS.to_owned(), &id.to_string(), false)
+            .await?
+            .map(decode)
+            .transpose()
     }
 }
 
@@ -412,6 +436,87 @@ impl CatalogWriter for DynamoCatalog {
             Err(e) => Err(unavailable("write a book", e)),
         }
     }
+
+    /// Marks the canonical item deleted and removes every listing copy, in one transaction.
+    async fn delete_book(&self, id: BookId) -> Result<bool, Error> {
+        let pk = format!("BOOK#{id}");
+        let Some(item) = self.get_item(pk.clone(), "BOOK", true).await? else {
+            return Ok(false);
+        };
+        if item.contains_key("deleted_at") {
+            return Ok(false);
+        }
+        let revision = item
+            .get("revision")
+            .and_then(|v| v.as_n().ok())
+            .cloned()
+            .unwrap_or_else(|| "0".into());
+        let book: Book = decode(item)?;
+        let build = |e| unavailable("build a catalog write", e);
+        let mark = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(&pk))
+            .key("sk", s("BOOK"))
+            .update_expression("SET deleted_at = :now, revision = revision + :one")
+            .condition_expression("revision = :old AND attribute_not_exists(deleted_at)")
+            .expression_attribute_values(":now", AttributeValue::N(unix_now().to_string()))
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(":old", AttributeValue::N(revision))
+            .build()
+            .map_err(build)?;
+        let mut writes = vec![TransactWriteItem::builder().update(mark).build()];
+        for partition in listing_partitions(&book) {
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .key("pk", s(partition))
+                .key("sk", s(id.to_string()));
+            writes.push(
+                TransactWriteItem::builder()
+                    .delete(delete.build().map_err(build)?)
+                    .build(),
+            );
+        }
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(writes))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(TransactWriteItemsError::TransactionCanceledException(_))
+                ) =>
+            {
+                Err(Error::Conflict(format!(
+                    "book {id} was changed by another writer; retry"
+                )))
+            }
+            Err(e) => Err(unavailable("delete a book", e)),
+        }
+    }
+
+    async fn delete_author(&self, id: AuthorId) -> Result<bool, Error> {
+        let output = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(AUTHORS))
+            .key("sk", s(id.to_string()))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(|e| unavailable("delete an author", e))?;
+        Ok(output.attributes.is_some_and(|old| !old.is_empty()))
+    }
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
 }
 
 fn s(text: impl Into<String>) -> AttributeValue {

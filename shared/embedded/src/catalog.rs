@@ -8,7 +8,7 @@ use std::sync::{PoisonError, RwLock};
 use async_trait::async_trait;
 use bookworm_domain::Error;
 use bookworm_domain::catalog::{Author, Book, CatalogData, Category, Publisher};
-use bookworm_domain::ids::BookId;
+use bookworm_domain::ids::{AuthorId, BookId, CategoryId, PublisherId};
 use bookworm_domain::ports::{BookReader, CatalogWriter, LookupReader};
 use bookworm_domain::query::{BookQuery, Page, SortField};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
@@ -19,6 +19,12 @@ const BOOKS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("books");
 const AUTHORS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("authors");
 const CATEGORIES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("categories");
 const PUBLISHERS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("publishers");
+/// Soft-deleted books: kept for the record, never read by the API.
+const DELETED_BOOKS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("deleted_books");
+
+type Table = TableDefinition<'static, &'static [u8], &'static [u8]>;
+/// A row to write: table, key (an id's bytes), JSON value.
+type Row = (Table, [u8; 16], Vec<u8>);
 
 pub struct EmbeddedCatalog {
     db: Database,
@@ -61,7 +67,7 @@ impl EmbeddedCatalog {
         let mut index = Index::default();
         let txn = db.begin_write().map_err(|e| fail(e.into()))?;
         // Opening every table in a write transaction creates the missing ones on first start.
-        for table in [BOOKS, AUTHORS, CATEGORIES, PUBLISHERS] {
+        for table in [BOOKS, AUTHORS, CATEGORIES, PUBLISHERS, DELETED_BOOKS] {
             txn.open_table(table).map_err(|e| fail(e.into()))?;
         }
         txn.commit().map_err(|e| fail(e.into()))?;
@@ -86,9 +92,15 @@ impl EmbeddedCatalog {
     }
 
     /// Writes rows in one redb transaction, then applies `update` to the in-memory index.
-    fn write(
+    fn write(&self, rows: &[Row], update: impl FnOnce(&mut Index)) -> Result<(), Error> {
+        self.write_and_remove(rows, &[], update)
+    }
+
+    /// Writes `rows` and removes `removals` in one redb transaction, then updates the index.
+    fn write_and_remove(
         &self,
-        rows: &[(TableDefinition<&[u8], &[u8]>, [u8; 16], Vec<u8>)],
+        rows: &[Row],
+        removals: &[(Table, [u8; 16])],
         update: impl FnOnce(&mut Index),
     ) -> Result<(), Error> {
         let fail = |e: redb::Error| Error::unavailable("write the catalog file", e);
@@ -99,6 +111,10 @@ impl EmbeddedCatalog {
                 .insert(key.as_slice(), value.as_slice())
                 .map_err(|e| fail(e.into()))?;
         }
+        for (table, key) in removals {
+            let mut table = txn.open_table(*table).map_err(|e| fail(e.into()))?;
+            table.remove(key.as_slice()).map_err(|e| fail(e.into()))?;
+        }
         txn.commit().map_err(|e| fail(e.into()))?;
         let mut index = self.index.write().unwrap_or_else(PoisonError::into_inner);
         update(&mut index);
@@ -108,13 +124,17 @@ impl EmbeddedCatalog {
 
 impl Index {
     fn insert_book(&mut self, book: Book) {
-        if let Some(old) = self.books.remove(&book.id) {
-            self.by_name.remove(&SortField::Name.key(&old));
-            self.by_price.remove(&SortField::Price.key(&old));
-        }
+        self.remove_book(book.id);
         self.by_name.insert(SortField::Name.key(&book), book.id);
         self.by_price.insert(SortField::Price.key(&book), book.id);
         self.books.insert(book.id, book);
+    }
+
+    fn remove_book(&mut self, id: BookId) -> Option<Book> {
+        let old = self.books.remove(&id)?;
+        self.by_name.remove(&SortField::Name.key(&old));
+        self.by_price.remove(&SortField::Price.key(&old));
+        Some(old)
     }
 
     fn sort_lookups(&mut self) {
@@ -157,7 +177,7 @@ impl Index {
 
 fn read_all<T: DeserializeOwned>(
     txn: &redb::ReadTransaction,
-    table: TableDefinition<&[u8], &[u8]>,
+    table: Table,
 ) -> Result<Vec<T>, Error> {
     let fail = |e: redb::Error| Error::unavailable("read the catalog file", e);
     let table = txn.open_table(table).map_err(|e| fail(e.into()))?;
@@ -211,6 +231,33 @@ impl LookupReader for EmbeddedCatalog {
     async fn list_publishers(&self) -> Result<Vec<Publisher>, Error> {
         Ok(self.read_index().publishers.clone())
     }
+
+    async fn get_author(&self, id: AuthorId) -> Result<Option<Author>, Error> {
+        Ok(self
+            .read_index()
+            .authors
+            .iter()
+            .find(|a| a.id == id)
+            .cloned())
+    }
+
+    async fn get_category(&self, id: CategoryId) -> Result<Option<Category>, Error> {
+        Ok(self
+            .read_index()
+            .categories
+            .iter()
+            .find(|c| c.id == id)
+            .cloned())
+    }
+
+    async fn get_publisher(&self, id: PublisherId) -> Result<Option<Publisher>, Error> {
+        Ok(self
+            .read_index()
+            .publishers
+            .iter()
+            .find(|p| p.id == id)
+            .cloned())
+    }
 }
 
 #[async_trait]
@@ -261,6 +308,31 @@ impl CatalogWriter for EmbeddedCatalog {
         self.write(&[(BOOKS, book.id.0.into_bytes(), encode(book)?)], |index| {
             index.insert_book(book.clone())
         })
+    }
+
+    async fn delete_book(&self, id: BookId) -> Result<bool, Error> {
+        let Some(book) = self.read_index().books.get(&id).cloned() else {
+            return Ok(false);
+        };
+        let key = id.0.into_bytes();
+        self.write_and_remove(
+            &[(DELETED_BOOKS, key, encode(&book)?)],
+            &[(BOOKS, key)],
+            |index| {
+                index.remove_book(id);
+            },
+        )?;
+        Ok(true)
+    }
+
+    async fn delete_author(&self, id: AuthorId) -> Result<bool, Error> {
+        if !self.read_index().authors.iter().any(|a| a.id == id) {
+            return Ok(false);
+        }
+        self.write_and_remove(&[], &[(AUTHORS, id.0.into_bytes())], |index| {
+            index.authors.retain(|a| a.id != id)
+        })?;
+        Ok(true)
     }
 
     /// One transaction for the whole data set: seeding 100,000 books takes seconds, not minutes.
