@@ -73,11 +73,7 @@ mod tests {
     #[tokio::test]
     async fn passes_the_caller_or_the_refusal() {
         let issuer = DevIssuer::generate().unwrap();
-        let config = VerifierConfig {
-            issuer: "iss".into(),
-            audience: "aud".into(),
-            leeway_seconds: 0,
-        };
+        let config = VerifierConfig { issuer: "iss".into(), audience: "aud".into(), leeway_seconds: 0 };
         let verifier = Verifier::new(config, Arc::new(StaticKeys::new(issuer.jwks())));
         let request = TokenRequest {
             sub: "u-1".into(),

@@ -33,10 +33,7 @@ pub async fn handle(books: &dyn BookReader, request: Request) -> Response<Body> 
 
 async fn get_book(books: &dyn BookReader, id: &str) -> Outcome {
     let id = BookId::parse("id", id)?;
-    let book = books
-        .get_book(id)
-        .await?
-        .ok_or_else(|| Error::not_found("book", id))?;
+    let book = books.get_book(id).await?.ok_or_else(|| Error::not_found("book", id))?;
     json(StatusCode::OK, &book).map(cacheable)
 }
 
@@ -62,9 +59,7 @@ fn book_query(params: &QueryParams) -> Result<BookQuery, Error> {
     });
     query.descending = problems.check(descending).flatten().unwrap_or(false);
     let limit = params.parse_with("limit", |text| {
-        let size = text
-            .parse()
-            .map_err(|_| format!("must be a whole number from 1 to {MAX_PAGE_SIZE}"))?;
+        let size = text.parse().map_err(|_| format!("must be a whole number from 1 to {MAX_PAGE_SIZE}"))?;
         PageSize::new(size).map_err(|_| format!("must be from 1 to {MAX_PAGE_SIZE}"))
     });
     query.limit = problems.check(limit).flatten().unwrap_or_default();
@@ -73,15 +68,9 @@ fn book_query(params: &QueryParams) -> Result<BookQuery, Error> {
     }
 
     let filter = &mut query.filter;
-    filter.category = problems
-        .check(id_param(params, "category_id", CategoryId::parse))
-        .flatten();
-    filter.author = problems
-        .check(id_param(params, "author_id", AuthorId::parse))
-        .flatten();
-    filter.publisher = problems
-        .check(id_param(params, "publisher_id", PublisherId::parse))
-        .flatten();
+    filter.category = problems.check(id_param(params, "category_id", CategoryId::parse)).flatten();
+    filter.author = problems.check(id_param(params, "author_id", AuthorId::parse)).flatten();
+    filter.publisher = problems.check(id_param(params, "publisher_id", PublisherId::parse)).flatten();
     filter.min_price = problems.check(money_param(params, "min_price")).flatten();
     filter.max_price = problems.check(money_param(params, "max_price")).flatten();
     if let Some(text) = params.get("q") {
@@ -100,9 +89,7 @@ fn id_param<T>(
 }
 
 fn money_param(params: &QueryParams, name: &str) -> Result<Option<Money>, Error> {
-    params.parse_with(name, |text| {
-        text.parse::<Money>().map_err(|e| e.to_string())
-    })
+    params.parse_with(name, |text| text.parse::<Money>().map_err(|e| e.to_string()))
 }
 
 #[cfg(test)]
@@ -123,10 +110,7 @@ mod tests {
     #[test]
     fn defaults_are_name_ascending_twenty() {
         let q = query("").unwrap();
-        assert_eq!(
-            (q.sort, q.descending, q.limit.get()),
-            (SortField::Name, false, 20)
-        );
+        assert_eq!((q.sort, q.descending, q.limit.get()), (SortField::Name, false, 20));
     }
 
     #[test]
@@ -136,10 +120,7 @@ mod tests {
             "sort=price&order=desc&limit=7&author_id={author}&min_price=5&max_price=9.50&q=sea"
         ))
         .unwrap();
-        assert_eq!(
-            (q.sort, q.descending, q.limit.get()),
-            (SortField::Price, true, 7)
-        );
+        assert_eq!((q.sort, q.descending, q.limit.get()), (SortField::Price, true, 7));
         assert_eq!(q.filter.author, Some(author));
         assert_eq!(q.filter.max_price.map(Money::cents), Some(950));
         assert_eq!(q.filter.search.as_deref(), Some("sea"));

@@ -22,49 +22,25 @@ const CASES: &[(&str, u16, Check)] = &[
             .unwrap()
             .iter()
             .map(|book| {
-                let selling = if book["sale_price"].is_null() {
-                    &book["price"]
-                } else {
-                    &book["sale_price"]
-                };
+                let selling = if book["sale_price"].is_null() { &book["price"] } else { &book["sale_price"] };
                 selling.as_str().unwrap().parse().unwrap()
             })
             .collect();
         assert_eq!(prices.len(), 5);
-        assert!(
-            prices.windows(2).all(|pair| pair[0] >= pair[1]),
-            "{prices:?}"
-        );
+        assert!(prices.windows(2).all(|pair| pair[0] >= pair[1]), "{prices:?}");
     }),
     ("search-books.json", 200, |body| {
-        let names: Vec<&str> = body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|b| b["name"].as_str().unwrap())
-            .collect();
+        let names: Vec<&str> =
+            body["items"].as_array().unwrap().iter().map(|b| b["name"].as_str().unwrap()).collect();
         assert!(names.contains(&"The Sea-Wolf"), "{names:?}");
-        assert!(
-            names.iter().all(|name| name.to_lowercase().contains("sea")),
-            "{names:?}"
-        );
+        assert!(names.iter().all(|name| name.to_lowercase().contains("sea")), "{names:?}");
     }),
-    ("get-book.json", 200, |body| {
-        assert_eq!(body["name"], "Emma")
-    }),
-    ("get-unknown-book.json", 404, |body| {
-        assert_eq!(body["status"], 404)
-    }),
-    ("get-malformed-id.json", 400, |body| {
-        assert_eq!(body["errors"][0]["field"], "id")
-    }),
+    ("get-book.json", 200, |body| assert_eq!(body["name"], "Emma")),
+    ("get-unknown-book.json", 404, |body| assert_eq!(body["status"], 404)),
+    ("get-malformed-id.json", 400, |body| assert_eq!(body["errors"][0]["field"], "id")),
     ("list-bad-parameters.json", 400, |body| {
-        let fields: Vec<&str> = body["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["field"].as_str().unwrap())
-            .collect();
+        let fields: Vec<&str> =
+            body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
         assert_eq!(fields, ["sort", "limit", "min_price"]);
     }),
 ];
@@ -79,29 +55,17 @@ async fn every_sample_event_gets_its_expected_response() {
         .unwrap()
         .map(|entry| entry.unwrap().file_name().into_string().unwrap())
         .collect();
-    let covered: BTreeSet<String> = CASES
-        .iter()
-        .map(|(file, _, _)| (*file).to_owned())
-        .collect();
-    assert_eq!(
-        files, covered,
-        "every event file needs a case here, and every case a file"
-    );
+    let covered: BTreeSet<String> = CASES.iter().map(|(file, _, _)| (*file).to_owned()).collect();
+    assert_eq!(files, covered, "every event file needs a case here, and every case a file");
 
     for (file, status, check) in CASES {
         let text = std::fs::read_to_string(folder.join(file)).unwrap();
-        let request =
-            lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let request = lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
         let response = catalog_books::handle(&catalog, request).await;
         assert_eq!(response.status().as_u16(), *status, "{file}");
-        let content_type = if *status < 400 {
-            "application/json"
-        } else {
-            "application/problem+json"
-        };
+        let content_type = if *status < 400 { "application/json" } else { "application/problem+json" };
         assert_eq!(response.headers()["content-type"], content_type, "{file}");
-        let body: Value =
-            serde_json::from_slice(response.body()).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let body: Value = serde_json::from_slice(response.body()).unwrap_or_else(|e| panic!("{file}: {e}"));
         check(&body);
     }
 }

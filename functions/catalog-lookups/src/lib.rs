@@ -15,20 +15,11 @@ pub async fn handle(lookups: &dyn LookupReader, request: Request) -> Response<Bo
 async fn route(lookups: &dyn LookupReader, request: &Request) -> Outcome {
     QueryParams::parse(request, &[])?;
     // API Gateway routes only the three declared paths here; the last segment picks the list.
-    match request
-        .uri()
-        .path()
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-    {
+    match request.uri().path().trim_end_matches('/').rsplit('/').next() {
         Some("authors") => items(lookups.list_authors().await?),
         Some("categories") => items(lookups.list_categories().await?),
         Some("publishers") => items(lookups.list_publishers().await?),
-        _ => Err(bookworm_domain::Error::not_found(
-            "route",
-            request.uri().path(),
-        )),
+        _ => Err(bookworm_domain::Error::not_found("route", request.uri().path())),
     }
 }
 

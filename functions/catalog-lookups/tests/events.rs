@@ -19,29 +19,17 @@ async fn every_sample_event_lists_its_reference_data_by_name() {
         ("list-categories.json", data.categories.len()),
         ("list-publishers.json", data.publishers.len()),
     ];
-    assert_eq!(
-        std::fs::read_dir(&folder).unwrap().count(),
-        expected.len(),
-        "a case per event file"
-    );
+    assert_eq!(std::fs::read_dir(&folder).unwrap().count(), expected.len(), "a case per event file");
     for (file, count) in expected {
         let text = std::fs::read_to_string(folder.join(file)).unwrap();
-        let request =
-            lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let request = lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
         let response = catalog_lookups::handle(&catalog, request).await;
         assert_eq!(response.status(), 200, "{file}");
         let body: Value = serde_json::from_slice(response.body()).unwrap();
-        let names: Vec<&str> = body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| i["name"].as_str().unwrap())
-            .collect();
+        let names: Vec<&str> =
+            body["items"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
         assert_eq!(names.len(), count, "{file}");
-        assert!(
-            names.windows(2).all(|pair| pair[0] <= pair[1]),
-            "{file} is ordered by name: {names:?}"
-        );
+        assert!(names.windows(2).all(|pair| pair[0] <= pair[1]), "{file} is ordered by name: {names:?}");
     }
 }
 

@@ -74,15 +74,9 @@ impl Claims {
     }
 
     pub(crate) fn into_principal(self, client: &str) -> Result<Principal, Rejection> {
-        let user_id = self
-            .sub
-            .filter(|sub| !sub.trim().is_empty())
-            .ok_or(Rejection::NoSubject)?;
-        let client_roles = self
-            .resource_access
-            .get(client)
-            .map(|list| list.roles.as_slice())
-            .unwrap_or_default();
+        let user_id = self.sub.filter(|sub| !sub.trim().is_empty()).ok_or(Rejection::NoSubject)?;
+        let client_roles =
+            self.resource_access.get(client).map(|list| list.roles.as_slice()).unwrap_or_default();
         let mut roles: BTreeSet<Role> = self
             .realm_access
             .roles
@@ -108,10 +102,7 @@ impl Claims {
             .collect();
         Ok(Principal {
             user_id,
-            username: self
-                .preferred_username
-                .or(self.cognito_username)
-                .or(self.username),
+            username: self.preferred_username.or(self.cognito_username).or(self.username),
             email: self.email,
             roles,
             shop_ids,
@@ -139,10 +130,7 @@ mod tests {
         assert!(token.is_for("comfortech"));
         let principal = token.into_principal("comfortech").unwrap();
         assert_eq!(principal.username.as_deref(), Some("+79516519741"));
-        assert_eq!(
-            principal.roles,
-            BTreeSet::from([Role::Customer, Role::Merchant, Role::Admin])
-        );
+        assert_eq!(principal.roles, BTreeSet::from([Role::Customer, Role::Merchant, Role::Admin]));
     }
 
     #[test]
@@ -156,10 +144,8 @@ mod tests {
         assert!(principal.has(Role::Support));
 
         let shop = uuid::Uuid::new_v4();
-        let plain = claims(
-            json!({"exp": 1, "sub": "s", "aud": ["x", "app"], "roles": "merchant",
-                                  "shop_ids": [shop.to_string(), "not-a-uuid"]}),
-        );
+        let plain = claims(json!({"exp": 1, "sub": "s", "aud": ["x", "app"], "roles": "merchant",
+                                  "shop_ids": [shop.to_string(), "not-a-uuid"]}));
         assert!(plain.is_for("app"));
         let principal = plain.into_principal("app").unwrap();
         assert!(principal.works_for(shop));
@@ -168,13 +154,7 @@ mod tests {
 
     #[test]
     fn a_missing_or_blank_subject_is_refused() {
-        assert_eq!(
-            claims(json!({"exp": 1})).into_principal("app"),
-            Err(Rejection::NoSubject)
-        );
-        assert_eq!(
-            claims(json!({"exp": 1, "sub": " "})).into_principal("app"),
-            Err(Rejection::NoSubject)
-        );
+        assert_eq!(claims(json!({"exp": 1})).into_principal("app"), Err(Rejection::NoSubject));
+        assert_eq!(claims(json!({"exp": 1, "sub": " "})).into_principal("app"), Err(Rejection::NoSubject));
     }
 }

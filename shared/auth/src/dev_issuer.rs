@@ -15,10 +15,7 @@ use serde_json::{Value, json};
 #[derive(Debug, thiserror::Error)]
 pub enum DevIssuerError {
     #[error("issuer key file {path}: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
+    Io { path: String, source: std::io::Error },
     #[error("issuer key file {0} does not hold a P-256 PKCS#8 key")]
     BadKey(String),
     #[error("cannot generate a key pair")]
@@ -47,13 +44,11 @@ pub struct TokenRequest {
 impl DevIssuer {
     /// The key in `path`, or a new one written there (owner-readable only) when there is none.
     pub fn load_or_create(path: &Path) -> Result<Self, DevIssuerError> {
-        let io = |source| DevIssuerError::Io {
-            path: path.display().to_string(),
-            source,
-        };
+        let io = |source| DevIssuerError::Io { path: path.display().to_string(), source };
         match std::fs::read(path) {
-            Ok(pkcs8) => Self::from_pkcs8(pkcs8)
-                .ok_or_else(|| DevIssuerError::BadKey(path.display().to_string())),
+            Ok(pkcs8) => {
+                Self::from_pkcs8(pkcs8).ok_or_else(|| DevIssuerError::BadKey(path.display().to_string()))
+            }
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 let issuer = Self::generate()?;
                 write_private(path, &issuer.pkcs8).map_err(io)?;
@@ -65,9 +60,8 @@ impl DevIssuer {
 
     /// A key that lives only in memory.
     pub fn generate() -> Result<Self, DevIssuerError> {
-        let document =
-            EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
-                .map_err(|_| DevIssuerError::Generate)?;
+        let document = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
+            .map_err(|_| DevIssuerError::Generate)?;
         Self::from_pkcs8(document.as_ref().to_vec()).ok_or(DevIssuerError::Generate)
     }
 
@@ -75,10 +69,7 @@ impl DevIssuer {
         let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &pkcs8).ok()?;
         // An uncompressed P-256 point: 0x04, then 32 bytes of x and 32 of y.
         let point = pair.public_key().as_ref();
-        let (x, y) = (
-            URL_SAFE_NO_PAD.encode(&point[1..33]),
-            URL_SAFE_NO_PAD.encode(&point[33..65]),
-        );
+        let (x, y) = (URL_SAFE_NO_PAD.encode(&point[1..33]), URL_SAFE_NO_PAD.encode(&point[33..65]));
         let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, point);
         let kid = URL_SAFE_NO_PAD.encode(&digest.as_ref()[..12]);
         let jwks = serde_json::from_value(json!({"keys": [{
@@ -101,11 +92,12 @@ impl DevIssuer {
     pub fn sign(&self, claims: &Value) -> Result<String, DevIssuerError> {
         let mut header = Header::new(Algorithm::ES256);
         header.kid = Some(self.kid.clone());
-        Ok(jsonwebtoken::encode(
-            &header,
-            claims,
-            &EncodingKey::from_ec_der(&self.pkcs8),
-        )?)
+        self.sign_with(&header, claims)
+    }
+
+    /// Signs with this issuer's key under any header (ES256): for key-rotation and forgery tests.
+    pub fn sign_with(&self, header: &Header, claims: &Value) -> Result<String, DevIssuerError> {
+        Ok(jsonwebtoken::encode(header, claims, &EncodingKey::from_ec_der(&self.pkcs8))?)
     }
 
     /// An access token for `issuer` and `audience` with the requested identity.
@@ -115,9 +107,7 @@ impl DevIssuer {
         audience: &str,
         request: &TokenRequest,
     ) -> Result<String, DevIssuerError> {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |elapsed| elapsed.as_secs());
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs());
         let mut claims = json!({
             "iss": issuer,
             "aud": audience,
@@ -146,11 +136,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
     file.write_all(bytes)
 }
 

@@ -73,11 +73,7 @@ impl RemoteJwks {
         Self::with_client(url, client, Self::MIN_REFRESH)
     }
 
-    pub fn with_client(
-        url: impl Into<String>,
-        client: reqwest::Client,
-        min_refresh: Duration,
-    ) -> Self {
+    pub fn with_client(url: impl Into<String>, client: reqwest::Client, min_refresh: Duration) -> Self {
         Self {
             url: url.into(),
             client,
@@ -95,8 +91,7 @@ impl RemoteJwks {
 
     async fn fetch(&self, fetched: &mut Option<Instant>) -> Result<(), Rejection> {
         *fetched = Some(Instant::now());
-        let unavailable =
-            |error: reqwest::Error| Rejection::KeysUnavailable(error.without_url().to_string());
+        let unavailable = |error: reqwest::Error| Rejection::KeysUnavailable(error.without_url().to_string());
         let set: JwkSet = self
             .client
             .get(&self.url)

@@ -7,6 +7,8 @@
 mod claims;
 #[cfg(feature = "dev-issuer")]
 pub mod dev_issuer;
+#[cfg(feature = "test-forgeries")]
+pub mod forgeries;
 mod keys;
 mod verify;
 

@@ -95,9 +95,9 @@ impl Verifier {
                 ErrorKind::ExpiredSignature => Rejection::Expired,
                 ErrorKind::ImmatureSignature => Rejection::NotYetValid,
                 ErrorKind::InvalidIssuer => Rejection::Issuer,
-                ErrorKind::InvalidSignature
-                | ErrorKind::InvalidAlgorithm
-                | ErrorKind::InvalidKeyFormat => Rejection::Signature,
+                ErrorKind::InvalidSignature | ErrorKind::InvalidAlgorithm | ErrorKind::InvalidKeyFormat => {
+                    Rejection::Signature
+                }
                 _ => Rejection::Malformed,
             })?
             .claims;

@@ -86,10 +86,7 @@ impl BookDraft {
         let name = problems.check(required_text("name", &self.name, BOOK_NAME_MAX));
         let description = self.description.trim().to_owned();
         if description.chars().count() > DESCRIPTION_MAX {
-            problems.add(
-                "description",
-                format!("must be at most {DESCRIPTION_MAX} characters"),
-            );
+            problems.add("description", format!("must be at most {DESCRIPTION_MAX} characters"));
         }
         if self.price == Money::ZERO {
             problems.add("price", "must be greater than 0");
@@ -104,10 +101,7 @@ impl BookDraft {
         if self.author_ids.is_empty() {
             problems.add("author_ids", "must name at least one author");
         } else if self.author_ids.len() > AUTHORS_PER_BOOK_MAX {
-            problems.add(
-                "author_ids",
-                format!("must name at most {AUTHORS_PER_BOOK_MAX} authors"),
-            );
+            problems.add("author_ids", format!("must name at most {AUTHORS_PER_BOOK_MAX} authors"));
         } else if has_duplicates(&self.author_ids) {
             problems.add("author_ids", "must not name an author twice");
         }
@@ -148,28 +142,19 @@ pub struct Publisher {
 
 impl Author {
     pub fn new(id: AuthorId, name: &str) -> Result<Self, Error> {
-        Ok(Self {
-            id,
-            name: required_text("name", name, AUTHOR_NAME_MAX)?,
-        })
+        Ok(Self { id, name: required_text("name", name, AUTHOR_NAME_MAX)? })
     }
 }
 
 impl Category {
     pub fn new(id: CategoryId, name: &str) -> Result<Self, Error> {
-        Ok(Self {
-            id,
-            name: required_text("name", name, CATEGORY_NAME_MAX)?,
-        })
+        Ok(Self { id, name: required_text("name", name, CATEGORY_NAME_MAX)? })
     }
 }
 
 impl Publisher {
     pub fn new(id: PublisherId, name: &str) -> Result<Self, Error> {
-        Ok(Self {
-            id,
-            name: required_text("name", name, PUBLISHER_NAME_MAX)?,
-        })
+        Ok(Self { id, name: required_text("name", name, PUBLISHER_NAME_MAX)? })
     }
 }
 
@@ -188,10 +173,7 @@ fn required_text(field: &str, text: &str, max: usize) -> Result<String, Error> {
     if text.is_empty() {
         Err(Error::invalid(field, "is required"))
     } else if text.chars().count() > max {
-        Err(Error::invalid(
-            field,
-            format!("must be at most {max} characters"),
-        ))
+        Err(Error::invalid(field, format!("must be at most {max} characters")))
     } else {
         Ok(text.to_owned())
     }
@@ -243,25 +225,16 @@ mod tests {
         bad.price = Money::ZERO;
         bad.author_ids.clear();
         let err = bad.validate(BookId::random()).unwrap_err();
-        assert_eq!(
-            fields(err),
-            ["name", "description", "price", "sale_price", "author_ids"]
-        );
+        assert_eq!(fields(err), ["name", "description", "price", "sale_price", "author_ids"]);
     }
 
     #[test]
     fn sale_price_must_be_positive_and_not_above_price() {
         let mut bad = draft();
         bad.sale_price = Some("12.01".parse().unwrap());
-        assert_eq!(
-            fields(bad.clone().validate(BookId::random()).unwrap_err()),
-            ["sale_price"]
-        );
+        assert_eq!(fields(bad.clone().validate(BookId::random()).unwrap_err()), ["sale_price"]);
         bad.sale_price = Some(Money::ZERO);
-        assert_eq!(
-            fields(bad.validate(BookId::random()).unwrap_err()),
-            ["sale_price"]
-        );
+        assert_eq!(fields(bad.validate(BookId::random()).unwrap_err()), ["sale_price"]);
     }
 
     #[test]
@@ -277,23 +250,14 @@ mod tests {
     fn authors_must_be_distinct() {
         let mut bad = draft();
         bad.author_ids.push(bad.author_ids[0]);
-        assert_eq!(
-            fields(bad.validate(BookId::random()).unwrap_err()),
-            ["author_ids"]
-        );
+        assert_eq!(fields(bad.validate(BookId::random()).unwrap_err()), ["author_ids"]);
     }
 
     #[test]
     fn reference_names_are_required_and_bounded() {
         assert!(Author::new(AuthorId::random(), "Mark Twain").is_ok());
-        assert_eq!(
-            fields(Category::new(CategoryId::random(), "").unwrap_err()),
-            ["name"]
-        );
+        assert_eq!(fields(Category::new(CategoryId::random(), "").unwrap_err()), ["name"]);
         let long = "p".repeat(PUBLISHER_NAME_MAX + 1);
-        assert_eq!(
-            fields(Publisher::new(PublisherId::random(), &long).unwrap_err()),
-            ["name"]
-        );
+        assert_eq!(fields(Publisher::new(PublisherId::random(), &long).unwrap_err()), ["name"]);
     }
 }

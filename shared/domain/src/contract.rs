@@ -29,10 +29,7 @@ async fn reads_books_by_id<S: BookReader>(store: &S, data: &CatalogData) {
         let found = store.get_book(book.id).await.expect("get_book");
         assert_eq!(found.as_ref(), Some(book), "get_book({})", book.id);
     }
-    let missing = store
-        .get_book(BookId::derived("no such book"))
-        .await
-        .expect("get_book");
+    let missing = store.get_book(BookId::derived("no such book")).await.expect("get_book");
     assert_eq!(missing, None);
 }
 
@@ -42,28 +39,17 @@ async fn lists_lookups_by_name<S: LookupReader>(store: &S, data: &CatalogData) {
     assert_eq!(store.list_authors().await.expect("list_authors"), authors);
     let mut categories = data.categories.clone();
     categories.sort_by(|a, b| a.name.cmp(&b.name));
-    assert_eq!(
-        store.list_categories().await.expect("list_categories"),
-        categories
-    );
+    assert_eq!(store.list_categories().await.expect("list_categories"), categories);
     let mut publishers = data.publishers.clone();
     publishers.sort_by(|a, b| a.name.cmp(&b.name));
-    assert_eq!(
-        store.list_publishers().await.expect("list_publishers"),
-        publishers
-    );
+    assert_eq!(store.list_publishers().await.expect("list_publishers"), publishers);
 }
 
 async fn pages_visit_every_book_once_in_order<S: BookReader>(store: &S, data: &CatalogData) {
     for sort in SortField::ALL {
         for descending in [false, true] {
             for limit in [1, 7, 100] {
-                let query = BookQuery {
-                    sort,
-                    descending,
-                    limit: page(limit),
-                    ..Default::default()
-                };
+                let query = BookQuery { sort, descending, limit: page(limit), ..Default::default() };
                 let ids = collect(store, query).await;
                 assert_eq!(
                     ids,
@@ -80,23 +66,10 @@ async fn filters_select_exactly_the_matching_books<S: BookReader>(store: &S, dat
     let mut search = BookFilter::default();
     search.set_search("the SEA").expect("valid search");
     let filters = [
-        BookFilter {
-            category: Some(data.categories[1].id),
-            ..Default::default()
-        },
-        BookFilter {
-            publisher: Some(data.publishers[0].id),
-            ..Default::default()
-        },
-        BookFilter {
-            author: Some(data.authors[2].id),
-            ..Default::default()
-        },
-        BookFilter {
-            min_price: Some(cents(1000)),
-            max_price: Some(cents(1500)),
-            ..Default::default()
-        },
+        BookFilter { category: Some(data.categories[1].id), ..Default::default() },
+        BookFilter { publisher: Some(data.publishers[0].id), ..Default::default() },
+        BookFilter { author: Some(data.authors[2].id), ..Default::default() },
+        BookFilter { min_price: Some(cents(1000)), max_price: Some(cents(1500)), ..Default::default() },
         BookFilter {
             category: Some(data.categories[0].id),
             author: Some(data.authors[0].id),
@@ -104,40 +77,24 @@ async fn filters_select_exactly_the_matching_books<S: BookReader>(store: &S, dat
             ..Default::default()
         },
         search,
-        BookFilter {
-            category: Some(CategoryId::derived("empty")),
-            ..Default::default()
-        },
+        BookFilter { category: Some(CategoryId::derived("empty")), ..Default::default() },
     ];
     for filter in filters {
         let want_some = filter.category != Some(CategoryId::derived("empty"));
         for sort in SortField::ALL {
             for descending in [false, true] {
-                let query = BookQuery {
-                    filter: filter.clone(),
-                    sort,
-                    descending,
-                    limit: page(3),
-                    after: None,
-                };
+                let query =
+                    BookQuery { filter: filter.clone(), sort, descending, limit: page(3), after: None };
                 let ids = collect(store, query).await;
                 let want = expected(data, &filter, sort, descending);
                 assert_eq!(want.is_empty(), !want_some, "fixture covers {filter:?}");
-                assert_eq!(
-                    ids,
-                    want,
-                    "{filter:?} sort={} descending={descending}",
-                    sort.as_str()
-                );
+                assert_eq!(ids, want, "{filter:?} sort={} descending={descending}", sort.as_str());
             }
         }
     }
 }
 
-async fn replacing_a_book_moves_it_everywhere<S: BookReader + CatalogWriter>(
-    store: &S,
-    data: &CatalogData,
-) {
+async fn replacing_a_book_moves_it_everywhere<S: BookReader + CatalogWriter>(store: &S, data: &CatalogData) {
     let mut moved = data.books[0].clone();
     moved.name = "Zzz Renamed".into();
     moved.price = cents(99_900);
@@ -145,29 +102,15 @@ async fn replacing_a_book_moves_it_everywhere<S: BookReader + CatalogWriter>(
     moved.category_id = data.categories[2].id;
     moved.author_ids = vec![data.authors[3].id];
     store.put_book(&moved).await.expect("put_book");
-    assert_eq!(
-        store.get_book(moved.id).await.expect("get_book"),
-        Some(moved.clone())
-    );
+    assert_eq!(store.get_book(moved.id).await.expect("get_book"), Some(moved.clone()));
 
     let mut after = data.clone();
     after.books[0] = moved.clone();
-    let old_category = BookFilter {
-        category: Some(data.books[0].category_id),
-        ..Default::default()
-    };
-    let new_author = BookFilter {
-        author: Some(data.authors[3].id),
-        ..Default::default()
-    };
+    let old_category = BookFilter { category: Some(data.books[0].category_id), ..Default::default() };
+    let new_author = BookFilter { author: Some(data.authors[3].id), ..Default::default() };
     for filter in [BookFilter::default(), old_category, new_author] {
         for sort in SortField::ALL {
-            let query = BookQuery {
-                filter: filter.clone(),
-                sort,
-                limit: page(5),
-                ..Default::default()
-            };
+            let query = BookQuery { filter: filter.clone(), sort, limit: page(5), ..Default::default() };
             assert_eq!(
                 collect(store, query).await,
                 expected(&after, &filter, sort, false),
@@ -183,80 +126,33 @@ async fn deleted_books_and_authors_are_gone<S: BookReader + LookupReader + Catal
     data: &CatalogData,
 ) {
     let author = &data.authors[4];
+    assert_eq!(store.get_author(author.id).await.expect("get_author").as_ref(), Some(author));
     assert_eq!(
-        store
-            .get_author(author.id)
-            .await
-            .expect("get_author")
-            .as_ref(),
-        Some(author)
-    );
-    assert_eq!(
-        store
-            .get_category(data.categories[0].id)
-            .await
-            .expect("get_category")
-            .as_ref(),
+        store.get_category(data.categories[0].id).await.expect("get_category").as_ref(),
         Some(&data.categories[0])
     );
     assert_eq!(
-        store
-            .get_publisher(data.publishers[1].id)
-            .await
-            .expect("get_publisher")
-            .as_ref(),
+        store.get_publisher(data.publishers[1].id).await.expect("get_publisher").as_ref(),
         Some(&data.publishers[1])
     );
-    assert_eq!(
-        store
-            .get_author(AuthorId::derived("nobody"))
-            .await
-            .expect("get_author"),
-        None
-    );
+    assert_eq!(store.get_author(AuthorId::derived("nobody")).await.expect("get_author"), None);
 
     let gone = &data.books[5];
     assert!(store.delete_book(gone.id).await.expect("delete_book"));
-    assert!(
-        !store.delete_book(gone.id).await.expect("delete_book again"),
-        "a deleted book is absent"
-    );
+    assert!(!store.delete_book(gone.id).await.expect("delete_book again"), "a deleted book is absent");
     assert_eq!(store.get_book(gone.id).await.expect("get_book"), None);
-    for filter in [
-        BookFilter::default(),
-        BookFilter {
-            category: Some(gone.category_id),
-            ..Default::default()
-        },
-    ] {
+    for filter in
+        [BookFilter::default(), BookFilter { category: Some(gone.category_id), ..Default::default() }]
+    {
         for sort in SortField::ALL {
-            let query = BookQuery {
-                filter: filter.clone(),
-                sort,
-                limit: page(100),
-                ..Default::default()
-            };
-            assert!(
-                !collect(store, query).await.contains(&gone.id),
-                "a deleted book is listed: {filter:?}"
-            );
+            let query = BookQuery { filter: filter.clone(), sort, limit: page(100), ..Default::default() };
+            assert!(!collect(store, query).await.contains(&gone.id), "a deleted book is listed: {filter:?}");
         }
     }
 
     assert!(store.delete_author(author.id).await.expect("delete_author"));
-    assert!(
-        !store
-            .delete_author(author.id)
-            .await
-            .expect("delete_author again")
-    );
-    assert!(
-        !store
-            .list_authors()
-            .await
-            .expect("list_authors")
-            .contains(author)
-    );
+    assert!(!store.delete_author(author.id).await.expect("delete_author again"));
+    assert!(!store.list_authors().await.expect("list_authors").contains(author));
 }
 
 /// Follows `next_cursor` to the end, checking page sizes and that no book comes twice.
@@ -264,15 +160,10 @@ async fn collect<S: BookReader>(store: &S, mut query: BookQuery) -> Vec<BookId> 
     let mut ids = Vec::new();
     loop {
         let page = store.list_books(&query).await.expect("list_books");
-        assert!(
-            page.items.len() <= query.limit.get(),
-            "page larger than its limit"
-        );
+        assert!(page.items.len() <= query.limit.get(), "page larger than its limit");
         ids.extend(page.items.iter().map(|book| book.id));
         match page.next_cursor {
-            Some(next) => {
-                query.after = Some(Cursor::decode(&next, query.sort).expect("own cursor"))
-            }
+            Some(next) => query.after = Some(Cursor::decode(&next, query.sort).expect("own cursor")),
             None => break,
         }
         assert!(ids.len() <= 1_000, "cursor loop does not end");
@@ -282,17 +173,8 @@ async fn collect<S: BookReader>(store: &S, mut query: BookQuery) -> Vec<BookId> 
     ids
 }
 
-fn expected(
-    data: &CatalogData,
-    filter: &BookFilter,
-    sort: SortField,
-    descending: bool,
-) -> Vec<BookId> {
-    let mut books: Vec<&Book> = data
-        .books
-        .iter()
-        .filter(|book| filter.matches(book))
-        .collect();
+fn expected(data: &CatalogData, filter: &BookFilter, sort: SortField, descending: bool) -> Vec<BookId> {
+    let mut books: Vec<&Book> = data.books.iter().filter(|book| filter.matches(book)).collect();
     books.sort_by_key(|book| sort.key(book));
     if descending {
         books.reverse();
@@ -311,32 +193,18 @@ fn cents(amount: u64) -> Money {
 /// A small catalog with the awkward cases: equal prices, titles that prefix each other,
 /// mixed case, sale prices, books with several authors.
 pub fn fixture() -> CatalogData {
-    let authors: Vec<Author> = [
-        "Mark Twain",
-        "Jane Austen",
-        "Herman Melville",
-        "Jules Verne",
-        "Mary Shelley",
-    ]
-    .into_iter()
-    .map(|name| Author {
-        id: AuthorId::derived(name),
-        name: name.into(),
-    })
-    .collect();
+    let authors: Vec<Author> =
+        ["Mark Twain", "Jane Austen", "Herman Melville", "Jules Verne", "Mary Shelley"]
+            .into_iter()
+            .map(|name| Author { id: AuthorId::derived(name), name: name.into() })
+            .collect();
     let categories: Vec<Category> = ["Fiction", "Adventure", "Science Fiction"]
         .into_iter()
-        .map(|name| Category {
-            id: CategoryId::derived(name),
-            name: name.into(),
-        })
+        .map(|name| Category { id: CategoryId::derived(name), name: name.into() })
         .collect();
     let publishers: Vec<Publisher> = ["Penguin Classics", "Oxford World's Classics"]
         .into_iter()
-        .map(|name| Publisher {
-            id: PublisherId::derived(name),
-            name: name.into(),
-        })
+        .map(|name| Publisher { id: PublisherId::derived(name), name: name.into() })
         .collect();
     let titles = [
         "Emma",
@@ -374,11 +242,7 @@ pub fn fixture() -> CatalogData {
                 description: format!("Fixture book {i}."),
                 price: cents(price),
                 sale_price: (i % 4 == 0).then(|| cents(price - 100)),
-                status: if i % 5 == 0 {
-                    BookStatus::OutOfStock
-                } else {
-                    BookStatus::InStock
-                },
+                status: if i % 5 == 0 { BookStatus::OutOfStock } else { BookStatus::InStock },
                 author_ids: if i % 7 == 0 {
                     vec![authors[i % 5].id, authors[(i + 2) % 5].id]
                 } else {
@@ -391,10 +255,5 @@ pub fn fixture() -> CatalogData {
             }
         })
         .collect();
-    CatalogData {
-        authors,
-        categories,
-        publishers,
-        books,
-    }
+    CatalogData { authors, categories, publishers, books }
 }

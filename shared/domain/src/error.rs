@@ -11,10 +11,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
+        Self { field: field.into(), message: message.into() }
     }
 }
 
@@ -61,29 +58,19 @@ impl Error {
     }
 
     pub fn not_found(kind: &'static str, id: impl fmt::Display) -> Self {
-        Self::NotFound {
-            kind,
-            id: id.to_string(),
-        }
+        Self::NotFound { kind, id: id.to_string() }
     }
 
     pub fn unavailable(
         context: &'static str,
         source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
     ) -> Self {
-        Self::Unavailable {
-            context,
-            source: source.into(),
-        }
+        Self::Unavailable { context, source: source.into() }
     }
 }
 
 fn join(errors: &[FieldError]) -> String {
-    errors
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ")
+    errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
 }
 
 /// Collects field errors so validation reports every problem at once.
@@ -111,10 +98,6 @@ impl Problems {
     }
 
     pub fn into_result(self) -> Result<(), Error> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::Invalid(self.0))
-        }
+        if self.0.is_empty() { Ok(()) } else { Err(Error::Invalid(self.0)) }
     }
 }

@@ -8,16 +8,7 @@ use crate::Error;
 macro_rules! id_type {
     ($name:ident, $kind:literal) => {
         #[derive(
-            Debug,
-            Clone,
-            Copy,
-            PartialEq,
-            Eq,
-            Hash,
-            PartialOrd,
-            Ord,
-            serde::Serialize,
-            serde::Deserialize,
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
         )]
         #[serde(transparent)]
         pub struct $name(pub Uuid);
@@ -29,17 +20,12 @@ macro_rules! id_type {
 
             /// A stable id derived from a natural key, so seeded data has the same ids everywhere.
             pub fn derived(natural_key: &str) -> Self {
-                Self(Uuid::new_v5(
-                    &NAMESPACE,
-                    format!("{}:{}", $kind, natural_key).as_bytes(),
-                ))
+                Self(Uuid::new_v5(&NAMESPACE, format!("{}:{}", $kind, natural_key).as_bytes()))
             }
 
             /// Parses a caller-supplied id, naming `field` when it is not a UUID.
             pub fn parse(field: &str, text: &str) -> Result<Self, Error> {
-                text.parse().map_err(|_| {
-                    Error::invalid(field, concat!("must be a ", $kind, " id (a UUID)"))
-                })
+                text.parse().map_err(|_| Error::invalid(field, concat!("must be a ", $kind, " id (a UUID)")))
             }
         }
 
@@ -79,9 +65,6 @@ mod tests {
     #[test]
     fn parse_names_the_field() {
         let err = BookId::parse("id", "not-a-uuid").unwrap_err();
-        assert!(
-            matches!(err, Error::Invalid(ref e) if e[0].field == "id"),
-            "{err}"
-        );
+        assert!(matches!(err, Error::Invalid(ref e) if e[0].field == "id"), "{err}");
     }
 }

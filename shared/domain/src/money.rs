@@ -29,11 +29,7 @@ impl Money {
     pub const ZERO: Money = Money(0);
 
     pub fn from_cents(cents: u64) -> Result<Self, MoneyError> {
-        if cents > MAX_CENTS {
-            Err(MoneyError::TooLarge)
-        } else {
-            Ok(Self(cents))
-        }
+        if cents > MAX_CENTS { Err(MoneyError::TooLarge) } else { Ok(Self(cents)) }
     }
 
     pub fn cents(self) -> u64 {
@@ -66,9 +62,7 @@ impl FromStr for Money {
             return Err(MoneyError::TooLarge);
         }
         let whole: u64 = whole.parse().map_err(|_| MoneyError::Malformed)?;
-        let fraction: u64 = format!("{fraction:0<2}")
-            .parse()
-            .map_err(|_| MoneyError::Malformed)?;
+        let fraction: u64 = format!("{fraction:0<2}").parse().map_err(|_| MoneyError::Malformed)?;
         Money::from_cents(whole * 100 + fraction)
     }
 }
@@ -106,9 +100,7 @@ mod tests {
 
     #[test]
     fn refuses_everything_else() {
-        for bad in [
-            "", "-1", "+1", "1e3", " 1", "1.", ".5", "abc", "1,00", "NaN",
-        ] {
+        for bad in ["", "-1", "+1", "1e3", " 1", "1.", ".5", "abc", "1,00", "NaN"] {
             assert_eq!(bad.parse::<Money>(), Err(MoneyError::Malformed), "{bad:?}");
         }
         assert_eq!("1.999".parse::<Money>(), Err(MoneyError::TooPrecise));

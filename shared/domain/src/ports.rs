@@ -60,3 +60,7 @@ pub trait CatalogWriter: Send + Sync {
         Ok(())
     }
 }
+
+/// Everything the catalog functions need from one store.
+pub trait CatalogStore: BookReader + LookupReader + CatalogWriter {}
+impl<T: BookReader + LookupReader + CatalogWriter> CatalogStore for T {}

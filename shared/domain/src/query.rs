@@ -53,10 +53,7 @@ impl SortField {
 
 /// Case-insensitive name order with runs of white space folded.
 pub fn normalized_name(name: &str) -> String {
-    name.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,10 +64,7 @@ impl PageSize {
         if (1..=MAX_PAGE_SIZE).contains(&size) {
             Ok(Self(size))
         } else {
-            Err(Error::invalid(
-                "limit",
-                format!("must be between 1 and {MAX_PAGE_SIZE}"),
-            ))
+            Err(Error::invalid("limit", format!("must be between 1 and {MAX_PAGE_SIZE}")))
         }
     }
 
@@ -94,10 +88,7 @@ pub struct Cursor {
 
 impl Cursor {
     pub fn after(sort: SortField, book: &Book) -> Self {
-        Self {
-            sort,
-            key: sort.key(book),
-        }
+        Self { sort, key: sort.key(book) }
     }
 
     /// The opaque text handed to clients.
@@ -116,11 +107,7 @@ impl Cursor {
         if tagged != sort {
             return Err(Error::invalid(
                 "cursor",
-                format!(
-                    "belongs to sort={}, not sort={}",
-                    tagged.as_str(),
-                    sort.as_str()
-                ),
+                format!("belongs to sort={}, not sort={}", tagged.as_str(), sort.as_str()),
             ));
         }
         let (lead, id) = key.rsplit_once(KEY_SEPARATOR).ok_or_else(garbled)?;
@@ -132,17 +119,12 @@ impl Cursor {
         if !well_formed {
             return Err(garbled());
         }
-        Ok(Self {
-            sort,
-            key: key.to_owned(),
-        })
+        Ok(Self { sort, key: key.to_owned() })
     }
 
     /// The id of the book this cursor points after.
     pub fn book_id(&self) -> Option<BookId> {
-        self.key
-            .rsplit_once(KEY_SEPARATOR)
-            .and_then(|(_, id)| id.parse().ok())
+        self.key.rsplit_once(KEY_SEPARATOR).and_then(|(_, id)| id.parse().ok())
     }
 }
 
@@ -165,10 +147,7 @@ impl BookFilter {
             return Err(Error::invalid("q", "must not be blank"));
         }
         if normalized.chars().count() > SEARCH_MAX {
-            return Err(Error::invalid(
-                "q",
-                format!("must be at most {SEARCH_MAX} characters"),
-            ));
+            return Err(Error::invalid("q", format!("must be at most {SEARCH_MAX} characters")));
         }
         self.search = Some(normalized);
         Ok(())
@@ -232,16 +211,11 @@ impl Page<Book> {
         let limit = query.limit.get();
         let next_cursor = if books.len() > limit {
             books.truncate(limit);
-            books
-                .last()
-                .map(|last| Cursor::after(query.sort, last).encode())
+            books.last().map(|last| Cursor::after(query.sort, last).encode())
         } else {
             None
         };
-        Self {
-            items: books,
-            next_cursor,
-        }
+        Self { items: books, next_cursor }
     }
 }
 
@@ -268,9 +242,8 @@ mod tests {
 
     #[test]
     fn name_keys_sort_prefixes_first_and_ignore_case() {
-        let keys: Vec<_> = ["emma, volume ii", "Emma", "EMMA  zed"]
-            .map(|n| SortField::Name.key(&book(n, 1)))
-            .to_vec();
+        let keys: Vec<_> =
+            ["emma, volume ii", "Emma", "EMMA  zed"].map(|n| SortField::Name.key(&book(n, 1))).to_vec();
         let mut sorted = keys.clone();
         sorted.sort();
         assert_eq!(sorted, [keys[1].clone(), keys[2].clone(), keys[0].clone()]);
@@ -297,11 +270,7 @@ mod tests {
         let price_cursor = Cursor::after(SortField::Price, &book("Emma", 1250)).encode();
         let forged = URL_SAFE_NO_PAD.encode("price:12\u{1}not-an-id");
         for bad in ["", "!!!", "bm9wZQ", price_cursor.as_str(), forged.as_str()] {
-            let sort = if bad == price_cursor {
-                SortField::Name
-            } else {
-                SortField::Price
-            };
+            let sort = if bad == price_cursor { SortField::Name } else { SortField::Price };
             match Cursor::decode(bad, sort) {
                 Err(Error::Invalid(errors)) => assert_eq!(errors[0].field, "cursor", "{bad}"),
                 other => panic!("{bad:?} decoded to {other:?}"),
@@ -319,10 +288,8 @@ mod tests {
     #[test]
     fn filters_combine() {
         let emma = book("Emma", 1250);
-        let mut filter = BookFilter {
-            min_price: Some(Money::from_cents(1000).unwrap()),
-            ..Default::default()
-        };
+        let mut filter =
+            BookFilter { min_price: Some(Money::from_cents(1000).unwrap()), ..Default::default() };
         filter.set_search("EM").unwrap();
         assert!(filter.matches(&emma));
         filter.max_price = Some(Money::from_cents(1249).unwrap());
@@ -340,18 +307,12 @@ mod tests {
 
     #[test]
     fn lookahead_sets_the_cursor_only_when_more_remain() {
-        let query = BookQuery {
-            limit: PageSize::new(2).unwrap(),
-            ..Default::default()
-        };
+        let query = BookQuery { limit: PageSize::new(2).unwrap(), ..Default::default() };
         let books = vec![book("a", 1), book("b", 1), book("c", 1)];
         let page = Page::from_lookahead(books.clone(), &query);
         assert_eq!(page.items.len(), 2);
         let cursor = Cursor::decode(page.next_cursor.as_deref().unwrap(), SortField::Name).unwrap();
         assert_eq!(cursor.book_id(), Some(books[1].id));
-        assert_eq!(
-            Page::from_lookahead(books[..2].to_vec(), &query).next_cursor,
-            None
-        );
+        assert_eq!(Page::from_lookahead(books[..2].to_vec(), &query).next_cursor, None);
     }
 }

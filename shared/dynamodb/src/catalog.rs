@@ -5,9 +5,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, Put, ReturnValue, TransactWriteItem, Update,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, ReturnValue, TransactWriteItem, Update};
 use bookworm_domain::Error;
 use bookworm_domain::catalog::{Author, Book, Category, Publisher};
 use bookworm_domain::ids::{AuthorId, BookId, CategoryId, PublisherId};
@@ -37,10 +35,7 @@ pub struct DynamoCatalog {
 
 impl DynamoCatalog {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self {
-            client,
-            table: table.into(),
-        }
+        Self { client, table: table.into() }
     }
 
     /// The Lambda wiring: region, credentials and endpoint from the environment (so
@@ -51,12 +46,7 @@ impl DynamoCatalog {
         Ok(Self::new(Client::new(&config), table))
     }
 
-    async fn get_item(
-        &self,
-        pk: String,
-        sk: &str,
-        consistent: bool,
-    ) -> Result<Option<Item>, Error> {
+    async fn get_item(&self, pk: String, sk: &str, consistent: bool) -> Result<Option<Item>, Error> {
         let output = self
             .client
             .get_item()
@@ -95,12 +85,7 @@ impl DynamoCatalog {
         }
     }
 
-    async fn put_entity<T: Serialize>(
-        &self,
-        pk: &str,
-        sk: String,
-        entity: &T,
-    ) -> Result<(), Error> {
+    async fn put_entity<T: Serialize>(&self, pk: &str, sk: String, entity: &T) -> Result<(), Error> {
         let mut item = encode(entity)?;
         item.insert("pk".into(), s(pk));
         item.insert("sk".into(), s(sk));
@@ -122,11 +107,7 @@ fn listing_partitions(book: &Book) -> Vec<String> {
         format!("BOOKS#CATEGORY#{}", book.category_id),
         format!("BOOKS#PUBLISHER#{}", book.publisher_id),
     ];
-    partitions.extend(
-        book.author_ids
-            .iter()
-            .map(|author| format!("BOOKS#AUTHOR#{author}")),
-    );
+    partitions.extend(book.author_ids.iter().map(|author| format!("BOOKS#AUTHOR#{author}")));
     partitions
 }
 
@@ -169,12 +150,7 @@ fn filter_expression(filter: &BookFilter) -> Option<(String, Item)> {
         clauses.push("selling_cents <= :max".to_owned());
         values.insert(":max".into(), AttributeValue::N(max.cents().to_string()));
     }
-    for (i, word) in filter
-        .search
-        .iter()
-        .flat_map(|words| words.split(' '))
-        .enumerate()
-    {
+    for (i, word) in filter.search.iter().flat_map(|words| words.split(' ')).enumerate() {
         clauses.push(format!("contains(search_name, :word{i})"));
         values.insert(format!(":word{i}"), s(word));
     }
@@ -188,10 +164,7 @@ fn listing_item(book: &Book, partition: &str) -> Result<Item, Error> {
     item.insert("sk".into(), s(book.id.to_string()));
     item.insert("by_name".into(), s(SortField::Name.key(book)));
     item.insert("by_price".into(), s(SortField::Price.key(book)));
-    item.insert(
-        "selling_cents".into(),
-        AttributeValue::N(book.selling_price().cents().to_string()),
-    );
+    item.insert("selling_cents".into(), AttributeValue::N(book.selling_price().cents().to_string()));
     item.insert("search_name".into(), s(normalized_name(&book.name)));
     Ok(item)
 }
@@ -236,10 +209,7 @@ impl BookReader for DynamoCatalog {
                     request = request.expression_attribute_values(name, value.clone());
                 }
             }
-            let output = request
-                .send()
-                .await
-                .map_err(|e| unavailable("query the catalog", e))?;
+            let output = request.send().await.map_err(|e| unavailable("query the catalog", e))?;
             for item in output.items.unwrap_or_default() {
                 books.push(decode::<Book>(item)?);
                 if books.len() == wanted {
@@ -252,21 +222,8 @@ impl BookReader for DynamoCatalog {
             }
         }
         // The read budget ran out mid-partition: a short page that resumes where reading stopped.
-        let key = start
-            .as_ref()
-            .and_then(|key| key.get(index))
-            .and_then(|v| v.as_s().ok())
-            .cloned();
-        Ok(Page {
-            items: books,
-            next_cursor: key.map(|key| {
-                Cursor {
-                    sort: query.sort,
-                    key,
-                }
-                .encode()
-            }),
-        })
+        let key = start.as_ref().and_then(|key| key.get(index)).and_then(|v| v.as_s().ok()).cloned();
+        Ok(Page { items: books, next_cursor: key.map(|key| Cursor { sort: query.sort, key }.encode()) })
     }
 
     async fn get_book(&self, id: BookId) -> Result<Option<Book>, Error> {
@@ -280,9 +237,7 @@ impl BookReader for DynamoCatalog {
 
 /// DynamoDB's resume point for a cursor: the table key plus the index's sort key.
 fn start_key(partition: &str, cursor: &Cursor) -> Result<Item, Error> {
-    let id = cursor
-        .book_id()
-        .ok_or_else(|| Error::invalid("cursor", "is not a cursor this API returned"))?;
+    let id = cursor.book_id().ok_or_else(|| Error::invalid("cursor", "is not a cursor this API returned"))?;
     Ok(HashMap::from([
         ("pk".to_owned(), s(partition)),
         ("sk".to_owned(), s(id.to_string())),
@@ -311,42 +266,30 @@ impl LookupReader for DynamoCatalog {
     }
 
     async fn get_author(&self, id: AuthorId) -> Result<Option<Author>, Error> {
-        self.get_item(AUTHORS.to_owned(), &id.to_string(), false)
-            .await?
-            .map(decode)
-            .transpose()
+        self.get_item(AUTHORS.to_owned(), &id.to_string(), false).await?.map(decode).transpose()
     }
 
     async fn get_category(&self, id: CategoryId) -> Result<Option<Category>, Error> {
-        self.get_item(CATEGORIES.to_owned(), &id.to_string(), false)
-            .await?
-            .map(decode)
-            .transpose()
+        self.get_item(CATEGORIES.to_owned(), &id.to_string(), false).await?.map(decode).transpose()
     }
 
     async fn get_publisher(&self, id: PublisherId) -> Result<Option<Publisher>, Error> {
-        self.get_item(PUBLISHERS.to_owned(), &id.to_string(), false)
-            .await?
-            .map(decode)
-            .transpose()
+        self.get_item(PUBLISHERS.to_owned(), &id.to_string(), false).await?.map(decode).transpose()
     }
 }
 
 #[async_trait]
 impl CatalogWriter for DynamoCatalog {
     async fn put_author(&self, author: &Author) -> Result<(), Error> {
-        self.put_entity(AUTHORS, author.id.to_string(), author)
-            .await
+        self.put_entity(AUTHORS, author.id.to_string(), author).await
     }
 
     async fn put_category(&self, category: &Category) -> Result<(), Error> {
-        self.put_entity(CATEGORIES, category.id.to_string(), category)
-            .await
+        self.put_entity(CATEGORIES, category.id.to_string(), category).await
     }
 
     async fn put_publisher(&self, publisher: &Publisher) -> Result<(), Error> {
-        self.put_entity(PUBLISHERS, publisher.id.to_string(), publisher)
-            .await
+        self.put_entity(PUBLISHERS, publisher.id.to_string(), publisher).await
     }
 
     /// Writes the book and its listing copies in one transaction, removing copies from
@@ -355,11 +298,8 @@ impl CatalogWriter for DynamoCatalog {
     async fn put_book(&self, book: &Book) -> Result<(), Error> {
         let pk = format!("BOOK#{}", book.id);
         let old = self.get_item(pk.clone(), "BOOK", true).await?;
-        let old_revision = old
-            .as_ref()
-            .and_then(|item| item.get("revision"))
-            .and_then(|v| v.as_n().ok())
-            .cloned();
+        let old_revision =
+            old.as_ref().and_then(|item| item.get("revision")).and_then(|v| v.as_n().ok()).cloned();
         let old_partitions = match old {
             Some(item) => listing_partitions(&decode(item)?),
             None => Vec::new(),
@@ -369,15 +309,9 @@ impl CatalogWriter for DynamoCatalog {
         let mut canonical = encode(book)?;
         canonical.insert("pk".into(), s(&pk));
         canonical.insert("sk".into(), s("BOOK"));
-        let revision: u64 = old_revision
-            .as_deref()
-            .and_then(|r| r.parse().ok())
-            .unwrap_or(0)
-            + 1;
+        let revision: u64 = old_revision.as_deref().and_then(|r| r.parse().ok()).unwrap_or(0) + 1;
         canonical.insert("revision".into(), AttributeValue::N(revision.to_string()));
-        let mut guard = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(canonical));
+        let mut guard = Put::builder().table_name(&self.table).set_item(Some(canonical));
         guard = match old_revision {
             Some(old) => guard
                 .condition_expression("revision = :old")
@@ -385,42 +319,19 @@ impl CatalogWriter for DynamoCatalog {
             None => guard.condition_expression("attribute_not_exists(pk)"),
         };
         let build = |e| unavailable("build a catalog write", e);
-        let mut writes = vec![
-            TransactWriteItem::builder()
-                .put(guard.build().map_err(build)?)
-                .build(),
-        ];
+        let mut writes = vec![TransactWriteItem::builder().put(guard.build().map_err(build)?).build()];
         for partition in &new_partitions {
-            let put = Put::builder()
-                .table_name(&self.table)
-                .set_item(Some(listing_item(book, partition)?));
-            writes.push(
-                TransactWriteItem::builder()
-                    .put(put.build().map_err(build)?)
-                    .build(),
-            );
+            let put = Put::builder().table_name(&self.table).set_item(Some(listing_item(book, partition)?));
+            writes.push(TransactWriteItem::builder().put(put.build().map_err(build)?).build());
         }
-        for partition in old_partitions
-            .iter()
-            .filter(|p| !new_partitions.contains(p))
-        {
+        for partition in old_partitions.iter().filter(|p| !new_partitions.contains(p)) {
             let delete = Delete::builder()
                 .table_name(&self.table)
                 .key("pk", s(partition))
                 .key("sk", s(book.id.to_string()));
-            writes.push(
-                TransactWriteItem::builder()
-                    .delete(delete.build().map_err(build)?)
-                    .build(),
-            );
+            writes.push(TransactWriteItem::builder().delete(delete.build().map_err(build)?).build());
         }
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(writes))
-            .send()
-            .await
-        {
+        match self.client.transact_write_items().set_transact_items(Some(writes)).send().await {
             Ok(_) => Ok(()),
             Err(e)
                 if matches!(
@@ -428,10 +339,7 @@ impl CatalogWriter for DynamoCatalog {
                     Some(TransactWriteItemsError::TransactionCanceledException(_))
                 ) =>
             {
-                Err(Error::Conflict(format!(
-                    "book {} was changed by another writer; retry",
-                    book.id
-                )))
+                Err(Error::Conflict(format!("book {} was changed by another writer; retry", book.id)))
             }
             Err(e) => Err(unavailable("write a book", e)),
         }
@@ -446,11 +354,8 @@ impl CatalogWriter for DynamoCatalog {
         if item.contains_key("deleted_at") {
             return Ok(false);
         }
-        let revision = item
-            .get("revision")
-            .and_then(|v| v.as_n().ok())
-            .cloned()
-            .unwrap_or_else(|| "0".into());
+        let revision =
+            item.get("revision").and_then(|v| v.as_n().ok()).cloned().unwrap_or_else(|| "0".into());
         let book: Book = decode(item)?;
         let build = |e| unavailable("build a catalog write", e);
         let mark = Update::builder()
@@ -470,19 +375,9 @@ impl CatalogWriter for DynamoCatalog {
                 .table_name(&self.table)
                 .key("pk", s(partition))
                 .key("sk", s(id.to_string()));
-            writes.push(
-                TransactWriteItem::builder()
-                    .delete(delete.build().map_err(build)?)
-                    .build(),
-            );
+            writes.push(TransactWriteItem::builder().delete(delete.build().map_err(build)?).build());
         }
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(writes))
-            .send()
-            .await
-        {
+        match self.client.transact_write_items().set_transact_items(Some(writes)).send().await {
             Ok(_) => Ok(true),
             Err(e)
                 if matches!(
@@ -490,9 +385,7 @@ impl CatalogWriter for DynamoCatalog {
                     Some(TransactWriteItemsError::TransactionCanceledException(_))
                 ) =>
             {
-                Err(Error::Conflict(format!(
-                    "book {id} was changed by another writer; retry"
-                )))
+                Err(Error::Conflict(format!("book {id} was changed by another writer; retry")))
             }
             Err(e) => Err(unavailable("delete a book", e)),
         }
@@ -514,9 +407,7 @@ impl CatalogWriter for DynamoCatalog {
 }
 
 fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs())
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs())
 }
 
 fn s(text: impl Into<String>) -> AttributeValue {

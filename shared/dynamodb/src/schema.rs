@@ -13,10 +13,7 @@ use crate::unavailable;
 /// The catalog table: `pk`/`sk` plus the two local indexes that order listings.
 pub async fn create_catalog_table(client: &Client, name: &str) -> Result<(), Error> {
     let key = |attribute: &str, kind: KeyType| {
-        KeySchemaElement::builder()
-            .attribute_name(attribute)
-            .key_type(kind)
-            .build()
+        KeySchemaElement::builder().attribute_name(attribute).key_type(kind).build()
     };
     let string_attribute = |attribute: &str| {
         AttributeDefinition::builder()
@@ -29,11 +26,7 @@ pub async fn create_catalog_table(client: &Client, name: &str) -> Result<(), Err
             .index_name(name)
             .key_schema(key("pk", KeyType::Hash)?)
             .key_schema(key(name, KeyType::Range)?)
-            .projection(
-                Projection::builder()
-                    .projection_type(ProjectionType::All)
-                    .build(),
-            )
+            .projection(Projection::builder().projection_type(ProjectionType::All).build())
             .build()
     };
     let build = |e| unavailable("describe the catalog table", e);

@@ -22,8 +22,6 @@ fn client() -> Client {
 async fn meets_the_catalog_contract() {
     let client = client();
     let table = format!("catalog-{}", uuid::Uuid::new_v4());
-    schema::create_catalog_table(&client, &table)
-        .await
-        .expect("create table");
+    schema::create_catalog_table(&client, &table).await.expect("create table");
     contract::catalog_store(&DynamoCatalog::new(client, table)).await;
 }

@@ -45,8 +45,7 @@ struct Index {
 impl EmbeddedCatalog {
     /// Opens (or creates) the catalog file and loads its indexes.
     pub fn open(path: &Path) -> Result<Self, Error> {
-        let db =
-            Database::create(path).map_err(|e| Error::unavailable("open the catalog file", e))?;
+        let db = Database::create(path).map_err(|e| Error::unavailable("open the catalog file", e))?;
         Self::load(db)
     }
 
@@ -79,10 +78,7 @@ impl EmbeddedCatalog {
         index.categories = read_all(&txn, CATEGORIES)?;
         index.publishers = read_all(&txn, PUBLISHERS)?;
         index.sort_lookups();
-        Ok(Self {
-            db,
-            index: RwLock::new(index),
-        })
+        Ok(Self { db, index: RwLock::new(index) })
     }
 
     fn read_index(&self) -> std::sync::RwLockReadGuard<'_, Index> {
@@ -107,9 +103,7 @@ impl EmbeddedCatalog {
         let txn = self.db.begin_write().map_err(|e| fail(e.into()))?;
         for (table, key, value) in rows {
             let mut table = txn.open_table(*table).map_err(|e| fail(e.into()))?;
-            table
-                .insert(key.as_slice(), value.as_slice())
-                .map_err(|e| fail(e.into()))?;
+            table.insert(key.as_slice(), value.as_slice()).map_err(|e| fail(e.into()))?;
         }
         for (table, key) in removals {
             let mut table = txn.open_table(*table).map_err(|e| fail(e.into()))?;
@@ -157,14 +151,10 @@ impl Index {
         let range: Box<dyn Iterator<Item = (&String, &BookId)>> = match (start, query.descending) {
             (None, false) => Box::new(index.iter()),
             (None, true) => Box::new(index.iter().rev()),
-            (Some(key), false) => {
-                Box::new(index.range::<str, _>((Bound::Excluded(key), Bound::Unbounded)))
+            (Some(key), false) => Box::new(index.range::<str, _>((Bound::Excluded(key), Bound::Unbounded))),
+            (Some(key), true) => {
+                Box::new(index.range::<str, _>((Bound::Unbounded, Bound::Excluded(key))).rev())
             }
-            (Some(key), true) => Box::new(
-                index
-                    .range::<str, _>((Bound::Unbounded, Bound::Excluded(key)))
-                    .rev(),
-            ),
         };
         range
             .filter_map(|(_, id)| self.books.get(id))
@@ -175,10 +165,7 @@ impl Index {
     }
 }
 
-fn read_all<T: DeserializeOwned>(
-    txn: &redb::ReadTransaction,
-    table: Table,
-) -> Result<Vec<T>, Error> {
+fn read_all<T: DeserializeOwned>(txn: &redb::ReadTransaction, table: Table) -> Result<Vec<T>, Error> {
     let fail = |e: redb::Error| Error::unavailable("read the catalog file", e);
     let table = txn.open_table(table).map_err(|e| fail(e.into()))?;
     let mut rows = Vec::new();
@@ -196,12 +183,7 @@ fn encode<T: Serialize>(entity: &T) -> Result<Vec<u8>, Error> {
 }
 
 /// Replaces the entry with the same id, or adds it, keeping the list ordered by name.
-fn upsert<T: Clone>(
-    list: &mut Vec<T>,
-    item: &T,
-    same: impl Fn(&T) -> bool,
-    name: impl Fn(&T) -> &str,
-) {
+fn upsert<T: Clone>(list: &mut Vec<T>, item: &T, same: impl Fn(&T) -> bool, name: impl Fn(&T) -> &str) {
     list.retain(|existing| !same(existing));
     let at = list.partition_point(|existing| name(existing) < name(item));
     list.insert(at, item.clone());
@@ -233,81 +215,40 @@ impl LookupReader for EmbeddedCatalog {
     }
 
     async fn get_author(&self, id: AuthorId) -> Result<Option<Author>, Error> {
-        Ok(self
-            .read_index()
-            .authors
-            .iter()
-            .find(|a| a.id == id)
-            .cloned())
+        Ok(self.read_index().authors.iter().find(|a| a.id == id).cloned())
     }
 
     async fn get_category(&self, id: CategoryId) -> Result<Option<Category>, Error> {
-        Ok(self
-            .read_index()
-            .categories
-            .iter()
-            .find(|c| c.id == id)
-            .cloned())
+        Ok(self.read_index().categories.iter().find(|c| c.id == id).cloned())
     }
 
     async fn get_publisher(&self, id: PublisherId) -> Result<Option<Publisher>, Error> {
-        Ok(self
-            .read_index()
-            .publishers
-            .iter()
-            .find(|p| p.id == id)
-            .cloned())
+        Ok(self.read_index().publishers.iter().find(|p| p.id == id).cloned())
     }
 }
 
 #[async_trait]
 impl CatalogWriter for EmbeddedCatalog {
     async fn put_author(&self, author: &Author) -> Result<(), Error> {
-        self.write(
-            &[(AUTHORS, author.id.0.into_bytes(), encode(author)?)],
-            |index| {
-                upsert(
-                    &mut index.authors,
-                    author,
-                    |a| a.id == author.id,
-                    |a| &a.name,
-                )
-            },
-        )
+        self.write(&[(AUTHORS, author.id.0.into_bytes(), encode(author)?)], |index| {
+            upsert(&mut index.authors, author, |a| a.id == author.id, |a| &a.name)
+        })
     }
 
     async fn put_category(&self, category: &Category) -> Result<(), Error> {
-        self.write(
-            &[(CATEGORIES, category.id.0.into_bytes(), encode(category)?)],
-            |index| {
-                upsert(
-                    &mut index.categories,
-                    category,
-                    |c| c.id == category.id,
-                    |c| &c.name,
-                )
-            },
-        )
+        self.write(&[(CATEGORIES, category.id.0.into_bytes(), encode(category)?)], |index| {
+            upsert(&mut index.categories, category, |c| c.id == category.id, |c| &c.name)
+        })
     }
 
     async fn put_publisher(&self, publisher: &Publisher) -> Result<(), Error> {
-        self.write(
-            &[(PUBLISHERS, publisher.id.0.into_bytes(), encode(publisher)?)],
-            |index| {
-                upsert(
-                    &mut index.publishers,
-                    publisher,
-                    |p| p.id == publisher.id,
-                    |p| &p.name,
-                )
-            },
-        )
+        self.write(&[(PUBLISHERS, publisher.id.0.into_bytes(), encode(publisher)?)], |index| {
+            upsert(&mut index.publishers, publisher, |p| p.id == publisher.id, |p| &p.name)
+        })
     }
 
     async fn put_book(&self, book: &Book) -> Result<(), Error> {
-        self.write(&[(BOOKS, book.id.0.into_bytes(), encode(book)?)], |index| {
-            index.insert_book(book.clone())
-        })
+        self.write(&[(BOOKS, book.id.0.into_bytes(), encode(book)?)], |index| index.insert_book(book.clone()))
     }
 
     async fn delete_book(&self, id: BookId) -> Result<bool, Error> {
@@ -315,13 +256,9 @@ impl CatalogWriter for EmbeddedCatalog {
             return Ok(false);
         };
         let key = id.0.into_bytes();
-        self.write_and_remove(
-            &[(DELETED_BOOKS, key, encode(&book)?)],
-            &[(BOOKS, key)],
-            |index| {
-                index.remove_book(id);
-            },
-        )?;
+        self.write_and_remove(&[(DELETED_BOOKS, key, encode(&book)?)], &[(BOOKS, key)], |index| {
+            index.remove_book(id);
+        })?;
         Ok(true)
     }
 
@@ -355,28 +292,13 @@ impl CatalogWriter for EmbeddedCatalog {
                 index.insert_book(book.clone());
             }
             for author in &data.authors {
-                upsert(
-                    &mut index.authors,
-                    author,
-                    |a| a.id == author.id,
-                    |a| &a.name,
-                );
+                upsert(&mut index.authors, author, |a| a.id == author.id, |a| &a.name);
             }
             for category in &data.categories {
-                upsert(
-                    &mut index.categories,
-                    category,
-                    |c| c.id == category.id,
-                    |c| &c.name,
-                );
+                upsert(&mut index.categories, category, |c| c.id == category.id, |c| &c.name);
             }
             for publisher in &data.publishers {
-                upsert(
-                    &mut index.publishers,
-                    publisher,
-                    |p| p.id == publisher.id,
-                    |p| &p.name,
-                );
+                upsert(&mut index.publishers, publisher, |p| p.id == publisher.id, |p| &p.name);
             }
         })
     }
@@ -403,13 +325,7 @@ mod tests {
             store.import(&data).await.unwrap();
         }
         let reopened = EmbeddedCatalog::open(&path).unwrap();
-        assert_eq!(
-            reopened.get_book(data.books[3].id).await.unwrap().as_ref(),
-            Some(&data.books[3])
-        );
-        assert_eq!(
-            reopened.list_authors().await.unwrap().len(),
-            data.authors.len()
-        );
+        assert_eq!(reopened.get_book(data.books[3].id).await.unwrap().as_ref(), Some(&data.books[3]));
+        assert_eq!(reopened.list_authors().await.unwrap().len(), data.authors.len());
     }
 }

@@ -29,22 +29,14 @@ pub fn catalog() -> Result<CatalogData, Error> {
     let mut categories = BTreeMap::new();
     let publishers = publishers()?;
     let mut books = Vec::new();
-    for (number, line) in SEED
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
+    for (number, line) in
+        SEED.lines().enumerate().filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
     {
         let field = |name: &str| format!("seed line {}: {name}", number + 1);
         let [author, title, category, year] = line.split('|').collect::<Vec<_>>()[..] else {
-            return Err(Error::invalid(
-                field("line"),
-                "needs author|title|category|year",
-            ));
+            return Err(Error::invalid(field("line"), "needs author|title|category|year"));
         };
-        let year: i32 = year
-            .trim()
-            .parse()
-            .map_err(|_| Error::invalid(field("year"), "must be a year"))?;
+        let year: i32 = year.trim().parse().map_err(|_| Error::invalid(field("year"), "must be a year"))?;
         let author_id = AuthorId::derived(author);
         if !authors.contains_key(&author_id) {
             authors.insert(author_id, Author::new(author_id, author)?);
@@ -74,56 +66,31 @@ pub fn catalog() -> Result<CatalogData, Error> {
 /// A synthetic catalog of `count` books over the seed's categories, for load tests.
 pub fn synthetic(count: usize) -> Result<CatalogData, Error> {
     const ADJECTIVES: [&str; 12] = [
-        "Silent", "Crimson", "Hidden", "Last", "Winter", "Golden", "Broken", "Distant", "Secret",
-        "Wild", "Quiet", "Iron",
+        "Silent", "Crimson", "Hidden", "Last", "Winter", "Golden", "Broken", "Distant", "Secret", "Wild",
+        "Quiet", "Iron",
     ];
     const NOUNS: [&str; 12] = [
-        "River", "Garden", "Empire", "Voyage", "Lantern", "Harbour", "Mountain", "Letter",
-        "Orchard", "Tower", "Island", "Crown",
+        "River", "Garden", "Empire", "Voyage", "Lantern", "Harbour", "Mountain", "Letter", "Orchard",
+        "Tower", "Island", "Crown",
     ];
     let seed = catalog()?;
     let authors: Vec<Author> = (0..(count / 20).max(50))
-        .map(|i| {
-            Author::new(
-                AuthorId::derived(&format!("synthetic author {i}")),
-                &format!("Author {i:05}"),
-            )
-        })
+        .map(|i| Author::new(AuthorId::derived(&format!("synthetic author {i}")), &format!("Author {i:05}")))
         .collect::<Result<_, _>>()?;
     let mut books = Vec::with_capacity(count);
     for i in 0..count {
-        let title = format!(
-            "The {} {} {}",
-            ADJECTIVES[i % 12],
-            NOUNS[(i / 12) % 12],
-            i / 144 + 1
-        );
+        let title = format!("The {} {} {}", ADJECTIVES[i % 12], NOUNS[(i / 12) % 12], i / 144 + 1);
         let author = &authors[i % authors.len()];
         let category = &seed.categories[i % seed.categories.len()];
         let description = format!("Synthetic book {i} for load tests.");
         let id = BookId::derived(&format!("synthetic book {i}"));
-        books.push(derived_book(
-            id,
-            &title,
-            description,
-            author.id,
-            category.id,
-            &seed.publishers,
-        )?);
+        books.push(derived_book(id, &title, description, author.id, category.id, &seed.publishers)?);
     }
-    Ok(CatalogData {
-        authors,
-        categories: seed.categories,
-        publishers: seed.publishers,
-        books,
-    })
+    Ok(CatalogData { authors, categories: seed.categories, publishers: seed.publishers, books })
 }
 
 fn publishers() -> Result<Vec<Publisher>, Error> {
-    PUBLISHERS
-        .iter()
-        .map(|name| Publisher::new(PublisherId::derived(name), name))
-        .collect()
+    PUBLISHERS.iter().map(|name| Publisher::new(PublisherId::derived(name), name)).collect()
 }
 
 /// A book whose price, sale price, stock, publisher and ratings are derived from its title.
@@ -136,23 +103,14 @@ fn derived_book(
     publishers: &[Publisher],
 ) -> Result<Book, Error> {
     let hash = fnv1a(title);
-    let cents =
-        |amount: u64| Money::from_cents(amount).map_err(|e| Error::invalid("price", e.to_string()));
+    let cents = |amount: u64| Money::from_cents(amount).map_err(|e| Error::invalid("price", e.to_string()));
     let price = cents(499 + (hash % 21) * 100)?;
     let draft = bookworm_domain::catalog::BookDraft {
         name: title.to_owned(),
         description,
         price,
-        sale_price: if hash % 5 == 0 {
-            Some(cents(price.cents() - 200)?)
-        } else {
-            None
-        },
-        status: if hash % 11 == 0 {
-            BookStatus::OutOfStock
-        } else {
-            BookStatus::InStock
-        },
+        sale_price: if hash % 5 == 0 { Some(cents(price.cents() - 200)?) } else { None },
+        status: if hash % 11 == 0 { BookStatus::OutOfStock } else { BookStatus::InStock },
         author_ids: vec![author],
         category_id: category,
         publisher_id: publishers[(hash >> 8) as usize % publishers.len()].id,
@@ -175,9 +133,8 @@ fn era(year: i32) -> String {
 
 /// FNV-1a: a tiny hash that, unlike std's, never changes between Rust releases.
 fn fnv1a(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    })
+    text.bytes()
+        .fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3))
 }
 
 #[cfg(test)]
@@ -194,28 +151,15 @@ mod tests {
         let ids: HashSet<_> = data.books.iter().map(|b| b.id).collect();
         assert_eq!(ids.len(), data.books.len(), "book ids are unique");
         let authors: HashSet<_> = data.authors.iter().map(|a| a.id).collect();
-        assert!(
-            data.books
-                .iter()
-                .all(|b| b.author_ids.iter().all(|a| authors.contains(a)))
-        );
+        assert!(data.books.iter().all(|b| b.author_ids.iter().all(|a| authors.contains(a))));
         assert!(data.books.iter().any(|b| b.sale_price.is_some()));
-        assert!(
-            data.books
-                .iter()
-                .any(|b| b.status == BookStatus::OutOfStock)
-        );
+        assert!(data.books.iter().any(|b| b.status == BookStatus::OutOfStock));
     }
 
     #[test]
     fn seeding_is_deterministic() {
         assert_eq!(catalog().unwrap(), catalog().unwrap());
-        let emma = catalog()
-            .unwrap()
-            .books
-            .into_iter()
-            .find(|b| b.name == "Emma")
-            .unwrap();
+        let emma = catalog().unwrap().books.into_iter().find(|b| b.name == "Emma").unwrap();
         assert_eq!(emma.id, BookId::derived("Emma"));
     }
 

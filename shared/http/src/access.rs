@@ -44,10 +44,7 @@ pub const RULES: &[(&str, Access)] = &[
 ];
 
 pub fn rule(route_key: &str) -> Option<Access> {
-    RULES
-        .iter()
-        .find(|(key, _)| *key == route_key)
-        .map(|(_, access)| *access)
+    RULES.iter().find(|(key, _)| *key == route_key).map(|(_, access)| *access)
 }
 
 /// Applies the rule of the request's route: the caller, when signed in, or why not.
@@ -62,15 +59,10 @@ pub fn authorize(request: &Request) -> Result<Option<Principal>, Error> {
                 Ok(Some(caller))
             } else {
                 let names: Vec<&str> = roles.iter().map(|role| role.as_str()).collect();
-                Err(Error::Forbidden(format!(
-                    "This needs the role {}.",
-                    names.join(" or ")
-                )))
+                Err(Error::Forbidden(format!("This needs the role {}.", names.join(" or "))))
             }
         }
-        None => Err(Error::Forbidden(format!(
-            "No access rule covers {route_key}."
-        ))),
+        None => Err(Error::Forbidden(format!("No access rule covers {route_key}."))),
     }
 }
 
@@ -117,9 +109,7 @@ pub fn rejected_context(unavailable: bool) -> Value {
 /// token's expiry is checked again here.
 pub fn principal(request: &Request) -> Result<Principal, Error> {
     let fields = match request.request_context_ref() {
-        Some(RequestContext::ApiGatewayV2(context)) => {
-            context.authorizer.as_ref().map(|a| &a.fields)
-        }
+        Some(RequestContext::ApiGatewayV2(context)) => context.authorizer.as_ref().map(|a| &a.fields),
         _ => None,
     };
     let fields = fields.ok_or(Error::Unauthenticated)?;
@@ -127,49 +117,27 @@ pub fn principal(request: &Request) -> Result<Principal, Error> {
 }
 
 fn principal_from(fields: &HashMap<String, Value>, now: u64) -> Result<Principal, Error> {
-    let text = |name: &str| {
-        fields
-            .get(name)
-            .and_then(Value::as_str)
-            .filter(|value| !value.is_empty())
-    };
+    let text = |name: &str| fields.get(name).and_then(Value::as_str).filter(|value| !value.is_empty());
     if text(REJECTED) == Some("unavailable") {
-        return Err(Error::unavailable(
-            "verify the access token",
-            "the issuer's keys are unavailable",
-        ));
+        return Err(Error::unavailable("verify the access token", "the issuer's keys are unavailable"));
     }
     let user_id = text(USER_ID).ok_or(Error::Unauthenticated)?;
-    let expires: u64 = text(EXPIRES)
-        .and_then(|value| value.parse().ok())
-        .ok_or(Error::Unauthenticated)?;
+    let expires: u64 = text(EXPIRES).and_then(|value| value.parse().ok()).ok_or(Error::Unauthenticated)?;
     if expires <= now {
         return Err(Error::Unauthenticated);
     }
-    let list = |name: &str| {
-        text(name)
-            .map(|value| value.split(',').collect::<Vec<_>>())
-            .unwrap_or_default()
-    };
+    let list = |name: &str| text(name).map(|value| value.split(',').collect::<Vec<_>>()).unwrap_or_default();
     Ok(Principal {
         user_id: user_id.to_owned(),
         username: text(USERNAME).map(str::to_owned),
         email: text(EMAIL).map(str::to_owned),
-        roles: list(ROLES)
-            .into_iter()
-            .filter_map(Role::from_claim)
-            .collect(),
-        shop_ids: list(SHOP_IDS)
-            .into_iter()
-            .filter_map(|id| id.parse().ok())
-            .collect::<BTreeSet<_>>(),
+        roles: list(ROLES).into_iter().filter_map(Role::from_claim).collect(),
+        shop_ids: list(SHOP_IDS).into_iter().filter_map(|id| id.parse().ok()).collect::<BTreeSet<_>>(),
     })
 }
 
 fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs())
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs())
 }
 
 #[cfg(test)]
@@ -191,26 +159,14 @@ mod tests {
         };
         let context = fields(verified_context(&principal, 2_000));
         assert_eq!(principal_from(&context, 1_000).unwrap(), principal);
-        assert!(
-            matches!(principal_from(&context, 2_000), Err(Error::Unauthenticated)),
-            "expired"
-        );
+        assert!(matches!(principal_from(&context, 2_000), Err(Error::Unauthenticated)), "expired");
     }
 
     #[test]
     fn rejections_are_401_or_503() {
-        assert!(matches!(
-            principal_from(&fields(rejected_context(false)), 0),
-            Err(Error::Unauthenticated)
-        ));
-        assert!(matches!(
-            principal_from(&fields(rejected_context(true)), 0),
-            Err(Error::Unavailable { .. })
-        ));
-        assert!(matches!(
-            principal_from(&HashMap::new(), 0),
-            Err(Error::Unauthenticated)
-        ));
+        assert!(matches!(principal_from(&fields(rejected_context(false)), 0), Err(Error::Unauthenticated)));
+        assert!(matches!(principal_from(&fields(rejected_context(true)), 0), Err(Error::Unavailable { .. })));
+        assert!(matches!(principal_from(&HashMap::new(), 0), Err(Error::Unauthenticated)));
     }
 
     #[test]
@@ -218,10 +174,7 @@ mod tests {
         let mut seen = BTreeSet::new();
         for (key, _) in RULES {
             let (method, path) = key.split_once(' ').unwrap();
-            assert!(
-                ["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&method),
-                "{key}"
-            );
+            assert!(["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&method), "{key}");
             assert!(path.starts_with('/'), "{key}");
             assert!(seen.insert(*key), "{key} twice");
         }

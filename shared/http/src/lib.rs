@@ -2,9 +2,11 @@
 //! problem responses, strict query-parameter parsing, and JSON responses.
 
 pub mod access;
+mod body;
 mod problem;
 mod query;
 
+pub use body::json_body;
 pub use problem::{Problem, problem_response};
 pub use query::QueryParams;
 
@@ -19,23 +21,16 @@ pub type Outcome = Result<Response<Body>, Error>;
 /// A JSON response with `status`.
 pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Outcome {
     // Text, not binary: API Gateway would otherwise carry the body base64-encoded.
-    let body =
-        serde_json::to_string(value).map_err(|e| Error::unavailable("encode the response", e))?;
+    let body = serde_json::to_string(value).map_err(|e| Error::unavailable("encode the response", e))?;
     let mut response = Response::new(Body::Text(body));
     *response.status_mut() = status;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     Ok(response)
 }
 
 /// A public catalog response that shared caches (CloudFront, browsers) may keep for a minute.
 pub fn cacheable(mut response: Response<Body>) -> Response<Body> {
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=60"),
-    );
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
     response
 }
 
@@ -58,7 +53,5 @@ pub fn request_id(request: &Request) -> Option<String> {
 
 /// A path parameter the route declares, e.g. `{id}` of `/books/{id}`.
 pub fn path_parameter<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
-    request
-        .path_parameters_ref()
-        .and_then(|parameters| parameters.first(name))
+    request.path_parameters_ref().and_then(|parameters| parameters.first(name))
 }

@@ -39,10 +39,9 @@ impl Problem {
         let mut response = Response::new(Body::Text(body));
         *response.status_mut() =
             StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         response
     }
 }
@@ -59,14 +58,10 @@ pub fn problem_response(error: &Error, request_id: Option<&str>) -> Response<Bod
             Problem::new(StatusCode::NOT_FOUND, format!("No {kind} has id {id}."))
         }
         Error::Unauthenticated => {
-            let mut response = Problem::new(
-                StatusCode::UNAUTHORIZED,
-                "A valid bearer access token is required.",
-            )
-            .into_response();
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            let mut response =
+                Problem::new(StatusCode::UNAUTHORIZED, "A valid bearer access token is required.")
+                    .into_response();
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             return response;
         }
         Error::Forbidden(detail) => Problem::new(StatusCode::FORBIDDEN, detail.clone()),
@@ -102,13 +97,9 @@ mod tests {
 
     #[test]
     fn invalid_input_names_the_field() {
-        let response =
-            problem_response(&Error::invalid("limit", "must be between 1 and 100"), None);
+        let response = problem_response(&Error::invalid("limit", "must be between 1 and 100"), None);
         assert_eq!(response.status(), 400);
-        assert_eq!(
-            response.headers()[header::CONTENT_TYPE],
-            "application/problem+json"
-        );
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "application/problem+json");
         let body = body(&response);
         assert_eq!(body["errors"][0]["field"], "limit");
         assert_eq!(body["detail"], "Invalid limit: must be between 1 and 100.");
@@ -126,13 +117,7 @@ mod tests {
 
     #[test]
     fn not_found_and_conflict_map_to_their_codes() {
-        assert_eq!(
-            problem_response(&Error::not_found("book", "x"), None).status(),
-            404
-        );
-        assert_eq!(
-            problem_response(&Error::Conflict("busy".into()), None).status(),
-            409
-        );
+        assert_eq!(problem_response(&Error::not_found("book", "x"), None).status(), 404);
+        assert_eq!(problem_response(&Error::Conflict("busy".into()), None).status(), 409);
     }
 }

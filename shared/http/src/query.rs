@@ -30,10 +30,7 @@ impl QueryParams {
                     name.as_ref(),
                     format!("is not a parameter here; accepted: {}", accepted.join(", ")),
                 );
-            } else if values
-                .insert(name.to_string(), value.into_owned())
-                .is_some()
-            {
+            } else if values.insert(name.to_string(), value.into_owned()).is_some() {
                 problems.add(name.as_ref(), "must be given at most once");
             }
         }
@@ -51,9 +48,7 @@ impl QueryParams {
         name: &str,
         parse: impl FnOnce(&str) -> Result<T, String>,
     ) -> Result<Option<T>, Error> {
-        self.get(name)
-            .map(|text| parse(text).map_err(|message| Error::invalid(name, message)))
-            .transpose()
+        self.get(name).map(|text| parse(text).map_err(|message| Error::invalid(name, message))).transpose()
     }
 }
 
@@ -73,9 +68,7 @@ mod tests {
         let params = QueryParams::from_query("q=moby%20dick&limit=7", &["q", "limit"]).unwrap();
         assert_eq!(params.get("q"), Some("moby dick"));
         assert_eq!(
-            params
-                .parse_with("limit", |t| t.parse::<u32>().map_err(|e| e.to_string()))
-                .unwrap(),
+            params.parse_with("limit", |t| t.parse::<u32>().map_err(|e| e.to_string())).unwrap(),
             Some(7)
         );
         assert_eq!(params.get("cursor"), None);
@@ -83,13 +76,7 @@ mod tests {
 
     #[test]
     fn unknown_and_repeated_parameters_are_named() {
-        assert_eq!(
-            fields(QueryParams::from_query("sotr=price", &["sort"]).unwrap_err()),
-            ["sotr"]
-        );
-        assert_eq!(
-            fields(QueryParams::from_query("sort=a&sort=b", &["sort"]).unwrap_err()),
-            ["sort"]
-        );
+        assert_eq!(fields(QueryParams::from_query("sotr=price", &["sort"]).unwrap_err()), ["sotr"]);
+        assert_eq!(fields(QueryParams::from_query("sort=a&sort=b", &["sort"]).unwrap_err()), ["sort"]);
     }
 }

@@ -10,22 +10,25 @@ use crate::stack::Stores;
 pub enum Function {
     CatalogBooks,
     CatalogLookups,
+    CatalogAdmin,
+    Account,
 }
 
 impl Function {
-    pub const ALL: [Function; 2] = [Function::CatalogBooks, Function::CatalogLookups];
+    pub const ALL: [Function; 4] =
+        [Function::CatalogBooks, Function::CatalogLookups, Function::CatalogAdmin, Function::Account];
 
     pub fn name(self) -> &'static str {
         match self {
             Self::CatalogBooks => "catalog-books",
             Self::CatalogLookups => "catalog-lookups",
+            Self::CatalogAdmin => "catalog-admin",
+            Self::Account => "account",
         }
     }
 
     pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|function| function.name() == name)
+        Self::ALL.into_iter().find(|function| function.name() == name)
     }
 
     /// Runs the function's handler, exactly as its Lambda `main` does.
@@ -33,6 +36,8 @@ impl Function {
         match self {
             Self::CatalogBooks => catalog_books::handle(stores.catalog.as_ref(), request).await,
             Self::CatalogLookups => catalog_lookups::handle(stores.catalog.as_ref(), request).await,
+            Self::CatalogAdmin => catalog_admin::handle(stores.catalog.as_ref(), request).await,
+            Self::Account => account::handle(request).await,
         }
     }
 }

@@ -10,15 +10,9 @@ use crate::stack::Stack;
 #[derive(Debug, thiserror::Error)]
 pub enum InvokeError {
     #[error("cannot read the event file {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    Read { path: String, source: std::io::Error },
     #[error("{path} is not an API Gateway HTTP API (payload 2.0) event: {source}")]
-    Event {
-        path: String,
-        source: serde_json::Error,
-    },
+    Event { path: String, source: serde_json::Error },
     #[error(transparent)]
     Stack(#[from] crate::stack::StackError),
 }
@@ -26,14 +20,10 @@ pub enum InvokeError {
 /// The function's response to the event in `event_path`, as API Gateway's JSON.
 pub async fn invoke(stack: &Stack, function: &str, event_path: &str) -> Result<Value, InvokeError> {
     let function = stack.function(function)?;
-    let text = std::fs::read_to_string(event_path).map_err(|source| InvokeError::Read {
-        path: event_path.to_owned(),
-        source,
-    })?;
-    let request = lambda_http::request::from_str(&text).map_err(|source| InvokeError::Event {
-        path: event_path.to_owned(),
-        source,
-    })?;
+    let text = std::fs::read_to_string(event_path)
+        .map_err(|source| InvokeError::Read { path: event_path.to_owned(), source })?;
+    let request = lambda_http::request::from_str(&text)
+        .map_err(|source| InvokeError::Event { path: event_path.to_owned(), source })?;
     Ok(gateway_json(function.call(&stack.stores, request).await))
 }
 
@@ -43,10 +33,7 @@ pub fn gateway_json(response: Response<Body>) -> Value {
         .headers()
         .iter()
         .map(|(name, value)| {
-            (
-                name.to_string(),
-                Value::String(String::from_utf8_lossy(value.as_bytes()).into_owned()),
-            )
+            (name.to_string(), Value::String(String::from_utf8_lossy(value.as_bytes()).into_owned()))
         })
         .collect();
     let (body, base64) = match response.body() {
@@ -54,10 +41,7 @@ pub fn gateway_json(response: Response<Body>) -> Value {
         Body::Text(text) => (text.clone(), false),
         Body::Binary(bytes) => match std::str::from_utf8(bytes) {
             Ok(text) => (text.to_owned(), false),
-            Err(_) => (
-                base64::engine::general_purpose::STANDARD.encode(bytes),
-                true,
-            ),
+            Err(_) => (base64::engine::general_purpose::STANDARD.encode(bytes), true),
         },
         _ => (String::new(), false),
     };

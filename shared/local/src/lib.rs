@@ -9,4 +9,4 @@ pub mod server;
 pub mod stack;
 pub mod template;
 
-pub use stack::{CatalogBackend, Stack, StackConfig};
+pub use stack::{AuthConfig, CatalogBackend, Stack, StackConfig};

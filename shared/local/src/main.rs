@@ -6,10 +6,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use bookworm_auth::dev_issuer::{DevIssuer, TokenRequest};
 use bookworm_domain::ports::CatalogWriter;
 use bookworm_dynamodb::DynamoCatalog;
 use bookworm_embedded::{EmbeddedCatalog, seed};
-use bookworm_local::{CatalogBackend, Stack, StackConfig, invoke, server};
+use bookworm_local::stack::issuer_key_path;
+use bookworm_local::{AuthConfig, CatalogBackend, Stack, StackConfig, invoke, server};
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
@@ -59,6 +61,48 @@ enum Command {
         #[arg(long)]
         synthetic: Option<usize>,
     },
+    /// Print an access token signed by the development issuer of the data folder, and nothing else.
+    Token {
+        /// Folder whose issuer key signs (the same one `serve` uses; created if missing).
+        #[arg(long, env = "DATA_DIR", default_value = ".local-data")]
+        data_dir: PathBuf,
+        #[command(flatten)]
+        auth: AuthArgs,
+        /// The user id (`sub`).
+        #[arg(long, default_value = "5f0c1d2e-3a4b-4c5d-8e6f-7a8b9c0d1e2f")]
+        sub: String,
+        /// A role: customer, merchant, support or admin. Repeat for several.
+        #[arg(long = "role", value_parser = ["customer", "merchant", "support", "admin"])]
+        roles: Vec<String>,
+        /// A shop the merchant works for (UUID). Repeat for several.
+        #[arg(long = "shop")]
+        shops: Vec<uuid::Uuid>,
+        #[arg(long)]
+        email: Option<String>,
+        /// `preferred_username`, e.g. a phone number.
+        #[arg(long)]
+        username: Option<String>,
+        /// Lifetime in seconds.
+        #[arg(long, default_value_t = 3600)]
+        ttl: u64,
+    },
+}
+
+/// Who the development issuer is: what its tokens carry and the authorizer demands.
+#[derive(Args)]
+struct AuthArgs {
+    /// The issuer (`iss`) of local tokens.
+    #[arg(long, env = "AUTH_ISSUER", default_value = AuthConfig::DEFAULT_ISSUER)]
+    issuer: String,
+    /// The client id (`aud`) of local tokens.
+    #[arg(long, env = "AUTH_AUDIENCE", default_value = AuthConfig::DEFAULT_AUDIENCE)]
+    audience: String,
+}
+
+impl AuthArgs {
+    fn config(self) -> AuthConfig {
+        AuthConfig { issuer: self.issuer, audience: self.audience }
+    }
 }
 
 #[derive(Args)]
@@ -72,6 +116,8 @@ struct StackArgs {
     /// Where the catalog lives.
     #[arg(long, env = "CATALOG_BACKEND", value_enum, default_value_t = CatalogBackend::Embedded)]
     catalog: CatalogBackend,
+    #[command(flatten)]
+    auth: AuthArgs,
 }
 
 impl StackArgs {
@@ -80,6 +126,7 @@ impl StackArgs {
             data_dir: self.data_dir,
             template: self.template,
             catalog: self.catalog,
+            auth: self.auth.config(),
         }
     }
 }
@@ -110,17 +157,9 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             let stack = Arc::new(Stack::open(&config).await?);
             let listener = tokio::net::TcpListener::bind(SocketAddr::new(host, port)).await?;
             let address = listener.local_addr()?;
-            println!(
-                "BookWorm local stack on http://{address} (data: {})",
-                config.data_dir.display()
-            );
+            println!("BookWorm local stack on http://{address} (data: {})", config.data_dir.display());
             for (route, function) in &stack.routes {
-                println!(
-                    "  {:<6} {:<24} -> {}",
-                    route.method,
-                    route.path,
-                    function.name()
-                );
+                println!("  {:<6} {:<24} -> {}", route.method, route.path, function.name());
             }
             println!("  {:<6} {:<24} -> local stack", "GET", "/health");
             server::serve(listener, stack, shutdown_signal()).await?;
@@ -128,21 +167,25 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             let _ = writeln!(std::io::stdout(), "stopped");
             Ok(())
         }
-        Command::Invoke {
-            stack,
-            function,
-            event,
-        } => {
+        Command::Invoke { stack, function, event } => {
             let stack = Stack::open(&stack.config()).await?;
             let response = invoke::invoke(&stack, &function, &event).await?;
             println!("{}", serde_json::to_string_pretty(&response)?);
             Ok(())
         }
-        Command::Seed {
-            catalog,
-            data_dir,
-            synthetic,
-        } => {
+        Command::Token { data_dir, auth, sub, roles, shops, email, username, ttl } => {
+            let request = TokenRequest {
+                sub,
+                roles,
+                shop_ids: shops.iter().map(ToString::to_string).collect(),
+                email,
+                username,
+                ttl_seconds: ttl,
+            };
+            println!("{}", mint(&data_dir, &auth.config(), &request)?);
+            Ok(())
+        }
+        Command::Seed { catalog, data_dir, synthetic } => {
             let data = match synthetic {
                 Some(books) => seed::synthetic(books)?,
                 None => seed::catalog()?,
@@ -150,20 +193,23 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             match catalog {
                 CatalogBackend::Embedded => {
                     std::fs::create_dir_all(&data_dir)?;
-                    EmbeddedCatalog::open(&data_dir.join("catalog.redb"))?
-                        .import(&data)
-                        .await?;
+                    EmbeddedCatalog::open(&data_dir.join("catalog.redb"))?.import(&data).await?;
                 }
                 CatalogBackend::Dynamodb => DynamoCatalog::from_env().await?.import(&data).await?,
             }
-            println!(
-                "seeded {} books, {} authors",
-                data.books.len(),
-                data.authors.len()
-            );
+            println!("seeded {} books, {} authors", data.books.len(), data.authors.len());
             Ok(())
         }
     }
+}
+
+fn mint(
+    data_dir: &std::path::Path,
+    auth: &AuthConfig,
+    request: &TokenRequest,
+) -> Result<String, Box<dyn std::error::Error>> {
+    let issuer = DevIssuer::load_or_create(&issuer_key_path(data_dir))?;
+    Ok(issuer.token(&auth.issuer, &auth.audience, request)?)
 }
 
 /// Ctrl-C or SIGTERM: stop accepting, finish what is in flight, exit.

@@ -7,14 +7,14 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::{Body as AxumBody, to_bytes};
-use axum::extract::{ConnectInfo, Path, Request as AxumRequest};
-use axum::http::{HeaderValue, Method, StatusCode};
+use axum::extract::{ConnectInfo, Path, Request as AxumRequest, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response as AxumResponse};
 use axum::routing::{MethodFilter, MethodRouter, get};
 use base64::Engine;
-use bookworm_http::Problem;
+use bookworm_http::{Problem, problem_response};
 use lambda_http::aws_lambda_events::apigw::{
-    ApiGatewayV2httpRequest, ApiGatewayV2httpRequestContext,
+    ApiGatewayRequestAuthorizer, ApiGatewayV2httpRequest, ApiGatewayV2httpRequestContext,
 };
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Body, Response};
@@ -35,22 +35,24 @@ pub fn router(stack: Arc<Stack>) -> Router {
         let Ok(filter) = MethodFilter::try_from(method) else {
             continue;
         };
-        let (stack, function, route_key) = (
-            stack.clone(),
-            *function,
-            format!("{} {}", route.method, route.path),
-        );
+        let (stack, function, route_key) =
+            (stack.clone(), *function, format!("{} {}", route.method, route.path));
+        let guarded = route.authorizer.is_some();
         let handler = move |Path(parameters): Path<HashMap<String, String>>,
                             ConnectInfo(peer): ConnectInfo<SocketAddr>,
                             request: AxumRequest| {
             let (stack, route_key) = (stack.clone(), route_key.clone());
-            async move { invoke_route(&stack, function, &route_key, parameters, peer, request).await }
+            let target = Target { function, route_key, guarded };
+            async move { invoke_route(&stack, &target, parameters, peer, request).await }
         };
         let path = axum_path(&route.path);
         let methods = by_path.remove(&path).unwrap_or_default();
         by_path.insert(path, methods.on(filter, handler));
     }
-    let mut router = Router::new().route("/health", get(health));
+    let mut router = Router::new()
+        .route("/health", get(health))
+        .route("/.well-known/jwks.json", get(jwks).with_state(stack.clone()))
+        .route("/.well-known/openid-configuration", get(openid_configuration).with_state(stack.clone()));
     for (path, methods) in by_path {
         router = router.route(&path, methods.fallback(method_not_allowed));
     }
@@ -60,30 +62,44 @@ pub fn router(stack: Arc<Stack>) -> Router {
 /// API Gateway's greedy `{name+}` is axum's `{*name}`; plain `{name}` is the same in both.
 fn axum_path(path: &str) -> String {
     path.split('/')
-        .map(
-            |segment| match segment.strip_prefix('{').and_then(|s| s.strip_suffix("+}")) {
-                Some(name) => format!("{{*{name}}}"),
-                None => segment.to_owned(),
-            },
-        )
+        .map(|segment| match segment.strip_prefix('{').and_then(|s| s.strip_suffix("+}")) {
+            Some(name) => format!("{{*{name}}}"),
+            None => segment.to_owned(),
+        })
         .collect::<Vec<_>>()
         .join("/")
 }
 
+/// What a template route runs: its function, its key, and whether the authorizer goes first.
+struct Target {
+    function: Function,
+    route_key: String,
+    guarded: bool,
+}
+
 async fn invoke_route(
     stack: &Stack,
-    function: Function,
-    route_key: &str,
+    target: &Target,
     path_parameters: HashMap<String, String>,
     peer: SocketAddr,
     request: AxumRequest,
 ) -> AxumResponse {
+    let route_key = target.route_key.as_str();
     let (parts, body) = request.into_parts();
+    // As API Gateway: the authorizer runs first; without the identity source (the
+    // Authorization header) the request is refused before it.
+    let mut authorizer = None;
+    if target.guarded {
+        if !parts.headers.contains_key(header::AUTHORIZATION) {
+            return to_axum(problem_response(&bookworm_domain::Error::Unauthenticated, None));
+        }
+        let verdict = authorizer::verdict(&stack.verifier, &parts.headers).await;
+        let mut described = ApiGatewayRequestAuthorizer::default();
+        described.fields = serde_json::from_value(verdict).unwrap_or_default();
+        authorizer = Some(described);
+    }
     let Ok(bytes) = to_bytes(body, MAX_BODY_BYTES).await else {
-        return problem(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "The request body is larger than 6 MB.",
-        );
+        return problem(StatusCode::PAYLOAD_TOO_LARGE, "The request body is larger than 6 MB.");
     };
     let request_id = uuid::Uuid::new_v4().to_string();
 
@@ -91,11 +107,8 @@ async fn invoke_route(
     context.route_key = Some(route_key.to_owned());
     context.stage = Some("$default".to_owned());
     context.request_id = Some(request_id.clone());
-    context.domain_name = parts
-        .headers
-        .get("host")
-        .and_then(|h| h.to_str().ok())
-        .map(str::to_owned);
+    context.authorizer = authorizer;
+    context.domain_name = parts.headers.get("host").and_then(|h| h.to_str().ok()).map(str::to_owned);
     context.time_epoch = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_millis() as i64);
@@ -103,11 +116,8 @@ async fn invoke_route(
     context.http.path = Some(parts.uri.path().to_owned());
     context.http.protocol = Some(format!("{:?}", parts.version));
     context.http.source_ip = Some(peer.ip().to_string());
-    context.http.user_agent = parts
-        .headers
-        .get("user-agent")
-        .and_then(|h| h.to_str().ok())
-        .map(str::to_owned);
+    context.http.user_agent =
+        parts.headers.get("user-agent").and_then(|h| h.to_str().ok()).map(str::to_owned);
 
     let mut event = ApiGatewayV2httpRequest::default();
     event.version = Some("2.0".to_owned());
@@ -128,7 +138,7 @@ async fn invoke_route(
     }
 
     let request = lambda_http::Request::from(LambdaRequest::ApiGatewayV2(event));
-    let mut response = to_axum(function.call(&stack.stores, request).await);
+    let mut response = to_axum(target.function.call(&stack.stores, request).await);
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("apigw-requestid", value);
     }
@@ -146,29 +156,32 @@ fn to_axum(response: Response<Body>) -> AxumResponse {
     AxumResponse::from_parts(parts, body)
 }
 
+/// The development issuer's public keys, where an authorizer would fetch them.
+async fn jwks(State(stack): State<Arc<Stack>>) -> impl IntoResponse {
+    axum::Json(serde_json::to_value(stack.issuer.jwks()).unwrap_or_default())
+}
+
+async fn openid_configuration(State(stack): State<Arc<Stack>>, request: AxumRequest) -> impl IntoResponse {
+    let host = request.headers().get("host").and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
+    axum::Json(serde_json::json!({
+        "issuer": stack.auth.issuer,
+        "jwks_uri": format!("http://{host}/.well-known/jwks.json"),
+        "id_token_signing_alg_values_supported": ["ES256"],
+    }))
+}
+
 async fn health() -> impl IntoResponse {
     axum::Json(serde_json::json!({ "status": "ok" }))
 }
 
 async fn not_found(request: AxumRequest) -> AxumResponse {
-    problem(
-        StatusCode::NOT_FOUND,
-        &format!(
-            "No route for {} {}.",
-            request.method(),
-            request.uri().path()
-        ),
-    )
+    problem(StatusCode::NOT_FOUND, &format!("No route for {} {}.", request.method(), request.uri().path()))
 }
 
 async fn method_not_allowed(request: AxumRequest) -> AxumResponse {
     problem(
         StatusCode::METHOD_NOT_ALLOWED,
-        &format!(
-            "{} is not allowed on {}.",
-            request.method(),
-            request.uri().path()
-        ),
+        &format!("{} is not allowed on {}.", request.method(), request.uri().path()),
     )
 }
 
@@ -183,9 +196,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router(stack).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }
 
 #[cfg(test)]

@@ -3,16 +3,14 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use bookworm_domain::ports::{BookReader, CatalogWriter, LookupReader};
+use bookworm_auth::dev_issuer::{DevIssuer, DevIssuerError};
+use bookworm_auth::{StaticKeys, Verifier, VerifierConfig};
+use bookworm_domain::ports::{CatalogStore, CatalogWriter};
 use bookworm_dynamodb::DynamoCatalog;
 use bookworm_embedded::{EmbeddedCatalog, seed};
 
 use crate::functions::Function;
 use crate::template::{self, Route};
-
-/// Everything the catalog functions need from a store, as one object.
-pub trait CatalogStore: BookReader + LookupReader + CatalogWriter {}
-impl<T: BookReader + LookupReader + CatalogWriter> CatalogStore for T {}
 
 /// The stores the functions run on.
 pub struct Stores {
@@ -33,47 +31,66 @@ pub struct StackConfig {
     pub data_dir: PathBuf,
     pub template: PathBuf,
     pub catalog: CatalogBackend,
+    pub auth: AuthConfig,
+}
+
+/// The development issuer's identity: what its tokens carry and the authorizer demands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthConfig {
+    pub issuer: String,
+    pub audience: String,
+}
+
+impl AuthConfig {
+    pub const DEFAULT_ISSUER: &str = "bookworm-local";
+    pub const DEFAULT_AUDIENCE: &str = "bookworm";
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self { issuer: Self::DEFAULT_ISSUER.into(), audience: Self::DEFAULT_AUDIENCE.into() }
+    }
 }
 
 pub struct Stack {
     pub routes: Vec<(Route, Function)>,
     pub stores: Stores,
     pub data_dir: PathBuf,
+    /// The development issuer whose key lives in the data folder.
+    pub issuer: DevIssuer,
+    pub auth: AuthConfig,
+    /// The authorizer's verifier, trusting the development issuer's key only.
+    pub verifier: Verifier,
+}
+
+/// Where the development issuer keeps its private key.
+pub fn issuer_key_path(data_dir: &std::path::Path) -> PathBuf {
+    data_dir.join("issuer-key.p8")
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum StackError {
     #[error("cannot read {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
     Template(#[from] template::TemplateError),
-    #[error(
-        "template.yaml routes {method} {path} to `{function}`, which the local stack cannot run"
-    )]
-    UnknownFunction {
-        method: String,
-        path: String,
-        function: String,
-    },
+    #[error("template.yaml routes {method} {path} to `{function}`, which the local stack cannot run")]
+    UnknownFunction { method: String, path: String, function: String },
     #[error(
         "no function named `{0}` in template.yaml (try a binary name such as catalog-books, or a logical id)"
     )]
     NoSuchFunction(String),
     #[error(transparent)]
     Store(#[from] bookworm_domain::Error),
+    #[error(transparent)]
+    Issuer(#[from] DevIssuerError),
 }
 
 impl Stack {
     /// Reads the template, opens (and on first start seeds) the stores.
     pub async fn open(config: &StackConfig) -> Result<Self, StackError> {
-        let text =
-            std::fs::read_to_string(&config.template).map_err(|source| StackError::Read {
-                path: config.template.clone(),
-                source,
-            })?;
+        let text = std::fs::read_to_string(&config.template)
+            .map_err(|source| StackError::Read { path: config.template.clone(), source })?;
         let routes = template::http_routes(&text)?
             .into_iter()
             .map(|route| match Function::from_name(&route.function) {
@@ -89,10 +106,20 @@ impl Stack {
             CatalogBackend::Embedded => Arc::new(open_embedded_catalog(&config.data_dir).await?),
             CatalogBackend::Dynamodb => Arc::new(DynamoCatalog::from_env().await?),
         };
+        let issuer = DevIssuer::load_or_create(&issuer_key_path(&config.data_dir))?;
+        let verifier_config = VerifierConfig {
+            issuer: config.auth.issuer.clone(),
+            audience: config.auth.audience.clone(),
+            leeway_seconds: Verifier::DEFAULT_LEEWAY_SECONDS,
+        };
+        let verifier = Verifier::new(verifier_config, Arc::new(StaticKeys::new(issuer.jwks())));
         Ok(Self {
             routes,
             stores: Stores { catalog },
             data_dir: config.data_dir.clone(),
+            issuer,
+            auth: config.auth.clone(),
+            verifier,
         })
     }
 
@@ -107,22 +134,14 @@ impl Stack {
 }
 
 /// The embedded catalog in `data_dir`, seeded with the repository's catalog when new.
-pub async fn open_embedded_catalog(
-    data_dir: &std::path::Path,
-) -> Result<EmbeddedCatalog, StackError> {
-    std::fs::create_dir_all(data_dir).map_err(|source| StackError::Read {
-        path: data_dir.to_owned(),
-        source,
-    })?;
+pub async fn open_embedded_catalog(data_dir: &std::path::Path) -> Result<EmbeddedCatalog, StackError> {
+    std::fs::create_dir_all(data_dir)
+        .map_err(|source| StackError::Read { path: data_dir.to_owned(), source })?;
     let catalog = EmbeddedCatalog::open(&data_dir.join("catalog.redb"))?;
     if catalog.is_empty() {
         let data = seed::catalog()?;
         catalog.import(&data).await?;
-        tracing::info!(
-            books = data.books.len(),
-            authors = data.authors.len(),
-            "seeded the catalog"
-        );
+        tracing::info!(books = data.books.len(), authors = data.authors.len(), "seeded the catalog");
     }
     Ok(catalog)
 }

@@ -13,6 +13,8 @@ pub struct Route {
     pub function: String,
     /// The function's logical id in the template, e.g. `CatalogBooksFunction`.
     pub logical_id: String,
+    /// The authorizer API Gateway runs first (`Auth.Authorizer`), if any.
+    pub authorizer: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -36,24 +38,16 @@ pub fn http_routes(template: &str) -> Result<Vec<Route>, TemplateError> {
             continue;
         }
         let logical_id = logical_id.as_str().unwrap_or_default().to_owned();
-        let events = resource
-            .get("Properties")
-            .and_then(|p| p.get("Events"))
-            .and_then(Value::as_mapping);
+        let events = resource.get("Properties").and_then(|p| p.get("Events")).and_then(Value::as_mapping);
         for event in events.into_iter().flat_map(|events| events.values()) {
             if event.get("Type").and_then(Value::as_str) != Some("HttpApi") {
                 continue;
             }
             let property = |name: &str| {
-                event
-                    .get("Properties")
-                    .and_then(|p| p.get(name))
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
+                event.get("Properties").and_then(|p| p.get(name)).and_then(Value::as_str).map(str::to_owned)
             };
-            let missing = |what: &str| {
-                TemplateError::Shape(format!("{logical_id}: an HttpApi event has no {what}"))
-            };
+            let missing =
+                |what: &str| TemplateError::Shape(format!("{logical_id}: an HttpApi event has no {what}"));
             let function = resource
                 .get("Metadata")
                 .and_then(|m| m.get("BuildProperties"))
@@ -61,12 +55,17 @@ pub fn http_routes(template: &str) -> Result<Vec<Route>, TemplateError> {
                 .and_then(Value::as_str)
                 .ok_or_else(|| missing("Metadata.BuildProperties.Binary on its function"))?;
             routes.push(Route {
-                method: property("Method")
-                    .ok_or_else(|| missing("Method"))?
-                    .to_uppercase(),
+                method: property("Method").ok_or_else(|| missing("Method"))?.to_uppercase(),
                 path: property("Path").ok_or_else(|| missing("Path"))?,
                 function: function.to_owned(),
                 logical_id: logical_id.clone(),
+                authorizer: event
+                    .get("Properties")
+                    .and_then(|p| p.get("Auth"))
+                    .and_then(|a| a.get("Authorizer"))
+                    .and_then(Value::as_str)
+                    .filter(|name| *name != "NONE")
+                    .map(str::to_owned),
             });
         }
     }
@@ -80,15 +79,11 @@ mod tests {
     #[test]
     fn reads_the_repository_template() {
         let routes = http_routes(include_str!("../../../template.yaml")).unwrap();
-        let find =
-            |method: &str, path: &str| routes.iter().find(|r| r.method == method && r.path == path);
+        let find = |method: &str, path: &str| routes.iter().find(|r| r.method == method && r.path == path);
         let get_book = find("GET", "/books/{id}").expect("GET /books/{id} is declared");
         assert_eq!(get_book.function, "catalog-books");
         assert_eq!(get_book.logical_id, "CatalogBooksFunction");
-        assert_eq!(
-            find("GET", "/authors").map(|r| r.function.as_str()),
-            Some("catalog-lookups")
-        );
+        assert_eq!(find("GET", "/authors").map(|r| r.function.as_str()), Some("catalog-lookups"));
     }
 
     #[test]

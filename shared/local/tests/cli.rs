@@ -13,10 +13,7 @@ fn repo() -> PathBuf {
 
 fn local() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_bookworm-local"));
-    command
-        .current_dir(repo())
-        .env_remove("PORT")
-        .env_remove("DATA_DIR");
+    command.current_dir(repo()).env_remove("PORT").env_remove("DATA_DIR");
     command
 }
 
@@ -54,29 +51,15 @@ fn http_get(address: &str, path: &str) -> String {
 
 fn stop(mut child: Child) -> (std::process::ExitStatus, String) {
     let pid = child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         if let Some(status) = child.try_wait().unwrap() {
             let mut stderr = String::new();
-            child
-                .stderr
-                .take()
-                .unwrap()
-                .read_to_string(&mut stderr)
-                .unwrap();
+            child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
             return (status, stderr);
         }
-        assert!(
-            Instant::now() < deadline,
-            "bookworm-local did not stop on SIGTERM"
-        );
+        assert!(Instant::now() < deadline, "bookworm-local did not stop on SIGTERM");
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -91,10 +74,7 @@ fn serves_stops_on_sigterm_and_keeps_its_data() {
     assert!(book.contains("\"next_cursor\""), "{book}");
     let (status, stderr) = stop(child);
     assert!(status.success(), "exit {status}: {stderr}");
-    assert!(
-        stderr.contains("seeded the catalog"),
-        "first start seeds: {stderr}"
-    );
+    assert!(stderr.contains("seeded the catalog"), "first start seeds: {stderr}");
     let mut rest = String::new();
     stdout.read_to_string(&mut rest).unwrap();
     assert!(rest.contains("stopped"), "{rest}");
@@ -103,42 +83,25 @@ fn serves_stops_on_sigterm_and_keeps_its_data() {
     assert!(http_get(&address, "/books?limit=1").starts_with("HTTP/1.1 200"));
     let (status, stderr) = stop(child);
     assert!(status.success(), "exit {status}: {stderr}");
-    assert!(
-        !stderr.contains("seeded the catalog"),
-        "a restart keeps the data: {stderr}"
-    );
+    assert!(!stderr.contains("seeded the catalog"), "a restart keeps the data: {stderr}");
 }
 
 #[test]
 fn invoke_runs_a_function_on_an_event_file() {
     let data = tempfile::tempdir().unwrap();
     let output = local()
-        .args([
-            "invoke",
-            "catalog-books",
-            "--event",
-            "events/catalog-books/get-book.json",
-        ])
+        .args(["invoke", "catalog-books", "--event", "events/catalog-books/get-book.json"])
         .env("DATA_DIR", data.path())
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let response: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(response["statusCode"], 200);
     let book: serde_json::Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
     assert_eq!(book["name"], "Emma");
 
     let unknown = local()
-        .args([
-            "invoke",
-            "no-such-function",
-            "--event",
-            "events/catalog-books/get-book.json",
-        ])
+        .args(["invoke", "no-such-function", "--event", "events/catalog-books/get-book.json"])
         .env("DATA_DIR", data.path())
         .output()
         .unwrap();
@@ -149,26 +112,15 @@ fn invoke_runs_a_function_on_an_event_file() {
 #[test]
 fn seed_loads_a_synthetic_catalog_that_serve_then_uses() {
     let data = tempfile::tempdir().unwrap();
-    let seeded = local()
-        .args(["seed", "--synthetic", "500"])
-        .env("DATA_DIR", data.path())
-        .output()
-        .unwrap();
-    assert!(
-        seeded.status.success(),
-        "{}",
-        String::from_utf8_lossy(&seeded.stderr)
-    );
+    let seeded = local().args(["seed", "--synthetic", "500"]).env("DATA_DIR", data.path()).output().unwrap();
+    assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
     assert!(String::from_utf8_lossy(&seeded.stdout).contains("seeded 500 books"));
 
     let (child, address, _stdout) = serve(data.path());
     let page = http_get(&address, "/books?q=silent&limit=100");
     let (status, stderr) = stop(child);
     assert!(status.success(), "exit {status}: {stderr}");
-    assert!(
-        !stderr.contains("seeded the catalog"),
-        "a seeded folder is not reseeded: {stderr}"
-    );
+    assert!(!stderr.contains("seeded the catalog"), "a seeded folder is not reseeded: {stderr}");
     assert!(page.contains("The Silent"), "{page}");
     assert!(!page.contains("Emma"), "{page}");
 }

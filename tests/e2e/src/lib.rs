@@ -26,28 +26,17 @@ impl LocalStack {
             catalog: CatalogBackend::Embedded,
         };
         let stack = Arc::new(Stack::open(&config).await.expect("open the local stack"));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(server::serve(listener, stack, async {
             let _ = stopped.await;
         }));
-        Self {
-            base,
-            client: Client::new(),
-            _data: data,
-            _stop: stop,
-        }
+        Self { base, client: Client::new(), _data: data, _stop: stop }
     }
 
     pub async fn get(&self, path: &str) -> Response {
-        self.client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .expect("request")
+        self.client.get(format!("{}{path}", self.base)).send().await.expect("request")
     }
 
     /// GET, expecting `status`; returns the JSON body.

@@ -1,0 +1,208 @@
+//! Catalog administration, for admins only: create, update and soft-delete books; create and
+//! update authors, categories and publishers; delete authors who have no books.
+
+use bookworm_domain::catalog::{Author, Book, BookDraft, BookStatus, Category, Publisher};
+use bookworm_domain::error::Problems;
+use bookworm_domain::ids::{AuthorId, BookId, CategoryId, PublisherId};
+use bookworm_domain::ports::CatalogStore;
+use bookworm_domain::query::{BookFilter, BookQuery, PageSize};
+use bookworm_domain::{Error, Money};
+use bookworm_http::access::caller;
+use bookworm_http::{Outcome, json, json_body, path_parameter, respond};
+use lambda_http::http::{HeaderValue, StatusCode, header};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::Deserialize;
+
+pub async fn handle(catalog: &dyn CatalogStore, request: Request) -> Response<Body> {
+    let outcome = route(catalog, &request).await;
+    respond(&request, outcome)
+}
+
+async fn route(catalog: &dyn CatalogStore, request: &Request) -> Outcome {
+    caller(request)?; // admin only: the rule table says so for every route here
+    let id = || path_parameter(request, "id").unwrap_or_default();
+    match route_key(request).as_str() {
+        "POST /books" => create_book(catalog, request).await,
+        "PUT /books/{id}" => update_book(catalog, BookId::parse("id", id())?, request).await,
+        "DELETE /books/{id}" => delete_book(catalog, BookId::parse("id", id())?).await,
+        "POST /authors" => {
+            let author = Author::new(AuthorId::random(), &name(request)?)?;
+            catalog.put_author(&author).await?;
+            created(&format!("/authors/{}", author.id), &author)
+        }
+        "PUT /authors/{id}" => {
+            let id = AuthorId::parse("id", id())?;
+            catalog.get_author(id).await?.ok_or_else(|| Error::not_found("author", id))?;
+            let author = Author::new(id, &name(request)?)?;
+            catalog.put_author(&author).await?;
+            json(StatusCode::OK, &author)
+        }
+        "DELETE /authors/{id}" => delete_author(catalog, AuthorId::parse("id", id())?).await,
+        "POST /categories" => {
+            let category = Category::new(CategoryId::random(), &name(request)?)?;
+            catalog.put_category(&category).await?;
+            created(&format!("/categories/{}", category.id), &category)
+        }
+        "PUT /categories/{id}" => {
+            let id = CategoryId::parse("id", id())?;
+            catalog.get_category(id).await?.ok_or_else(|| Error::not_found("category", id))?;
+            let category = Category::new(id, &name(request)?)?;
+            catalog.put_category(&category).await?;
+            json(StatusCode::OK, &category)
+        }
+        "POST /publishers" => {
+            let publisher = Publisher::new(PublisherId::random(), &name(request)?)?;
+            catalog.put_publisher(&publisher).await?;
+            created(&format!("/publishers/{}", publisher.id), &publisher)
+        }
+        "PUT /publishers/{id}" => {
+            let id = PublisherId::parse("id", id())?;
+            catalog.get_publisher(id).await?.ok_or_else(|| Error::not_found("publisher", id))?;
+            let publisher = Publisher::new(id, &name(request)?)?;
+            catalog.put_publisher(&publisher).await?;
+            json(StatusCode::OK, &publisher)
+        }
+        other => Err(Error::not_found("route", other)),
+    }
+}
+
+async fn create_book(catalog: &dyn CatalogStore, request: &Request) -> Outcome {
+    let book = checked_book(catalog, BookId::random(), request).await?;
+    catalog.put_book(&book).await?;
+    created(&format!("/books/{}", book.id), &book)
+}
+
+async fn update_book(catalog: &dyn CatalogStore, id: BookId, request: &Request) -> Outcome {
+    let current = catalog.get_book(id).await?.ok_or_else(|| Error::not_found("book", id))?;
+    let mut book = checked_book(catalog, id, request).await?;
+    // Ratings come from reviews, never from an edit.
+    book.average_rating = current.average_rating;
+    book.review_count = current.review_count;
+    catalog.put_book(&book).await?;
+    json(StatusCode::OK, &book)
+}
+
+async fn delete_book(catalog: &dyn CatalogStore, id: BookId) -> Outcome {
+    if !catalog.delete_book(id).await? {
+        return Err(Error::not_found("book", id));
+    }
+    Ok(no_content())
+}
+
+async fn delete_author(catalog: &dyn CatalogStore, id: AuthorId) -> Outcome {
+    let author = catalog.get_author(id).await?.ok_or_else(|| Error::not_found("author", id))?;
+    let query = BookQuery {
+        filter: BookFilter { author: Some(id), ..Default::default() },
+        limit: PageSize::new(1)?,
+        ..Default::default()
+    };
+    if !catalog.list_books(&query).await?.items.is_empty() {
+        return Err(Error::Conflict(format!(
+            "{} still has books in the catalog; delete or reassign them first.",
+            author.name
+        )));
+    }
+    catalog.delete_author(id).await?;
+    Ok(no_content())
+}
+
+/// The body of a book create or update: every field, as JSON.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BookInput {
+    name: Option<String>,
+    #[serde(default)]
+    description: String,
+    price: Option<Money>,
+    sale_price: Option<Money>,
+    #[serde(default = "in_stock")]
+    status: BookStatus,
+    author_ids: Option<Vec<AuthorId>>,
+    category_id: Option<CategoryId>,
+    publisher_id: Option<PublisherId>,
+}
+
+fn in_stock() -> BookStatus {
+    BookStatus::InStock
+}
+
+/// A validated book whose authors, category and publisher all exist.
+async fn checked_book(catalog: &dyn CatalogStore, id: BookId, request: &Request) -> Result<Book, Error> {
+    let input: BookInput = json_body(request)?;
+    let mut problems = Problems::default();
+    let mut required = |field: &str, present: bool| {
+        if !present {
+            problems.add(field, "is required");
+        }
+    };
+    required("name", input.name.is_some());
+    required("price", input.price.is_some());
+    required("author_ids", input.author_ids.is_some());
+    required("category_id", input.category_id.is_some());
+    required("publisher_id", input.publisher_id.is_some());
+    problems.into_result()?;
+    let (Some(name), Some(price), Some(author_ids), Some(category_id), Some(publisher_id)) =
+        (input.name, input.price, input.author_ids, input.category_id, input.publisher_id)
+    else {
+        return Err(Error::invalid("body", "is incomplete"));
+    };
+    let draft = BookDraft {
+        name,
+        description: input.description,
+        price,
+        sale_price: input.sale_price,
+        status: input.status,
+        author_ids,
+        category_id,
+        publisher_id,
+    };
+    let book = draft.validate(id)?;
+
+    let mut problems = Problems::default();
+    for (i, author) in book.author_ids.iter().enumerate() {
+        if catalog.get_author(*author).await?.is_none() {
+            problems.add(format!("author_ids[{i}]"), format!("no author has id {author}"));
+        }
+    }
+    if catalog.get_category(book.category_id).await?.is_none() {
+        problems.add("category_id", format!("no category has id {}", book.category_id));
+    }
+    if catalog.get_publisher(book.publisher_id).await?.is_none() {
+        problems.add("publisher_id", format!("no publisher has id {}", book.publisher_id));
+    }
+    problems.into_result()?;
+    Ok(book)
+}
+
+/// The `name` of an author, category or publisher body.
+fn name(request: &Request) -> Result<String, Error> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct NameInput {
+        name: Option<String>,
+    }
+    let input: NameInput = json_body(request)?;
+    input.name.ok_or_else(|| Error::invalid("name", "is required"))
+}
+
+fn created<T: serde::Serialize>(location: &str, value: &T) -> Outcome {
+    let mut response = json(StatusCode::CREATED, value)?;
+    if let Ok(location) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+fn no_content() -> Response<Body> {
+    let mut response = Response::new(Body::Empty);
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    response
+}
+
+fn route_key(request: &Request) -> String {
+    match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.route_key.clone().unwrap_or_default(),
+        _ => String::new(),
+    }
+}

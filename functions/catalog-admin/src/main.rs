@@ -1,0 +1,17 @@
+//! Lambda wiring for catalog-admin: clients built once at init, then the handler per request.
+
+use std::convert::Infallible;
+
+use bookworm_dynamodb::DynamoCatalog;
+use lambda_http::{Error, service_fn};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let catalog = DynamoCatalog::from_env().await?;
+    let catalog = &catalog;
+    lambda_http::run(service_fn(move |request| async move {
+        Ok::<_, Infallible>(catalog_admin::handle(catalog, request).await)
+    }))
+    .await
+}

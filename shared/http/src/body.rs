@@ -1,0 +1,103 @@
+//! Strict JSON request bodies: a problem names the offending field, never a 5xx.
+
+use bookworm_domain::Error;
+use lambda_http::Request;
+use serde::de::DeserializeOwned;
+
+/// Parses the request body as JSON into `T`. Bad JSON, a wrong type, an unknown or missing
+/// field: each is a 400 naming the field (`body` when the JSON itself is broken).
+pub fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, Error> {
+    if let Some(content_type) = request.headers().get("content-type") {
+        let content_type = content_type.to_str().unwrap_or_default().to_ascii_lowercase();
+        if !content_type.starts_with("application/json") && !content_type.contains("+json") {
+            return Err(Error::invalid("body", "must be JSON sent as Content-Type: application/json"));
+        }
+    }
+    parse(request.body().as_ref())
+}
+
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Error::invalid("body", "is required: a JSON object"));
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            return Error::invalid("body", "is not valid JSON");
+        }
+        let message = strip_position(&inner.to_string());
+        // Serde reports a missing or unknown field at the enclosing object; name the field.
+        let named = backticked(&message)
+            .filter(|_| message.starts_with("missing field") || message.starts_with("unknown field"));
+        let field = match (named, path.as_str()) {
+            // An unknown field's path already ends with its name.
+            (Some(name), path) if path == name || path.ends_with(&format!(".{name}")) => path.to_owned(),
+            (Some(name), "." | "") => name.to_owned(),
+            (Some(name), parent) => format!("{parent}.{name}"),
+            (None, "." | "") => "body".to_owned(),
+            (None, path) => path.to_owned(),
+        };
+        let message = match named {
+            Some(_) if message.starts_with("missing field") => "is required".to_owned(),
+            Some(_) => "is not a field here".to_owned(),
+            None => message,
+        };
+        Error::invalid(field, message)
+    })?;
+    deserializer.end().map_err(|_| Error::invalid("body", "has trailing characters after the JSON value"))?;
+    Ok(value)
+}
+
+/// serde_json appends " at line L column C"; the field name says more to an API client.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+fn backticked(message: &str) -> Option<&str> {
+    let start = message.find('`')? + 1;
+    let end = start + message[start..].find('`')?;
+    Some(&message[start..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Input {
+        name: String,
+        count: u8,
+        tags: Option<Vec<String>>,
+    }
+
+    fn field(body: &str) -> (String, String) {
+        match parse::<Input>(body.as_bytes()) {
+            Err(Error::Invalid(errors)) => (errors[0].field.clone(), errors[0].message.clone()),
+            other => panic!("{body}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn names_the_field_of_every_kind_of_mistake() {
+        assert_eq!(field(r#"{"name": "a"}"#), ("count".into(), "is required".into()));
+        assert_eq!(
+            field(r#"{"name": "a", "count": 1, "colour": 2}"#),
+            ("colour".into(), "is not a field here".into())
+        );
+        assert_eq!(field(r#"{"name": 5, "count": 1}"#).0, "name");
+        assert_eq!(field(r#"{"name": "a", "count": 300}"#).0, "count");
+        assert_eq!(field(r#"{"name": "a", "count": 1, "tags": [1]}"#).0, "tags[0]");
+        assert_eq!(field(r#"{"name": "a", "#), ("body".into(), "is not valid JSON".into()));
+        assert_eq!(field("  ").0, "body");
+        assert_eq!(field(r#"{"name": "a", "count": 1} x"#).0, "body");
+        assert!(parse::<Input>(br#"{"name": "a", "count": 1}"#).is_ok());
+    }
+}
