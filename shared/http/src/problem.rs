@@ -116,8 +116,12 @@ mod tests {
     }
 
     #[test]
-    fn not_found_and_conflict_map_to_their_codes() {
+    fn each_kind_of_refusal_maps_to_its_code() {
         assert_eq!(problem_response(&Error::not_found("book", "x"), None).status(), 404);
         assert_eq!(problem_response(&Error::Conflict("busy".into()), None).status(), 409);
+        assert_eq!(problem_response(&Error::Forbidden("no".into()), None).status(), 403);
+        let unauthenticated = problem_response(&Error::Unauthenticated, None);
+        assert_eq!(unauthenticated.status(), 401);
+        assert_eq!(unauthenticated.headers()[header::WWW_AUTHENTICATE], "Bearer");
     }
 }

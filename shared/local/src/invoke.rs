@@ -19,9 +19,16 @@ pub enum InvokeError {
 
 /// The function's response to the event in `event_path`, as API Gateway's JSON.
 pub async fn invoke(stack: &Stack, function: &str, event_path: &str) -> Result<Value, InvokeError> {
-    let function = stack.function(function)?;
     let text = std::fs::read_to_string(event_path)
         .map_err(|source| InvokeError::Read { path: event_path.to_owned(), source })?;
+    if ["authorizer", "AuthorizerFunction"].contains(&function) {
+        // The authorizer takes API Gateway's authorizer event, not an HTTP request.
+        let event = serde_json::from_str(&text)
+            .map_err(|source| InvokeError::Event { path: event_path.to_owned(), source })?;
+        let response = authorizer::handle(&stack.verifier, event).await;
+        return Ok(serde_json::to_value(response).unwrap_or_default());
+    }
+    let function = stack.function(function)?;
     let request = lambda_http::request::from_str(&text)
         .map_err(|source| InvokeError::Event { path: event_path.to_owned(), source })?;
     Ok(gateway_json(function.call(&stack.stores, request).await))

@@ -84,6 +84,26 @@ mod tests {
         assert_eq!(get_book.function, "catalog-books");
         assert_eq!(get_book.logical_id, "CatalogBooksFunction");
         assert_eq!(find("GET", "/authors").map(|r| r.function.as_str()), Some("catalog-lookups"));
+        assert_eq!(get_book.authorizer, None);
+        let create = find("POST", "/books").expect("POST /books is declared");
+        assert_eq!(create.authorizer.as_deref(), Some("BearerAuthorizer"));
+    }
+
+    /// The template and the access rules must agree: a public route has no authorizer, every
+    /// other route has one, and no route lacks a rule.
+    #[test]
+    fn every_route_has_a_rule_and_the_authorizer_it_needs() {
+        use bookworm_http::access::{Access, rule};
+        for route in http_routes(include_str!("../../../template.yaml")).unwrap() {
+            let key = format!("{} {}", route.method, route.path);
+            let access = rule(&key).unwrap_or_else(|| panic!("{key} has no access rule"));
+            assert_eq!(
+                access == Access::Public,
+                route.authorizer.is_none(),
+                "{key}: {access:?} / {:?}",
+                route.authorizer
+            );
+        }
     }
 
     #[test]

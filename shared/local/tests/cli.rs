@@ -124,3 +124,50 @@ fn seed_loads_a_synthetic_catalog_that_serve_then_uses() {
     assert!(page.contains("The Silent"), "{page}");
     assert!(!page.contains("Emma"), "{page}");
 }
+
+#[test]
+fn a_token_from_the_token_command_lets_an_admin_create_a_book() {
+    let data = tempfile::tempdir().unwrap();
+    let minted = local().args(["token", "--role", "admin"]).env("DATA_DIR", data.path()).output().unwrap();
+    assert!(minted.status.success(), "{}", String::from_utf8_lossy(&minted.stderr));
+    let stdout = String::from_utf8(minted.stdout).unwrap();
+    let token = stdout.trim_end();
+    assert_eq!(stdout.lines().count(), 1, "only the token on stdout: {stdout:?}");
+    assert_eq!(token.split('.').count(), 3, "a JWT: {token}");
+
+    let (child, address, _stdout) = serve(data.path());
+    let categories = http_get(&address, "/categories");
+    let category = categories.split("\"id\":\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let authors = http_get(&address, "/authors");
+    let author = authors.split("\"id\":\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let publishers = http_get(&address, "/publishers");
+    let publisher = publishers.split("\"id\":\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let body = format!(
+        r#"{{"name":"Walden","price":"9.99","author_ids":["{author}"],"category_id":"{category}","publisher_id":"{publisher}"}}"#
+    );
+    let created = http_send(&address, "POST", "/books", Some(token), &body);
+    let forbidden = {
+        let customer =
+            local().args(["token", "--role", "customer"]).env("DATA_DIR", data.path()).output().unwrap();
+        http_send(&address, "POST", "/books", Some(String::from_utf8(customer.stdout).unwrap().trim()), &body)
+    };
+    let anonymous = http_send(&address, "POST", "/books", None, &body);
+    let (status, stderr) = stop(child);
+    assert!(status.success(), "{stderr}");
+    assert!(created.starts_with("HTTP/1.1 201"), "{created}");
+    assert!(forbidden.starts_with("HTTP/1.1 403"), "{forbidden}");
+    assert!(anonymous.starts_with("HTTP/1.1 401"), "{anonymous}");
+}
+
+fn http_send(address: &str, method: &str, path: &str, token: Option<&str>, body: &str) -> String {
+    let mut stream = TcpStream::connect(address).expect("connect");
+    let authorization = token.map(|token| format!("Authorization: Bearer {token}\r\n")).unwrap_or_default();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\n{authorization}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    String::from_utf8_lossy(&response).into_owned()
+}

@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use bookworm_local::{CatalogBackend, Stack, StackConfig, server};
+use bookworm_auth::dev_issuer::TokenRequest;
+use bookworm_local::{AuthConfig, CatalogBackend, Stack, StackConfig, server};
 use reqwest::{Client, Response};
 use serde_json::Value;
 use tokio::sync::oneshot;
@@ -12,6 +13,7 @@ use tokio::sync::oneshot;
 pub struct LocalStack {
     pub base: String,
     pub client: Client,
+    pub stack: Arc<Stack>,
     _data: tempfile::TempDir,
     _stop: oneshot::Sender<()>,
 }
@@ -19,20 +21,46 @@ pub struct LocalStack {
 impl LocalStack {
     /// Starts the stack on the repository's template.yaml with a fresh, seeded data folder.
     pub async fn start() -> Self {
+        Self::start_with(AuthConfig::default()).await
+    }
+
+    /// The same, with the development issuer speaking as `auth` (another issuer or client id).
+    pub async fn start_with(auth: AuthConfig) -> Self {
         let data = tempfile::tempdir().expect("temp dir");
         let config = StackConfig {
             data_dir: data.path().to_owned(),
             template: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml"),
             catalog: CatalogBackend::Embedded,
+            auth,
         };
         let stack = Arc::new(Stack::open(&config).await.expect("open the local stack"));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(server::serve(listener, stack, async {
+        tokio::spawn(server::serve(listener, stack.clone(), async {
             let _ = stopped.await;
         }));
-        Self { base, client: Client::new(), _data: data, _stop: stop }
+        Self { base, client: Client::new(), stack, _data: data, _stop: stop }
+    }
+
+    /// A token from the stack's development issuer with these roles (and shops).
+    pub fn token(&self, roles: &[&str], shops: &[&str]) -> String {
+        let request = TokenRequest {
+            sub: format!("user-{}", roles.join("-")),
+            roles: roles.iter().map(|role| (*role).to_owned()).collect(),
+            shop_ids: shops.iter().map(|shop| (*shop).to_owned()).collect(),
+            email: Some("reader@example.com".into()),
+            username: None,
+            ttl_seconds: 600,
+        };
+        self.stack
+            .issuer
+            .token(&self.stack.auth.issuer, &self.stack.auth.audience, &request)
+            .expect("mint a token")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
     }
 
     pub async fn get(&self, path: &str) -> Response {
