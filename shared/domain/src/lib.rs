@@ -5,10 +5,12 @@
 
 pub mod catalog;
 pub mod error;
+pub mod events;
 pub mod identity;
 pub mod ids;
 pub mod money;
 pub mod ports;
+pub mod publish;
 pub mod query;
 
 #[cfg(feature = "contract-tests")]

@@ -3,10 +3,13 @@
 
 use async_trait::async_trait;
 
+use uuid::Uuid;
+
 use crate::Error;
 use crate::catalog::{Author, Book, CatalogData, Category, Publisher};
+use crate::events::{EventCursor, ShopEvent};
 use crate::ids::{AuthorId, BookId, CategoryId, PublisherId};
-use crate::query::{BookQuery, Page};
+use crate::query::{BookQuery, Page, PageSize};
 
 /// Reads books: what the shopper-facing catalog functions need.
 #[async_trait]
@@ -64,3 +67,55 @@ pub trait CatalogWriter: Send + Sync {
 /// Everything the catalog functions need from one store.
 pub trait CatalogStore: BookReader + LookupReader + CatalogWriter {}
 impl<T: BookReader + LookupReader + CatalogWriter> CatalogStore for T {}
+
+/// A shop's event log: the archive merchants page through (newest first), and the outbox from
+/// which every appended event reaches its subscribers at least once.
+#[async_trait]
+pub trait EventLog: Send + Sync {
+    async fn append(&self, event: &ShopEvent) -> Result<(), Error>;
+    async fn history(
+        &self,
+        shop: Uuid,
+        after: Option<&EventCursor>,
+        limit: PageSize,
+    ) -> Result<Page<ShopEvent>, Error>;
+}
+
+/// An open merchant WebSocket.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Connection {
+    pub id: String,
+    pub shop_id: Uuid,
+    pub user_id: String,
+    pub connected_at: String,
+}
+
+/// Open WebSocket connections, found by shop.
+#[async_trait]
+pub trait Connections: Send + Sync {
+    async fn add(&self, connection: &Connection) -> Result<(), Error>;
+    async fn remove(&self, id: &str) -> Result<(), Error>;
+    async fn for_shop(&self, shop: Uuid) -> Result<Vec<String>, Error>;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    Delivered,
+    /// The connection no longer exists (API Gateway's 410 Gone): forget it.
+    Gone,
+}
+
+/// Sends a message down one WebSocket connection.
+#[async_trait]
+pub trait Push: Send + Sync {
+    async fn push(&self, connection_id: &str, message: &[u8]) -> Result<Delivery, Error>;
+}
+
+/// Remembers which events a consumer has handled, so a redelivered event is handled once.
+#[async_trait]
+pub trait Deduplicator: Send + Sync {
+    /// `true` the first time `consumer` claims `event`; `false` for a repeat.
+    async fn claim(&self, consumer: &str, event: Uuid) -> Result<bool, Error>;
+    /// Gives a claim back when handling failed, so a retry can handle the event.
+    async fn release(&self, consumer: &str, event: Uuid) -> Result<(), Error>;
+}

@@ -5,5 +5,7 @@
 
 mod catalog;
 pub mod seed;
+mod shop;
 
 pub use catalog::EmbeddedCatalog;
+pub use shop::EmbeddedShop;

@@ -1,0 +1,123 @@
+//! Shop events: what merchants watch live, and what the email function reacts to. On the wire
+//! to merchants each is a CloudEvents 1.0 JSON message.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use uuid::Uuid;
+
+use crate::Error;
+
+/// Event types, reverse-DNS as CloudEvents recommends.
+pub mod kinds {
+    /// The in-store app's checkout actions, posted to `/publish/{shop_id}`.
+    pub const CHECKOUT_ACTION: &str = "com.bookworm.checkout.action";
+    pub const BASKET_ITEM_ADDED: &str = "com.bookworm.basket.item_added";
+    pub const BASKET_ITEM_UPDATED: &str = "com.bookworm.basket.item_updated";
+    pub const BASKET_ITEM_REMOVED: &str = "com.bookworm.basket.item_removed";
+    pub const BASKET_CLEARED: &str = "com.bookworm.basket.cleared";
+    pub const CHECKOUT_COMPLETED: &str = "com.bookworm.checkout.completed";
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShopEvent {
+    /// Unique per event; consumers deduplicate by it.
+    pub id: Uuid,
+    pub shop_id: Uuid,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// RFC 3339, UTC.
+    pub time: String,
+    /// What the event is about, e.g. `sessions/<id>` or `orders/<id>`.
+    pub subject: String,
+    pub data: Value,
+}
+
+impl ShopEvent {
+    pub fn new(shop_id: Uuid, kind: &str, subject: String, data: Value) -> Self {
+        Self { id: Uuid::new_v4(), shop_id, kind: kind.to_owned(), time: now_rfc3339(), subject, data }
+    }
+
+    /// Orders a shop's history: time, then id.
+    pub fn sort_key(&self) -> String {
+        format!("{}#{}", self.time, self.id)
+    }
+
+    /// The CloudEvents 1.0 message (structured JSON mode) merchants receive.
+    pub fn cloud_event(&self) -> Value {
+        json!({
+            "specversion": "1.0",
+            "id": self.id,
+            "source": format!("/shops/{}", self.shop_id),
+            "type": self.kind,
+            "time": self.time,
+            "subject": self.subject,
+            "datacontenttype": "application/json",
+            "data": self.data,
+        })
+    }
+}
+
+/// A position in a shop's history, newest first: the sort key of the last event returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventCursor(pub String);
+
+impl EventCursor {
+    /// Events sort by time, then id, so the key is unique and ordered.
+    pub fn after(event: &ShopEvent) -> Self {
+        Self(event.sort_key())
+    }
+
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(&self.0)
+    }
+
+    pub fn decode(text: &str) -> Result<Self, Error> {
+        let garbled = || Error::invalid("cursor", "is not a cursor this API returned");
+        let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| garbled())?;
+        let key = String::from_utf8(bytes).map_err(|_| garbled())?;
+        let (time, id) = key.split_once('#').ok_or_else(garbled)?;
+        if OffsetDateTime::parse(time, &Rfc3339).is_err() || id.parse::<Uuid>().is_err() {
+            return Err(garbled());
+        }
+        Ok(Self(key))
+    }
+}
+
+/// Now, as RFC 3339 UTC with millisecond precision.
+pub fn now_rfc3339() -> String {
+    let now = OffsetDateTime::now_utc();
+    let now = now.replace_nanosecond(now.millisecond() as u32 * 1_000_000).unwrap_or(now);
+    now.format(&Rfc3339).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cloud_event_carries_every_required_attribute() {
+        let shop = Uuid::new_v4();
+        let event = ShopEvent::new(shop, kinds::CHECKOUT_ACTION, "sessions/s".into(), json!({"a": 1}));
+        let message = event.cloud_event();
+        for attribute in ["specversion", "id", "source", "type", "time", "subject", "data"] {
+            assert!(!message[attribute].is_null(), "{attribute}");
+        }
+        assert_eq!(message["specversion"], "1.0");
+        assert_eq!(message["source"], format!("/shops/{shop}"));
+        assert_eq!(message["data"], json!({"a": 1}));
+        assert!(OffsetDateTime::parse(message["time"].as_str().unwrap(), &Rfc3339).is_ok());
+    }
+
+    #[test]
+    fn cursors_round_trip_and_refuse_garbage() {
+        let event = ShopEvent::new(Uuid::new_v4(), kinds::CHECKOUT_ACTION, "s".into(), json!(null));
+        let cursor = EventCursor::after(&event);
+        assert_eq!(EventCursor::decode(&cursor.encode()).unwrap(), cursor);
+        assert!(EventCursor::decode("garbage").is_err());
+        assert!(EventCursor::decode(&URL_SAFE_NO_PAD.encode("x#y")).is_err());
+    }
+}

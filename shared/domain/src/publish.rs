@@ -1,0 +1,100 @@
+//! The in-store checkout notifier's message: its app posts these to `/publish/{shop_id}`.
+//! The contract is theirs (field names, `UPC`, numbers for prices); we keep it, field for
+//! field, and validate it strictly.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Number;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use uuid::Uuid;
+
+use crate::Error;
+use crate::error::Problems;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckoutAction {
+    pub session_id: Uuid,
+    pub shop_id: Uuid,
+    pub shopper_id: Uuid,
+    pub action_id: i64,
+    /// RFC 3339 date-time, kept as sent.
+    pub create_time: String,
+    /// e.g. `ADD`, `REMOVE`.
+    pub action: String,
+    pub product_name: String,
+    pub product_id: i64,
+    /// A JSON number, as the app sends it (its contract, not our money type); kept as sent.
+    pub product_price: Number,
+    #[serde(rename = "UPC")]
+    pub upc: String,
+    pub category_id: String,
+    pub basket_total: Number,
+}
+
+impl CheckoutAction {
+    /// Checks what types alone cannot, and that the body names the shop of the path (the old
+    /// service ignored a mismatch and published to the path's shop).
+    pub fn validate(&self, path_shop: Uuid) -> Result<(), Error> {
+        let mut problems = Problems::default();
+        if self.shop_id != path_shop {
+            problems.add("shop_id", "must equal the shop id in the path");
+        }
+        if OffsetDateTime::parse(&self.create_time, &Rfc3339).is_err() {
+            problems.add("create_time", "must be an RFC 3339 date-time like 2023-12-18T10:30:00.000Z");
+        }
+        for (field, text, max) in [
+            ("action", &self.action, 32),
+            ("product_name", &self.product_name, 200),
+            ("UPC", &self.upc, 32),
+            ("category_id", &self.category_id, 64),
+        ] {
+            if text.trim().is_empty() {
+                problems.add(field, "must not be blank");
+            } else if text.chars().count() > max {
+                problems.add(field, format!("must be at most {max} characters"));
+            }
+        }
+        for (field, number) in [("product_price", &self.product_price), ("basket_total", &self.basket_total)]
+        {
+            if number.as_f64().is_none_or(|value| value < 0.0) {
+                problems.add(field, "must be a number of at least 0");
+            }
+        }
+        problems.into_result()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"{"session_id":"4e29b2d3-7c8a-446e-a4e1-d8e2a51c0e94","shop_id":"123e4567-e89b-42d3-a456-426614174000","shopper_id":"ab29b2d3-7c8a-446e-a4e1-d8e2a51c0e94","action_id":101,"create_time":"2023-12-18T10:30:00.000Z","action":"ADD","product_name":"FUJI Apples","product_id":500100,"product_price":3.50,"UPC":"042100005264","category_id":"fruit","basket_total":12.18}"#;
+
+    fn fields(error: Error) -> Vec<String> {
+        match error {
+            Error::Invalid(errors) => errors.into_iter().map(|e| e.field).collect(),
+            other => panic!("{other}"),
+        }
+    }
+
+    #[test]
+    fn the_sample_is_valid_and_round_trips_field_for_field() {
+        let action: CheckoutAction = serde_json::from_str(SAMPLE).unwrap();
+        let shop: Uuid = "123e4567-e89b-42d3-a456-426614174000".parse().unwrap();
+        action.validate(shop).unwrap();
+        let original: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
+        assert_eq!(serde_json::to_value(&action).unwrap(), original);
+    }
+
+    #[test]
+    fn a_foreign_shop_bad_time_and_negative_totals_are_named() {
+        let mut action: CheckoutAction = serde_json::from_str(SAMPLE).unwrap();
+        action.create_time = "yesterday".into();
+        action.basket_total = Number::from(-1);
+        action.action = " ".into();
+        assert_eq!(
+            fields(action.validate(Uuid::new_v4()).unwrap_err()),
+            ["shop_id", "create_time", "action", "basket_total"]
+        );
+    }
+}
