@@ -8,7 +8,9 @@ use std::collections::HashSet;
 use crate::Money;
 use crate::catalog::{Author, Book, BookStatus, CatalogData, Category, Publisher};
 use crate::ids::{AuthorId, BookId, CategoryId, PublisherId};
-use crate::ports::{BookReader, CatalogWriter, LookupReader};
+use crate::ports::{
+    BookReader, CatalogWriter, Connection, Connections, Deduplicator, EventLog, LookupReader,
+};
 use crate::query::{BookFilter, BookQuery, Cursor, PageSize, SortField};
 
 /// Runs every check against one empty store.
@@ -256,4 +258,62 @@ pub fn fixture() -> CatalogData {
         })
         .collect();
     CatalogData { authors, categories, publishers, books }
+}
+
+/// The contract of the shop stores (event log, connections, claims), on one empty store.
+pub async fn shop_store<S: EventLog + Connections + Deduplicator>(store: &S) {
+    use crate::events::{EventCursor, ShopEvent, kinds};
+
+    let (shop, other) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+    let mut appended = Vec::new();
+    for i in 0..7 {
+        let event = ShopEvent::new(
+            shop,
+            kinds::CHECKOUT_ACTION,
+            format!("sessions/{i}"),
+            serde_json::json!({"n": i, "price": 3.5}),
+        );
+        store.append(&event).await.expect("append");
+        appended.push(event);
+    }
+    store
+        .append(&ShopEvent::new(other, kinds::CHECKOUT_ACTION, "x".into(), serde_json::json!(null)))
+        .await
+        .expect("append");
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store.history(shop, cursor.as_ref(), page(3)).await.expect("history");
+        assert!(page.items.len() <= 3);
+        seen.extend(page.items);
+        match page.next_cursor {
+            Some(next) => cursor = Some(EventCursor::decode(&next).expect("own cursor")),
+            None => break,
+        }
+    }
+    appended.sort_by_key(|event| std::cmp::Reverse(event.sort_key()));
+    assert_eq!(seen, appended, "a shop's history, newest first, only its own, field for field");
+
+    let connection = |id: &str, shop| Connection {
+        id: id.into(),
+        shop_id: shop,
+        user_id: "merchant".into(),
+        connected_at: crate::events::now_rfc3339(),
+    };
+    store.add(&connection("a", shop)).await.expect("add");
+    store.add(&connection("b", shop)).await.expect("add");
+    store.add(&connection("c", other)).await.expect("add");
+    let mut ids = store.for_shop(shop).await.expect("for_shop");
+    ids.sort();
+    assert_eq!(ids, ["a", "b"]);
+    store.remove("a").await.expect("remove");
+    store.remove("never-there").await.expect("removing an unknown connection is fine");
+    assert_eq!(store.for_shop(shop).await.expect("for_shop"), ["b"]);
+
+    let event = uuid::Uuid::new_v4();
+    assert!(store.claim("fanout", event).await.expect("claim"));
+    assert!(!store.claim("fanout", event).await.expect("claim"), "a second claim fails");
+    assert!(store.claim("email", event).await.expect("claim"), "claims are per consumer");
+    store.release("fanout", event).await.expect("release");
+    assert!(store.claim("fanout", event).await.expect("claim"), "released claims can be made again");
 }

@@ -3,8 +3,10 @@
 
 mod catalog;
 pub mod schema;
+mod shop;
 
 pub use catalog::DynamoCatalog;
+pub use shop::DynamoShop;
 
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use bookworm_domain::Error;

@@ -3,8 +3,8 @@
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, LocalSecondaryIndex, Projection,
-    ProjectionType, ScalarAttributeType,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, LocalSecondaryIndex,
+    Projection, ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
 };
 use bookworm_domain::Error;
 
@@ -45,5 +45,77 @@ pub async fn create_catalog_table(client: &Client, name: &str) -> Result<(), Err
         .send()
         .await
         .map_err(|e| unavailable("create the catalog table", e))?;
+    Ok(())
+}
+
+fn key(attribute: &str, kind: KeyType) -> Result<KeySchemaElement, Error> {
+    KeySchemaElement::builder()
+        .attribute_name(attribute)
+        .key_type(kind)
+        .build()
+        .map_err(|e| unavailable("describe a table", e))
+}
+
+fn string_attribute(attribute: &str) -> Result<AttributeDefinition, Error> {
+    AttributeDefinition::builder()
+        .attribute_name(attribute)
+        .attribute_type(ScalarAttributeType::S)
+        .build()
+        .map_err(|e| unavailable("describe a table", e))
+}
+
+/// The shop tables: events (`pk`/`sk`, stream of new images), connections (`id`, GSI
+/// `by_shop`), claims (`claim`).
+pub async fn create_shop_tables(
+    client: &Client,
+    events: &str,
+    connections: &str,
+    claims: &str,
+) -> Result<(), Error> {
+    client
+        .create_table()
+        .table_name(events)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key("pk", KeyType::Hash)?)
+        .key_schema(key("sk", KeyType::Range)?)
+        .attribute_definitions(string_attribute("pk")?)
+        .attribute_definitions(string_attribute("sk")?)
+        .stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::NewImage)
+                .build()
+                .map_err(|e| unavailable("describe a table", e))?,
+        )
+        .send()
+        .await
+        .map_err(|e| unavailable("create the events table", e))?;
+    let by_shop = GlobalSecondaryIndex::builder()
+        .index_name("by_shop")
+        .key_schema(key("shop_id", KeyType::Hash)?)
+        .key_schema(key("id", KeyType::Range)?)
+        .projection(Projection::builder().projection_type(ProjectionType::KeysOnly).build())
+        .build()
+        .map_err(|e| unavailable("describe a table", e))?;
+    client
+        .create_table()
+        .table_name(connections)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key("id", KeyType::Hash)?)
+        .attribute_definitions(string_attribute("id")?)
+        .attribute_definitions(string_attribute("shop_id")?)
+        .global_secondary_indexes(by_shop)
+        .send()
+        .await
+        .map_err(|e| unavailable("create the connections table", e))?;
+    client
+        .create_table()
+        .table_name(claims)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key("claim", KeyType::Hash)?)
+        .attribute_definitions(string_attribute("claim")?)
+        .send()
+        .await
+        .map_err(|e| unavailable("create the claims table", e))?;
     Ok(())
 }

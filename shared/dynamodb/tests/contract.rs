@@ -4,7 +4,7 @@
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use bookworm_domain::contract;
-use bookworm_dynamodb::{DynamoCatalog, schema};
+use bookworm_dynamodb::{DynamoCatalog, DynamoShop, schema};
 
 fn client() -> Client {
     let endpoint = std::env::var("DYNAMODB_ENDPOINT")
@@ -24,4 +24,14 @@ async fn meets_the_catalog_contract() {
     let table = format!("catalog-{}", uuid::Uuid::new_v4());
     schema::create_catalog_table(&client, &table).await.expect("create table");
     contract::catalog_store(&DynamoCatalog::new(client, table)).await;
+}
+
+#[tokio::test]
+async fn meets_the_shop_contract() {
+    let client = client();
+    let suffix = uuid::Uuid::new_v4();
+    let (events, connections, claims) =
+        (format!("events-{suffix}"), format!("connections-{suffix}"), format!("claims-{suffix}"));
+    schema::create_shop_tables(&client, &events, &connections, &claims).await.expect("create tables");
+    contract::shop_store(&DynamoShop::with_tables(client, &events, &connections, &claims)).await;
 }

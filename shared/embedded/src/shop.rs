@@ -159,42 +159,32 @@ mod tests {
     use serde_json::json;
 
     #[tokio::test]
-    async fn history_pages_newest_first_per_shop_and_reaches_the_subscriber() {
-        let store = EmbeddedShop::in_memory().unwrap();
-        let mut bus = store.subscribe().unwrap();
-        let (shop, other) = (Uuid::new_v4(), Uuid::new_v4());
-        let mut appended = Vec::new();
-        for i in 0..5 {
-            let event = ShopEvent::new(shop, kinds::CHECKOUT_ACTION, format!("s/{i}"), json!(i));
-            store.append(&event).await.unwrap();
-            appended.push(event);
-        }
-        store.append(&ShopEvent::new(other, kinds::CHECKOUT_ACTION, "x".into(), json!(null))).await.unwrap();
-        assert_eq!(bus.recv().await.unwrap(), appended[0]);
-
-        let mut seen = Vec::new();
-        let mut cursor = None;
-        loop {
-            let page = store.history(shop, cursor.as_ref(), PageSize::new(2).unwrap()).await.unwrap();
-            seen.extend(page.items.iter().map(|e| e.id));
-            match page.next_cursor {
-                Some(next) => cursor = Some(EventCursor::decode(&next).unwrap()),
-                None => break,
-            }
-        }
-        let mut newest_first = appended.clone();
-        newest_first.sort_by_key(|e| std::cmp::Reverse(e.sort_key()));
-        assert_eq!(seen, newest_first.iter().map(|e| e.id).collect::<Vec<_>>());
+    async fn meets_the_shop_contract() {
+        bookworm_domain::contract::shop_store(&EmbeddedShop::in_memory().unwrap()).await;
     }
 
     #[tokio::test]
-    async fn a_claim_is_granted_once_until_released() {
+    async fn appended_events_reach_the_subscriber_in_order() {
         let store = EmbeddedShop::in_memory().unwrap();
-        let event = Uuid::new_v4();
-        assert!(store.claim("fanout", event).await.unwrap());
-        assert!(!store.claim("fanout", event).await.unwrap());
-        assert!(store.claim("email", event).await.unwrap(), "claims are per consumer");
-        store.release("fanout", event).await.unwrap();
-        assert!(store.claim("fanout", event).await.unwrap());
+        let mut bus = store.subscribe().unwrap();
+        assert!(store.subscribe().is_none(), "one subscriber");
+        let shop = Uuid::new_v4();
+        let first = ShopEvent::new(shop, kinds::CHECKOUT_ACTION, "a".into(), json!(1));
+        let second = ShopEvent::new(shop, kinds::CHECKOUT_ACTION, "b".into(), json!(2));
+        store.append(&first).await.unwrap();
+        store.append(&second).await.unwrap();
+        assert_eq!(bus.recv().await.unwrap(), first);
+        assert_eq!(bus.recv().await.unwrap(), second);
+    }
+
+    #[tokio::test]
+    async fn history_survives_a_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shop.redb");
+        let event = ShopEvent::new(Uuid::new_v4(), kinds::CHECKOUT_ACTION, "a".into(), json!({"x": 1}));
+        EmbeddedShop::open(&path).unwrap().append(&event).await.unwrap();
+        let reopened = EmbeddedShop::open(&path).unwrap();
+        let page = reopened.history(event.shop_id, None, PageSize::new(5).unwrap()).await.unwrap();
+        assert_eq!(page.items, [event]);
     }
 }

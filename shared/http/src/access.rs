@@ -21,6 +21,8 @@ pub enum Access {
     SignedIn,
     /// Callers with one of these roles.
     AnyOf(&'static [Role]),
+    /// Merchants of the path's `{shop_id}`, and admins.
+    ShopStaff,
 }
 
 /// Every route of the HTTPS API and its rule. Routes missing here are refused.
@@ -41,6 +43,8 @@ pub const RULES: &[(&str, Access)] = &[
     ("PUT /categories/{id}", Access::AnyOf(&[Role::Admin])),
     ("POST /publishers", Access::AnyOf(&[Role::Admin])),
     ("PUT /publishers/{id}", Access::AnyOf(&[Role::Admin])),
+    ("POST /publish/{shop_id}", Access::SignedIn),
+    ("GET /shops/{shop_id}/events", Access::ShopStaff),
 ];
 
 pub fn rule(route_key: &str) -> Option<Access> {
@@ -60,6 +64,15 @@ pub fn authorize(request: &Request) -> Result<Option<Principal>, Error> {
             } else {
                 let names: Vec<&str> = roles.iter().map(|role| role.as_str()).collect();
                 Err(Error::Forbidden(format!("This needs the role {}.", names.join(" or "))))
+            }
+        }
+        Some(Access::ShopStaff) => {
+            let caller = principal(request)?;
+            let shop = crate::path_parameter(request, "shop_id").and_then(|id| id.parse().ok());
+            match shop {
+                Some(shop) if caller.works_for(shop) => Ok(Some(caller)),
+                Some(_) => Err(Error::Forbidden("Only this shop's merchants and admins may do this.".into())),
+                None => Err(Error::invalid("shop_id", "must be a shop id (a UUID)")),
             }
         }
         None => Err(Error::Forbidden(format!("No access rule covers {route_key}."))),
@@ -112,7 +125,11 @@ pub fn principal(request: &Request) -> Result<Principal, Error> {
         Some(RequestContext::ApiGatewayV2(context)) => context.authorizer.as_ref().map(|a| &a.fields),
         _ => None,
     };
-    let fields = fields.ok_or(Error::Unauthenticated)?;
+    principal_from(fields.ok_or(Error::Unauthenticated)?, now())
+}
+
+/// The principal in an authorizer context (of an HTTP or a WebSocket request), if still valid.
+pub fn principal_from_context(fields: &HashMap<String, Value>) -> Result<Principal, Error> {
     principal_from(fields, now())
 }
 

@@ -1,0 +1,104 @@
+//! Fan-out: each shop event from SNS goes to every WebSocket of that shop, concurrently and
+//! bounded, each push with its own deadline so one slow or dead connection never holds up the
+//! others. Connections that are gone (410) are forgotten. Redelivered events are skipped.
+
+use std::time::Duration;
+
+use aws_lambda_events::sns::SnsEvent;
+use bookworm_domain::Error;
+use bookworm_domain::events::ShopEvent;
+use bookworm_domain::ports::{Connections, Deduplicator, Delivery, Push};
+use futures::StreamExt;
+
+/// The stores and clients fan-out needs, and its limits.
+pub struct Fanout<'a> {
+    pub connections: &'a dyn Connections,
+    pub push: &'a dyn Push,
+    pub dedupe: &'a dyn Deduplicator,
+    /// Pushes in flight at once.
+    pub parallelism: usize,
+    /// How long one push may take before it is given up.
+    pub push_timeout: Duration,
+}
+
+/// What one event's fan-out did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub delivered: usize,
+    pub gone: usize,
+    pub failed: usize,
+    pub duplicate: bool,
+}
+
+const CONSUMER: &str = "fanout";
+
+impl Fanout<'_> {
+    pub const DEFAULT_PARALLELISM: usize = 64;
+    pub const DEFAULT_PUSH_TIMEOUT: Duration = Duration::from_secs(2);
+
+    /// Handles an SNS batch. An error makes Lambda retry the batch; events already fanned out
+    /// are then skipped by their id.
+    pub async fn handle(&self, event: SnsEvent) -> Result<Vec<Report>, Error> {
+        let mut reports = Vec::with_capacity(event.records.len());
+        for record in event.records {
+            let shop_event: ShopEvent = serde_json::from_str(&record.sns.message)
+                .map_err(|e| Error::invalid("message", format!("is not a shop event: {e}")))?;
+            reports.push(self.fan_out(&shop_event).await?);
+        }
+        Ok(reports)
+    }
+
+    pub async fn fan_out(&self, event: &ShopEvent) -> Result<Report, Error> {
+        if !self.dedupe.claim(CONSUMER, event.id).await? {
+            return Ok(Report { duplicate: true, ..Report::default() });
+        }
+        match self.deliver(event).await {
+            Ok(report) => Ok(report),
+            Err(error) => {
+                // Let the retry fan this event out again.
+                self.dedupe.release(CONSUMER, event.id).await?;
+                Err(error)
+            }
+        }
+    }
+
+    async fn deliver(&self, event: &ShopEvent) -> Result<Report, Error> {
+        let message = event.cloud_event().to_string();
+        let targets = self.connections.for_shop(event.shop_id).await?;
+        let outcomes: Vec<(String, Result<Delivery, String>)> = futures::stream::iter(targets)
+            .map(|connection| {
+                let message = message.as_bytes();
+                async move {
+                    let outcome =
+                        match tokio::time::timeout(self.push_timeout, self.push.push(&connection, message))
+                            .await
+                        {
+                            Ok(Ok(delivery)) => Ok(delivery),
+                            Ok(Err(error)) => Err(error.to_string()),
+                            Err(_) => Err("timed out".to_owned()),
+                        };
+                    (connection, outcome)
+                }
+            })
+            .buffer_unordered(self.parallelism.max(1))
+            .collect()
+            .await;
+        let mut report = Report::default();
+        for (connection, outcome) in outcomes {
+            match outcome {
+                Ok(Delivery::Delivered) => report.delivered += 1,
+                Ok(Delivery::Gone) => {
+                    report.gone += 1;
+                    self.connections.remove(&connection).await?;
+                }
+                Err(error) => {
+                    // Not retried: a retry would repeat the event to everyone else.
+                    report.failed += 1;
+                    tracing::warn!(connection, %error, event = %event.id, "push failed");
+                }
+            }
+        }
+        tracing::info!(event = %event.id, shop = %event.shop_id, ?report, "fanned out");
+        Ok(report)
+    }
+}

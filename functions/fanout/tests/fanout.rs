@@ -1,0 +1,117 @@
+//! Fan-out rules with a scripted push: delivered, gone, slow and failing connections.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use aws_lambda_events::sns::{SnsEvent, SnsRecord};
+use bookworm_domain::Error;
+use bookworm_domain::events::{ShopEvent, kinds};
+use bookworm_domain::ports::{Connection, Connections, Delivery, Push};
+use bookworm_embedded::EmbeddedShop;
+use fanout::{Fanout, Report};
+use uuid::Uuid;
+
+/// Connections behave by their name's prefix; every message sent is recorded.
+#[derive(Default)]
+struct ScriptedPush {
+    sent: Mutex<Vec<(String, String)>>,
+}
+
+#[async_trait]
+impl Push for ScriptedPush {
+    async fn push(&self, connection_id: &str, message: &[u8]) -> Result<Delivery, Error> {
+        if connection_id.starts_with("slow") {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+        }
+        if connection_id.starts_with("gone") {
+            return Ok(Delivery::Gone);
+        }
+        if connection_id.starts_with("broken") {
+            return Err(Error::unavailable("post", "connection reset"));
+        }
+        let message = String::from_utf8_lossy(message).into_owned();
+        self.sent.lock().unwrap().push((connection_id.to_owned(), message));
+        Ok(Delivery::Delivered)
+    }
+}
+
+async fn connect(store: &EmbeddedShop, id: &str, shop: Uuid) {
+    let connection =
+        Connection { id: id.into(), shop_id: shop, user_id: "m".into(), connected_at: String::new() };
+    store.add(&connection).await.unwrap();
+}
+
+fn sns(event: &ShopEvent) -> SnsEvent {
+    let mut record = SnsRecord::default();
+    record.sns.message = serde_json::to_string(event).unwrap();
+    let mut batch = SnsEvent::default();
+    batch.records = vec![record];
+    batch
+}
+
+#[tokio::test]
+async fn every_live_connection_of_the_shop_gets_the_cloud_event_once_and_dead_ones_are_dropped() {
+    let store = EmbeddedShop::in_memory().unwrap();
+    let push = ScriptedPush::default();
+    let (shop, other) = (Uuid::new_v4(), Uuid::new_v4());
+    for id in ["ok-1", "ok-2", "ok-3", "gone-1", "slow-1", "broken-1"] {
+        connect(&store, id, shop).await;
+    }
+    connect(&store, "ok-other-shop", other).await;
+    let fanout = Fanout {
+        connections: &store,
+        push: &push,
+        dedupe: &store,
+        parallelism: 4,
+        push_timeout: Duration::from_millis(200),
+    };
+    let event =
+        ShopEvent::new(shop, kinds::CHECKOUT_ACTION, "sessions/1".into(), serde_json::json!({"a": 1}));
+
+    let started = Instant::now();
+    let reports = fanout.handle(sns(&event)).await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "a slow connection holds up nobody: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(reports, [Report { delivered: 3, gone: 1, failed: 2, duplicate: false }]);
+
+    let sent = push.sent.lock().unwrap().clone();
+    let mut receivers: Vec<&str> = sent.iter().map(|(id, _)| id.as_str()).collect();
+    receivers.sort();
+    assert_eq!(receivers, ["ok-1", "ok-2", "ok-3"]);
+    let message: serde_json::Value = serde_json::from_str(&sent[0].1).unwrap();
+    assert_eq!(message, event.cloud_event());
+
+    let mut remaining = store.for_shop(shop).await.unwrap();
+    remaining.sort();
+    assert_eq!(
+        remaining,
+        ["broken-1", "ok-1", "ok-2", "ok-3", "slow-1"],
+        "only the gone connection is dropped"
+    );
+
+    let again = fanout.handle(sns(&event)).await.unwrap();
+    assert!(again[0].duplicate, "a redelivered event is not fanned out twice");
+    assert_eq!(push.sent.lock().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn a_message_that_is_not_a_shop_event_is_an_error() {
+    let store = EmbeddedShop::in_memory().unwrap();
+    let push = ScriptedPush::default();
+    let fanout = Fanout {
+        connections: &store,
+        push: &push,
+        dedupe: &store,
+        parallelism: 1,
+        push_timeout: Duration::from_secs(1),
+    };
+    let mut record = SnsRecord::default();
+    record.sns.message = "{}".into();
+    let mut batch = SnsEvent::default();
+    batch.records = vec![record];
+    assert!(fanout.handle(batch).await.is_err());
+}

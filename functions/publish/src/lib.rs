@@ -1,0 +1,60 @@
+//! `POST /publish/{shop_id}`: the in-store app's existing contract for checkout actions, now
+//! authenticated and checked; each action becomes a shop event that the shop's merchants get
+//! live. `GET /shops/{shop_id}/events`: the shop's archived events, newest first.
+
+use bookworm_domain::Error;
+use bookworm_domain::events::{EventCursor, ShopEvent, kinds};
+use bookworm_domain::ports::EventLog;
+use bookworm_domain::publish::CheckoutAction;
+use bookworm_domain::query::{MAX_PAGE_SIZE, Page, PageSize};
+use bookworm_http::access::authorize;
+use bookworm_http::{Outcome, QueryParams, json, json_body, path_parameter, respond};
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+pub async fn handle(events: &dyn EventLog, request: Request) -> Response<Body> {
+    let outcome = route(events, &request).await;
+    respond(&request, outcome)
+}
+
+async fn route(events: &dyn EventLog, request: &Request) -> Outcome {
+    authorize(request)?;
+    let shop = path_parameter(request, "shop_id")
+        .and_then(|id| id.parse::<Uuid>().ok())
+        .ok_or_else(|| Error::invalid("shop_id", "must be a shop id (a UUID)"))?;
+    if request.method() == Method::POST {
+        publish(events, shop, request).await
+    } else {
+        history(events, shop, request).await
+    }
+}
+
+async fn publish(events: &dyn EventLog, shop: Uuid, request: &Request) -> Outcome {
+    let action: CheckoutAction = json_body(request)?;
+    action.validate(shop)?;
+    let subject = format!("sessions/{}", action.session_id);
+    let data = serde_json::to_value(&action).map_err(|e| Error::unavailable("encode the action", e))?;
+    events.append(&ShopEvent::new(shop, kinds::CHECKOUT_ACTION, subject, data)).await?;
+    // The old service's reply, word for word: its clients read it.
+    json(StatusCode::OK, &json!({ "status": format!("Message sent to shop ID {shop}") }))
+}
+
+async fn history(events: &dyn EventLog, shop: Uuid, request: &Request) -> Outcome {
+    let params = QueryParams::parse(request, &["limit", "cursor"])?;
+    let limit = params
+        .parse_with("limit", |text| {
+            let size =
+                text.parse().map_err(|_| format!("must be a whole number from 1 to {MAX_PAGE_SIZE}"))?;
+            PageSize::new(size).map_err(|_| format!("must be from 1 to {MAX_PAGE_SIZE}"))
+        })?
+        .unwrap_or_default();
+    let after = params.get("cursor").map(EventCursor::decode).transpose()?;
+    let page = events.history(shop, after.as_ref(), limit).await?;
+    let page: Page<Value> = Page {
+        items: page.items.iter().map(ShopEvent::cloud_event).collect(),
+        next_cursor: page.next_cursor,
+    };
+    json(StatusCode::OK, &page)
+}

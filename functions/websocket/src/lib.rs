@@ -1,0 +1,73 @@
+//! The WebSocket API's routes. `$connect` admits merchants of the shop named by `?shop_id=`
+//! (and admins), as vouched for by the authorizer; any other answer refuses the upgrade.
+//! `$disconnect` forgets the connection; `ping` answers `{"type":"pong"}`.
+
+use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
+use aws_lambda_events::encodings::Body;
+use bookworm_domain::Error;
+use bookworm_domain::events::now_rfc3339;
+use bookworm_domain::ports::{Connection, Connections};
+use bookworm_http::access::principal_from_context;
+use serde_json::json;
+use uuid::Uuid;
+
+pub async fn handle(
+    connections: &dyn Connections,
+    event: ApiGatewayWebsocketProxyRequest,
+) -> ApiGatewayProxyResponse {
+    let context = &event.request_context;
+    let connection_id = context.connection_id.clone().unwrap_or_default();
+    let outcome = match context.route_key.as_deref() {
+        Some("$connect") => connect(connections, &event, connection_id).await,
+        Some("$disconnect") => connections.remove(&connection_id).await.map(|()| None),
+        Some("ping") => Ok(Some(json!({"type": "pong"}).to_string())),
+        other => Err(Error::invalid("action", format!("no route {}", other.unwrap_or("")))),
+    };
+    match outcome {
+        Ok(body) => response(200, body),
+        Err(error) => {
+            let status = match error {
+                Error::Unauthenticated => 401,
+                Error::Forbidden(_) => 403,
+                Error::Invalid(_) | Error::NotFound { .. } | Error::Conflict(_) => 400,
+                Error::Unavailable { .. } => {
+                    tracing::error!(%error, connection_id = %context.connection_id.as_deref().unwrap_or(""), "websocket route failed");
+                    500
+                }
+            };
+            response(status, Some(json!({"message": error.to_string()}).to_string()))
+        }
+    }
+}
+
+async fn connect(
+    connections: &dyn Connections,
+    event: &ApiGatewayWebsocketProxyRequest,
+    connection_id: String,
+) -> Result<Option<String>, Error> {
+    let principal = principal_from_context(&event.request_context.authorizer.fields)?;
+    let shop: Uuid = event
+        .query_string_parameters
+        .first("shop_id")
+        .and_then(|id| id.parse().ok())
+        .ok_or_else(|| Error::invalid("shop_id", "must name the shop to watch (a UUID)"))?;
+    if !principal.works_for(shop) {
+        return Err(Error::Forbidden("only this shop's merchants and admins may watch it".into()));
+    }
+    let connection = Connection {
+        id: connection_id,
+        shop_id: shop,
+        user_id: principal.user_id,
+        connected_at: now_rfc3339(),
+    };
+    connections.add(&connection).await?;
+    tracing::info!(shop = %shop, connection = %connection.id, "merchant connected");
+    Ok(None)
+}
+
+fn response(status: i64, body: Option<String>) -> ApiGatewayProxyResponse {
+    let mut response = ApiGatewayProxyResponse::default();
+    response.status_code = status;
+    response.body = body.map(Body::Text);
+    response
+}
