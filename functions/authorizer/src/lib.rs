@@ -8,9 +8,12 @@
 use bookworm_auth::{Rejection, Verifier};
 use bookworm_http::access::{rejected_context, verified_context};
 use lambda_http::aws_lambda_events::apigw::{
-    ApiGatewayV2CustomAuthorizerSimpleResponse, ApiGatewayV2CustomAuthorizerV2Request,
+    ApiGatewayCustomAuthorizerPolicy, ApiGatewayCustomAuthorizerRequestTypeRequest,
+    ApiGatewayCustomAuthorizerResponse, ApiGatewayV2CustomAuthorizerSimpleResponse,
+    ApiGatewayV2CustomAuthorizerV2Request,
 };
 use lambda_http::aws_lambda_events::http::HeaderMap;
+use lambda_http::aws_lambda_events::iam::{IamPolicyEffect, IamPolicyStatement};
 use serde_json::Value;
 
 pub async fn handle(
@@ -23,9 +26,38 @@ pub async fn handle(
     response
 }
 
-/// The context for a request's token.
+/// The WebSocket API's `$connect` authorizer (REQUEST type, which must answer with an IAM
+/// policy). The token comes in the `token` query parameter: browsers cannot set headers on a
+/// WebSocket. A refused token is denied, so API Gateway refuses the upgrade (403).
+pub async fn handle_websocket(
+    verifier: &Verifier,
+    event: ApiGatewayCustomAuthorizerRequestTypeRequest,
+) -> ApiGatewayCustomAuthorizerResponse<Value> {
+    let token = event.query_string_parameters.first("token");
+    let context = verdict_for(verifier, token).await;
+    let allowed = context.get("user_id").is_some();
+    let mut statement = IamPolicyStatement::default();
+    statement.action = vec!["execute-api:Invoke".to_owned()];
+    statement.effect = if allowed { IamPolicyEffect::Allow } else { IamPolicyEffect::Deny };
+    statement.resource = vec![event.method_arn.unwrap_or_default()];
+    let mut policy = ApiGatewayCustomAuthorizerPolicy::default();
+    policy.version = Some("2012-10-17".to_owned());
+    policy.statement = vec![statement];
+    let mut response = ApiGatewayCustomAuthorizerResponse::default();
+    response.principal_id = Some(context["user_id"].as_str().unwrap_or("anonymous").to_owned());
+    response.policy_document = policy;
+    response.context = context;
+    response
+}
+
+/// The context for a request's `Authorization` header.
 pub async fn verdict(verifier: &Verifier, headers: &HeaderMap) -> Value {
-    let verified = match bearer_token(headers) {
+    verdict_for(verifier, bearer_token(headers)).await
+}
+
+/// The context for a token, or for its absence.
+pub async fn verdict_for(verifier: &Verifier, token: Option<&str>) -> Value {
+    let verified = match token.filter(|token| !token.is_empty()) {
         Some(token) => verifier.verify(token).await,
         None => Err(Rejection::Missing),
     };
@@ -93,5 +125,19 @@ mod tests {
         let refused = verdict(&verifier, &headers("Bearer not.a.token")).await;
         assert_eq!(refused["rejected"], "invalid_token");
         assert!(refused.get("user_id").is_none());
+
+        // The WebSocket form: token in the query string, an IAM policy back.
+        let mut connect = ApiGatewayCustomAuthorizerRequestTypeRequest::default();
+        connect.method_arn = Some("arn:aws:execute-api:eu-west-1:1:api/prod/$connect".into());
+        connect.query_string_parameters = [("token".to_owned(), vec![token])]
+            .into_iter()
+            .collect::<std::collections::HashMap<_, _>>()
+            .into();
+        let allowed = handle_websocket(&verifier, connect.clone()).await;
+        assert_eq!(allowed.policy_document.statement[0].effect, IamPolicyEffect::Allow);
+        assert_eq!(allowed.context["user_id"], "u-1");
+        connect.query_string_parameters = Default::default();
+        let denied = handle_websocket(&verifier, connect).await;
+        assert_eq!(denied.policy_document.statement[0].effect, IamPolicyEffect::Deny);
     }
 }

@@ -22,8 +22,16 @@ async fn main() -> Result<(), Error> {
     }
     let verifier = Verifier::new(config, jwks);
     let verifier = &verifier;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| async move {
-        Ok::<_, Error>(authorizer::handle(verifier, event.payload).await)
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| async move {
+        // One function serves both APIs; the WebSocket API's events carry a `methodArn`.
+        let response = if event.payload.get("methodArn").is_some() {
+            serde_json::to_value(
+                authorizer::handle_websocket(verifier, serde_json::from_value(event.payload)?).await,
+            )?
+        } else {
+            serde_json::to_value(authorizer::handle(verifier, serde_json::from_value(event.payload)?).await)?
+        };
+        Ok::<_, Error>(response)
     }))
     .await
 }

@@ -119,3 +119,9 @@ pub trait Deduplicator: Send + Sync {
     /// Gives a claim back when handling failed, so a retry can handle the event.
     async fn release(&self, consumer: &str, event: Uuid) -> Result<(), Error>;
 }
+
+/// The topic every shop event is published to, for its subscribers (fan-out, email).
+#[async_trait]
+pub trait EventBus: Send + Sync {
+    async fn publish(&self, event: &ShopEvent) -> Result<(), Error>;
+}

@@ -74,6 +74,9 @@ impl EventLog for DynamoShop {
         item.insert("pk".into(), s(shop_key(event.shop_id)));
         item.insert("sk".into(), s(event.sort_key()));
         item.insert("expires_at".into(), expires_in(EVENT_TTL_SECONDS));
+        // The event as one JSON string too: what the relay publishes, exactly as appended.
+        let json = serde_json::to_string(event).map_err(|e| Error::unavailable("encode an event", e))?;
+        item.insert("event".into(), s(json));
         self.client
             .put_item()
             .table_name(&self.events)

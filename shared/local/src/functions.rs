@@ -12,11 +12,17 @@ pub enum Function {
     CatalogLookups,
     CatalogAdmin,
     Account,
+    Publish,
 }
 
 impl Function {
-    pub const ALL: [Function; 4] =
-        [Function::CatalogBooks, Function::CatalogLookups, Function::CatalogAdmin, Function::Account];
+    pub const ALL: [Function; 5] = [
+        Function::CatalogBooks,
+        Function::CatalogLookups,
+        Function::CatalogAdmin,
+        Function::Account,
+        Function::Publish,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -24,6 +30,7 @@ impl Function {
             Self::CatalogLookups => "catalog-lookups",
             Self::CatalogAdmin => "catalog-admin",
             Self::Account => "account",
+            Self::Publish => "publish",
         }
     }
 
@@ -38,6 +45,7 @@ impl Function {
             Self::CatalogLookups => catalog_lookups::handle(stores.catalog.as_ref(), request).await,
             Self::CatalogAdmin => catalog_admin::handle(stores.catalog.as_ref(), request).await,
             Self::Account => account::handle(request).await,
+            Self::Publish => publish::handle(stores.shop.as_ref(), request).await,
         }
     }
 }

@@ -3,10 +3,12 @@
 //!
 //! No Docker, no Python, no AWS account. Any store can be switched to AWS by configuration.
 
+pub mod bus;
 pub mod functions;
 pub mod invoke;
 pub mod server;
 pub mod stack;
 pub mod template;
+pub mod websocket;
 
 pub use stack::{AuthConfig, CatalogBackend, Stack, StackConfig};

@@ -21,6 +21,7 @@ use lambda_http::{Body, Response};
 
 use crate::functions::Function;
 use crate::stack::Stack;
+use crate::websocket::Sockets;
 
 /// Lambda's own limit on a synchronous request payload.
 const MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
@@ -195,7 +196,16 @@ pub async fn serve(
     stack: Arc<Stack>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(stack).into_make_service_with_connect_info::<SocketAddr>();
+    let sockets = Arc::new(Sockets::default());
+    crate::bus::start(stack.clone(), &format!("http://{}", listener.local_addr()?));
+    let app = router(stack.clone())
+        .merge(crate::websocket::routes(stack, sockets.clone()))
+        .into_make_service_with_connect_info::<SocketAddr>();
+    // Open WebSockets would keep a graceful shutdown waiting for ever: close them first.
+    let shutdown = async move {
+        shutdown.await;
+        sockets.close_all();
+    };
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }
 

@@ -7,7 +7,7 @@ use bookworm_auth::dev_issuer::{DevIssuer, DevIssuerError};
 use bookworm_auth::{StaticKeys, Verifier, VerifierConfig};
 use bookworm_domain::ports::{CatalogStore, CatalogWriter};
 use bookworm_dynamodb::DynamoCatalog;
-use bookworm_embedded::{EmbeddedCatalog, seed};
+use bookworm_embedded::{EmbeddedCatalog, EmbeddedShop, seed};
 
 use crate::functions::Function;
 use crate::template::{self, Route};
@@ -15,6 +15,8 @@ use crate::template::{self, Route};
 /// The stores the functions run on.
 pub struct Stores {
     pub catalog: Arc<dyn CatalogStore>,
+    /// Events, connections and claims; its appended events feed the local event bus.
+    pub shop: Arc<EmbeddedShop>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -54,6 +56,8 @@ impl Default for AuthConfig {
 
 pub struct Stack {
     pub routes: Vec<(Route, Function)>,
+    /// The WebSocket API's route keys (`$connect`, `ping`, …).
+    pub websocket_routes: Vec<String>,
     pub stores: Stores,
     pub data_dir: PathBuf,
     /// The development issuer whose key lives in the data folder.
@@ -115,7 +119,11 @@ impl Stack {
         let verifier = Verifier::new(verifier_config, Arc::new(StaticKeys::new(issuer.jwks())));
         Ok(Self {
             routes,
-            stores: Stores { catalog },
+            websocket_routes: template::websocket_routes(&text)?,
+            stores: Stores {
+                catalog,
+                shop: Arc::new(EmbeddedShop::open(&config.data_dir.join("shop.redb"))?),
+            },
             data_dir: config.data_dir.clone(),
             issuer,
             auth: config.auth.clone(),

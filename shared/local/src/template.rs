@@ -17,6 +17,18 @@ pub struct Route {
     pub authorizer: Option<String>,
 }
 
+/// The route keys of the template's WebSocket API (`AWS::ApiGatewayV2::Route`), e.g. `ping`.
+pub fn websocket_routes(template: &str) -> Result<Vec<String>, TemplateError> {
+    let root: Value = serde_yaml_ng::from_str(template)?;
+    let resources = root.get("Resources").and_then(Value::as_mapping);
+    Ok(resources
+        .into_iter()
+        .flat_map(|resources| resources.values())
+        .filter(|resource| resource.get("Type").and_then(Value::as_str) == Some("AWS::ApiGatewayV2::Route"))
+        .filter_map(|route| route.get("Properties")?.get("RouteKey")?.as_str().map(str::to_owned))
+        .collect())
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {
     #[error("template.yaml is not valid YAML: {0}")]

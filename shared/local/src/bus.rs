@@ -1,0 +1,59 @@
+//! The local event bus: what DynamoDB's stream, the relay and SNS do in AWS. Every event the
+//! shop store appends reaches the fan-out function as an SNS event, in-process, and fan-out
+//! posts to merchants through this stack's own `@connections` API with the AWS SDK client.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use aws_lambda_events::sns::{MessageAttribute, SnsEvent, SnsRecord};
+use bookworm_apigw::ManagementPush;
+use bookworm_domain::events::ShopEvent;
+use fanout::Fanout;
+
+use crate::stack::Stack;
+
+/// Starts delivering appended events; `endpoint` is this stack's own base URL.
+pub fn start(stack: Arc<Stack>, endpoint: &str) {
+    let Some(mut events) = stack.stores.shop.subscribe() else {
+        tracing::warn!("the event bus is already running");
+        return;
+    };
+    let push = ManagementPush::unsigned_local(endpoint);
+    tokio::spawn(async move {
+        while let Some(event) = events.recv().await {
+            let shop = stack.stores.shop.as_ref();
+            let fanout = Fanout {
+                connections: shop,
+                push: &push,
+                dedupe: shop,
+                parallelism: Fanout::DEFAULT_PARALLELISM,
+                push_timeout: Fanout::DEFAULT_PUSH_TIMEOUT,
+            };
+            if let Err(error) = fanout.handle(sns_event(&event)).await {
+                tracing::warn!(event = %event.id, %error, "fan-out failed");
+            }
+        }
+    });
+}
+
+/// The SNS notification AWS would deliver for `event`, with its filterable attributes.
+pub fn sns_event(event: &ShopEvent) -> SnsEvent {
+    let attribute = |value: String| {
+        let mut attribute = MessageAttribute::default();
+        attribute.data_type = "String".to_owned();
+        attribute.value = value;
+        attribute
+    };
+    let mut record = SnsRecord::default();
+    record.event_source = "aws:sns".to_owned();
+    record.sns.message_id = event.id.to_string();
+    record.sns.topic_arn = "arn:aws:sns:local:000000000000:shop-events".to_owned();
+    record.sns.message = serde_json::to_string(event).unwrap_or_default();
+    record.sns.message_attributes = HashMap::from([
+        ("shop_id".to_owned(), attribute(event.shop_id.to_string())),
+        ("type".to_owned(), attribute(event.kind.clone())),
+    ]);
+    let mut batch = SnsEvent::default();
+    batch.records = vec![record];
+    batch
+}

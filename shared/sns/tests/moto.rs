@@ -1,0 +1,42 @@
+//! The SNS adapter against moto (started by scripts/test; `SNS_ENDPOINT` names it): the
+//! message is the event, field for field, with its `shop_id` and `type` attributes. moto keeps
+//! what was published in `/moto-api/data.json`, which is read back here.
+
+use aws_sdk_sns::Client;
+use aws_sdk_sns::config::{BehaviorVersion, Credentials, Region};
+use bookworm_domain::events::{ShopEvent, kinds};
+use bookworm_domain::ports::EventBus;
+use bookworm_sns::SnsBus;
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn publishes_the_event_with_its_filter_attributes() {
+    let endpoint = std::env::var("SNS_ENDPOINT").expect("SNS_ENDPOINT must name moto: run scripts/test");
+    let config = aws_sdk_sns::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+        .endpoint_url(&endpoint)
+        .build();
+    let client = Client::from_conf(config);
+    let name = format!("shop-events-{}", uuid::Uuid::new_v4());
+    let topic = client.create_topic().name(&name).send().await.unwrap().topic_arn.unwrap();
+
+    let event = ShopEvent::new(
+        uuid::Uuid::new_v4(),
+        kinds::CHECKOUT_ACTION,
+        "sessions/1".into(),
+        json!({"price": 3.5}),
+    );
+    SnsBus::new(client, &topic).publish(&event).await.unwrap();
+
+    let data: Value =
+        reqwest::get(format!("{endpoint}/moto-api/data.json")).await.unwrap().json().await.unwrap();
+    let topics = data["sns"]["Topic"].as_array().unwrap();
+    let sent = &topics.iter().find(|t| t["arn"] == topic.as_str()).unwrap()["sent_notifications"];
+    assert_eq!(sent.as_array().unwrap().len(), 1);
+    let (message, attributes) = (&sent[0][1], &sent[0][3]);
+    assert_eq!(serde_json::from_str::<ShopEvent>(message.as_str().unwrap()).unwrap(), event);
+    assert_eq!(attributes["shop_id"]["Value"], event.shop_id.to_string());
+    assert_eq!(attributes["type"]["Value"], kinds::CHECKOUT_ACTION);
+}
