@@ -24,8 +24,9 @@ impl ManagementPush {
         Self { client: Client::from_conf(config) }
     }
 
-    /// For the local stack and tests: an endpoint that does not check signatures.
-    pub fn unsigned_local(endpoint: &str) -> Self {
+    /// For the local stack and tests: fixed dummy credentials, for endpoints that do not check
+    /// signatures (the local stack, moto).
+    pub fn local(endpoint: &str) -> Self {
         let config = aws_sdk_apigatewaymanagement::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new("us-east-1"))

@@ -18,7 +18,7 @@ pub fn start(stack: Arc<Stack>, endpoint: &str) {
         tracing::warn!("the event bus is already running");
         return;
     };
-    let push = ManagementPush::unsigned_local(endpoint);
+    let push = ManagementPush::local(endpoint);
     tokio::spawn(async move {
         while let Some(event) = events.recv().await {
             let shop = stack.stores.shop.as_ref();
