@@ -5,11 +5,13 @@
 
 use std::collections::HashSet;
 
+use crate::Error;
 use crate::Money;
 use crate::catalog::{Author, Book, BookStatus, CatalogData, Category, Publisher};
 use crate::ids::{AuthorId, BookId, CategoryId, PublisherId};
 use crate::ports::{
-    BookReader, CatalogWriter, Connection, Connections, Deduplicator, EventLog, LookupReader,
+    BasketStore, BookReader, CatalogWriter, Connection, Connections, Deduplicator, EventLog, LookupReader,
+    OrderStore,
 };
 use crate::query::{BookFilter, BookQuery, Cursor, PageSize, SortField};
 
@@ -316,4 +318,76 @@ pub async fn shop_store<S: EventLog + Connections + Deduplicator>(store: &S) {
     assert!(store.claim("email", event).await.expect("claim"), "claims are per consumer");
     store.release("fanout", event).await.expect("release");
     assert!(store.claim("fanout", event).await.expect("claim"), "released claims can be made again");
+}
+
+/// The contract of the basket and order stores, on one empty store.
+pub async fn commerce_store<S: BasketStore + OrderStore + EventLog>(store: &S) {
+    use crate::basket::{Basket, Order, Placed, PricedBasket};
+    use crate::events::{ShopEvent, kinds};
+
+    let shop = uuid::Uuid::new_v4();
+    let event = |kind: &str| ShopEvent::new(shop, kind, "baskets/x".into(), serde_json::json!({}));
+    assert_eq!(store.basket(shop, "ann").await.expect("basket"), None);
+
+    let mut basket = Basket::new(shop, "ann");
+    basket.set(BookId::derived("Emma"), 2).expect("set");
+    store.save_basket(&basket, None, &event(kinds::BASKET_ITEM_ADDED)).await.expect("first save");
+    assert!(
+        matches!(
+            store.save_basket(&basket, None, &event(kinds::BASKET_ITEM_ADDED)).await,
+            Err(Error::Conflict(_))
+        ),
+        "a second 'new' basket loses"
+    );
+    let stale = basket.clone();
+    basket.set(BookId::derived("Frankenstein"), 1).expect("set");
+    store.save_basket(&basket, Some(1), &event(kinds::BASKET_ITEM_ADDED)).await.expect("save at version 1");
+    let mut racing = stale.clone();
+    racing.set(BookId::derived("Typee"), 1).expect("set");
+    assert!(
+        matches!(
+            store.save_basket(&racing, Some(1), &event(kinds::BASKET_ITEM_ADDED)).await,
+            Err(Error::Conflict(_))
+        ),
+        "a change made from a stale version loses"
+    );
+    assert_eq!(store.basket(shop, "ann").await.expect("basket").as_ref(), Some(&basket));
+    assert_eq!(store.basket(shop, "bob").await.expect("basket"), None, "baskets are per customer");
+
+    let books: std::collections::HashMap<_, _> = fixture()
+        .books
+        .into_iter()
+        .map(|mut book| {
+            book.status = BookStatus::InStock;
+            (book.id, book)
+        })
+        .collect();
+    let priced = PricedBasket::price(&basket, &books).expect("price");
+    let order = Order::checkout(priced, "ann", Some("ann@example.com".into()), "key-1").expect("checkout");
+    let placed = event(kinds::CHECKOUT_COMPLETED);
+    assert_eq!(store.place_order(&order, &basket, &placed).await.expect("place"), Placed::New);
+    assert_eq!(store.basket(shop, "ann").await.expect("basket"), None, "the basket went with the order");
+    assert_eq!(store.order(order.id).await.expect("order").as_ref(), Some(&order));
+    assert_eq!(store.order_by_key("ann", "key-1").await.expect("by key").as_ref(), Some(&order));
+    assert_eq!(store.order_by_key("bob", "key-1").await.expect("by key"), None, "keys are per buyer");
+    let history = store.history(shop, None, page(100)).await.expect("history");
+    assert!(history.items.iter().any(|e| e.id == placed.id), "the event was written with the order");
+
+    let again = Order { id: uuid::Uuid::new_v4(), ..order.clone() };
+    assert_eq!(
+        store.place_order(&again, &basket, &event(kinds::CHECKOUT_COMPLETED)).await.expect("place"),
+        Placed::BasketChanged,
+        "one basket makes one order"
+    );
+    assert_eq!(store.order(again.id).await.expect("order"), None);
+
+    let mut other = Basket::new(shop, "bob");
+    other.set(BookId::derived("Emma"), 1).expect("set");
+    store.save_basket(&other, None, &event(kinds::BASKET_ITEM_ADDED)).await.expect("save");
+    assert!(matches!(
+        store.delete_basket(&other, 7, &event(kinds::BASKET_CLEARED)).await,
+        Err(Error::Conflict(_))
+    ));
+    store.delete_basket(&other, 1, &event(kinds::BASKET_CLEARED)).await.expect("delete");
+    assert_eq!(store.basket(shop, "bob").await.expect("basket"), None);
 }

@@ -3,6 +3,7 @@
 //! Pure Rust: nothing here knows about AWS or HTTP. Adapters implement the ports in [`ports`];
 //! the HTTP glue maps [`Error`] to status codes once, for every function.
 
+pub mod basket;
 pub mod catalog;
 pub mod error;
 pub mod events;

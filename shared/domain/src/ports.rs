@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use uuid::Uuid;
 
 use crate::Error;
+use crate::basket::{Basket, Order, Placed};
 use crate::catalog::{Author, Book, CatalogData, Category, Publisher};
 use crate::events::{EventCursor, ShopEvent};
 use crate::ids::{AuthorId, BookId, CategoryId, PublisherId};
@@ -124,4 +125,33 @@ pub trait Deduplicator: Send + Sync {
 #[async_trait]
 pub trait EventBus: Send + Sync {
     async fn publish(&self, event: &ShopEvent) -> Result<(), Error>;
+}
+
+/// Baskets, one per customer per shop. Every change is saved with the event announcing it, in
+/// one write, and only if the basket is still at the version the change was made from.
+#[async_trait]
+pub trait BasketStore: Send + Sync {
+    async fn basket(&self, shop: Uuid, customer: &str) -> Result<Option<Basket>, Error>;
+
+    /// Saves `basket` if the stored one is at `expected` (`None`: there is none). A lost race is
+    /// `Error::Conflict`; callers reload and retry.
+    async fn save_basket(
+        &self,
+        basket: &Basket,
+        expected: Option<u64>,
+        event: &ShopEvent,
+    ) -> Result<(), Error>;
+
+    /// Deletes the basket if it is still at `expected`.
+    async fn delete_basket(&self, basket: &Basket, expected: u64, event: &ShopEvent) -> Result<(), Error>;
+}
+
+/// Orders, placed atomically with the removal of the basket they came from.
+#[async_trait]
+pub trait OrderStore: Send + Sync {
+    /// In one write: the order (unique per buyer and idempotency key), the removal of the basket
+    /// at `basket_version`, and the event. Nothing is written when the basket changed meanwhile.
+    async fn place_order(&self, order: &Order, basket: &Basket, event: &ShopEvent) -> Result<Placed, Error>;
+    async fn order(&self, id: Uuid) -> Result<Option<Order>, Error>;
+    async fn order_by_key(&self, buyer: &str, idempotency_key: &str) -> Result<Option<Order>, Error>;
 }

@@ -9,8 +9,9 @@ use std::sync::{Mutex, OnceLock, PoisonError, RwLock};
 
 use async_trait::async_trait;
 use bookworm_domain::Error;
+use bookworm_domain::basket::{Basket, Order, Placed};
 use bookworm_domain::events::{EventCursor, ShopEvent};
-use bookworm_domain::ports::{Connection, Connections, Deduplicator, EventLog};
+use bookworm_domain::ports::{BasketStore, Connection, Connections, Deduplicator, EventLog, OrderStore};
 use bookworm_domain::query::{Page, PageSize};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use tokio::sync::mpsc;
@@ -18,6 +19,29 @@ use uuid::Uuid;
 
 /// Key: the shop's 16 bytes, then the event's sort key. Value: the event as JSON.
 const EVENTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("events");
+/// Key: the shop's 16 bytes, then the customer id. Value: the basket as JSON.
+const BASKETS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("baskets");
+/// Key: the order id's 16 bytes. Value: the order as JSON.
+const ORDERS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("orders");
+
+type Table = TableDefinition<'static, &'static [u8], &'static [u8]>;
+
+/// One atomic change: rows to write, keys to remove, events to append.
+#[derive(Default)]
+struct Change {
+    writes: Vec<(Table, Vec<u8>, Vec<u8>)>,
+    removals: Vec<(Table, Vec<u8>)>,
+    events: Vec<ShopEvent>,
+}
+
+/// Baskets and orders, in memory; every change also goes to the redb file first.
+#[derive(Default)]
+struct Commerce {
+    baskets: HashMap<(Uuid, String), Basket>,
+    orders: HashMap<Uuid, Order>,
+    /// "buyer\u{0}key" → order id, for idempotent checkout.
+    keys: HashMap<String, Uuid>,
+}
 
 pub struct EmbeddedShop {
     db: Database,
@@ -25,6 +49,8 @@ pub struct EmbeddedShop {
     events: RwLock<BTreeMap<(Uuid, String), ShopEvent>>,
     connections: RwLock<HashMap<String, Connection>>,
     claims: Mutex<HashSet<(String, Uuid)>>,
+    /// Held for each check-and-write, which makes version checks and their writes atomic.
+    commerce: Mutex<Commerce>,
     subscriber: OnceLock<mpsc::UnboundedSender<ShopEvent>>,
 }
 
@@ -43,7 +69,9 @@ impl EmbeddedShop {
     fn load(db: Database) -> Result<Self, Error> {
         let fail = |e: redb::Error| Error::unavailable("read the shop file", e);
         let txn = db.begin_write().map_err(|e| fail(e.into()))?;
-        txn.open_table(EVENTS).map_err(|e| fail(e.into()))?;
+        for table in [EVENTS, BASKETS, ORDERS] {
+            txn.open_table(table).map_err(|e| fail(e.into()))?;
+        }
         txn.commit().map_err(|e| fail(e.into()))?;
         let mut events = BTreeMap::new();
         let txn = db.begin_read().map_err(|e| fail(e.into()))?;
@@ -54,13 +82,60 @@ impl EmbeddedShop {
                 .map_err(|e| Error::unavailable("decode an event", e))?;
             events.insert((event.shop_id, event.sort_key()), event);
         }
+        let mut commerce = Commerce::default();
+        for basket in read_all::<Basket>(&txn, BASKETS)? {
+            commerce.baskets.insert((basket.shop_id, basket.customer_id.clone()), basket);
+        }
+        for order in read_all::<Order>(&txn, ORDERS)? {
+            commerce.keys.insert(order_key(&order.buyer_id, &order.idempotency_key), order.id);
+            commerce.orders.insert(order.id, order);
+        }
         Ok(Self {
             db,
             events: RwLock::new(events),
             connections: RwLock::new(HashMap::new()),
             claims: Mutex::new(HashSet::new()),
+            commerce: Mutex::new(commerce),
             subscriber: OnceLock::new(),
         })
+    }
+
+    /// Writes a change in one redb transaction, then shows its events to history and the bus.
+    fn commit(&self, change: Change) -> Result<(), Error> {
+        let fail = |e: redb::Error| Error::unavailable("write the shop file", e);
+        let txn = self.db.begin_write().map_err(|e| fail(e.into()))?;
+        {
+            let mut events = txn.open_table(EVENTS).map_err(|e| fail(e.into()))?;
+            for event in &change.events {
+                let mut key = event.shop_id.into_bytes().to_vec();
+                key.extend_from_slice(event.sort_key().as_bytes());
+                let value =
+                    serde_json::to_vec(event).map_err(|e| Error::unavailable("encode an event", e))?;
+                events.insert(key.as_slice(), value.as_slice()).map_err(|e| fail(e.into()))?;
+            }
+        }
+        for (table, key, value) in &change.writes {
+            let mut table = txn.open_table(*table).map_err(|e| fail(e.into()))?;
+            table.insert(key.as_slice(), value.as_slice()).map_err(|e| fail(e.into()))?;
+        }
+        for (table, key) in &change.removals {
+            let mut table = txn.open_table(*table).map_err(|e| fail(e.into()))?;
+            table.remove(key.as_slice()).map_err(|e| fail(e.into()))?;
+        }
+        txn.commit().map_err(|e| fail(e.into()))?;
+        let mut history = self.events.write().unwrap_or_else(PoisonError::into_inner);
+        for event in change.events {
+            history.insert((event.shop_id, event.sort_key()), event.clone());
+            if let Some(subscriber) = self.subscriber.get() {
+                // A closed bus means the stack is stopping; the event is archived either way.
+                let _ = subscriber.send(event);
+            }
+        }
+        Ok(())
+    }
+
+    fn lock_commerce(&self) -> std::sync::MutexGuard<'_, Commerce> {
+        self.commerce.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Every event appended from now on, in order. One subscriber: the local event bus.
@@ -73,25 +148,7 @@ impl EmbeddedShop {
 #[async_trait]
 impl EventLog for EmbeddedShop {
     async fn append(&self, event: &ShopEvent) -> Result<(), Error> {
-        let fail = |e: redb::Error| Error::unavailable("write the shop file", e);
-        let mut key = event.shop_id.into_bytes().to_vec();
-        key.extend_from_slice(event.sort_key().as_bytes());
-        let value = serde_json::to_vec(event).map_err(|e| Error::unavailable("encode an event", e))?;
-        let txn = self.db.begin_write().map_err(|e| fail(e.into()))?;
-        {
-            let mut table = txn.open_table(EVENTS).map_err(|e| fail(e.into()))?;
-            table.insert(key.as_slice(), value.as_slice()).map_err(|e| fail(e.into()))?;
-        }
-        txn.commit().map_err(|e| fail(e.into()))?;
-        self.events
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert((event.shop_id, event.sort_key()), event.clone());
-        if let Some(subscriber) = self.subscriber.get() {
-            // A closed bus means the stack is stopping; the event is archived either way.
-            let _ = subscriber.send(event.clone());
-        }
-        Ok(())
+        self.commit(Change { events: vec![event.clone()], ..Change::default() })
     }
 
     async fn history(
@@ -152,6 +209,110 @@ impl Deduplicator for EmbeddedShop {
     }
 }
 
+fn basket_key(shop: Uuid, customer: &str) -> Vec<u8> {
+    let mut key = shop.into_bytes().to_vec();
+    key.extend_from_slice(customer.as_bytes());
+    key
+}
+
+fn order_key(buyer: &str, idempotency_key: &str) -> String {
+    format!("{buyer}\u{0}{idempotency_key}")
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, Error> {
+    serde_json::to_vec(value).map_err(|e| Error::unavailable("encode a record", e))
+}
+
+fn read_all<T: serde::de::DeserializeOwned>(
+    txn: &redb::ReadTransaction,
+    table: Table,
+) -> Result<Vec<T>, Error> {
+    let fail = |e: redb::Error| Error::unavailable("read the shop file", e);
+    let table = txn.open_table(table).map_err(|e| fail(e.into()))?;
+    let mut rows = Vec::new();
+    for row in table.iter().map_err(|e| fail(e.into()))? {
+        let (_, value) = row.map_err(|e| fail(e.into()))?;
+        rows.push(
+            serde_json::from_slice(value.value()).map_err(|e| Error::unavailable("decode a record", e))?,
+        );
+    }
+    Ok(rows)
+}
+
+fn lost_race() -> Error {
+    Error::Conflict("the basket was changed meanwhile".into())
+}
+
+#[async_trait]
+impl BasketStore for EmbeddedShop {
+    async fn basket(&self, shop: Uuid, customer: &str) -> Result<Option<Basket>, Error> {
+        Ok(self.lock_commerce().baskets.get(&(shop, customer.to_owned())).cloned())
+    }
+
+    async fn save_basket(
+        &self,
+        basket: &Basket,
+        expected: Option<u64>,
+        event: &ShopEvent,
+    ) -> Result<(), Error> {
+        let mut commerce = self.lock_commerce();
+        let key = (basket.shop_id, basket.customer_id.clone());
+        if commerce.baskets.get(&key).map(|stored| stored.version) != expected {
+            return Err(lost_race());
+        }
+        let writes = vec![(BASKETS, basket_key(basket.shop_id, &basket.customer_id), json(basket)?)];
+        self.commit(Change { writes, events: vec![event.clone()], ..Change::default() })?;
+        commerce.baskets.insert(key, basket.clone());
+        Ok(())
+    }
+
+    async fn delete_basket(&self, basket: &Basket, expected: u64, event: &ShopEvent) -> Result<(), Error> {
+        let mut commerce = self.lock_commerce();
+        let key = (basket.shop_id, basket.customer_id.clone());
+        if commerce.baskets.get(&key).map(|stored| stored.version) != Some(expected) {
+            return Err(lost_race());
+        }
+        let removals = vec![(BASKETS, basket_key(basket.shop_id, &basket.customer_id))];
+        self.commit(Change { removals, events: vec![event.clone()], ..Change::default() })?;
+        commerce.baskets.remove(&key);
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl OrderStore for EmbeddedShop {
+    async fn place_order(&self, order: &Order, basket: &Basket, event: &ShopEvent) -> Result<Placed, Error> {
+        let mut commerce = self.lock_commerce();
+        let key = (basket.shop_id, basket.customer_id.clone());
+        let idempotency = order_key(&order.buyer_id, &order.idempotency_key);
+        let basket_unchanged =
+            commerce.baskets.get(&key).map(|stored| stored.version) == Some(basket.version);
+        if !basket_unchanged || commerce.keys.contains_key(&idempotency) {
+            return Ok(Placed::BasketChanged);
+        }
+        let change = Change {
+            writes: vec![(ORDERS, order.id.into_bytes().to_vec(), json(order)?)],
+            removals: vec![(BASKETS, basket_key(basket.shop_id, &basket.customer_id))],
+            events: vec![event.clone()],
+        };
+        self.commit(change)?;
+        commerce.baskets.remove(&key);
+        commerce.keys.insert(idempotency, order.id);
+        commerce.orders.insert(order.id, order.clone());
+        Ok(Placed::New)
+    }
+
+    async fn order(&self, id: Uuid) -> Result<Option<Order>, Error> {
+        Ok(self.lock_commerce().orders.get(&id).cloned())
+    }
+
+    async fn order_by_key(&self, buyer: &str, idempotency_key: &str) -> Result<Option<Order>, Error> {
+        let commerce = self.lock_commerce();
+        let id = commerce.keys.get(&order_key(buyer, idempotency_key));
+        Ok(id.and_then(|id| commerce.orders.get(id)).cloned())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,6 +322,11 @@ mod tests {
     #[tokio::test]
     async fn meets_the_shop_contract() {
         bookworm_domain::contract::shop_store(&EmbeddedShop::in_memory().unwrap()).await;
+    }
+
+    #[tokio::test]
+    async fn meets_the_commerce_contract() {
+        bookworm_domain::contract::commerce_store(&EmbeddedShop::in_memory().unwrap()).await;
     }
 
     #[tokio::test]
