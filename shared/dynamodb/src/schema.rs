@@ -65,13 +65,20 @@ fn string_attribute(attribute: &str) -> Result<AttributeDefinition, Error> {
 }
 
 /// The shop tables: events (`pk`/`sk`, stream of new images), connections (`id`, GSI
-/// `by_shop`), claims (`claim`).
-pub async fn create_shop_tables(
-    client: &Client,
-    events: &str,
-    connections: &str,
-    claims: &str,
-) -> Result<(), Error> {
+/// `by_shop`), claims (`claim`), baskets (`pk`), orders (`id`).
+pub async fn create_shop_tables(client: &Client, tables: &crate::ShopTables) -> Result<(), Error> {
+    let (events, connections, claims) = (&tables.events, &tables.connections, &tables.claims);
+    for (table, key_name) in [(&tables.baskets, "pk"), (&tables.orders, "id")] {
+        client
+            .create_table()
+            .table_name(table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .key_schema(key(key_name, KeyType::Hash)?)
+            .attribute_definitions(string_attribute(key_name)?)
+            .send()
+            .await
+            .map_err(|e| unavailable("create a shop table", e))?;
+    }
     client
         .create_table()
         .table_name(events)

@@ -6,10 +6,12 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use bookworm_domain::Error;
+use bookworm_domain::basket::{Basket, Order, Placed};
 use bookworm_domain::events::{EventCursor, ShopEvent};
-use bookworm_domain::ports::{Connection, Connections, Deduplicator, EventLog};
+use bookworm_domain::ports::{BasketStore, Connection, Connections, Deduplicator, EventLog, OrderStore};
 use bookworm_domain::query::{Page, PageSize};
 use uuid::Uuid;
 
@@ -23,27 +25,57 @@ const CONNECTION_TTL_SECONDS: u64 = 2 * 3600;
 /// Long past any redelivery SNS or Lambda would make.
 const CLAIM_TTL_SECONDS: u64 = 7 * 24 * 3600;
 
+/// Baskets nobody touched for 30 days expire.
+const BASKET_TTL_SECONDS: u64 = 30 * 24 * 3600;
+
 #[derive(Clone)]
 pub struct DynamoShop {
     client: Client,
-    events: String,
-    connections: String,
-    claims: String,
+    tables: ShopTables,
+}
+
+/// The names of the shop's tables.
+#[derive(Debug, Clone)]
+pub struct ShopTables {
+    pub events: String,
+    pub connections: String,
+    pub claims: String,
+    pub baskets: String,
+    pub orders: String,
+}
+
+impl ShopTables {
+    /// `<prefix>-events`, `<prefix>-connections`, …: for tests.
+    pub fn prefixed(prefix: &str) -> Self {
+        let name = |table: &str| format!("{prefix}-{table}");
+        Self {
+            events: name("events"),
+            connections: name("connections"),
+            claims: name("claims"),
+            baskets: name("baskets"),
+            orders: name("orders"),
+        }
+    }
+
+    /// From `EVENTS_TABLE`, `CONNECTIONS_TABLE`, `CLAIMS_TABLE`, `BASKETS_TABLE`, `ORDERS_TABLE`.
+    pub fn from_env() -> Result<Self, Error> {
+        Ok(Self {
+            events: required_env("EVENTS_TABLE")?,
+            connections: required_env("CONNECTIONS_TABLE")?,
+            claims: required_env("CLAIMS_TABLE")?,
+            baskets: required_env("BASKETS_TABLE")?,
+            orders: required_env("ORDERS_TABLE")?,
+        })
+    }
 }
 
 impl DynamoShop {
-    pub fn with_tables(client: Client, events: &str, connections: &str, claims: &str) -> Self {
-        Self { client, events: events.into(), connections: connections.into(), claims: claims.into() }
+    pub fn with_tables(client: Client, tables: ShopTables) -> Self {
+        Self { client, tables }
     }
 
-    /// Table names from `EVENTS_TABLE`, `CONNECTIONS_TABLE` and `CLAIMS_TABLE`.
     pub fn new(config: &aws_config::SdkConfig) -> Result<Self, Error> {
-        Ok(Self::with_tables(
-            Client::new(config),
-            &required_env("EVENTS_TABLE")?,
-            &required_env("CONNECTIONS_TABLE")?,
-            &required_env("CLAIMS_TABLE")?,
-        ))
+        Ok(Self::with_tables(Client::new(config), ShopTables::from_env()?))
     }
 
     pub async fn from_env() -> Result<Self, Error> {
@@ -64,23 +96,30 @@ fn shop_key(shop: Uuid) -> String {
     format!("SHOP#{shop}")
 }
 
+/// An event's item: its attributes, its place in the shop's history, and the whole event as
+/// JSON (what the relay publishes, exactly as appended).
+fn event_item(event: &ShopEvent) -> Result<Item, Error> {
+    let mut item: Item =
+        serde_dynamo::to_item(event).map_err(|e| Error::unavailable("encode an event", e))?;
+    item.insert("pk".into(), s(shop_key(event.shop_id)));
+    item.insert("sk".into(), s(event.sort_key()));
+    item.insert("expires_at".into(), expires_in(EVENT_TTL_SECONDS));
+    let json = serde_json::to_string(event).map_err(|e| Error::unavailable("encode an event", e))?;
+    item.insert("event".into(), s(json));
+    Ok(item)
+}
+
+type Item = HashMap<String, AttributeValue>;
+
 #[async_trait]
 impl EventLog for DynamoShop {
     /// One PutItem: the table's stream carries the event on to SNS (the outbox relay), so an
     /// event is published if and only if it was stored.
     async fn append(&self, event: &ShopEvent) -> Result<(), Error> {
-        let mut item: HashMap<String, AttributeValue> =
-            serde_dynamo::to_item(event).map_err(|e| Error::unavailable("encode an event", e))?;
-        item.insert("pk".into(), s(shop_key(event.shop_id)));
-        item.insert("sk".into(), s(event.sort_key()));
-        item.insert("expires_at".into(), expires_in(EVENT_TTL_SECONDS));
-        // The event as one JSON string too: what the relay publishes, exactly as appended.
-        let json = serde_json::to_string(event).map_err(|e| Error::unavailable("encode an event", e))?;
-        item.insert("event".into(), s(json));
         self.client
             .put_item()
-            .table_name(&self.events)
-            .set_item(Some(item))
+            .table_name(&self.tables.events)
+            .set_item(Some(event_item(event)?))
             .send()
             .await
             .map_err(|e| unavailable("store an event", e))?;
@@ -99,7 +138,7 @@ impl EventLog for DynamoShop {
         let output = self
             .client
             .query()
-            .table_name(&self.events)
+            .table_name(&self.tables.events)
             .key_condition_expression("pk = :pk")
             .expression_attribute_values(":pk", s(shop_key(shop)))
             .scan_index_forward(false)
@@ -132,7 +171,7 @@ impl Connections for DynamoShop {
         item.insert("expires_at".into(), expires_in(CONNECTION_TTL_SECONDS));
         self.client
             .put_item()
-            .table_name(&self.connections)
+            .table_name(&self.tables.connections)
             .set_item(Some(item))
             .send()
             .await
@@ -143,7 +182,7 @@ impl Connections for DynamoShop {
     async fn remove(&self, id: &str) -> Result<(), Error> {
         self.client
             .delete_item()
-            .table_name(&self.connections)
+            .table_name(&self.tables.connections)
             .key("id", s(id))
             .send()
             .await
@@ -159,7 +198,7 @@ impl Connections for DynamoShop {
             let output = self
                 .client
                 .query()
-                .table_name(&self.connections)
+                .table_name(&self.tables.connections)
                 .index_name("by_shop")
                 .key_condition_expression("shop_id = :shop")
                 .expression_attribute_values(":shop", s(shop.to_string()))
@@ -189,7 +228,7 @@ impl Deduplicator for DynamoShop {
         let claimed = self
             .client
             .put_item()
-            .table_name(&self.claims)
+            .table_name(&self.tables.claims)
             .item("claim", s(format!("{consumer}#{event}")))
             .item("expires_at", expires_in(CLAIM_TTL_SECONDS))
             .condition_expression("attribute_not_exists(claim)")
@@ -209,11 +248,167 @@ impl Deduplicator for DynamoShop {
     async fn release(&self, consumer: &str, event: Uuid) -> Result<(), Error> {
         self.client
             .delete_item()
-            .table_name(&self.claims)
+            .table_name(&self.tables.claims)
             .key("claim", s(format!("{consumer}#{event}")))
             .send()
             .await
             .map_err(|e| unavailable("release an event claim", e))?;
         Ok(())
+    }
+}
+
+fn basket_key(shop: Uuid, customer: &str) -> String {
+    format!("{shop}#{customer}")
+}
+
+fn idempotency_key(buyer: &str, key: &str) -> String {
+    format!("key#{buyer}#{key}")
+}
+
+fn build<T, E: std::error::Error + Send + Sync + 'static>(built: Result<T, E>) -> Result<T, Error> {
+    built.map_err(|e| unavailable("build a shop write", e))
+}
+
+impl DynamoShop {
+    fn put(
+        &self,
+        table: &str,
+        item: Item,
+        condition: Option<(&str, Option<(&str, AttributeValue)>)>,
+    ) -> Result<TransactWriteItem, Error> {
+        let mut put = Put::builder().table_name(table).set_item(Some(item));
+        if let Some((expression, value)) = condition {
+            put = put.condition_expression(expression);
+            if let Some((name, value)) = value {
+                put = put.expression_attribute_values(name, value);
+            }
+        }
+        Ok(TransactWriteItem::builder().put(build(put.build())?).build())
+    }
+
+    fn basket_item(&self, basket: &Basket) -> Result<Item, Error> {
+        let mut item: Item =
+            serde_dynamo::to_item(basket).map_err(|e| Error::unavailable("encode a basket", e))?;
+        item.insert("pk".into(), s(basket_key(basket.shop_id, &basket.customer_id)));
+        item.insert("expires_at".into(), expires_in(BASKET_TTL_SECONDS));
+        Ok(item)
+    }
+
+    /// Runs a transaction; `Ok(false)` when a condition failed (someone else won a race).
+    async fn transact(&self, writes: Vec<TransactWriteItem>, context: &'static str) -> Result<bool, Error> {
+        match self.client.transact_write_items().set_transact_items(Some(writes)).send().await {
+            Ok(_) => Ok(true),
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(TransactWriteItemsError::TransactionCanceledException(_))
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(unavailable(context, e)),
+        }
+    }
+
+    async fn get(&self, table: &str, key: &str, value: String) -> Result<Option<Item>, Error> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(table)
+            .key(key, s(value))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| unavailable("read a shop record", e))?;
+        Ok(output.item)
+    }
+}
+
+#[async_trait]
+impl BasketStore for DynamoShop {
+    async fn basket(&self, shop: Uuid, customer: &str) -> Result<Option<Basket>, Error> {
+        let item = self.get(&self.tables.baskets, "pk", basket_key(shop, customer)).await?;
+        item.map(|item| serde_dynamo::from_item(item).map_err(|e| Error::unavailable("decode a basket", e)))
+            .transpose()
+    }
+
+    async fn save_basket(
+        &self,
+        basket: &Basket,
+        expected: Option<u64>,
+        event: &ShopEvent,
+    ) -> Result<(), Error> {
+        let condition = match expected {
+            None => ("attribute_not_exists(pk)", None),
+            Some(version) => {
+                ("version = :expected", Some((":expected", AttributeValue::N(version.to_string()))))
+            }
+        };
+        let writes = vec![
+            self.put(&self.tables.baskets, self.basket_item(basket)?, Some(condition))?,
+            self.put(&self.tables.events, event_item(event)?, None)?,
+        ];
+        if self.transact(writes, "save a basket").await? { Ok(()) } else { Err(lost_race()) }
+    }
+
+    async fn delete_basket(&self, basket: &Basket, expected: u64, event: &ShopEvent) -> Result<(), Error> {
+        let delete = Delete::builder()
+            .table_name(&self.tables.baskets)
+            .key("pk", s(basket_key(basket.shop_id, &basket.customer_id)))
+            .condition_expression("version = :expected")
+            .expression_attribute_values(":expected", AttributeValue::N(expected.to_string()));
+        let writes = vec![
+            TransactWriteItem::builder().delete(build(delete.build())?).build(),
+            self.put(&self.tables.events, event_item(event)?, None)?,
+        ];
+        if self.transact(writes, "delete a basket").await? { Ok(()) } else { Err(lost_race()) }
+    }
+}
+
+fn lost_race() -> Error {
+    Error::Conflict("the basket was changed meanwhile".into())
+}
+
+#[async_trait]
+impl OrderStore for DynamoShop {
+    /// One transaction: the order, its idempotency record, the basket's removal at its version,
+    /// and the event. Two checkouts of one basket cannot both succeed.
+    async fn place_order(&self, order: &Order, basket: &Basket, event: &ShopEvent) -> Result<Placed, Error> {
+        let mut order_item: Item =
+            serde_dynamo::to_item(order).map_err(|e| Error::unavailable("encode an order", e))?;
+        order_item.insert("id".into(), s(order.id.to_string()));
+        let key_item = HashMap::from([
+            ("id".to_owned(), s(idempotency_key(&order.buyer_id, &order.idempotency_key))),
+            ("order_id".to_owned(), s(order.id.to_string())),
+        ]);
+        let remove_basket = Delete::builder()
+            .table_name(&self.tables.baskets)
+            .key("pk", s(basket_key(basket.shop_id, &basket.customer_id)))
+            .condition_expression("version = :expected")
+            .expression_attribute_values(":expected", AttributeValue::N(basket.version.to_string()));
+        let new = Some(("attribute_not_exists(id)", None));
+        let writes = vec![
+            self.put(&self.tables.orders, order_item, new.clone())?,
+            self.put(&self.tables.orders, key_item, new)?,
+            TransactWriteItem::builder().delete(build(remove_basket.build())?).build(),
+            self.put(&self.tables.events, event_item(event)?, None)?,
+        ];
+        Ok(if self.transact(writes, "place an order").await? { Placed::New } else { Placed::BasketChanged })
+    }
+
+    async fn order(&self, id: Uuid) -> Result<Option<Order>, Error> {
+        let item = self.get(&self.tables.orders, "id", id.to_string()).await?;
+        item.map(|item| serde_dynamo::from_item(item).map_err(|e| Error::unavailable("decode an order", e)))
+            .transpose()
+    }
+
+    async fn order_by_key(&self, buyer: &str, key: &str) -> Result<Option<Order>, Error> {
+        let Some(record) = self.get(&self.tables.orders, "id", idempotency_key(buyer, key)).await? else {
+            return Ok(None);
+        };
+        match record.get("order_id").and_then(|id| id.as_s().ok()).and_then(|id| id.parse().ok()) {
+            Some(id) => self.order(id).await,
+            None => Err(Error::unavailable("read an idempotency record", "it names no order")),
+        }
     }
 }

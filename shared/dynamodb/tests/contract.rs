@@ -4,7 +4,7 @@
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use bookworm_domain::contract;
-use bookworm_dynamodb::{DynamoCatalog, DynamoShop, schema};
+use bookworm_dynamodb::{DynamoCatalog, DynamoShop, ShopTables, schema};
 
 fn client() -> Client {
     let endpoint = std::env::var("DYNAMODB_ENDPOINT")
@@ -27,11 +27,11 @@ async fn meets_the_catalog_contract() {
 }
 
 #[tokio::test]
-async fn meets_the_shop_contract() {
+async fn meets_the_shop_and_commerce_contracts() {
     let client = client();
-    let suffix = uuid::Uuid::new_v4();
-    let (events, connections, claims) =
-        (format!("events-{suffix}"), format!("connections-{suffix}"), format!("claims-{suffix}"));
-    schema::create_shop_tables(&client, &events, &connections, &claims).await.expect("create tables");
-    contract::shop_store(&DynamoShop::with_tables(client, &events, &connections, &claims)).await;
+    let tables = ShopTables::prefixed(&format!("shop-{}", uuid::Uuid::new_v4()));
+    schema::create_shop_tables(&client, &tables).await.expect("create tables");
+    let shop = DynamoShop::with_tables(client, tables);
+    contract::shop_store(&shop).await;
+    contract::commerce_store(&shop).await;
 }
