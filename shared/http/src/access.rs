@@ -44,6 +44,12 @@ pub const RULES: &[(&str, Access)] = &[
     ("POST /publishers", Access::AnyOf(&[Role::Admin])),
     ("PUT /publishers/{id}", Access::AnyOf(&[Role::Admin])),
     ("POST /publish/{shop_id}", Access::SignedIn),
+    ("GET /shops/{shop_id}/basket", Access::AnyOf(&[Role::Customer])),
+    ("PUT /shops/{shop_id}/basket/items/{book_id}", Access::AnyOf(&[Role::Customer])),
+    ("DELETE /shops/{shop_id}/basket/items/{book_id}", Access::AnyOf(&[Role::Customer])),
+    ("DELETE /shops/{shop_id}/basket", Access::AnyOf(&[Role::Customer])),
+    ("POST /shops/{shop_id}/checkout", Access::AnyOf(&[Role::Customer])),
+    ("GET /orders/{id}", Access::SignedIn),
     ("GET /shops/{shop_id}/events", Access::ShopStaff),
 ];
 

@@ -13,15 +13,19 @@ pub enum Function {
     CatalogAdmin,
     Account,
     Publish,
+    Basket,
+    Checkout,
 }
 
 impl Function {
-    pub const ALL: [Function; 5] = [
+    pub const ALL: [Function; 7] = [
         Function::CatalogBooks,
         Function::CatalogLookups,
         Function::CatalogAdmin,
         Function::Account,
         Function::Publish,
+        Function::Basket,
+        Function::Checkout,
     ];
 
     pub fn name(self) -> &'static str {
@@ -31,6 +35,8 @@ impl Function {
             Self::CatalogAdmin => "catalog-admin",
             Self::Account => "account",
             Self::Publish => "publish",
+            Self::Basket => "basket",
+            Self::Checkout => "checkout",
         }
     }
 
@@ -46,6 +52,12 @@ impl Function {
             Self::CatalogAdmin => catalog_admin::handle(stores.catalog.as_ref(), request).await,
             Self::Account => account::handle(request).await,
             Self::Publish => publish::handle(stores.shop.as_ref(), request).await,
+            Self::Basket => basket::handle(stores.catalog.as_ref(), stores.shop.as_ref(), request).await,
+            Self::Checkout => {
+                let shop = stores.shop.as_ref();
+                let stores = checkout::Stores { books: stores.catalog.as_ref(), baskets: shop, orders: shop };
+                checkout::handle(&stores, request).await
+            }
         }
     }
 }

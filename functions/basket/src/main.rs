@@ -1,0 +1,19 @@
+//! Lambda wiring for basket: the catalog and shop tables, once.
+
+use std::convert::Infallible;
+
+use bookworm_dynamodb::{DynamoCatalog, DynamoShop};
+use lambda_http::{Error, service_fn};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let catalog = DynamoCatalog::from_config(&config)?;
+    let shop = DynamoShop::new(&config)?;
+    let (catalog, shop) = (&catalog, &shop);
+    lambda_http::run(service_fn(move |request| async move {
+        Ok::<_, Infallible>(basket::handle(catalog, shop, request).await)
+    }))
+    .await
+}

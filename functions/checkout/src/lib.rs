@@ -1,0 +1,127 @@
+//! `POST /shops/{shop_id}/checkout` turns the caller's basket into an order, in one write with
+//! the basket's removal and the `checkout.completed` event. It needs an `Idempotency-Key`: a
+//! replay returns the same order, and two checkouts of one basket make exactly one order.
+//! `GET /orders/{id}` reads an order back (its buyer or an admin; others get 404).
+
+use std::collections::HashMap;
+
+use bookworm_domain::Error;
+use bookworm_domain::basket::{Order, Placed, PricedBasket};
+use bookworm_domain::events::{ShopEvent, kinds};
+use bookworm_domain::identity::{Principal, Role};
+use bookworm_domain::ports::{BasketStore, BookReader, OrderStore};
+use bookworm_http::access::caller;
+use bookworm_http::{Outcome, json, path_parameter, respond};
+use lambda_http::http::{HeaderValue, Method, StatusCode, header};
+use lambda_http::{Body, Request, Response};
+use serde_json::json;
+use uuid::Uuid;
+
+pub const IDEMPOTENCY_KEY_MAX: usize = 255;
+
+/// The stores checkout works on.
+pub struct Stores<'a> {
+    pub books: &'a dyn BookReader,
+    pub baskets: &'a dyn BasketStore,
+    pub orders: &'a dyn OrderStore,
+}
+
+pub async fn handle(stores: &Stores<'_>, request: Request) -> Response<Body> {
+    let outcome = route(stores, &request).await;
+    respond(&request, outcome)
+}
+
+async fn route(stores: &Stores<'_>, request: &Request) -> Outcome {
+    let buyer = caller(request)?;
+    if request.method() == Method::GET {
+        let id = path_parameter(request, "id")
+            .and_then(|id| id.parse::<Uuid>().ok())
+            .ok_or_else(|| Error::invalid("id", "must be an order id (a UUID)"))?;
+        return read_order(stores, &buyer, id).await;
+    }
+    let shop = path_parameter(request, "shop_id")
+        .and_then(|id| id.parse::<Uuid>().ok())
+        .ok_or_else(|| Error::invalid("shop_id", "must be a shop id (a UUID)"))?;
+    checkout(stores, &buyer, shop, idempotency_key(request)?).await
+}
+
+fn idempotency_key(request: &Request) -> Result<&str, Error> {
+    let key = request
+        .headers()
+        .get("idempotency-key")
+        .ok_or_else(|| Error::invalid("Idempotency-Key", "header is required: a unique value per checkout"))?
+        .to_str()
+        .map_err(|_| Error::invalid("Idempotency-Key", "must be printable ASCII"))?
+        .trim();
+    if key.is_empty() || key.len() > IDEMPOTENCY_KEY_MAX {
+        return Err(Error::invalid(
+            "Idempotency-Key",
+            format!("must be 1 to {IDEMPOTENCY_KEY_MAX} characters"),
+        ));
+    }
+    Ok(key)
+}
+
+async fn checkout(stores: &Stores<'_>, buyer: &Principal, shop: Uuid, key: &str) -> Outcome {
+    if let Some(order) = stores.orders.order_by_key(&buyer.user_id, key).await? {
+        return replay(order, shop);
+    }
+    let basket = stores
+        .baskets
+        .basket(shop, &buyer.user_id)
+        .await?
+        .ok_or_else(|| Error::Conflict("the basket is empty".into()))?;
+    let mut books = HashMap::with_capacity(basket.lines.len());
+    for line in &basket.lines {
+        if let Some(book) = stores.books.get_book(line.book_id).await? {
+            books.insert(book.id, book);
+        }
+    }
+    let order =
+        Order::checkout(PricedBasket::price(&basket, &books)?, &buyer.user_id, buyer.email.clone(), key)?;
+    let data = json!({
+        "order_id": order.id,
+        "shop_id": shop,
+        "buyer_id": order.buyer_id,
+        "total": order.total,
+        "item_count": order.lines.iter().map(|line| line.quantity).sum::<u32>(),
+        "lines": order.lines.iter().map(|line| json!({
+            "book_id": line.book_id, "name": line.name, "unit_price": line.unit_price, "quantity": line.quantity,
+        })).collect::<Vec<_>>(),
+    });
+    let event = ShopEvent::new(shop, kinds::CHECKOUT_COMPLETED, format!("orders/{}", order.id), data);
+    match stores.orders.place_order(&order, &basket, &event).await? {
+        Placed::New => {
+            let mut response = json(StatusCode::CREATED, &order)?;
+            if let Ok(location) = HeaderValue::from_str(&format!("/orders/{}", order.id)) {
+                response.headers_mut().insert(header::LOCATION, location);
+            }
+            Ok(response)
+        }
+        // Lost a race: to this same checkout (a concurrent replay), or to another change.
+        Placed::BasketChanged => match stores.orders.order_by_key(&buyer.user_id, key).await? {
+            Some(order) => replay(order, shop),
+            None => {
+                Err(Error::Conflict("the basket changed during checkout; review it and try again".into()))
+            }
+        },
+    }
+}
+
+/// The order an earlier call with this key placed; the key cannot be reused for another shop.
+fn replay(order: Order, shop: Uuid) -> Outcome {
+    if order.shop_id != shop {
+        return Err(Error::Conflict("this Idempotency-Key was used for a checkout in another shop".into()));
+    }
+    json(StatusCode::OK, &order)
+}
+
+async fn read_order(stores: &Stores<'_>, caller: &Principal, id: Uuid) -> Outcome {
+    match stores.orders.order(id).await? {
+        // Someone else's order reads as absent: its existence is not revealed.
+        Some(order) if order.buyer_id == caller.user_id || caller.has(Role::Admin) => {
+            json(StatusCode::OK, &order)
+        }
+        _ => Err(Error::not_found("order", id)),
+    }
+}

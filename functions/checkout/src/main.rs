@@ -1,0 +1,21 @@
+//! Lambda wiring for checkout: the catalog and shop tables, once.
+
+use std::convert::Infallible;
+
+use bookworm_dynamodb::{DynamoCatalog, DynamoShop};
+use checkout::Stores;
+use lambda_http::{Error, service_fn};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let catalog = DynamoCatalog::from_config(&config)?;
+    let shop = DynamoShop::new(&config)?;
+    let stores = Stores { books: &catalog, baskets: &shop, orders: &shop };
+    let stores = &stores;
+    lambda_http::run(service_fn(move |request| async move {
+        Ok::<_, Infallible>(checkout::handle(stores, request).await)
+    }))
+    .await
+}

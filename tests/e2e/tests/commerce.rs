@@ -1,0 +1,213 @@
+//! Baskets and checkout through the local stack: prices from the catalog, events to the shop's
+//! merchants, no lost updates under concurrency, one order per basket, idempotent replays.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use e2e::LocalStack;
+use futures::StreamExt;
+use serde_json::{Value, json};
+use tokio_tungstenite::connect_async;
+use tokio_tungstenite::tungstenite::Message;
+
+const SHOP: &str = "123e4567-e89b-42d3-a456-426614174000";
+
+struct Shopper<'a> {
+    stack: &'a LocalStack,
+    token: String,
+}
+
+impl<'a> Shopper<'a> {
+    fn new(stack: &'a LocalStack, name: &str) -> Self {
+        let request = bookworm_auth::dev_issuer::TokenRequest {
+            sub: name.into(),
+            roles: vec!["customer".into()],
+            email: Some(format!("{name}@example.com")),
+            ttl_seconds: 600,
+            ..Default::default()
+        };
+        let token =
+            stack.stack.issuer.token(&stack.stack.auth.issuer, &stack.stack.auth.audience, &request).unwrap();
+        Self { stack, token }
+    }
+
+    async fn put(&self, book: &str, quantity: Value) -> reqwest::Response {
+        self.stack
+            .client
+            .put(self.stack.url(&format!("/shops/{SHOP}/basket/items/{book}")))
+            .bearer_auth(&self.token)
+            .json(&json!({ "quantity": quantity }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn basket(&self) -> Value {
+        let response = self
+            .stack
+            .client
+            .get(self.stack.url(&format!("/shops/{SHOP}/basket")))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
+    async fn checkout(&self, key: Option<&str>) -> reqwest::Response {
+        let mut request = self
+            .stack
+            .client
+            .post(self.stack.url(&format!("/shops/{SHOP}/checkout")))
+            .bearer_auth(&self.token);
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        request.send().await.unwrap()
+    }
+}
+
+/// In-stock seeded books, cheapest first.
+async fn books(stack: &LocalStack, count: usize) -> Vec<Value> {
+    let page = stack.get_json("/books?sort=price&limit=100", 200).await;
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["status"] == "in_stock")
+        .take(count)
+        .cloned()
+        .collect()
+}
+
+async fn next_event(
+    socket: &mut tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+) -> Option<Value> {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), socket.next()).await {
+            Ok(Some(Ok(Message::Text(text)))) => return serde_json::from_str(&text).ok(),
+            Ok(Some(Ok(_))) => continue,
+            _ => return None,
+        }
+    }
+}
+
+#[tokio::test]
+async fn basket_changes_and_checkout_reach_the_shop_and_the_order_reads_back() {
+    let stack = LocalStack::start().await;
+    let merchant = stack.token(&["merchant"], &[SHOP]);
+    let url = format!("{}/ws?shop_id={SHOP}&token={merchant}", stack.base.replace("http://", "ws://"));
+    let (mut socket, _) = connect_async(url).await.unwrap();
+    let ann = Shopper::new(&stack, "ann");
+    let picks = books(&stack, 2).await;
+
+    let response = ann.put(picks[0]["id"].as_str().unwrap(), json!(2)).await;
+    assert_eq!(response.status(), 200);
+    let basket: Value = response.json().await.unwrap();
+    let unit = if picks[0]["sale_price"].is_null() { &picks[0]["price"] } else { &picks[0]["sale_price"] };
+    assert_eq!(basket["lines"][0]["unit_price"], *unit, "the price comes from the catalog");
+    let added = next_event(&mut socket).await.expect("the merchant sees the basket change");
+    assert_eq!(added["type"], "com.bookworm.basket.item_added");
+    assert_eq!(added["data"]["action"], "ADD");
+    assert_eq!(added["data"]["product_name"], picks[0]["name"]);
+    assert_eq!(added["data"]["basket_total"], basket["total"]);
+
+    ann.put(picks[1]["id"].as_str().unwrap(), json!(1)).await;
+    next_event(&mut socket).await.expect("second change");
+
+    let placed = ann.checkout(Some("order-1")).await;
+    assert_eq!(placed.status(), 201);
+    let location = placed.headers()["location"].to_str().unwrap().to_owned();
+    let order: Value = placed.json().await.unwrap();
+    assert_eq!(order["status"], "new");
+    assert_eq!(order["lines"].as_array().unwrap().len(), 2);
+    assert_eq!(order["buyer_email"], "ann@example.com");
+    let completed = next_event(&mut socket).await.expect("the merchant sees the checkout");
+    assert_eq!(completed["type"], "com.bookworm.checkout.completed");
+    assert_eq!(completed["data"]["order_id"], order["id"]);
+    assert_eq!(completed["data"]["total"], order["total"]);
+
+    assert_eq!(ann.basket().await["lines"], json!([]), "checkout empties the basket");
+    let replay = ann.checkout(Some("order-1")).await;
+    assert_eq!(replay.status(), 200);
+    assert_eq!(replay.json::<Value>().await.unwrap(), order, "a replay returns the same order");
+
+    let read = stack.client.get(stack.url(&location)).bearer_auth(&ann.token).send().await.unwrap();
+    assert_eq!(read.json::<Value>().await.unwrap(), order);
+    let bob = Shopper::new(&stack, "bob");
+    let hidden = stack.client.get(stack.url(&location)).bearer_auth(&bob.token).send().await.unwrap();
+    assert_eq!(hidden.status(), 404, "another customer's order does not exist for them");
+    let admin = stack
+        .client
+        .get(stack.url(&location))
+        .bearer_auth(stack.token(&["admin"], &[]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(admin.status(), 200);
+}
+
+#[tokio::test]
+async fn concurrent_basket_updates_lose_nothing() {
+    let stack = LocalStack::start().await;
+    let ann = Shopper::new(&stack, "ann");
+    let picks = books(&stack, 20).await;
+    let updates = picks.iter().map(|book| ann.put(book["id"].as_str().unwrap(), json!(3)));
+    let statuses: Vec<u16> =
+        futures::future::join_all(updates).await.iter().map(|r| r.status().as_u16()).collect();
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    let basket = ann.basket().await;
+    let ids: HashSet<&str> =
+        basket["lines"].as_array().unwrap().iter().map(|l| l["book_id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 20, "every concurrent update is in the basket");
+}
+
+#[tokio::test]
+async fn two_concurrent_checkouts_of_one_basket_make_one_order() {
+    let stack = LocalStack::start().await;
+    let ann = Shopper::new(&stack, "ann");
+    let pick = &books(&stack, 1).await[0];
+    ann.put(pick["id"].as_str().unwrap(), json!(1)).await;
+
+    let (first, second) = tokio::join!(ann.checkout(Some("tab-1")), ann.checkout(Some("tab-2")));
+    let mut statuses = [first.status().as_u16(), second.status().as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [201, 409], "one order, one refusal");
+
+    ann.put(pick["id"].as_str().unwrap(), json!(1)).await;
+    let (first, second) = tokio::join!(ann.checkout(Some("same")), ann.checkout(Some("same")));
+    let (a, b): (Value, Value) = (first.json().await.unwrap(), second.json().await.unwrap());
+    assert_eq!(a["id"], b["id"], "a concurrent replay gets the same order");
+}
+
+#[tokio::test]
+async fn bad_basket_and_checkout_requests_are_named_problems() {
+    let stack = LocalStack::start().await;
+    let ann = Shopper::new(&stack, "ann");
+    let pick = books(&stack, 1).await[0]["id"].as_str().unwrap().to_owned();
+    for (quantity, status) in [(json!(0), 400), (json!(100), 400), (json!("2"), 400), (json!(-1), 400)] {
+        let response = ann.put(&pick, quantity.clone()).await;
+        assert_eq!(response.status().as_u16(), status, "{quantity}");
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["field"], "quantity", "{problem}");
+    }
+    assert_eq!(ann.put(&uuid::Uuid::new_v4().to_string(), json!(1)).await.status(), 404, "unknown book");
+    let out_of_stock = stack.get_json("/books?limit=100", 200).await["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["status"] == "out_of_stock")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(ann.put(&out_of_stock, json!(1)).await.status(), 409, "out of stock");
+
+    let no_key = ann.checkout(None).await;
+    assert_eq!(no_key.status(), 400);
+    assert_eq!(no_key.json::<Value>().await.unwrap()["errors"][0]["field"], "Idempotency-Key");
+    assert_eq!(ann.checkout(Some("k")).await.status(), 409, "an empty basket");
+    let anonymous = stack.client.get(stack.url(&format!("/shops/{SHOP}/basket"))).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+}
