@@ -99,6 +99,28 @@ async fn every_live_connection_of_the_shop_gets_the_cloud_event_once_and_dead_on
 }
 
 #[tokio::test]
+async fn the_sample_sns_event_reaches_the_shops_connection() {
+    let path =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../events/fanout/checkout-action.json");
+    let batch: SnsEvent = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let store = EmbeddedShop::in_memory().unwrap();
+    connect(&store, "ok-merchant", "123e4567-e89b-42d3-a456-426614174000".parse().unwrap()).await;
+    let push = ScriptedPush::default();
+    let fanout = Fanout {
+        connections: &store,
+        push: &push,
+        dedupe: &store,
+        parallelism: 4,
+        push_timeout: Duration::from_secs(1),
+    };
+    let reports = fanout.handle(batch).await.unwrap();
+    assert_eq!(reports[0].delivered, 1);
+    let sent: serde_json::Value = serde_json::from_str(&push.sent.lock().unwrap()[0].1).unwrap();
+    assert_eq!(sent["data"]["product_name"], "FUJI Apples");
+    assert_eq!(sent["id"], "0c6e4c3e-9d8f-4a55-9f0b-6e3bb8a6f0c1");
+}
+
+#[tokio::test]
 async fn a_message_that_is_not_a_shop_event_is_an_error() {
     let store = EmbeddedShop::in_memory().unwrap();
     let push = ScriptedPush::default();

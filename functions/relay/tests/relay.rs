@@ -55,6 +55,17 @@ fn events(count: usize) -> Vec<ShopEvent> {
 }
 
 #[tokio::test]
+async fn the_sample_stream_event_is_published() {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../events/relay/insert.json");
+    let batch: Event = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let bus = Bus { published: Mutex::new(Vec::new()), fail_on: None };
+    assert!(relay::handle(&bus, batch).await.batch_item_failures.is_empty());
+    let published = bus.published.lock().unwrap();
+    assert_eq!(published.len(), 1);
+    assert_eq!(published[0].data["product_name"], "FUJI Apples");
+}
+
+#[tokio::test]
 async fn inserts_are_published_in_order() {
     let events = events(4);
     let bus = Bus { published: Mutex::new(Vec::new()), fail_on: None };

@@ -1,0 +1,42 @@
+//! Runs the handler on every sample event in events/checkout/: checkout of a basket filled
+//! through the basket function's sample event, a missing key, an unknown order.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use bookworm_domain::ports::CatalogWriter;
+use bookworm_embedded::{EmbeddedCatalog, EmbeddedShop, seed};
+use checkout::Stores;
+use serde_json::Value;
+
+fn request(function: &str, file: &str) -> lambda_http::Request {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../events").join(function).join(file);
+    lambda_http::request::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn every_sample_event_gets_its_expected_status() {
+    let folder = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../events/checkout");
+    let files: BTreeSet<String> =
+        std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    let cases = [("checkout.json", 201), ("checkout-without-key.json", 400), ("get-unknown-order.json", 404)];
+    assert_eq!(files, cases.iter().map(|(file, _)| (*file).to_owned()).collect(), "a case per event file");
+
+    let catalog = EmbeddedCatalog::in_memory().unwrap();
+    catalog.import(&seed::catalog().unwrap()).await.unwrap();
+    let shop = EmbeddedShop::in_memory().unwrap();
+    let stores = Stores { books: &catalog, baskets: &shop, orders: &shop };
+    assert_eq!(
+        checkout::handle(&stores, request("checkout", "checkout.json")).await.status(),
+        409,
+        "empty basket"
+    );
+    assert_eq!(basket::handle(&catalog, &shop, request("basket", "put-item.json")).await.status(), 200);
+    for (file, status) in cases {
+        let response = checkout::handle(&stores, request("checkout", file)).await;
+        let body: Value = serde_json::from_slice(response.body()).unwrap();
+        assert_eq!(response.status().as_u16(), status, "{file}: {body}");
+    }
+    let replay = checkout::handle(&stores, request("checkout", "checkout.json")).await;
+    assert_eq!(replay.status(), 200, "the same Idempotency-Key returns the order");
+}
