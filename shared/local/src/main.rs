@@ -155,14 +155,25 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
         Command::Serve { stack, port, host } => {
             let config = stack.config();
             let stack = Arc::new(Stack::open(&config).await?);
+            let shutdown = shutdown_signal()?;
             let listener = tokio::net::TcpListener::bind(SocketAddr::new(host, port)).await?;
             let address = listener.local_addr()?;
             println!("BookWorm local stack on http://{address} (data: {})", config.data_dir.display());
             for (route, function) in &stack.routes {
                 println!("  {:<6} {:<24} -> {}", route.method, route.path, function.name());
             }
+            println!(
+                "  {:<6} {:<24} -> websocket ({})",
+                "WS",
+                "/ws?shop_id=&token=",
+                stack.websocket_routes.join(", ")
+            );
+            println!(
+                "  {:<6} {:<24} -> local stack (API Gateway management API)",
+                "POST", "/@connections/{id}"
+            );
             println!("  {:<6} {:<24} -> local stack", "GET", "/health");
-            server::serve(listener, stack, shutdown_signal()).await?;
+            server::serve(listener, stack, shutdown).await?;
             // Whoever read the banner may be gone by now; a closed stdout is no failure.
             let _ = writeln!(std::io::stdout(), "stopped");
             Ok(())
@@ -212,24 +223,17 @@ fn mint(
     Ok(issuer.token(&auth.issuer, &auth.audience, request)?)
 }
 
-/// Ctrl-C or SIGTERM: stop accepting, finish what is in flight, exit.
-async fn shutdown_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// Ctrl-C or SIGTERM: stop accepting, finish what is in flight, exit. The handlers are
+/// installed now, before the banner tells anyone the stack is up: a signal sent right after it
+/// must not find the default handler (which would kill the process).
+fn shutdown_signal() -> std::io::Result<impl Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {},
+            _ = terminate.recv() => {},
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {},
-        () = terminate => {},
-    }
+    })
 }
