@@ -11,27 +11,88 @@ use crate::stack::Stack;
 pub enum InvokeError {
     #[error("cannot read the event file {path}: {source}")]
     Read { path: String, source: std::io::Error },
-    #[error("{path} is not an API Gateway HTTP API (payload 2.0) event: {source}")]
+    #[error("{path} is not an event this function takes: {source}")]
     Event { path: String, source: serde_json::Error },
     #[error(transparent)]
     Stack(#[from] crate::stack::StackError),
+    #[error("the function failed: {0}")]
+    Failed(String),
 }
 
 /// The function's response to the event in `event_path`, as API Gateway's JSON.
 pub async fn invoke(stack: &Stack, function: &str, event_path: &str) -> Result<Value, InvokeError> {
     let text = std::fs::read_to_string(event_path)
         .map_err(|source| InvokeError::Read { path: event_path.to_owned(), source })?;
-    if ["authorizer", "AuthorizerFunction"].contains(&function) {
-        // The authorizer takes API Gateway's authorizer event, not an HTTP request.
-        let event = serde_json::from_str(&text)
-            .map_err(|source| InvokeError::Event { path: event_path.to_owned(), source })?;
-        let response = authorizer::handle(&stack.verifier, event).await;
-        return Ok(serde_json::to_value(response).unwrap_or_default());
+    // The functions that do not take HTTP requests, each with its own event type.
+    let typed = || Typed { text: &text, path: event_path };
+    match function {
+        "authorizer" | "AuthorizerFunction" => {
+            let response = authorizer::handle(&stack.verifier, typed().parse()?).await;
+            return Ok(serde_json::to_value(response).unwrap_or_default());
+        }
+        "websocket" | "WebSocketFunction" => {
+            let response = websocket::handle(stack.stores.shop.as_ref(), typed().parse()?).await;
+            return Ok(serde_json::to_value(response).unwrap_or_default());
+        }
+        "fanout" | "FanoutFunction" => {
+            // No stack is serving here, so posts to connections fail; the report says so.
+            let push = bookworm_apigw::ManagementPush::local("http://127.0.0.1:9");
+            let shop = stack.stores.shop.as_ref();
+            let fanout = fanout::Fanout {
+                connections: shop,
+                push: &push,
+                dedupe: shop,
+                parallelism: fanout::Fanout::DEFAULT_PARALLELISM,
+                push_timeout: fanout::Fanout::DEFAULT_PUSH_TIMEOUT,
+            };
+            let reports =
+                fanout.handle(typed().parse()?).await.map_err(|e| InvokeError::Failed(e.to_string()))?;
+            return Ok(json!(reports.iter().map(|r| json!({"delivered": r.delivered, "gone": r.gone, "failed": r.failed, "duplicate": r.duplicate})).collect::<Vec<_>>()));
+        }
+        "relay" | "RelayFunction" => {
+            let bus = PrintedBus::default();
+            let response = relay::handle(&bus, typed().parse()?).await;
+            return Ok(
+                json!({ "published": bus.published.into_inner().unwrap_or_default(), "response": response }),
+            );
+        }
+        _ => {}
     }
     let function = stack.function(function)?;
     let request = lambda_http::request::from_str(&text)
         .map_err(|source| InvokeError::Event { path: event_path.to_owned(), source })?;
     Ok(gateway_json(function.call(&stack.stores, request).await))
+}
+
+/// An event file read as one function's event type.
+struct Typed<'a> {
+    text: &'a str,
+    path: &'a str,
+}
+
+impl Typed<'_> {
+    fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, InvokeError> {
+        serde_json::from_str(self.text)
+            .map_err(|source| InvokeError::Event { path: self.path.to_owned(), source })
+    }
+}
+
+/// The relay's topic, for `invoke`: it lists what would have been published.
+#[derive(Default)]
+struct PrintedBus {
+    published: std::sync::Mutex<Vec<Value>>,
+}
+
+#[async_trait::async_trait]
+impl bookworm_domain::ports::EventBus for PrintedBus {
+    async fn publish(
+        &self,
+        event: &bookworm_domain::events::ShopEvent,
+    ) -> Result<(), bookworm_domain::Error> {
+        let mut published = self.published.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        published.push(serde_json::to_value(event).unwrap_or_default());
+        Ok(())
+    }
 }
 
 /// `{statusCode, headers, body, isBase64Encoded}`, as the Lambda runtime returns it.
