@@ -27,6 +27,19 @@ pub fn admin_claims(issuer: &str, audience: &str) -> Value {
            "roles": ["admin"]})
 }
 
+/// The gateway system's Keycloak access token (its README's sample), issued by `realm` for
+/// the `comfortech` client, valid for ten hours from `now`.
+pub fn keycloak_sample_claims(realm: &str, now: u64) -> Value {
+    json!({
+        "exp": now + 36000, "iat": now, "jti": "6d29c45d-1f63-4b0f-a3fc-22cc9d8db25c", "iss": realm,
+        "sub": "99b2ca6d-b179-4161-9c25-ad84ab7ca438", "typ": "Bearer", "azp": "comfortech",
+        "session_state": "9b1a9973-b270-4e27-b83e-3284b867e4f1", "acr": "1",
+        "resource_access": {"comfortech": {"roles": ["user"]}}, "scope": "email profile",
+        "sid": "9b1a9973-b270-4e27-b83e-3284b867e4f1", "email_verified": true,
+        "preferred_username": "+79516519741"
+    })
+}
+
 /// Every way a token must be refused, made against `trusted` (the issuer the verifier trusts).
 pub fn forgeries(trusted: &DevIssuer, issuer: &str, audience: &str) -> Vec<Forgery> {
     let claims = admin_claims(issuer, audience);

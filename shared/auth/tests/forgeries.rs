@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use bookworm_auth::dev_issuer::DevIssuer;
-use bookworm_auth::forgeries::{admin_claims, forgeries};
+use bookworm_auth::forgeries::{admin_claims, forgeries, keycloak_sample_claims};
 use bookworm_auth::{StaticKeys, Verifier, VerifierConfig};
 use bookworm_domain::identity::Role;
 
@@ -35,16 +35,7 @@ async fn the_keycloak_token_shape_is_accepted() {
     let config = VerifierConfig { issuer: realm.into(), audience: "comfortech".into(), leeway_seconds: 30 };
     let verifier = Verifier::new(config, Arc::new(StaticKeys::new(issuer.jwks())));
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-    let token = issuer
-        .sign(&serde_json::json!({
-            "exp": now + 36000, "iat": now, "jti": "6d29c45d-1f63-4b0f-a3fc-22cc9d8db25c", "iss": realm,
-            "sub": "99b2ca6d-b179-4161-9c25-ad84ab7ca438", "typ": "Bearer", "azp": "comfortech",
-            "session_state": "9b1a9973-b270-4e27-b83e-3284b867e4f1", "acr": "1",
-            "resource_access": {"comfortech": {"roles": ["user"]}}, "scope": "email profile",
-            "sid": "9b1a9973-b270-4e27-b83e-3284b867e4f1", "email_verified": true,
-            "preferred_username": "+79516519741"
-        }))
-        .unwrap();
+    let token = issuer.sign(&keycloak_sample_claims(realm, now)).unwrap();
     let (principal, expires) = verifier.verify(&token).await.expect("accepted");
     assert_eq!(principal.user_id, "99b2ca6d-b179-4161-9c25-ad84ab7ca438");
     assert_eq!(principal.username.as_deref(), Some("+79516519741"));

@@ -204,18 +204,23 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
-impl Page<Book> {
-    /// Builds a page from up to `limit + 1` books in query order: the extra one only tells
-    /// that another page exists.
-    pub fn from_lookahead(mut books: Vec<Book>, query: &BookQuery) -> Self {
-        let limit = query.limit.get();
-        let next_cursor = if books.len() > limit {
-            books.truncate(limit);
-            books.last().map(|last| Cursor::after(query.sort, last).encode())
+impl<T> Page<T> {
+    /// Builds a page from up to `limit + 1` items in order: the extra one only tells that
+    /// another page exists, which then starts after the page's last item (`cursor` of it).
+    pub fn from_lookahead_by(mut items: Vec<T>, limit: usize, cursor: impl FnOnce(&T) -> String) -> Self {
+        let next_cursor = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(cursor)
         } else {
             None
         };
-        Self { items: books, next_cursor }
+        Self { items, next_cursor }
+    }
+}
+
+impl Page<Book> {
+    pub fn from_lookahead(books: Vec<Book>, query: &BookQuery) -> Self {
+        Self::from_lookahead_by(books, query.limit.get(), |last| Cursor::after(query.sort, last).encode())
     }
 }
 

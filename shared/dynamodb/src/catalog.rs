@@ -13,7 +13,7 @@ use bookworm_domain::ports::{BookReader, CatalogWriter, LookupReader};
 use bookworm_domain::query::{BookFilter, BookQuery, Cursor, Page, SortField, normalized_name};
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::{required_env, unavailable};
+use crate::{required_env, s, unavailable, unix_now};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -407,14 +407,6 @@ impl CatalogWriter for DynamoCatalog {
             .map_err(|e| unavailable("delete an author", e))?;
         Ok(output.attributes.is_some_and(|old| !old.is_empty()))
     }
-}
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs())
-}
-
-fn s(text: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(text.into())
 }
 
 fn encode<T: Serialize>(entity: &T) -> Result<Item, Error> {

@@ -20,3 +20,17 @@ fn unavailable<E: std::error::Error + Send + Sync + 'static>(context: &'static s
 pub fn required_env(name: &'static str) -> Result<String, Error> {
     std::env::var(name).map_err(|_| Error::unavailable("configuration", format!("{name} is not set")))
 }
+
+/// A string attribute.
+fn s(text: impl Into<String>) -> aws_sdk_dynamodb::types::AttributeValue {
+    aws_sdk_dynamodb::types::AttributeValue::S(text.into())
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs())
+}
+
+/// A TTL attribute: now plus `seconds`, in Unix seconds.
+fn expires_in(seconds: u64) -> aws_sdk_dynamodb::types::AttributeValue {
+    aws_sdk_dynamodb::types::AttributeValue::N((unix_now() + seconds).to_string())
+}

@@ -15,7 +15,7 @@ use bookworm_domain::ports::{BasketStore, Connection, Connections, Deduplicator,
 use bookworm_domain::query::{Page, PageSize};
 use uuid::Uuid;
 
-use crate::{required_env, unavailable};
+use crate::{expires_in, required_env, s, unavailable};
 
 /// Events stay in the archive for 30 days.
 const EVENT_TTL_SECONDS: u64 = 30 * 24 * 3600;
@@ -83,15 +83,6 @@ impl DynamoShop {
     }
 }
 
-fn s(text: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(text.into())
-}
-
-fn expires_in(seconds: u64) -> AttributeValue {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    AttributeValue::N((now + seconds).to_string())
-}
-
 fn shop_key(shop: Uuid) -> String {
     format!("SHOP#{shop}")
 }
@@ -147,19 +138,13 @@ impl EventLog for DynamoShop {
             .send()
             .await
             .map_err(|e| unavailable("read a shop's events", e))?;
-        let mut items: Vec<ShopEvent> = output
+        let items: Vec<ShopEvent> = output
             .items
             .unwrap_or_default()
             .into_iter()
             .map(|item| serde_dynamo::from_item(item).map_err(|e| Error::unavailable("decode an event", e)))
             .collect::<Result<_, _>>()?;
-        let next_cursor = if items.len() > limit.get() {
-            items.truncate(limit.get());
-            items.last().map(|last| EventCursor::after(last).encode())
-        } else {
-            None
-        };
-        Ok(Page { items, next_cursor })
+        Ok(Page::from_lookahead_by(items, limit.get(), |last| EventCursor::after(last).encode()))
     }
 }
 

@@ -162,19 +162,13 @@ impl EventLog for EmbeddedShop {
             Some(cursor) => Bound::Excluded((shop, cursor.0.clone())),
             None => Bound::Included((shop, "\u{10FFFF}".to_owned())),
         };
-        let mut items: Vec<ShopEvent> = events
+        let items: Vec<ShopEvent> = events
             .range((Bound::Included((shop, String::new())), end))
             .rev()
             .take(limit.get() + 1)
             .map(|(_, event)| event.clone())
             .collect();
-        let next_cursor = if items.len() > limit.get() {
-            items.truncate(limit.get());
-            items.last().map(|last| EventCursor::after(last).encode())
-        } else {
-            None
-        };
-        Ok(Page { items, next_cursor })
+        Ok(Page::from_lookahead_by(items, limit.get(), |last| EventCursor::after(last).encode()))
     }
 }
 

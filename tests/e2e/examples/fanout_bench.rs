@@ -22,7 +22,9 @@ const BODY: &str = r#"{"session_id":"4e29b2d3-7c8a-446e-a4e1-d8e2a51c0e94","shop
 async fn main() {
     let sizes: Vec<usize> = std::env::args().skip(1).filter_map(|arg| arg.parse().ok()).collect();
     let sizes = if sizes.is_empty() { vec![1_000, 10_000] } else { sizes };
-    println!("| connections | rounds | latency p50 | latency p99 | fan-out complete p50 | fan-out complete max | connect time |");
+    println!(
+        "| connections | rounds | latency p50 | latency p99 | fan-out complete p50 | fan-out complete max | connect time |"
+    );
     println!("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for size in sizes {
         run(size).await;
@@ -48,12 +50,18 @@ impl Stack {
             .expect("start bookworm-local");
         let mut banner = String::new();
         std::io::BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut banner).expect("banner");
-        let address = banner.split("http://").nth(1).and_then(|rest| rest.split_whitespace().next()).expect("address");
+        let address =
+            banner.split("http://").nth(1).and_then(|rest| rest.split_whitespace().next()).expect("address");
         Self { base: format!("http://{address}"), child, data }
     }
 
     fn token(&self, args: &[&str]) -> String {
-        let output = Command::new(binary()).arg("token").args(args).env("DATA_DIR", self.data.path()).output().expect("token");
+        let output = Command::new(binary())
+            .arg("token")
+            .args(args)
+            .env("DATA_DIR", self.data.path())
+            .output()
+            .expect("token");
         String::from_utf8(output.stdout).expect("utf-8").trim().to_owned()
     }
 }
@@ -117,7 +125,10 @@ async fn run(connections: usize) {
         assert_eq!(response.status(), 200);
         let mut last = sent;
         for _ in 0..connections {
-            let arrived = tokio::time::timeout(Duration::from_secs(30), received.recv()).await.expect("every socket receives").expect("open");
+            let arrived = tokio::time::timeout(Duration::from_secs(30), received.recv())
+                .await
+                .expect("every socket receives")
+                .expect("open");
             latencies.push(arrived - sent);
             last = last.max(arrived);
         }

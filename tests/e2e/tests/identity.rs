@@ -1,7 +1,7 @@
 //! Identity end to end through the local stack: tokens from its development issuer, the
 //! authorizer before each protected route, the access rules, catalog administration.
 
-use bookworm_auth::forgeries::forgeries;
+use bookworm_auth::forgeries::{forgeries, keycloak_sample_claims};
 use bookworm_local::AuthConfig;
 use e2e::LocalStack;
 use serde_json::{Value, json};
@@ -91,18 +91,7 @@ async fn the_keycloak_token_shape_yields_its_principal() {
     let stack =
         LocalStack::start_with(AuthConfig { issuer: realm.into(), audience: "comfortech".into() }).await;
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-    let token = stack
-        .stack
-        .issuer
-        .sign(&json!({
-            "exp": now + 36000, "iat": now, "jti": "6d29c45d-1f63-4b0f-a3fc-22cc9d8db25c", "iss": realm,
-            "sub": "99b2ca6d-b179-4161-9c25-ad84ab7ca438", "typ": "Bearer", "azp": "comfortech",
-            "session_state": "9b1a9973-b270-4e27-b83e-3284b867e4f1", "acr": "1",
-            "resource_access": {"comfortech": {"roles": ["user"]}}, "scope": "email profile",
-            "sid": "9b1a9973-b270-4e27-b83e-3284b867e4f1", "email_verified": true,
-            "preferred_username": "+79516519741"
-        }))
-        .unwrap();
+    let token = stack.stack.issuer.sign(&keycloak_sample_claims(realm, now)).unwrap();
     let me: Value =
         stack.client.get(stack.url("/me")).bearer_auth(token).send().await.unwrap().json().await.unwrap();
     assert_eq!(me["user_id"], "99b2ca6d-b179-4161-9c25-ad84ab7ca438");
