@@ -1,6 +1,7 @@
 //! The local event bus: what DynamoDB's stream, the relay and SNS do in AWS. Every event the
-//! shop store appends reaches the fan-out function as an SNS event, in-process, and fan-out
-//! posts to merchants through this stack's own `@connections` API with the AWS SDK client.
+//! shop store appends reaches the fan-out function as an SNS event, in-process. Fan-out pushes
+//! straight into the sockets (embedded), or, with `--push management-api`, through this
+//! stack's own `@connections` API with the AWS SDK client, exactly as in Lambda.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -10,21 +11,27 @@ use bookworm_apigw::ManagementPush;
 use bookworm_domain::events::ShopEvent;
 use fanout::Fanout;
 
-use crate::stack::Stack;
+use bookworm_domain::ports::Push;
+
+use crate::stack::{PushBackend, Stack};
+use crate::websocket::Sockets;
 
 /// Starts delivering appended events; `endpoint` is this stack's own base URL.
-pub fn start(stack: Arc<Stack>, endpoint: &str) {
+pub fn start(stack: Arc<Stack>, endpoint: &str, sockets: Arc<Sockets>) {
     let Some(mut events) = stack.stores.shop.subscribe() else {
         tracing::warn!("the event bus is already running");
         return;
     };
-    let push = ManagementPush::local(endpoint);
+    let push: Arc<dyn Push> = match stack.push {
+        PushBackend::Embedded => sockets,
+        PushBackend::ManagementApi => Arc::new(ManagementPush::local(endpoint)),
+    };
     tokio::spawn(async move {
         while let Some(event) = events.recv().await {
             let shop = stack.stores.shop.as_ref();
             let fanout = Fanout {
                 connections: shop,
-                push: &push,
+                push: push.as_ref(),
                 dedupe: shop,
                 parallelism: Fanout::DEFAULT_PARALLELISM,
                 push_timeout: Fanout::DEFAULT_PUSH_TIMEOUT,

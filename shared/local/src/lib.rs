@@ -11,4 +11,4 @@ pub mod stack;
 pub mod template;
 pub mod websocket;
 
-pub use stack::{AuthConfig, CatalogBackend, Stack, StackConfig};
+pub use stack::{AuthConfig, CatalogBackend, PushBackend, Stack, StackConfig};

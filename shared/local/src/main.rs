@@ -11,7 +11,7 @@ use bookworm_domain::ports::CatalogWriter;
 use bookworm_dynamodb::DynamoCatalog;
 use bookworm_embedded::{EmbeddedCatalog, seed};
 use bookworm_local::stack::issuer_key_path;
-use bookworm_local::{AuthConfig, CatalogBackend, Stack, StackConfig, invoke, server};
+use bookworm_local::{AuthConfig, CatalogBackend, PushBackend, Stack, StackConfig, invoke, server};
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
@@ -118,6 +118,9 @@ struct StackArgs {
     catalog: CatalogBackend,
     #[command(flatten)]
     auth: AuthArgs,
+    /// How fan-out reaches the WebSockets.
+    #[arg(long, env = "PUSH_BACKEND", value_enum, default_value_t = PushBackend::Embedded)]
+    push: PushBackend,
 }
 
 impl StackArgs {
@@ -127,6 +130,7 @@ impl StackArgs {
             template: self.template,
             catalog: self.catalog,
             auth: self.auth.config(),
+            push: self.push,
         }
     }
 }
@@ -158,23 +162,21 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             let shutdown = shutdown_signal()?;
             let listener = tokio::net::TcpListener::bind(SocketAddr::new(host, port)).await?;
             let address = listener.local_addr()?;
-            println!("BookWorm local stack on http://{address} (data: {})", config.data_dir.display());
+            let mut banner =
+                format!("BookWorm local stack on http://{address} (data: {})\n", config.data_dir.display());
             for (route, function) in &stack.routes {
-                println!("  {:<6} {:<24} -> {}", route.method, route.path, function.name());
+                banner += &format!("  {:<6} {:<24} -> {}\n", route.method, route.path, function.name());
             }
-            println!(
-                "  {:<6} {:<24} -> websocket ({})",
-                "WS",
-                "/ws?shop_id=&token=",
-                stack.websocket_routes.join(", ")
-            );
-            println!(
-                "  {:<6} {:<24} -> local stack (API Gateway management API)",
-                "POST", "/@connections/{id}"
-            );
-            println!("  {:<6} {:<24} -> local stack", "GET", "/health");
+            let websocket_routes = stack.websocket_routes.join(", ");
+            banner +=
+                &format!("  {:<6} {:<24} -> websocket ({websocket_routes})\n", "WS", "/ws?shop_id=&token=");
+            banner +=
+                &format!("  {:<6} {:<24} -> local stack (management API)\n", "POST", "/@connections/{id}");
+            banner += &format!("  {:<6} {:<24} -> local stack\n", "GET", "/health");
+            // Whoever reads the banner may stop reading (`| head -1`); a closed stdout is no failure.
+            let mut stdout = std::io::stdout();
+            let _ = stdout.write_all(banner.as_bytes()).and_then(|()| stdout.flush());
             server::serve(listener, stack, shutdown).await?;
-            // Whoever read the banner may be gone by now; a closed stdout is no failure.
             let _ = writeln!(std::io::stdout(), "stopped");
             Ok(())
         }

@@ -197,7 +197,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let sockets = Arc::new(Sockets::default());
-    crate::bus::start(stack.clone(), &format!("http://{}", listener.local_addr()?));
+    crate::bus::start(stack.clone(), &format!("http://{}", listener.local_addr()?), sockets.clone());
     let app = router(stack.clone())
         .merge(crate::websocket::routes(stack, sockets.clone()))
         .into_make_service_with_connect_info::<SocketAddr>();

@@ -28,11 +28,22 @@ pub enum CatalogBackend {
     Dynamodb,
 }
 
+/// How fan-out reaches the local WebSockets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum PushBackend {
+    /// Straight into the socket.
+    #[default]
+    Embedded,
+    /// Through the stack's own `@connections` API with the AWS SDK client, as in Lambda.
+    ManagementApi,
+}
+
 #[derive(Debug, Clone)]
 pub struct StackConfig {
     pub data_dir: PathBuf,
     pub template: PathBuf,
     pub catalog: CatalogBackend,
+    pub push: PushBackend,
     pub auth: AuthConfig,
 }
 
@@ -65,6 +76,7 @@ pub struct Stack {
     pub auth: AuthConfig,
     /// The authorizer's verifier, trusting the development issuer's key only.
     pub verifier: Verifier,
+    pub push: PushBackend,
 }
 
 /// Where the development issuer keeps its private key.
@@ -128,6 +140,7 @@ impl Stack {
             issuer,
             auth: config.auth.clone(),
             verifier,
+            push: config.push,
         })
     }
 

@@ -16,7 +16,9 @@ use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use bookworm_domain::Error;
 use bookworm_domain::events::now_rfc3339;
+use bookworm_domain::ports::{Delivery, Push};
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
@@ -53,6 +55,22 @@ impl Sockets {
     pub fn close_all(&self) {
         for (_, socket) in self.open.lock().unwrap_or_else(PoisonError::into_inner).drain() {
             let _ = socket.outbox.send(Message::Close(None));
+        }
+    }
+}
+
+/// The embedded push adapter: straight into the socket, as `@connections` would, without the
+/// HTTP round trip (the default; `--push management-api` uses the AWS SDK client instead).
+#[async_trait::async_trait]
+impl Push for Sockets {
+    async fn push(&self, id: &str, message: &[u8]) -> Result<Delivery, Error> {
+        match self.sender(id) {
+            Some(outbox)
+                if outbox.send(Message::text(String::from_utf8_lossy(message).into_owned())).is_ok() =>
+            {
+                Ok(Delivery::Delivered)
+            }
+            _ => Ok(Delivery::Gone),
         }
     }
 }

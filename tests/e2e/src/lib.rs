@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use bookworm_auth::dev_issuer::TokenRequest;
-use bookworm_local::{AuthConfig, CatalogBackend, Stack, StackConfig, server};
+use bookworm_local::{AuthConfig, CatalogBackend, PushBackend, Stack, StackConfig, server};
 use reqwest::{Client, Response};
 use serde_json::Value;
 use tokio::sync::oneshot;
@@ -26,12 +26,18 @@ impl LocalStack {
 
     /// The same, with the development issuer speaking as `auth` (another issuer or client id).
     pub async fn start_with(auth: AuthConfig) -> Self {
+        Self::start_configured(auth, PushBackend::Embedded).await
+    }
+
+    /// The same, with fan-out pushing through `push`.
+    pub async fn start_configured(auth: AuthConfig, push: PushBackend) -> Self {
         let data = tempfile::tempdir().expect("temp dir");
         let config = StackConfig {
             data_dir: data.path().to_owned(),
             template: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml"),
             catalog: CatalogBackend::Embedded,
             auth,
+            push,
         };
         let stack = Arc::new(Stack::open(&config).await.expect("open the local stack"));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use bookworm_domain::ports::{Connection, Connections};
+use bookworm_local::{AuthConfig, PushBackend};
 use e2e::LocalStack;
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -127,7 +128,17 @@ async fn only_the_shops_merchants_and_admins_may_connect() {
 
 #[tokio::test]
 async fn a_connection_that_went_away_is_dropped_and_the_others_still_receive() {
-    let stack = LocalStack::start().await;
+    went_away(PushBackend::Embedded).await;
+}
+
+#[tokio::test]
+async fn through_the_management_api_a_gone_connection_answers_410_and_is_dropped() {
+    // Through @connections with the AWS SDK client, as in Lambda: the 410 Gone is real.
+    went_away(PushBackend::ManagementApi).await;
+}
+
+async fn went_away(push: PushBackend) {
+    let stack = LocalStack::start_configured(AuthConfig::default(), push).await;
     let mut staying = watch(&stack, SHOP_A).await;
     let mut leaving = watch(&stack, SHOP_A).await;
     leaving.close(None).await.unwrap();
