@@ -23,11 +23,13 @@ async fn main() {
     let sizes: Vec<usize> = std::env::args().skip(1).filter_map(|arg| arg.parse().ok()).collect();
     let sizes = if sizes.is_empty() { vec![1_000, 10_000] } else { sizes };
     println!(
-        "| connections | rounds | latency p50 | latency p99 | fan-out complete p50 | fan-out complete max | connect time |"
+        "| push | connections | rounds | latency p50 | latency p99 | all reached p50 | all reached max | connect all |"
     );
-    println!("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-    for size in sizes {
-        run(size).await;
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for push in ["embedded", "management-api"] {
+        for &size in &sizes {
+            run(push, size).await;
+        }
     }
 }
 
@@ -39,12 +41,13 @@ struct Stack {
 }
 
 impl Stack {
-    fn start() -> Self {
+    fn start(push: &str) -> Self {
         let data = tempfile::tempdir().expect("temp dir");
         let mut child = Command::new(binary())
             .args(["serve", "--port", "0", "--template", &template()])
             .env("DATA_DIR", data.path())
             .env("LOG_LEVEL", "warn")
+            .env("PUSH_BACKEND", push)
             .stdout(Stdio::piped())
             .spawn()
             .expect("start bookworm-local");
@@ -81,8 +84,8 @@ fn template() -> String {
     format!("{}/../../template.yaml", env!("CARGO_MANIFEST_DIR"))
 }
 
-async fn run(connections: usize) {
-    let stack = Stack::start();
+async fn run(push: &str, connections: usize) {
+    let stack = Stack::start(push);
     let token = stack.token(&["--role", "merchant", "--shop", SHOP]);
     let url = format!("{}/ws?shop_id={SHOP}&token={token}", stack.base.replace("http://", "ws://"));
     let client = reqwest::Client::new();
@@ -139,7 +142,7 @@ async fn run(connections: usize) {
     let percentile = |sorted: &[Duration], p: f64| sorted[((sorted.len() as f64 - 1.0) * p).round() as usize];
     let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
     println!(
-        "| {connections} | {ROUNDS} | {} | {} | {} | {} | {} |",
+        "| {push} | {connections} | {ROUNDS} | {} | {} | {} | {} | {} |",
         ms(percentile(&latencies, 0.5)),
         ms(percentile(&latencies, 0.99)),
         ms(percentile(&completions, 0.5)),
