@@ -23,7 +23,7 @@ async fn main() {
     let sizes: Vec<usize> = std::env::args().skip(1).filter_map(|arg| arg.parse().ok()).collect();
     let sizes = if sizes.is_empty() { vec![1_000, 10_000] } else { sizes };
     println!(
-        "| push | connections | rounds | latency p50 | latency p99 | all reached p50 | all reached max | connect all |"
+        "| push | connections | rounds (after a warm-up) | latency p50 | latency p99 | all reached p50 | all reached max | connect all |"
     );
     println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for push in ["embedded", "management-api"] {
