@@ -35,6 +35,7 @@ const CONSUMER: &str = "fanout";
 impl Fanout<'_> {
     pub const DEFAULT_PARALLELISM: usize = 64;
     pub const DEFAULT_PUSH_TIMEOUT: Duration = Duration::from_secs(2);
+    pub const CLAIM_LEASE: Duration = Duration::from_secs(60);
 
     /// Handles an SNS batch. An error makes Lambda retry the batch; events already fanned out
     /// are then skipped by their id.
@@ -49,11 +50,16 @@ impl Fanout<'_> {
     }
 
     pub async fn fan_out(&self, event: &ShopEvent) -> Result<Report, Error> {
-        if !self.dedupe.claim(CONSUMER, event.id).await? {
+        // The lease outlasts any one invocation (Lambda's timeout is 30 s): a fan-out that died
+        // mid-way is taken over by the retry once it runs out.
+        if !self.dedupe.claim(CONSUMER, event.id, Self::CLAIM_LEASE).await? {
             return Ok(Report { duplicate: true, ..Report::default() });
         }
         match self.deliver(event).await {
-            Ok(report) => Ok(report),
+            Ok(report) => {
+                self.dedupe.complete(CONSUMER, event.id).await?;
+                Ok(report)
+            }
             Err(error) => {
                 // Let the retry fan this event out again.
                 self.dedupe.release(CONSUMER, event.id).await?;

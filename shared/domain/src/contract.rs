@@ -312,12 +312,29 @@ pub async fn shop_store<S: EventLog + Connections + Deduplicator>(store: &S) {
     store.remove("never-there").await.expect("removing an unknown connection is fine");
     assert_eq!(store.for_shop(shop).await.expect("for_shop"), ["b"]);
 
-    let event = uuid::Uuid::new_v4();
-    assert!(store.claim("fanout", event).await.expect("claim"));
-    assert!(!store.claim("fanout", event).await.expect("claim"), "a second claim fails");
-    assert!(store.claim("email", event).await.expect("claim"), "claims are per consumer");
+    let (event, lease) = (uuid::Uuid::new_v4(), std::time::Duration::from_secs(60));
+    assert!(store.claim("fanout", event, lease).await.expect("claim"));
+    assert!(!store.claim("fanout", event, lease).await.expect("claim"), "a live claim blocks a second one");
+    assert!(store.claim("email", event, lease).await.expect("claim"), "claims are per consumer");
     store.release("fanout", event).await.expect("release");
-    assert!(store.claim("fanout", event).await.expect("claim"), "released claims can be made again");
+    assert!(store.claim("fanout", event, lease).await.expect("claim"), "released claims can be made again");
+    store.complete("fanout", event).await.expect("complete");
+    assert!(
+        !store.claim("fanout", event, lease).await.expect("claim"),
+        "a completed event is never claimed again"
+    );
+
+    // A consumer that died mid-way: its lease runs out and the event can be claimed again.
+    let crashed = uuid::Uuid::new_v4();
+    assert!(store.claim("fanout", crashed, std::time::Duration::ZERO).await.expect("claim"));
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    assert!(
+        store.claim("fanout", crashed, lease).await.expect("claim"),
+        "an expired lease can be taken over"
+    );
+    store.complete("fanout", crashed).await.expect("complete");
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    assert!(!store.claim("fanout", crashed, std::time::Duration::ZERO).await.expect("claim"));
 }
 
 /// The contract of the basket and order stores, on one empty store.

@@ -113,10 +113,16 @@ pub trait Push: Send + Sync {
 }
 
 /// Remembers which events a consumer has handled, so a redelivered event is handled once.
+///
+/// A claim is a lease until completed: if the consumer dies while handling (a Lambda timeout),
+/// the lease runs out and a retry may claim the event again, so nothing is lost.
 #[async_trait]
 pub trait Deduplicator: Send + Sync {
-    /// `true` the first time `consumer` claims `event`; `false` for a repeat.
-    async fn claim(&self, consumer: &str, event: Uuid) -> Result<bool, Error>;
+    /// `true` when `consumer` may handle `event` now: never claimed, or an earlier claim's
+    /// `lease` ran out before it was completed. `false` for a completed or a live claim.
+    async fn claim(&self, consumer: &str, event: Uuid, lease: std::time::Duration) -> Result<bool, Error>;
+    /// Marks the event handled for good.
+    async fn complete(&self, consumer: &str, event: Uuid) -> Result<(), Error>;
     /// Gives a claim back when handling failed, so a retry can handle the event.
     async fn release(&self, consumer: &str, event: Uuid) -> Result<(), Error>;
 }

@@ -15,7 +15,7 @@ use bookworm_domain::ports::{BasketStore, Connection, Connections, Deduplicator,
 use bookworm_domain::query::{Page, PageSize};
 use uuid::Uuid;
 
-use crate::{expires_in, required_env, s, unavailable};
+use crate::{expires_in, required_env, s, unavailable, unix_now_ms};
 
 /// Events stay in the archive for 30 days.
 const EVENT_TTL_SECONDS: u64 = 30 * 24 * 3600;
@@ -209,14 +209,23 @@ impl Connections for DynamoShop {
 #[async_trait]
 impl Deduplicator for DynamoShop {
     /// A conditional put: only the first claim of a (consumer, event) pair succeeds.
-    async fn claim(&self, consumer: &str, event: Uuid) -> Result<bool, Error> {
+    /// A conditional put: it wins when there is no claim, or an uncompleted one whose lease
+    /// (milliseconds since the epoch) ran out.
+    async fn claim(&self, consumer: &str, event: Uuid, lease: std::time::Duration) -> Result<bool, Error> {
+        let now_ms = unix_now_ms();
         let claimed = self
             .client
             .put_item()
             .table_name(&self.tables.claims)
             .item("claim", s(format!("{consumer}#{event}")))
+            .item("completed", AttributeValue::Bool(false))
+            .item("lease_until", AttributeValue::N((now_ms + lease.as_millis() as u64).to_string()))
             .item("expires_at", expires_in(CLAIM_TTL_SECONDS))
-            .condition_expression("attribute_not_exists(claim)")
+            .condition_expression(
+                "attribute_not_exists(claim) OR (completed = :false AND lease_until <= :now)",
+            )
+            .expression_attribute_values(":false", AttributeValue::Bool(false))
+            .expression_attribute_values(":now", AttributeValue::N(now_ms.to_string()))
             .send()
             .await;
         match claimed {
@@ -228,6 +237,19 @@ impl Deduplicator for DynamoShop {
             }
             Err(e) => Err(unavailable("claim an event", e)),
         }
+    }
+
+    async fn complete(&self, consumer: &str, event: Uuid) -> Result<(), Error> {
+        self.client
+            .update_item()
+            .table_name(&self.tables.claims)
+            .key("claim", s(format!("{consumer}#{event}")))
+            .update_expression("SET completed = :true")
+            .expression_attribute_values(":true", AttributeValue::Bool(true))
+            .send()
+            .await
+            .map_err(|e| unavailable("complete an event claim", e))?;
+        Ok(())
     }
 
     async fn release(&self, consumer: &str, event: Uuid) -> Result<(), Error> {

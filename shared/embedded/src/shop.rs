@@ -2,10 +2,11 @@
 //! restart), open connections and consumer claims (in memory: sockets do not survive one).
 //! Appended events are handed to the subscriber, as DynamoDB's stream would.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::path::Path;
 use std::sync::{Mutex, OnceLock, PoisonError, RwLock};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use bookworm_domain::Error;
@@ -48,7 +49,8 @@ pub struct EmbeddedShop {
     /// (shop, sort key) → event, for history pages.
     events: RwLock<BTreeMap<(Uuid, String), ShopEvent>>,
     connections: RwLock<HashMap<String, Connection>>,
-    claims: Mutex<HashSet<(String, Uuid)>>,
+    /// (consumer, event) → completed, or the instant the claim's lease runs out.
+    claims: Mutex<HashMap<(String, Uuid), Claim>>,
     /// Held for each check-and-write, which makes version checks and their writes atomic.
     commerce: Mutex<Commerce>,
     subscriber: OnceLock<mpsc::UnboundedSender<ShopEvent>>,
@@ -94,7 +96,7 @@ impl EmbeddedShop {
             db,
             events: RwLock::new(events),
             connections: RwLock::new(HashMap::new()),
-            claims: Mutex::new(HashSet::new()),
+            claims: Mutex::new(HashMap::new()),
             commerce: Mutex::new(commerce),
             subscriber: OnceLock::new(),
         })
@@ -191,10 +193,34 @@ impl Connections for EmbeddedShop {
     }
 }
 
+#[derive(Debug, Clone, Copy)]
+enum Claim {
+    Leased(Instant),
+    Completed,
+}
+
 #[async_trait]
 impl Deduplicator for EmbeddedShop {
-    async fn claim(&self, consumer: &str, event: Uuid) -> Result<bool, Error> {
-        Ok(self.claims.lock().unwrap_or_else(PoisonError::into_inner).insert((consumer.to_owned(), event)))
+    async fn claim(&self, consumer: &str, event: Uuid, lease: Duration) -> Result<bool, Error> {
+        let mut claims = self.claims.lock().unwrap_or_else(PoisonError::into_inner);
+        let key = (consumer.to_owned(), event);
+        let free = match claims.get(&key) {
+            None => true,
+            Some(Claim::Leased(until)) => *until <= Instant::now(),
+            Some(Claim::Completed) => false,
+        };
+        if free {
+            claims.insert(key, Claim::Leased(Instant::now() + lease));
+        }
+        Ok(free)
+    }
+
+    async fn complete(&self, consumer: &str, event: Uuid) -> Result<(), Error> {
+        self.claims
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert((consumer.to_owned(), event), Claim::Completed);
+        Ok(())
     }
 
     async fn release(&self, consumer: &str, event: Uuid) -> Result<(), Error> {
