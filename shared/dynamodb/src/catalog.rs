@@ -4,7 +4,6 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, ReturnValue, TransactWriteItem, Update};
 use bookworm_domain::Error;
 use bookworm_domain::catalog::{Author, Book, Category, Publisher};
@@ -13,7 +12,7 @@ use bookworm_domain::ports::{BookReader, CatalogWriter, LookupReader};
 use bookworm_domain::query::{BookFilter, BookQuery, Cursor, Page, SortField, normalized_name};
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::{required_env, s, unavailable, unix_now};
+use crate::{required_env, s, transact, unavailable, unix_now};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -334,17 +333,10 @@ impl CatalogWriter for DynamoCatalog {
                 .key("sk", s(book.id.to_string()));
             writes.push(TransactWriteItem::builder().delete(delete.build().map_err(build)?).build());
         }
-        match self.client.transact_write_items().set_transact_items(Some(writes)).send().await {
-            Ok(_) => Ok(()),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(TransactWriteItemsError::TransactionCanceledException(_))
-                ) =>
-            {
-                Err(Error::Conflict(format!("book {} was changed by another writer; retry", book.id)))
-            }
-            Err(e) => Err(unavailable("write a book", e)),
+        if transact(&self.client, writes, "write a book").await? {
+            Ok(())
+        } else {
+            Err(Error::Conflict(format!("book {} was changed by another writer; retry", book.id)))
         }
     }
 
@@ -380,17 +372,10 @@ impl CatalogWriter for DynamoCatalog {
                 .key("sk", s(id.to_string()));
             writes.push(TransactWriteItem::builder().delete(delete.build().map_err(build)?).build());
         }
-        match self.client.transact_write_items().set_transact_items(Some(writes)).send().await {
-            Ok(_) => Ok(true),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(TransactWriteItemsError::TransactionCanceledException(_))
-                ) =>
-            {
-                Err(Error::Conflict(format!("book {id} was changed by another writer; retry")))
-            }
-            Err(e) => Err(unavailable("delete a book", e)),
+        if transact(&self.client, writes, "delete a book").await? {
+            Ok(true)
+        } else {
+            Err(Error::Conflict(format!("book {id} was changed by another writer; retry")))
         }
     }
 

@@ -40,3 +40,24 @@ fn unix_now_ms() -> u64 {
 fn expires_in(seconds: u64) -> aws_sdk_dynamodb::types::AttributeValue {
     aws_sdk_dynamodb::types::AttributeValue::N((unix_now() + seconds).to_string())
 }
+
+/// Runs a transaction; `Ok(false)` when a condition failed (another writer won a race).
+async fn transact(
+    client: &aws_sdk_dynamodb::Client,
+    writes: Vec<aws_sdk_dynamodb::types::TransactWriteItem>,
+    context: &'static str,
+) -> Result<bool, Error> {
+    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+    match client.transact_write_items().set_transact_items(Some(writes)).send().await {
+        Ok(_) => Ok(true),
+        Err(e)
+            if matches!(
+                e.as_service_error(),
+                Some(TransactWriteItemsError::TransactionCanceledException(_))
+            ) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(unavailable(context, e)),
+    }
+}

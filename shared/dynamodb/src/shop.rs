@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use bookworm_domain::Error;
 use bookworm_domain::basket::{Basket, Order, Placed};
@@ -15,7 +14,7 @@ use bookworm_domain::ports::{BasketStore, Connection, Connections, Deduplicator,
 use bookworm_domain::query::{Page, PageSize};
 use uuid::Uuid;
 
-use crate::{expires_in, required_env, s, unavailable, unix_now_ms};
+use crate::{expires_in, required_env, s, transact, unavailable, unix_now_ms};
 
 /// Events stay in the archive for 30 days.
 const EVENT_TTL_SECONDS: u64 = 30 * 24 * 3600;
@@ -301,22 +300,6 @@ impl DynamoShop {
         Ok(item)
     }
 
-    /// Runs a transaction; `Ok(false)` when a condition failed (someone else won a race).
-    async fn transact(&self, writes: Vec<TransactWriteItem>, context: &'static str) -> Result<bool, Error> {
-        match self.client.transact_write_items().set_transact_items(Some(writes)).send().await {
-            Ok(_) => Ok(true),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(TransactWriteItemsError::TransactionCanceledException(_))
-                ) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(unavailable(context, e)),
-        }
-    }
-
     async fn get(&self, table: &str, key: &str, value: String) -> Result<Option<Item>, Error> {
         let output = self
             .client
@@ -355,7 +338,7 @@ impl BasketStore for DynamoShop {
             self.put(&self.tables.baskets, self.basket_item(basket)?, Some(condition))?,
             self.put(&self.tables.events, event_item(event)?, None)?,
         ];
-        if self.transact(writes, "save a basket").await? { Ok(()) } else { Err(lost_race()) }
+        if transact(&self.client, writes, "save a basket").await? { Ok(()) } else { Err(lost_race()) }
     }
 
     async fn delete_basket(&self, basket: &Basket, expected: u64, event: &ShopEvent) -> Result<(), Error> {
@@ -368,7 +351,7 @@ impl BasketStore for DynamoShop {
             TransactWriteItem::builder().delete(build(delete.build())?).build(),
             self.put(&self.tables.events, event_item(event)?, None)?,
         ];
-        if self.transact(writes, "delete a basket").await? { Ok(()) } else { Err(lost_race()) }
+        if transact(&self.client, writes, "delete a basket").await? { Ok(()) } else { Err(lost_race()) }
     }
 }
 
@@ -400,7 +383,11 @@ impl OrderStore for DynamoShop {
             TransactWriteItem::builder().delete(build(remove_basket.build())?).build(),
             self.put(&self.tables.events, event_item(event)?, None)?,
         ];
-        Ok(if self.transact(writes, "place an order").await? { Placed::New } else { Placed::BasketChanged })
+        Ok(if transact(&self.client, writes, "place an order").await? {
+            Placed::New
+        } else {
+            Placed::BasketChanged
+        })
     }
 
     async fn order(&self, id: Uuid) -> Result<Option<Order>, Error> {
