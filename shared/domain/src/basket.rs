@@ -140,6 +140,22 @@ pub enum OrderStatus {
     Cancelled,
 }
 
+impl OrderStatus {
+    pub const ALL: [OrderStatus; 3] = [OrderStatus::New, OrderStatus::Completed, OrderStatus::Cancelled];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::Completed => "completed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.as_str() == text)
+    }
+}
+
 /// An order: the basket's lines with their prices at checkout, kept as they were.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Order {
@@ -183,6 +199,30 @@ impl Order {
             created_at: crate::events::now_rfc3339(),
             idempotency_key: idempotency_key.to_owned(),
         })
+    }
+}
+
+impl Order {
+    /// Moves a new order to `to` (completed or cancelled). Repeating the transition it already
+    /// made is fine (`Ok(false)`: nothing to do); any other move is a conflict.
+    pub fn transition(&mut self, to: OrderStatus) -> Result<bool, Error> {
+        match (self.status, to) {
+            (from, to) if from == to => Ok(false),
+            (OrderStatus::New, OrderStatus::Completed | OrderStatus::Cancelled) => {
+                self.status = to;
+                Ok(true)
+            }
+            (from, to) => Err(Error::Conflict(format!(
+                "an order that is {} cannot become {}",
+                from.as_str(),
+                to.as_str()
+            ))),
+        }
+    }
+
+    /// Orders list newest first: creation time, then id.
+    pub fn sort_key(&self) -> String {
+        format!("{}#{}", self.created_at, self.id)
     }
 }
 
@@ -244,6 +284,19 @@ mod tests {
         assert_eq!(priced.lines[0].unit_price.cents(), 950);
         assert_eq!(priced.unavailable, [BookId::derived("withdrawn")]);
         assert!(Order::checkout(priced, "c", None, "k").is_err(), "an unavailable line blocks checkout");
+    }
+
+    #[test]
+    fn orders_move_from_new_once_and_repeat_idempotently() {
+        let emma = book("Emma", 1200, None, BookStatus::InStock);
+        let mut basket = Basket::new(Uuid::new_v4(), "c");
+        basket.set(emma.id, 1).unwrap();
+        let priced = PricedBasket::price(&basket, &HashMap::from([(emma.id, emma)])).unwrap();
+        let mut order = Order::checkout(priced, "c", None, "k").unwrap();
+        assert!(order.transition(OrderStatus::Completed).unwrap());
+        assert!(!order.transition(OrderStatus::Completed).unwrap(), "the same move again changes nothing");
+        assert!(matches!(order.transition(OrderStatus::Cancelled), Err(Error::Conflict(_))));
+        assert!(matches!(order.transition(OrderStatus::New), Err(Error::Conflict(_))));
     }
 
     #[test]

@@ -398,6 +398,8 @@ pub async fn commerce_store<S: BasketStore + OrderStore + EventLog>(store: &S) {
     );
     assert_eq!(store.order(again.id).await.expect("order"), None);
 
+    orders_list_and_move(store, &books).await;
+
     let mut other = Basket::new(shop, "bob");
     other.set(BookId::derived("Emma"), 1).expect("set");
     store.save_basket(&other, None, &event(kinds::BASKET_ITEM_ADDED)).await.expect("save");
@@ -407,4 +409,73 @@ pub async fn commerce_store<S: BasketStore + OrderStore + EventLog>(store: &S) {
     ));
     store.delete_basket(&other, 1, &event(kinds::BASKET_CLEARED)).await.expect("delete");
     assert_eq!(store.basket(shop, "bob").await.expect("basket"), None);
+}
+
+async fn orders_list_and_move<S: BasketStore + OrderStore>(
+    store: &S,
+    books: &std::collections::HashMap<BookId, Book>,
+) {
+    use crate::basket::{Basket, Order, OrderStatus, PricedBasket};
+    use crate::events::{EventCursor, ShopEvent, kinds};
+    use crate::ports::OrderQuery;
+
+    let shop = uuid::Uuid::new_v4();
+    let mut placed = Vec::new();
+    for (i, buyer) in ["cy", "dee", "cy"].into_iter().enumerate() {
+        let mut basket = Basket::new(shop, buyer);
+        basket.set(BookId::derived("Emma"), 1 + i as u32).expect("set");
+        let event = ShopEvent::new(shop, kinds::BASKET_ITEM_ADDED, "b".into(), serde_json::json!({}));
+        store.save_basket(&basket, None, &event).await.expect("save");
+        let priced = PricedBasket::price(&basket, books).expect("price");
+        let order = Order::checkout(priced, buyer, None, &format!("k{i}")).expect("checkout");
+        let done = ShopEvent::new(shop, kinds::CHECKOUT_COMPLETED, "o".into(), serde_json::json!({}));
+        store.place_order(&order, &basket, &done).await.expect("place");
+        placed.push(order);
+        // Distinct creation times keep "newest first" unambiguous.
+        tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+    }
+    let list = |query: OrderQuery| async move {
+        let mut ids = Vec::new();
+        let mut query = query;
+        loop {
+            let page = store.list_orders(&query).await.expect("list_orders");
+            ids.extend(page.items.iter().map(|order| order.id));
+            match page.next_cursor {
+                Some(next) => query.after = Some(EventCursor::decode(&next).expect("own cursor")),
+                None => return ids,
+            }
+        }
+    };
+    let cy = OrderQuery { buyer: Some("cy".into()), limit: page(1), ..Default::default() };
+    assert_eq!(list(cy.clone()).await, [placed[2].id, placed[0].id], "a buyer's orders, newest first");
+    let everyone = list(OrderQuery { limit: page(2), ..Default::default() }).await;
+    let ours: Vec<_> = everyone.into_iter().filter(|id| placed.iter().any(|o| o.id == *id)).collect();
+    assert_eq!(ours, [placed[2].id, placed[1].id, placed[0].id], "everyone's orders, newest first");
+
+    let mut completed = placed[0].clone();
+    completed.transition(OrderStatus::Completed).expect("transition");
+    let event = ShopEvent::new(shop, kinds::ORDER_COMPLETED, "o".into(), serde_json::json!({}));
+    assert!(store.update_status(&completed, OrderStatus::New, &event).await.expect("update"));
+    assert!(
+        !store.update_status(&completed, OrderStatus::New, &event).await.expect("update"),
+        "the stored order is no longer new"
+    );
+    assert_eq!(
+        store.order(completed.id).await.expect("order").map(|o| o.status),
+        Some(OrderStatus::Completed)
+    );
+    let done = OrderQuery {
+        buyer: Some("cy".into()),
+        status: Some(OrderStatus::Completed),
+        limit: page(5),
+        ..Default::default()
+    };
+    assert_eq!(list(done).await, [completed.id]);
+    let fresh = OrderQuery {
+        buyer: Some("cy".into()),
+        status: Some(OrderStatus::New),
+        limit: page(5),
+        ..Default::default()
+    };
+    assert_eq!(list(fresh).await, [placed[2].id]);
 }

@@ -20,6 +20,8 @@ pub mod kinds {
     pub const BASKET_ITEM_REMOVED: &str = "com.bookworm.basket.item_removed";
     pub const BASKET_CLEARED: &str = "com.bookworm.basket.cleared";
     pub const CHECKOUT_COMPLETED: &str = "com.bookworm.checkout.completed";
+    pub const ORDER_COMPLETED: &str = "com.bookworm.order.completed";
+    pub const ORDER_CANCELLED: &str = "com.bookworm.order.cancelled";
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,7 +63,8 @@ impl ShopEvent {
     }
 }
 
-/// A position in a shop's history, newest first: the sort key of the last event returned.
+/// A position in a list kept newest first (a shop's events, orders): the sort key
+/// (`<RFC 3339 time>#<uuid>`) of the last item returned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventCursor(pub String);
 

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use uuid::Uuid;
 
 use crate::Error;
-use crate::basket::{Basket, Order, Placed};
+use crate::basket::{Basket, Order, OrderStatus, Placed};
 use crate::catalog::{Author, Book, CatalogData, Category, Publisher};
 use crate::events::{EventCursor, ShopEvent};
 use crate::ids::{AuthorId, BookId, CategoryId, PublisherId};
@@ -160,4 +160,23 @@ pub trait OrderStore: Send + Sync {
     async fn place_order(&self, order: &Order, basket: &Basket, event: &ShopEvent) -> Result<Placed, Error>;
     async fn order(&self, id: Uuid) -> Result<Option<Order>, Error>;
     async fn order_by_key(&self, buyer: &str, idempotency_key: &str) -> Result<Option<Order>, Error>;
+
+    /// Orders newest first: one buyer's or everyone's, optionally of one status.
+    async fn list_orders(&self, query: &OrderQuery) -> Result<Page<Order>, Error>;
+
+    /// Saves `order` (with its new status) if the stored one is still `from`, together with
+    /// its event. `false` when another change won.
+    async fn update_status(&self, order: &Order, from: OrderStatus, event: &ShopEvent)
+    -> Result<bool, Error>;
+}
+
+/// Which orders to list.
+#[derive(Debug, Clone, Default)]
+pub struct OrderQuery {
+    /// Only this buyer's orders (customers); `None` for everyone's (admins).
+    pub buyer: Option<String>,
+    pub status: Option<OrderStatus>,
+    /// Orders after this position, newest first (the sort key of the last one seen).
+    pub after: Option<EventCursor>,
+    pub limit: PageSize,
 }

@@ -68,17 +68,38 @@ fn string_attribute(attribute: &str) -> Result<AttributeDefinition, Error> {
 /// `by_shop`), claims (`claim`), baskets (`pk`), orders (`id`).
 pub async fn create_shop_tables(client: &Client, tables: &crate::ShopTables) -> Result<(), Error> {
     let (events, connections, claims) = (&tables.events, &tables.connections, &tables.claims);
-    for (table, key_name) in [(&tables.baskets, "pk"), (&tables.orders, "id")] {
-        client
-            .create_table()
-            .table_name(table)
-            .billing_mode(BillingMode::PayPerRequest)
-            .key_schema(key(key_name, KeyType::Hash)?)
-            .attribute_definitions(string_attribute(key_name)?)
-            .send()
-            .await
-            .map_err(|e| unavailable("create a shop table", e))?;
-    }
+    client
+        .create_table()
+        .table_name(&tables.baskets)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key("pk", KeyType::Hash)?)
+        .attribute_definitions(string_attribute("pk")?)
+        .send()
+        .await
+        .map_err(|e| unavailable("create the baskets table", e))?;
+    let newest_first = |name: &str, partition: &str| {
+        GlobalSecondaryIndex::builder()
+            .index_name(name)
+            .key_schema(key(partition, KeyType::Hash)?)
+            .key_schema(key("sort_key", KeyType::Range)?)
+            .projection(Projection::builder().projection_type(ProjectionType::All).build())
+            .build()
+            .map_err(|e| unavailable("describe a table", e))
+    };
+    client
+        .create_table()
+        .table_name(&tables.orders)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key("id", KeyType::Hash)?)
+        .attribute_definitions(string_attribute("id")?)
+        .attribute_definitions(string_attribute("buyer_id")?)
+        .attribute_definitions(string_attribute("kind")?)
+        .attribute_definitions(string_attribute("sort_key")?)
+        .global_secondary_indexes(newest_first("by_buyer", "buyer_id")?)
+        .global_secondary_indexes(newest_first("all_orders", "kind")?)
+        .send()
+        .await
+        .map_err(|e| unavailable("create the orders table", e))?;
     client
         .create_table()
         .table_name(events)

@@ -8,9 +8,11 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use bookworm_domain::Error;
-use bookworm_domain::basket::{Basket, Order, Placed};
+use bookworm_domain::basket::{Basket, Order, OrderStatus, Placed};
 use bookworm_domain::events::{EventCursor, ShopEvent};
-use bookworm_domain::ports::{BasketStore, Connection, Connections, Deduplicator, EventLog, OrderStore};
+use bookworm_domain::ports::{
+    BasketStore, Connection, Connections, Deduplicator, EventLog, OrderQuery, OrderStore,
+};
 use bookworm_domain::query::{Page, PageSize};
 use uuid::Uuid;
 
@@ -263,6 +265,17 @@ impl Deduplicator for DynamoShop {
     }
 }
 
+/// An order's item: its fields, plus the keys of the `by_buyer` and `all_orders` indexes
+/// (which idempotency records lack, so they stay out of both).
+fn order_item(order: &Order) -> Result<Item, Error> {
+    let mut item: Item =
+        serde_dynamo::to_item(order).map_err(|e| Error::unavailable("encode an order", e))?;
+    item.insert("id".into(), s(order.id.to_string()));
+    item.insert("kind".into(), s("ORDER"));
+    item.insert("sort_key".into(), s(order.sort_key()));
+    Ok(item)
+}
+
 fn basket_key(shop: Uuid, customer: &str) -> String {
     format!("{shop}#{customer}")
 }
@@ -364,9 +377,7 @@ impl OrderStore for DynamoShop {
     /// One transaction: the order, its idempotency record, the basket's removal at its version,
     /// and the event. Two checkouts of one basket cannot both succeed.
     async fn place_order(&self, order: &Order, basket: &Basket, event: &ShopEvent) -> Result<Placed, Error> {
-        let mut order_item: Item =
-            serde_dynamo::to_item(order).map_err(|e| Error::unavailable("encode an order", e))?;
-        order_item.insert("id".into(), s(order.id.to_string()));
+        let order_item = order_item(order)?;
         let key_item = HashMap::from([
             ("id".to_owned(), s(idempotency_key(&order.buyer_id, &order.idempotency_key))),
             ("order_id".to_owned(), s(order.id.to_string())),
@@ -388,6 +399,75 @@ impl OrderStore for DynamoShop {
         } else {
             Placed::BasketChanged
         })
+    }
+
+    /// The `by_buyer` GSI for a customer's orders, `all_orders` for an admin's view; newest
+    /// first. A status filter reads at most 8 pages of 200 before returning a short page.
+    async fn list_orders(&self, query: &OrderQuery) -> Result<Page<Order>, Error> {
+        let wanted = query.limit.get() + 1;
+        let (index, key_name, key_value) = match &query.buyer {
+            Some(buyer) => ("by_buyer", "buyer_id", buyer.clone()),
+            None => ("all_orders", "kind", "ORDER".to_owned()),
+        };
+        let mut start = query.after.as_ref().map(|after| {
+            let id = after.0.rsplit_once('#').map(|(_, id)| id.to_owned()).unwrap_or_default();
+            HashMap::from([
+                ("id".to_owned(), s(id)),
+                (key_name.to_owned(), s(key_value.clone())),
+                ("sort_key".to_owned(), s(after.0.clone())),
+            ])
+        });
+        let mut orders: Vec<Order> = Vec::with_capacity(wanted);
+        for _ in 0..8 {
+            let mut request = self
+                .client
+                .query()
+                .table_name(&self.tables.orders)
+                .index_name(index)
+                .key_condition_expression("#key = :key")
+                .expression_attribute_names("#key", key_name)
+                .expression_attribute_values(":key", s(key_value.clone()))
+                .scan_index_forward(false)
+                .limit(if query.status.is_some() { 200 } else { (wanted - orders.len()) as i32 })
+                .set_exclusive_start_key(start.take());
+            if let Some(status) = query.status {
+                request = request
+                    .filter_expression("#status = :status")
+                    .expression_attribute_names("#status", "status")
+                    .expression_attribute_values(":status", s(status.as_str()));
+            }
+            let output = request.send().await.map_err(|e| unavailable("list orders", e))?;
+            for item in output.items.unwrap_or_default() {
+                orders.push(
+                    serde_dynamo::from_item(item).map_err(|e| Error::unavailable("decode an order", e))?,
+                );
+            }
+            start = output.last_evaluated_key;
+            if orders.len() >= wanted || start.is_none() {
+                break;
+            }
+        }
+        orders.truncate(wanted);
+        Ok(Page::from_lookahead_by(orders, query.limit.get(), |last| EventCursor(last.sort_key()).encode()))
+    }
+
+    async fn update_status(
+        &self,
+        order: &Order,
+        from: OrderStatus,
+        event: &ShopEvent,
+    ) -> Result<bool, Error> {
+        let put = Put::builder()
+            .table_name(&self.tables.orders)
+            .set_item(Some(order_item(order)?))
+            .condition_expression("#status = :from")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":from", s(from.as_str()));
+        let writes = vec![
+            TransactWriteItem::builder().put(build(put.build())?).build(),
+            self.put(&self.tables.events, event_item(event)?, None)?,
+        ];
+        transact(&self.client, writes, "change an order").await
     }
 
     async fn order(&self, id: Uuid) -> Result<Option<Order>, Error> {

@@ -10,9 +10,11 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use bookworm_domain::Error;
-use bookworm_domain::basket::{Basket, Order, Placed};
+use bookworm_domain::basket::{Basket, Order, OrderStatus, Placed};
 use bookworm_domain::events::{EventCursor, ShopEvent};
-use bookworm_domain::ports::{BasketStore, Connection, Connections, Deduplicator, EventLog, OrderStore};
+use bookworm_domain::ports::{
+    BasketStore, Connection, Connections, Deduplicator, EventLog, OrderQuery, OrderStore,
+};
 use bookworm_domain::query::{Page, PageSize};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use tokio::sync::mpsc;
@@ -330,6 +332,36 @@ impl OrderStore for EmbeddedShop {
         let commerce = self.lock_commerce();
         let id = commerce.keys.get(&order_key(buyer, idempotency_key));
         Ok(id.and_then(|id| commerce.orders.get(id)).cloned())
+    }
+
+    async fn list_orders(&self, query: &OrderQuery) -> Result<Page<Order>, Error> {
+        let commerce = self.lock_commerce();
+        let mut orders: Vec<&Order> = commerce
+            .orders
+            .values()
+            .filter(|order| query.buyer.as_deref().is_none_or(|buyer| order.buyer_id == buyer))
+            .filter(|order| query.status.is_none_or(|status| order.status == status))
+            .filter(|order| query.after.as_ref().is_none_or(|after| order.sort_key() < after.0))
+            .collect();
+        orders.sort_by_key(|order| std::cmp::Reverse(order.sort_key()));
+        let items: Vec<Order> = orders.into_iter().take(query.limit.get() + 1).cloned().collect();
+        Ok(Page::from_lookahead_by(items, query.limit.get(), |last| EventCursor(last.sort_key()).encode()))
+    }
+
+    async fn update_status(
+        &self,
+        order: &Order,
+        from: OrderStatus,
+        event: &ShopEvent,
+    ) -> Result<bool, Error> {
+        let mut commerce = self.lock_commerce();
+        if commerce.orders.get(&order.id).map(|stored| stored.status) != Some(from) {
+            return Ok(false);
+        }
+        let writes = vec![(ORDERS, order.id.into_bytes().to_vec(), json(order)?)];
+        self.commit(Change { writes, events: vec![event.clone()], ..Change::default() })?;
+        commerce.orders.insert(order.id, order.clone());
+        Ok(true)
     }
 }
 
