@@ -1,18 +1,17 @@
 //! `POST /shops/{shop_id}/checkout` turns the caller's basket into an order, in one write with
 //! the basket's removal and the `checkout.completed` event. It needs an `Idempotency-Key`: a
 //! replay returns the same order, and two checkouts of one basket make exactly one order.
-//! `GET /orders/{id}` reads an order back (its buyer or an admin; others get 404).
 
 use std::collections::HashMap;
 
 use bookworm_domain::Error;
 use bookworm_domain::basket::{Order, Placed, PricedBasket};
 use bookworm_domain::events::{ShopEvent, kinds};
-use bookworm_domain::identity::{Principal, Role};
+use bookworm_domain::identity::Principal;
 use bookworm_domain::ports::{BasketStore, BookReader, OrderStore};
 use bookworm_http::access::caller;
 use bookworm_http::{Outcome, json, path_parameter, respond};
-use lambda_http::http::{HeaderValue, Method, StatusCode, header};
+use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use uuid::Uuid;
@@ -33,12 +32,6 @@ pub async fn handle(stores: &Stores<'_>, request: Request) -> Response<Body> {
 
 async fn route(stores: &Stores<'_>, request: &Request) -> Outcome {
     let buyer = caller(request)?;
-    if request.method() == Method::GET {
-        let id = path_parameter(request, "id")
-            .and_then(|id| id.parse::<Uuid>().ok())
-            .ok_or_else(|| Error::invalid("id", "must be an order id (a UUID)"))?;
-        return read_order(stores, &buyer, id).await;
-    }
     let shop = path_parameter(request, "shop_id")
         .and_then(|id| id.parse::<Uuid>().ok())
         .ok_or_else(|| Error::invalid("shop_id", "must be a shop id (a UUID)"))?;
@@ -114,14 +107,4 @@ fn replay(order: Order, shop: Uuid) -> Outcome {
         return Err(Error::Conflict("this Idempotency-Key was used for a checkout in another shop".into()));
     }
     json(StatusCode::OK, &order)
-}
-
-async fn read_order(stores: &Stores<'_>, caller: &Principal, id: Uuid) -> Outcome {
-    match stores.orders.order(id).await? {
-        // Someone else's order reads as absent: its existence is not revealed.
-        Some(order) if order.buyer_id == caller.user_id || caller.has(Role::Admin) => {
-            json(StatusCode::OK, &order)
-        }
-        _ => Err(Error::not_found("order", id)),
-    }
 }

@@ -49,7 +49,10 @@ pub const RULES: &[(&str, Access)] = &[
     ("DELETE /shops/{shop_id}/basket/items/{book_id}", Access::AnyOf(&[Role::Customer])),
     ("DELETE /shops/{shop_id}/basket", Access::AnyOf(&[Role::Customer])),
     ("POST /shops/{shop_id}/checkout", Access::AnyOf(&[Role::Customer])),
+    ("GET /orders", Access::SignedIn),
     ("GET /orders/{id}", Access::SignedIn),
+    ("PATCH /orders/{id}/complete", Access::AnyOf(&[Role::Admin])),
+    ("PATCH /orders/{id}/cancel", Access::AnyOf(&[Role::Admin])),
     ("GET /shops/{shop_id}/events", Access::ShopStaff),
 ];
 

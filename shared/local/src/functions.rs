@@ -15,10 +15,11 @@ pub enum Function {
     Publish,
     Basket,
     Checkout,
+    Orders,
 }
 
 impl Function {
-    pub const ALL: [Function; 7] = [
+    pub const ALL: [Function; 8] = [
         Function::CatalogBooks,
         Function::CatalogLookups,
         Function::CatalogAdmin,
@@ -26,6 +27,7 @@ impl Function {
         Function::Publish,
         Function::Basket,
         Function::Checkout,
+        Function::Orders,
     ];
 
     pub fn name(self) -> &'static str {
@@ -37,6 +39,7 @@ impl Function {
             Self::Publish => "publish",
             Self::Basket => "basket",
             Self::Checkout => "checkout",
+            Self::Orders => "orders",
         }
     }
 
@@ -58,6 +61,7 @@ impl Function {
                 let stores = checkout::Stores { books: stores.catalog.as_ref(), baskets: shop, orders: shop };
                 checkout::handle(&stores, request).await
             }
+            Self::Orders => orders::handle(stores.shop.as_ref(), request).await,
         }
     }
 }

@@ -211,3 +211,62 @@ async fn bad_basket_and_checkout_requests_are_named_problems() {
     let anonymous = stack.client.get(stack.url(&format!("/shops/{SHOP}/basket"))).send().await.unwrap();
     assert_eq!(anonymous.status(), 401);
 }
+
+#[tokio::test]
+async fn orders_are_listed_to_their_buyer_and_moved_by_admins_with_events_to_the_shop() {
+    let stack = LocalStack::start().await;
+    let merchant = stack.token(&["merchant"], &[SHOP]);
+    let url = format!("{}/ws?shop_id={SHOP}&token={merchant}", stack.base.replace("http://", "ws://"));
+    let (mut socket, _) = connect_async(url).await.unwrap();
+    let (ann, bob) = (Shopper::new(&stack, "ann"), Shopper::new(&stack, "bob"));
+    let pick = books(&stack, 1).await[0]["id"].as_str().unwrap().to_owned();
+    let mut orders = Vec::new();
+    for shopper in [&ann, &bob] {
+        shopper.put(&pick, json!(1)).await;
+        let order: Value = shopper.checkout(Some("first")).await.json().await.unwrap();
+        orders.push(order);
+    }
+    while next_event(&mut socket).await.is_some_and(|event| {
+        event["type"] != "com.bookworm.checkout.completed" || event["data"]["order_id"] != orders[1]["id"]
+    }) {}
+
+    let list = |token: String, query: &'static str| {
+        let request = stack.client.get(stack.url(&format!("/orders{query}"))).bearer_auth(token);
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let own = list(ann.token.clone(), "").await;
+    assert_eq!(own["items"].as_array().unwrap().len(), 1, "a customer sees only their orders");
+    assert_eq!(own["items"][0]["id"], orders[0]["id"]);
+    let admin = stack.token(&["admin"], &[]);
+    let all = list(admin.clone(), "?status=new&limit=1").await;
+    assert_eq!(all["items"][0]["id"], orders[1]["id"], "admins see everyone's, newest first");
+    assert!(all["next_cursor"].is_string());
+
+    let id = orders[0]["id"].as_str().unwrap();
+    let patch = |path: String, token: String| {
+        let request = stack.client.patch(stack.url(&path)).bearer_auth(token);
+        async move { request.send().await.unwrap() }
+    };
+    assert_eq!(patch(format!("/orders/{id}/complete"), ann.token.clone()).await.status(), 403);
+    let completed = patch(format!("/orders/{id}/complete"), admin.clone()).await;
+    assert_eq!(completed.status(), 200);
+    assert_eq!(completed.json::<Value>().await.unwrap()["status"], "completed");
+    let event = next_event(&mut socket).await.expect("the merchant sees the order completed");
+    assert_eq!(event["type"], "com.bookworm.order.completed");
+    assert_eq!(event["data"]["order_id"], orders[0]["id"]);
+    assert_eq!(
+        patch(format!("/orders/{id}/complete"), admin.clone()).await.status(),
+        200,
+        "repeating is fine"
+    );
+    assert_eq!(
+        patch(format!("/orders/{id}/cancel"), admin.clone()).await.status(),
+        409,
+        "completed orders stay completed"
+    );
+    let done = list(admin, "?status=completed").await;
+    assert_eq!(done["items"][0]["id"], orders[0]["id"]);
+    let bad =
+        stack.client.get(stack.url("/orders?status=shipped")).bearer_auth(&ann.token).send().await.unwrap();
+    assert_eq!(bad.status(), 400);
+}

@@ -1,0 +1,17 @@
+//! Lambda wiring for orders: the shop tables, once.
+
+use std::convert::Infallible;
+
+use bookworm_dynamodb::DynamoShop;
+use lambda_http::{Error, service_fn};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let shop = DynamoShop::from_env().await?;
+    let shop = &shop;
+    lambda_http::run(service_fn(move |request| async move {
+        Ok::<_, Infallible>(orders::handle(shop, request).await)
+    }))
+    .await
+}
