@@ -70,8 +70,9 @@ async fn checkout(stores: &Stores<'_>, buyer: &Principal, shop: Uuid, key: &str)
             books.insert(book.id, book);
         }
     }
-    let order =
+    let mut order =
         Order::checkout(PricedBasket::price(&basket, &books)?, &buyer.user_id, buyer.email.clone(), key)?;
+    order.buyer_name = buyer.name.clone();
     let data = json!({
         "order_id": order.id,
         "shop_id": shop,

@@ -49,6 +49,8 @@ pub(crate) struct Claims {
     cognito_username: Option<String>,
     username: Option<String>,
     email: Option<String>,
+    name: Option<String>,
+    given_name: Option<String>,
     /// Keycloak realm roles.
     #[serde(default)]
     realm_access: RoleList,
@@ -104,6 +106,7 @@ impl Claims {
             user_id,
             username: self.preferred_username.or(self.cognito_username).or(self.username),
             email: self.email,
+            name: self.name.or(self.given_name),
             roles,
             shop_ids,
         })

@@ -38,6 +38,8 @@ pub struct TokenRequest {
     pub shop_ids: Vec<String>,
     pub email: Option<String>,
     pub username: Option<String>,
+    /// The `name` claim: who the apps and emails greet.
+    pub name: Option<String>,
     pub ttl_seconds: u64,
 }
 
@@ -124,6 +126,9 @@ impl DevIssuer {
         }
         if let Some(username) = &request.username {
             claims["preferred_username"] = json!(username);
+        }
+        if let Some(name) = &request.name {
+            claims["name"] = json!(name);
         }
         self.sign(&claims)
     }

@@ -163,6 +163,9 @@ pub struct Order {
     pub shop_id: Uuid,
     pub buyer_id: String,
     pub buyer_email: Option<String>,
+    /// The buyer's name from their token, to greet them by in emails.
+    #[serde(default)]
+    pub buyer_name: Option<String>,
     pub lines: Vec<PricedLine>,
     pub total: Money,
     pub status: OrderStatus,
@@ -193,6 +196,7 @@ impl Order {
             shop_id: priced.shop_id,
             buyer_id: buyer_id.to_owned(),
             buyer_email,
+            buyer_name: None,
             lines: priced.lines,
             total: priced.total,
             status: OrderStatus::New,

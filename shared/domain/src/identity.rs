@@ -49,6 +49,9 @@ pub struct Principal {
     /// `preferred_username` (Keycloak; a phone number there), `cognito:username` or `username`.
     pub username: Option<String>,
     pub email: Option<String>,
+    /// The name to greet them by (OIDC `name`, else `given_name`), if the token has one.
+    #[serde(default)]
+    pub name: Option<String>,
     pub roles: BTreeSet<Role>,
     /// The shops a merchant works for.
     pub shop_ids: BTreeSet<Uuid>,
@@ -83,6 +86,7 @@ mod tests {
             user_id: "u".into(),
             username: None,
             email: None,
+            name: None,
             roles: BTreeSet::from([Role::Customer, Role::Merchant]),
             shop_ids: BTreeSet::from([shop]),
         };

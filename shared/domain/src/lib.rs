@@ -9,6 +9,7 @@ pub mod error;
 pub mod events;
 pub mod identity;
 pub mod ids;
+pub mod mail;
 pub mod money;
 pub mod ports;
 pub mod publish;

@@ -104,6 +104,7 @@ fn route_key(request: &Request) -> Option<String> {
 const USER_ID: &str = "user_id";
 const USERNAME: &str = "username";
 const EMAIL: &str = "email";
+const NAME: &str = "name";
 const ROLES: &str = "roles";
 const SHOP_IDS: &str = "shop_ids";
 const EXPIRES: &str = "expires_at";
@@ -116,6 +117,7 @@ pub fn verified_context(principal: &Principal, expires_at: u64) -> Value {
         USER_ID: principal.user_id,
         USERNAME: principal.username.clone().unwrap_or_default(),
         EMAIL: principal.email.clone().unwrap_or_default(),
+        NAME: principal.name.clone().unwrap_or_default(),
         ROLES: join(principal.roles.iter().map(|role| role.as_str().to_owned()).collect()),
         SHOP_IDS: join(principal.shop_ids.iter().map(ToString::to_string).collect()),
         EXPIRES: expires_at.to_string(),
@@ -157,6 +159,7 @@ fn principal_from(fields: &HashMap<String, Value>, now: u64) -> Result<Principal
         user_id: user_id.to_owned(),
         username: text(USERNAME).map(str::to_owned),
         email: text(EMAIL).map(str::to_owned),
+        name: text(NAME).map(str::to_owned),
         roles: list(ROLES).into_iter().filter_map(Role::from_claim).collect(),
         shop_ids: list(SHOP_IDS).into_iter().filter_map(|id| id.parse().ok()).collect::<BTreeSet<_>>(),
     })
@@ -180,6 +183,7 @@ mod tests {
             user_id: "u-1".into(),
             username: Some("+79516519741".into()),
             email: None,
+            name: Some("Ann <b>".into()),
             roles: BTreeSet::from([Role::Customer, Role::Merchant]),
             shop_ids: BTreeSet::from([uuid::Uuid::new_v4()]),
         };

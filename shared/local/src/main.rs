@@ -82,6 +82,9 @@ enum Command {
         /// `preferred_username`, e.g. a phone number.
         #[arg(long)]
         username: Option<String>,
+        /// The `name` claim: who apps and emails greet.
+        #[arg(long)]
+        name: Option<String>,
         /// Lifetime in seconds.
         #[arg(long, default_value_t = 3600)]
         ttl: u64,
@@ -186,13 +189,14 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             println!("{}", serde_json::to_string_pretty(&response)?);
             Ok(())
         }
-        Command::Token { data_dir, auth, sub, roles, shops, email, username, ttl } => {
+        Command::Token { data_dir, auth, sub, roles, shops, email, username, name, ttl } => {
             let request = TokenRequest {
                 sub,
                 roles,
                 shop_ids: shops.iter().map(ToString::to_string).collect(),
                 email,
                 username,
+                name,
                 ttl_seconds: ttl,
             };
             println!("{}", mint(&data_dir, &auth.config(), &request)?);

@@ -57,6 +57,7 @@ impl LocalStack {
             shop_ids: shops.iter().map(|shop| (*shop).to_owned()).collect(),
             email: Some("reader@example.com".into()),
             username: None,
+            name: Some(format!("Reader {}", roles.join(" "))),
             ttl_seconds: 600,
         };
         self.stack

@@ -1,0 +1,163 @@
+//! The bookstore's three order emails, one per order event, to the email captured at checkout:
+//! received (`checkout.completed`), completed and shipped (`order.completed`), cancelled
+//! (`order.cancelled`). Templates live in `templates/` and are checked at compile time
+//! (askama); every value in the HTML part is escaped. A redelivered event sends nothing: the
+//! email is claimed by event id first, and the claim completed only once sent.
+
+use std::time::Duration;
+
+use askama::Template;
+use aws_lambda_events::sns::SnsEvent;
+use bookworm_domain::Error;
+use bookworm_domain::basket::{Order, PricedLine};
+use bookworm_domain::events::{ShopEvent, kinds};
+use bookworm_domain::mail::{Email, Mailer};
+use bookworm_domain::ports::{Deduplicator, OrderStore};
+use uuid::Uuid;
+
+const CONSUMER: &str = "email";
+/// Longer than one invocation: a send that died mid-way is retried after it.
+const CLAIM_LEASE: Duration = Duration::from_secs(120);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Received,
+    Completed,
+    Cancelled,
+}
+
+impl Kind {
+    pub fn for_event(kind: &str) -> Option<Self> {
+        match kind {
+            kinds::CHECKOUT_COMPLETED => Some(Self::Received),
+            kinds::ORDER_COMPLETED => Some(Self::Completed),
+            kinds::ORDER_CANCELLED => Some(Self::Cancelled),
+            _ => None,
+        }
+    }
+
+    /// The old bookstore's subjects, word for word: customers know them.
+    pub fn subject(self) -> &'static str {
+        match self {
+            Self::Received => "BookWorm: Your Order Has Been Received Successfully",
+            Self::Completed => "BookWorm: Your Order Has Been Completed and Shipped",
+            Self::Cancelled => "BookWorm: Your Order Has Been Canceled - Important Information",
+        }
+    }
+
+    fn message(self) -> &'static str {
+        match self {
+            Self::Received => "We have received your order and are getting it ready.",
+            Self::Completed => "Your order is complete and on its way to you.",
+            Self::Cancelled => {
+                "Your order has been canceled. You will not be charged; if you did not ask for this, please reply to this email."
+            }
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "order.html")]
+struct HtmlPart<'a> {
+    subject: &'a str,
+    name: &'a str,
+    message: &'a str,
+    lines: &'a [PricedLine],
+    total: String,
+    order_id: Uuid,
+}
+
+#[derive(Template)]
+#[template(path = "order.txt")]
+struct TextPart<'a> {
+    name: &'a str,
+    message: &'a str,
+    lines: &'a [PricedLine],
+    total: String,
+    order_id: Uuid,
+}
+
+/// The email for `order`, or `None` when the buyer left no email address.
+pub fn render(kind: Kind, order: &Order) -> Result<Option<Email>, Error> {
+    let Some(to) = order.buyer_email.as_deref().map(str::trim).filter(|to| !to.is_empty()) else {
+        return Ok(None);
+    };
+    let name = order.buyer_name.as_deref().map(str::trim).filter(|name| !name.is_empty()).unwrap_or("reader");
+    let (subject, message, total) = (kind.subject(), kind.message(), order.total.to_string());
+    let failed = |e: askama::Error| Error::unavailable("render an email", e);
+    let html = HtmlPart { subject, name, message, lines: &order.lines, total: total.clone(), order_id: order.id }
+        .render()
+        .map_err(failed)?;
+    let text = TextPart { name, message, lines: &order.lines, total, order_id: order.id }.render().map_err(failed)?;
+    Ok(Some(Email { to: to.to_owned(), subject: subject.to_owned(), html, text }))
+}
+
+/// What the function needs.
+pub struct Notifier<'a> {
+    pub orders: &'a dyn OrderStore,
+    pub mailer: &'a dyn Mailer,
+    pub dedupe: &'a dyn Deduplicator,
+}
+
+/// What happened to one event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Sent,
+    /// The buyer has no email address: logged, not an error.
+    NoAddress,
+    /// Already sent for this event.
+    Duplicate,
+    /// Not an order event (the subscription filter should keep these away).
+    Ignored,
+}
+
+impl Notifier<'_> {
+    /// Handles an SNS batch; an error makes Lambda retry, then park the event in the DLQ.
+    pub async fn handle(&self, batch: SnsEvent) -> Result<Vec<Outcome>, Error> {
+        let mut outcomes = Vec::with_capacity(batch.records.len());
+        for record in batch.records {
+            let event: ShopEvent = serde_json::from_str(&record.sns.message)
+                .map_err(|e| Error::invalid("message", format!("is not a shop event: {e}")))?;
+            outcomes.push(self.notify(&event).await?);
+        }
+        Ok(outcomes)
+    }
+
+    pub async fn notify(&self, event: &ShopEvent) -> Result<Outcome, Error> {
+        let Some(kind) = Kind::for_event(&event.kind) else {
+            return Ok(Outcome::Ignored);
+        };
+        if !self.dedupe.claim(CONSUMER, event.id, CLAIM_LEASE).await? {
+            return Ok(Outcome::Duplicate);
+        }
+        match self.send(kind, event).await {
+            Ok(outcome) => {
+                self.dedupe.complete(CONSUMER, event.id).await?;
+                Ok(outcome)
+            }
+            Err(error) => {
+                self.dedupe.release(CONSUMER, event.id).await?;
+                Err(error)
+            }
+        }
+    }
+
+    async fn send(&self, kind: Kind, event: &ShopEvent) -> Result<Outcome, Error> {
+        let id = event.data["order_id"]
+            .as_str()
+            .and_then(|id| id.parse::<Uuid>().ok())
+            .ok_or_else(|| Error::invalid("data.order_id", "is missing from the event"))?;
+        let order = self.orders.order(id).await?.ok_or_else(|| Error::not_found("order", id))?;
+        match render(kind, &order)? {
+            Some(email) => {
+                self.mailer.send(&email).await?;
+                tracing::info!(order = %order.id, kind = ?kind, "email sent");
+                Ok(Outcome::Sent)
+            }
+            None => {
+                tracing::info!(order = %order.id, kind = ?kind, "the buyer has no email address; nothing sent");
+                Ok(Outcome::NoAddress)
+            }
+        }
+    }
+}

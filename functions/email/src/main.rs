@@ -1,0 +1,24 @@
+//! Lambda wiring for email: the orders and claims tables and the SES client, once.
+
+use bookworm_dynamodb::{DynamoShop, required_env};
+use bookworm_ses::SesMailer;
+use email::Notifier;
+use lambda_http::lambda_runtime::{self, Error, LambdaEvent, service_fn};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let shop = DynamoShop::new(&config)?;
+    let mailer = SesMailer::new(
+        aws_sdk_sesv2::Client::new(&config),
+        required_env("MAIL_FROM")?,
+        std::env::var("SES_CONFIGURATION_SET").ok(),
+    );
+    let notifier = Notifier { orders: &shop, mailer: &mailer, dedupe: &shop };
+    let notifier = &notifier;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| async move {
+        notifier.handle(event.payload).await.map(|_| ()).map_err(Error::from)
+    }))
+    .await
+}

@@ -1,0 +1,35 @@
+//! The SESv2 adapter against moto (`SES_ENDPOINT`, started by scripts/test); the sent message
+//! is read back from moto's `/moto-api/data.json`.
+
+use aws_sdk_sesv2::Client;
+use aws_sdk_sesv2::config::{BehaviorVersion, Credentials, Region};
+use bookworm_domain::mail::{Email, Mailer};
+use bookworm_ses::SesMailer;
+use serde_json::Value;
+
+#[tokio::test]
+async fn sends_a_real_send_email() {
+    let endpoint = std::env::var("SES_ENDPOINT").expect("SES_ENDPOINT must name moto: run scripts/test");
+    let config = aws_sdk_sesv2::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+        .endpoint_url(&endpoint)
+        .build();
+    let client = Client::from_conf(config);
+    client.create_email_identity().email_identity("orders@bookworm.example").send().await.unwrap();
+    let to = format!("{}@example.com", uuid::Uuid::new_v4());
+    let email = Email {
+        to: to.clone(),
+        subject: "BookWorm: Your Order Has Been Received Successfully".into(),
+        html: "<p>Dear Ann,</p>".into(),
+        text: "Dear Ann,".into(),
+    };
+    SesMailer::new(client, "orders@bookworm.example", None).send(&email).await.unwrap();
+
+    let data: Value = reqwest::get(format!("{endpoint}/moto-api/data.json")).await.unwrap().json().await.unwrap();
+    let sent = data["ses"]["Message"].as_array().unwrap();
+    let message = sent.iter().find(|m| m["destinations"]["ToAddresses"][0] == to.as_str()).expect("the message");
+    assert_eq!(message["subject"], email.subject);
+    assert_eq!(message["body"], email.html);
+}
