@@ -1,0 +1,77 @@
+//! The three emails, rendered for a fixed order, against the snapshots in tests/snapshots/
+//! (`UPDATE_SNAPSHOTS=1 cargo test -p email` rewrites them after an intended change).
+
+use std::path::PathBuf;
+
+use bookworm_domain::Money;
+use bookworm_domain::basket::{Order, OrderStatus, PricedLine};
+use bookworm_domain::ids::BookId;
+use email::{Kind, render};
+
+fn order(name: &str) -> Order {
+    let line = |title: &str, cents: u64, quantity: u32| PricedLine {
+        book_id: BookId::derived(title),
+        name: title.to_owned(),
+        unit_price: Money::from_cents(cents).unwrap(),
+        quantity,
+        line_total: Money::from_cents(cents * u64::from(quantity)).unwrap(),
+        in_stock: true,
+    };
+    Order {
+        id: "7c9e6679-7425-40de-944b-e07fc1f90ae7".parse().unwrap(),
+        shop_id: "123e4567-e89b-42d3-a456-426614174000".parse().unwrap(),
+        buyer_id: "ann".into(),
+        buyer_email: Some("ann@example.com".into()),
+        buyer_name: Some(name.to_owned()),
+        lines: vec![line("Emma", 950, 2), line("Pride & Prejudice", 699, 1)],
+        total: Money::from_cents(2599).unwrap(),
+        status: OrderStatus::New,
+        created_at: "2026-11-22T14:30:00.000Z".into(),
+        idempotency_key: "k".into(),
+    }
+}
+
+fn check(name: &str, rendered: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots").join(name);
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, rendered).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("no snapshot {name}: run with UPDATE_SNAPSHOTS=1"));
+    assert_eq!(rendered, expected, "{name} changed; if intended, run with UPDATE_SNAPSHOTS=1 and review the diff");
+}
+
+#[test]
+fn the_three_emails_match_their_snapshots() {
+    for (kind, file) in [(Kind::Received, "received"), (Kind::Completed, "completed"), (Kind::Cancelled, "cancelled")] {
+        let email = render(kind, &order("Ann Shirley")).unwrap().unwrap();
+        assert_eq!(email.subject, kind.subject());
+        assert_eq!(email.to, "ann@example.com");
+        check(&format!("{file}.html"), &email.html);
+        check(&format!("{file}.txt"), &email.text);
+    }
+}
+
+#[test]
+fn customer_supplied_values_are_escaped_in_html() {
+    let email = render(Kind::Received, &order("<script>alert('x')</script>")).unwrap().unwrap();
+    assert!(!email.html.contains("<script>"), "{}", email.html);
+    assert!(email.html.contains("Dear &#60;script&#62;alert(&#39;x&#39;)&#60;/script&#62;,"), "{}", email.html);
+    assert!(email.html.contains("Pride &#38; Prejudice"), "{}", email.html);
+    check("hostile-name.html", &email.html);
+}
+
+#[test]
+fn the_bookstore_subjects_are_kept_word_for_word() {
+    assert_eq!(Kind::Received.subject(), "BookWorm: Your Order Has Been Received Successfully");
+    assert_eq!(Kind::Completed.subject(), "BookWorm: Your Order Has Been Completed and Shipped");
+    assert_eq!(Kind::Cancelled.subject(), "BookWorm: Your Order Has Been Canceled - Important Information");
+}
+
+#[test]
+fn no_address_means_no_email() {
+    let mut blank = order("Ann");
+    blank.buyer_email = Some("  ".into());
+    assert_eq!(render(Kind::Received, &blank).unwrap(), None);
+    blank.buyer_email = None;
+    assert_eq!(render(Kind::Completed, &blank).unwrap(), None);
+}
