@@ -85,10 +85,13 @@ pub fn render(kind: Kind, order: &Order) -> Result<Option<Email>, Error> {
     let name = order.buyer_name.as_deref().map(str::trim).filter(|name| !name.is_empty()).unwrap_or("reader");
     let (subject, message, total) = (kind.subject(), kind.message(), order.total.to_string());
     let failed = |e: askama::Error| Error::unavailable("render an email", e);
-    let html = HtmlPart { subject, name, message, lines: &order.lines, total: total.clone(), order_id: order.id }
+    let html =
+        HtmlPart { subject, name, message, lines: &order.lines, total: total.clone(), order_id: order.id }
+            .render()
+            .map_err(failed)?;
+    let text = TextPart { name, message, lines: &order.lines, total, order_id: order.id }
         .render()
         .map_err(failed)?;
-    let text = TextPart { name, message, lines: &order.lines, total, order_id: order.id }.render().map_err(failed)?;
     Ok(Some(Email { to: to.to_owned(), subject: subject.to_owned(), html, text }))
 }
 

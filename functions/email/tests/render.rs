@@ -36,13 +36,19 @@ fn check(name: &str, rendered: &str) {
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
         std::fs::write(&path, rendered).unwrap();
     }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("no snapshot {name}: run with UPDATE_SNAPSHOTS=1"));
-    assert_eq!(rendered, expected, "{name} changed; if intended, run with UPDATE_SNAPSHOTS=1 and review the diff");
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("no snapshot {name}: run with UPDATE_SNAPSHOTS=1"));
+    assert_eq!(
+        rendered, expected,
+        "{name} changed; if intended, run with UPDATE_SNAPSHOTS=1 and review the diff"
+    );
 }
 
 #[test]
 fn the_three_emails_match_their_snapshots() {
-    for (kind, file) in [(Kind::Received, "received"), (Kind::Completed, "completed"), (Kind::Cancelled, "cancelled")] {
+    for (kind, file) in
+        [(Kind::Received, "received"), (Kind::Completed, "completed"), (Kind::Cancelled, "cancelled")]
+    {
         let email = render(kind, &order("Ann Shirley")).unwrap().unwrap();
         assert_eq!(email.subject, kind.subject());
         assert_eq!(email.to, "ann@example.com");
@@ -55,7 +61,11 @@ fn the_three_emails_match_their_snapshots() {
 fn customer_supplied_values_are_escaped_in_html() {
     let email = render(Kind::Received, &order("<script>alert('x')</script>")).unwrap().unwrap();
     assert!(!email.html.contains("<script>"), "{}", email.html);
-    assert!(email.html.contains("Dear &#60;script&#62;alert(&#39;x&#39;)&#60;/script&#62;,"), "{}", email.html);
+    assert!(
+        email.html.contains("Dear &#60;script&#62;alert(&#39;x&#39;)&#60;/script&#62;,"),
+        "{}",
+        email.html
+    );
     assert!(email.html.contains("Pride &#38; Prejudice"), "{}", email.html);
     check("hostile-name.html", &email.html);
 }

@@ -4,6 +4,7 @@
 //! served from indexes held in memory and rebuilt from that file at start.
 
 mod catalog;
+pub mod outbox;
 pub mod seed;
 mod shop;
 

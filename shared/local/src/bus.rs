@@ -39,6 +39,12 @@ pub fn start(stack: Arc<Stack>, endpoint: &str, sockets: Arc<Sockets>) {
             if let Err(error) = fanout.handle(sns_event(&event)).await {
                 tracing::warn!(event = %event.id, %error, "fan-out failed");
             }
+            // The email function's subscription: order events, mailed to the local outbox.
+            let notifier =
+                email::Notifier { orders: shop, mailer: stack.stores.outbox.as_ref(), dedupe: shop };
+            if let Err(error) = notifier.handle(sns_event(&event)).await {
+                tracing::warn!(event = %event.id, %error, "email failed");
+            }
         }
     });
 }

@@ -175,6 +175,7 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                 &format!("  {:<6} {:<24} -> websocket ({websocket_routes})\n", "WS", "/ws?shop_id=&token=");
             banner +=
                 &format!("  {:<6} {:<24} -> local stack (management API)\n", "POST", "/@connections/{id}");
+            banner += &format!("  {:<6} {:<24} -> local stack (sent mail)\n", "GET", "/_local/outbox");
             banner += &format!("  {:<6} {:<24} -> local stack\n", "GET", "/health");
             // Whoever reads the banner may stop reading (`| head -1`); a closed stdout is no failure.
             let mut stdout = std::io::stdout();

@@ -52,6 +52,7 @@ pub fn router(stack: Arc<Stack>) -> Router {
     }
     let mut router = Router::new()
         .route("/health", get(health))
+        .route("/_local/outbox", get(outbox).with_state(stack.clone()))
         .route("/.well-known/jwks.json", get(jwks).with_state(stack.clone()))
         .route("/.well-known/openid-configuration", get(openid_configuration).with_state(stack.clone()));
     for (path, methods) in by_path {
@@ -169,6 +170,14 @@ async fn openid_configuration(State(stack): State<Arc<Stack>>, request: AxumRequ
         "jwks_uri": format!("http://{host}/.well-known/jwks.json"),
         "id_token_signing_alg_values_supported": ["ES256"],
     }))
+}
+
+/// What the email function sent, oldest first (the `.eml` files are beside the listing).
+async fn outbox(State(stack): State<Arc<Stack>>) -> AxumResponse {
+    match stack.stores.outbox.list() {
+        Ok(items) => axum::Json(serde_json::json!({ "items": items })).into_response(),
+        Err(error) => to_axum(problem_response(&error, None)),
+    }
 }
 
 async fn health() -> impl IntoResponse {

@@ -7,6 +7,7 @@ use bookworm_auth::dev_issuer::{DevIssuer, DevIssuerError};
 use bookworm_auth::{StaticKeys, Verifier, VerifierConfig};
 use bookworm_domain::ports::{CatalogStore, CatalogWriter};
 use bookworm_dynamodb::DynamoCatalog;
+use bookworm_embedded::outbox::LocalOutbox;
 use bookworm_embedded::{EmbeddedCatalog, EmbeddedShop, seed};
 
 use crate::functions::Function;
@@ -17,6 +18,8 @@ pub struct Stores {
     pub catalog: Arc<dyn CatalogStore>,
     /// Events, connections and claims; its appended events feed the local event bus.
     pub shop: Arc<EmbeddedShop>,
+    /// Where the email function's mail lands: `DATA_DIR/outbox/`.
+    pub outbox: Arc<LocalOutbox>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -135,6 +138,7 @@ impl Stack {
             stores: Stores {
                 catalog,
                 shop: Arc::new(EmbeddedShop::open(&config.data_dir.join("shop.redb"))?),
+                outbox: Arc::new(LocalOutbox::new(&config.data_dir.join("outbox"), "orders@bookworm.local")?),
             },
             data_dir: config.data_dir.clone(),
             issuer,

@@ -23,7 +23,11 @@ impl SesMailer {
 }
 
 fn content(text: &str) -> Result<Content, Error> {
-    Content::builder().data(text).charset("UTF-8").build().map_err(|e| Error::unavailable("build an email", e))
+    Content::builder()
+        .data(text)
+        .charset("UTF-8")
+        .build()
+        .map_err(|e| Error::unavailable("build an email", e))
 }
 
 #[async_trait]

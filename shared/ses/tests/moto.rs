@@ -27,9 +27,11 @@ async fn sends_a_real_send_email() {
     };
     SesMailer::new(client, "orders@bookworm.example", None).send(&email).await.unwrap();
 
-    let data: Value = reqwest::get(format!("{endpoint}/moto-api/data.json")).await.unwrap().json().await.unwrap();
+    let data: Value =
+        reqwest::get(format!("{endpoint}/moto-api/data.json")).await.unwrap().json().await.unwrap();
     let sent = data["ses"]["Message"].as_array().unwrap();
-    let message = sent.iter().find(|m| m["destinations"]["ToAddresses"][0] == to.as_str()).expect("the message");
+    let message =
+        sent.iter().find(|m| m["destinations"]["ToAddresses"][0] == to.as_str()).expect("the message");
     assert_eq!(message["subject"], email.subject);
     assert_eq!(message["body"], email.html);
 }

@@ -270,3 +270,69 @@ async fn orders_are_listed_to_their_buyer_and_moved_by_admins_with_events_to_the
         stack.client.get(stack.url("/orders?status=shipped")).bearer_auth(&ann.token).send().await.unwrap();
     assert_eq!(bad.status(), 400);
 }
+
+/// Polls the local outbox until `count` emails for `order` are there (the bus is asynchronous).
+async fn emails_for(stack: &LocalStack, order: &str, count: usize) -> Vec<Value> {
+    for _ in 0..100 {
+        let outbox = stack.get_json("/_local/outbox", 200).await;
+        let ours: Vec<Value> = outbox["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|mail| mail["text"].as_str().unwrap_or_default().contains(order))
+            .cloned()
+            .collect();
+        if ours.len() >= count {
+            return ours;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("fewer than {count} emails for order {order}");
+}
+
+#[tokio::test]
+async fn checkout_then_completion_mail_the_buyer_twice_and_the_merchant_sees_both() {
+    let stack = LocalStack::start().await;
+    let merchant = stack.token(&["merchant"], &[SHOP]);
+    let url = format!("{}/ws?shop_id={SHOP}&token={merchant}", stack.base.replace("http://", "ws://"));
+    let (mut socket, _) = connect_async(url).await.unwrap();
+    let ann = Shopper::new(&stack, "ann");
+    let pick = books(&stack, 1).await[0]["id"].as_str().unwrap().to_owned();
+    ann.put(&pick, json!(3)).await;
+    let order: Value = ann.checkout(Some("mail-1")).await.json().await.unwrap();
+    let id = order["id"].as_str().unwrap();
+
+    let received = emails_for(&stack, id, 1).await;
+    assert_eq!(received[0]["subject"], "BookWorm: Your Order Has Been Received Successfully");
+    assert_eq!(received[0]["to"], "ann@example.com");
+    assert!(
+        received[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("Total: ${}", order["total"].as_str().unwrap()))
+    );
+
+    let admin = stack.token(&["admin"], &[]);
+    let done = stack
+        .client
+        .patch(stack.url(&format!("/orders/{id}/complete")))
+        .bearer_auth(admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 200);
+    let both = emails_for(&stack, id, 2).await;
+    assert_eq!(both.len(), 2, "exactly two emails for the order");
+    assert_eq!(both[1]["subject"], "BookWorm: Your Order Has Been Completed and Shipped");
+    assert!(both[1]["html"].as_str().unwrap().contains(&format!("${}", order["total"].as_str().unwrap())));
+
+    let mut seen = Vec::new();
+    while let Some(event) = next_event(&mut socket).await {
+        seen.push(event["type"].as_str().unwrap().to_owned());
+        if seen.last().is_some_and(|kind| kind == "com.bookworm.order.completed") {
+            break;
+        }
+    }
+    assert!(seen.contains(&"com.bookworm.checkout.completed".to_owned()), "{seen:?}");
+    assert!(seen.contains(&"com.bookworm.order.completed".to_owned()), "{seen:?}");
+}

@@ -1,0 +1,123 @@
+//! One email per order event, even when SNS delivers the event twice; none without an address.
+
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use aws_lambda_events::sns::{SnsEvent, SnsRecord};
+use bookworm_domain::basket::{Basket, Order, PricedBasket};
+use bookworm_domain::catalog::CatalogData;
+use bookworm_domain::events::{ShopEvent, kinds};
+use bookworm_domain::mail::{Email, Mailer};
+use bookworm_domain::ports::{BasketStore, OrderStore};
+use bookworm_domain::{Error, contract};
+use bookworm_embedded::EmbeddedShop;
+use email::{Notifier, Outcome};
+use serde_json::json;
+
+#[derive(Default)]
+struct Outbox {
+    sent: Mutex<Vec<Email>>,
+    fail: Mutex<bool>,
+}
+
+#[async_trait]
+impl Mailer for Outbox {
+    async fn send(&self, email: &Email) -> Result<(), Error> {
+        if *self.fail.lock().unwrap() {
+            return Err(Error::unavailable("send", "SES throttled"));
+        }
+        self.sent.lock().unwrap().push(email.clone());
+        Ok(())
+    }
+}
+
+async fn placed_order(store: &EmbeddedShop, email: Option<&str>) -> (Order, ShopEvent) {
+    let CatalogData { books, .. } = contract::fixture();
+    let shop = uuid::Uuid::new_v4();
+    let mut basket = Basket::new(shop, "ann");
+    basket.set(books[1].id, 2).unwrap();
+    let added = ShopEvent::new(shop, kinds::BASKET_ITEM_ADDED, "b".into(), json!({}));
+    store.save_basket(&basket, None, &added).await.unwrap();
+    let books = books.into_iter().map(|book| (book.id, book)).collect();
+    let mut order =
+        Order::checkout(PricedBasket::price(&basket, &books).unwrap(), "ann", email.map(str::to_owned), "k")
+            .unwrap();
+    order.buyer_name = Some("Ann".into());
+    let event = ShopEvent::new(
+        shop,
+        kinds::CHECKOUT_COMPLETED,
+        format!("orders/{}", order.id),
+        json!({"order_id": order.id}),
+    );
+    store.place_order(&order, &basket, &event).await.unwrap();
+    (order, event)
+}
+
+fn sns(event: &ShopEvent) -> SnsEvent {
+    let mut record = SnsRecord::default();
+    record.sns.message = serde_json::to_string(event).unwrap();
+    let mut batch = SnsEvent::default();
+    batch.records = vec![record];
+    batch
+}
+
+#[tokio::test]
+async fn a_duplicate_delivery_sends_one_email() {
+    let store = EmbeddedShop::in_memory().unwrap();
+    let outbox = Outbox::default();
+    let notifier = Notifier { orders: &store, mailer: &outbox, dedupe: &store };
+    let (order, event) = placed_order(&store, Some("ann@example.com")).await;
+
+    assert_eq!(notifier.handle(sns(&event)).await.unwrap(), [Outcome::Sent]);
+    assert_eq!(notifier.handle(sns(&event)).await.unwrap(), [Outcome::Duplicate]);
+    let sent = outbox.sent.lock().unwrap().clone();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].subject, "BookWorm: Your Order Has Been Received Successfully");
+    assert!(sent[0].text.contains(&order.id.to_string()));
+    assert!(sent[0].text.contains(&format!("Total: ${}", order.total)));
+}
+
+#[tokio::test]
+async fn a_failed_send_is_retried_not_lost() {
+    let store = EmbeddedShop::in_memory().unwrap();
+    let outbox = Outbox::default();
+    let notifier = Notifier { orders: &store, mailer: &outbox, dedupe: &store };
+    let (_, event) = placed_order(&store, Some("ann@example.com")).await;
+    *outbox.fail.lock().unwrap() = true;
+    assert!(notifier.handle(sns(&event)).await.is_err(), "Lambda retries, then the DLQ keeps it");
+    *outbox.fail.lock().unwrap() = false;
+    assert_eq!(notifier.handle(sns(&event)).await.unwrap(), [Outcome::Sent], "the retry sends it");
+}
+
+#[tokio::test]
+async fn no_address_is_skipped_and_other_events_are_ignored() {
+    let store = EmbeddedShop::in_memory().unwrap();
+    let outbox = Outbox::default();
+    let notifier = Notifier { orders: &store, mailer: &outbox, dedupe: &store };
+    let (_, event) = placed_order(&store, None).await;
+    assert_eq!(notifier.handle(sns(&event)).await.unwrap(), [Outcome::NoAddress]);
+    let other = ShopEvent::new(uuid::Uuid::new_v4(), kinds::CHECKOUT_ACTION, "s".into(), json!({}));
+    assert_eq!(notifier.handle(sns(&other)).await.unwrap(), [Outcome::Ignored]);
+    assert!(outbox.sent.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_sample_sns_event_mails_the_received_email() {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../events/email/checkout-completed.json");
+    let batch: SnsEvent = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let store = EmbeddedShop::in_memory().unwrap();
+    // The order the sample event names.
+    let (mut order, _) = placed_order(&EmbeddedShop::in_memory().unwrap(), Some("ann@example.com")).await;
+    order.id = "7c9e6679-7425-40de-944b-e07fc1f90ae7".parse().unwrap();
+    let mut basket = Basket::new(order.shop_id, "ann");
+    basket.set(order.lines[0].book_id, 1).unwrap();
+    let added = ShopEvent::new(order.shop_id, kinds::BASKET_ITEM_ADDED, "b".into(), json!({}));
+    store.save_basket(&basket, None, &added).await.unwrap();
+    store.place_order(&order, &basket, &added).await.unwrap();
+
+    let outbox = Outbox::default();
+    let notifier = Notifier { orders: &store, mailer: &outbox, dedupe: &store };
+    assert_eq!(notifier.handle(batch).await.unwrap(), [Outcome::Sent]);
+    assert_eq!(outbox.sent.lock().unwrap()[0].subject, "BookWorm: Your Order Has Been Received Successfully");
+}
