@@ -73,6 +73,7 @@ async fn checkout(stores: &Stores<'_>, buyer: &Principal, shop: Uuid, key: &str)
     let mut order =
         Order::checkout(PricedBasket::price(&basket, &books)?, &buyer.user_id, buyer.email.clone(), key)?;
     order.buyer_name = buyer.name.clone();
+    order.buyer_phone = buyer.username.clone().filter(|username| bookworm_domain::mail::is_e164(username));
     let data = json!({
         "order_id": order.id,
         "shop_id": shop,

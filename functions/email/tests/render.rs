@@ -23,6 +23,7 @@ fn order(name: &str) -> Order {
         buyer_id: "ann".into(),
         buyer_email: Some("ann@example.com".into()),
         buyer_name: Some(name.to_owned()),
+        buyer_phone: None,
         lines: vec![line("Emma", 950, 2), line("Pride & Prejudice", 699, 1)],
         total: Money::from_cents(2599).unwrap(),
         status: OrderStatus::New,

@@ -166,6 +166,9 @@ pub struct Order {
     /// The buyer's name from their token, to greet them by in emails.
     #[serde(default)]
     pub buyer_name: Option<String>,
+    /// The buyer's phone number (E.164), when they sign in with one: for SMS, if they opted in.
+    #[serde(default)]
+    pub buyer_phone: Option<String>,
     pub lines: Vec<PricedLine>,
     pub total: Money,
     pub status: OrderStatus,
@@ -197,6 +200,7 @@ impl Order {
             buyer_id: buyer_id.to_owned(),
             buyer_email,
             buyer_name: None,
+            buyer_phone: None,
             lines: priced.lines,
             total: priced.total,
             status: OrderStatus::New,

@@ -479,3 +479,18 @@ async fn orders_list_and_move<S: BasketStore + OrderStore>(
     };
     assert_eq!(list(fresh).await, [placed[2].id]);
 }
+
+/// The contract of the preference store.
+pub async fn preference_store<S: crate::mail::PreferenceStore>(store: &S) {
+    use crate::mail::Preferences;
+    let user = format!("user-{}", uuid::Uuid::new_v4());
+    assert_eq!(
+        store.preferences(&user).await.expect("preferences"),
+        Preferences::default(),
+        "off unless asked for"
+    );
+    store.set_preferences(&user, &Preferences { sms_notifications: true }).await.expect("set");
+    assert!(store.preferences(&user).await.expect("preferences").sms_notifications);
+    store.set_preferences(&user, &Preferences { sms_notifications: false }).await.expect("set");
+    assert!(!store.preferences(&user).await.expect("preferences").sms_notifications);
+}

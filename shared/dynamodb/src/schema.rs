@@ -70,6 +70,15 @@ pub async fn create_shop_tables(client: &Client, tables: &crate::ShopTables) -> 
     let (events, connections, claims) = (&tables.events, &tables.connections, &tables.claims);
     client
         .create_table()
+        .table_name(&tables.preferences)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key("user_id", KeyType::Hash)?)
+        .attribute_definitions(string_attribute("user_id")?)
+        .send()
+        .await
+        .map_err(|e| unavailable("create the preferences table", e))?;
+    client
+        .create_table()
         .table_name(&tables.baskets)
         .billing_mode(BillingMode::PayPerRequest)
         .key_schema(key("pk", KeyType::Hash)?)

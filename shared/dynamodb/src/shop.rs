@@ -10,6 +10,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use bookworm_domain::Error;
 use bookworm_domain::basket::{Basket, Order, OrderStatus, Placed};
 use bookworm_domain::events::{EventCursor, ShopEvent};
+use bookworm_domain::mail::{PreferenceStore, Preferences};
 use bookworm_domain::ports::{
     BasketStore, Connection, Connections, Deduplicator, EventLog, OrderQuery, OrderStore,
 };
@@ -43,6 +44,7 @@ pub struct ShopTables {
     pub claims: String,
     pub baskets: String,
     pub orders: String,
+    pub preferences: String,
 }
 
 impl ShopTables {
@@ -55,6 +57,7 @@ impl ShopTables {
             claims: name("claims"),
             baskets: name("baskets"),
             orders: name("orders"),
+            preferences: name("preferences"),
         }
     }
 
@@ -66,6 +69,7 @@ impl ShopTables {
             claims: required_env("CLAIMS_TABLE")?,
             baskets: required_env("BASKETS_TABLE")?,
             orders: required_env("ORDERS_TABLE")?,
+            preferences: required_env("PREFERENCES_TABLE")?,
         })
     }
 }
@@ -484,5 +488,31 @@ impl OrderStore for DynamoShop {
             Some(id) => self.order(id).await,
             None => Err(Error::unavailable("read an idempotency record", "it names no order")),
         }
+    }
+}
+
+#[async_trait]
+impl PreferenceStore for DynamoShop {
+    async fn preferences(&self, user: &str) -> Result<Preferences, Error> {
+        match self.get(&self.tables.preferences, "user_id", user.to_owned()).await? {
+            Some(item) => {
+                serde_dynamo::from_item(item).map_err(|e| Error::unavailable("decode preferences", e))
+            }
+            None => Ok(Preferences::default()),
+        }
+    }
+
+    async fn set_preferences(&self, user: &str, preferences: &Preferences) -> Result<(), Error> {
+        let mut item: Item =
+            serde_dynamo::to_item(preferences).map_err(|e| Error::unavailable("encode preferences", e))?;
+        item.insert("user_id".into(), s(user));
+        self.client
+            .put_item()
+            .table_name(&self.tables.preferences)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| unavailable("save preferences", e))?;
+        Ok(())
     }
 }

@@ -34,4 +34,5 @@ async fn meets_the_shop_and_commerce_contracts() {
     let shop = DynamoShop::with_tables(client, tables);
     contract::shop_store(&shop).await;
     contract::commerce_store(&shop).await;
+    contract::preference_store(&shop).await;
 }

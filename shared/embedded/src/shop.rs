@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use bookworm_domain::Error;
 use bookworm_domain::basket::{Basket, Order, OrderStatus, Placed};
 use bookworm_domain::events::{EventCursor, ShopEvent};
+use bookworm_domain::mail::{PreferenceStore, Preferences};
 use bookworm_domain::ports::{
     BasketStore, Connection, Connections, Deduplicator, EventLog, OrderQuery, OrderStore,
 };
@@ -26,6 +27,8 @@ const EVENTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("events");
 const BASKETS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("baskets");
 /// Key: the order id's 16 bytes. Value: the order as JSON.
 const ORDERS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("orders");
+/// Key: the user id. Value: their preferences as JSON.
+const PREFERENCES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("preferences");
 
 type Table = TableDefinition<'static, &'static [u8], &'static [u8]>;
 
@@ -73,7 +76,7 @@ impl EmbeddedShop {
     fn load(db: Database) -> Result<Self, Error> {
         let fail = |e: redb::Error| Error::unavailable("read the shop file", e);
         let txn = db.begin_write().map_err(|e| fail(e.into()))?;
-        for table in [EVENTS, BASKETS, ORDERS] {
+        for table in [EVENTS, BASKETS, ORDERS, PREFERENCES] {
             txn.open_table(table).map_err(|e| fail(e.into()))?;
         }
         txn.commit().map_err(|e| fail(e.into()))?;
@@ -365,6 +368,26 @@ impl OrderStore for EmbeddedShop {
     }
 }
 
+#[async_trait]
+impl PreferenceStore for EmbeddedShop {
+    async fn preferences(&self, user: &str) -> Result<Preferences, Error> {
+        let fail = |e: redb::Error| Error::unavailable("read preferences", e);
+        let txn = self.db.begin_read().map_err(|e| fail(e.into()))?;
+        let table = txn.open_table(PREFERENCES).map_err(|e| fail(e.into()))?;
+        match table.get(user.as_bytes()).map_err(|e| fail(e.into()))? {
+            Some(value) => {
+                serde_json::from_slice(value.value()).map_err(|e| Error::unavailable("decode preferences", e))
+            }
+            None => Ok(Preferences::default()),
+        }
+    }
+
+    async fn set_preferences(&self, user: &str, preferences: &Preferences) -> Result<(), Error> {
+        let writes = vec![(PREFERENCES, user.as_bytes().to_vec(), json(preferences)?)];
+        self.commit(Change { writes, ..Change::default() })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -379,6 +402,11 @@ mod tests {
     #[tokio::test]
     async fn meets_the_commerce_contract() {
         bookworm_domain::contract::commerce_store(&EmbeddedShop::in_memory().unwrap()).await;
+    }
+
+    #[tokio::test]
+    async fn meets_the_preference_contract() {
+        bookworm_domain::contract::preference_store(&EmbeddedShop::in_memory().unwrap()).await;
     }
 
     #[tokio::test]
