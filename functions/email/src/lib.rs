@@ -11,11 +11,12 @@ use aws_lambda_events::sns::SnsEvent;
 use bookworm_domain::Error;
 use bookworm_domain::basket::{Order, PricedLine};
 use bookworm_domain::events::{ShopEvent, kinds};
-use bookworm_domain::mail::{Email, Mailer};
+use bookworm_domain::mail::{Email, Mailer, PreferenceStore, Sms, SmsSender, is_e164};
 use bookworm_domain::ports::{Deduplicator, OrderStore};
 use uuid::Uuid;
 
 const CONSUMER: &str = "email";
+const SMS_CONSUMER: &str = "sms";
 /// Longer than one invocation: a send that died mid-way is retried after it.
 const CLAIM_LEASE: Duration = Duration::from_secs(120);
 
@@ -95,18 +96,32 @@ pub fn render(kind: Kind, order: &Order) -> Result<Option<Email>, Error> {
     Ok(Some(Email { to: to.to_owned(), subject: subject.to_owned(), html, text }))
 }
 
+/// The text message for `order`, when the buyer has a phone number.
+pub fn text_message(kind: Kind, order: &Order) -> Option<Sms> {
+    let to = order.buyer_phone.clone().filter(|phone| is_e164(phone))?;
+    let news = match kind {
+        Kind::Received => "we received your order",
+        Kind::Completed => "your order is complete and on its way",
+        Kind::Cancelled => "your order was canceled",
+    };
+    Some(Sms { to, text: format!("BookWorm: {news} ({}), total ${}.", order.id, order.total) })
+}
+
 /// What the function needs.
 pub struct Notifier<'a> {
     pub orders: &'a dyn OrderStore,
     pub mailer: &'a dyn Mailer,
     pub dedupe: &'a dyn Deduplicator,
+    pub preferences: &'a dyn PreferenceStore,
+    pub sms: &'a dyn SmsSender,
 }
 
 /// What happened to one event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     Sent,
-    /// The buyer has no email address: logged, not an error.
+    /// Nothing to send to: no email address (or, for a text message, no phone or no opt-in).
+    /// Logged, not an error.
     NoAddress,
     /// Already sent for this event.
     Duplicate,
@@ -126,32 +141,58 @@ impl Notifier<'_> {
         Ok(outcomes)
     }
 
+    /// The email, then (when the buyer opted in) the text message. Each is claimed on its own,
+    /// so a retry after a failed text message does not send the email again.
     pub async fn notify(&self, event: &ShopEvent) -> Result<Outcome, Error> {
         let Some(kind) = Kind::for_event(&event.kind) else {
             return Ok(Outcome::Ignored);
         };
-        if !self.dedupe.claim(CONSUMER, event.id, CLAIM_LEASE).await? {
-            return Ok(Outcome::Duplicate);
-        }
-        match self.send(kind, event).await {
-            Ok(outcome) => {
-                self.dedupe.complete(CONSUMER, event.id).await?;
-                Ok(outcome)
-            }
-            Err(error) => {
-                self.dedupe.release(CONSUMER, event.id).await?;
-                Err(error)
-            }
-        }
-    }
-
-    async fn send(&self, kind: Kind, event: &ShopEvent) -> Result<Outcome, Error> {
         let id = event.data["order_id"]
             .as_str()
             .and_then(|id| id.parse::<Uuid>().ok())
             .ok_or_else(|| Error::invalid("data.order_id", "is missing from the event"))?;
         let order = self.orders.order(id).await?.ok_or_else(|| Error::not_found("order", id))?;
-        match render(kind, &order)? {
+        let email = self.once(CONSUMER, event.id, self.send_email(kind, &order)).await?;
+        self.once(SMS_CONSUMER, event.id, self.send_sms(kind, &order)).await?;
+        Ok(email)
+    }
+
+    /// Runs `work` unless `consumer` already handled `event`; a failure gives the claim back.
+    async fn once(
+        &self,
+        consumer: &str,
+        event: Uuid,
+        work: impl std::future::Future<Output = Result<Outcome, Error>>,
+    ) -> Result<Outcome, Error> {
+        if !self.dedupe.claim(consumer, event, CLAIM_LEASE).await? {
+            return Ok(Outcome::Duplicate);
+        }
+        match work.await {
+            Ok(outcome) => {
+                self.dedupe.complete(consumer, event).await?;
+                Ok(outcome)
+            }
+            Err(error) => {
+                self.dedupe.release(consumer, event).await?;
+                Err(error)
+            }
+        }
+    }
+
+    async fn send_sms(&self, kind: Kind, order: &Order) -> Result<Outcome, Error> {
+        let Some(sms) = text_message(kind, order) else {
+            return Ok(Outcome::NoAddress);
+        };
+        if !self.preferences.preferences(&order.buyer_id).await?.sms_notifications {
+            return Ok(Outcome::NoAddress);
+        }
+        self.sms.send_sms(&sms).await?;
+        tracing::info!(order = %order.id, kind = ?kind, "text message sent");
+        Ok(Outcome::Sent)
+    }
+
+    async fn send_email(&self, kind: Kind, order: &Order) -> Result<Outcome, Error> {
+        match render(kind, order)? {
             Some(email) => {
                 self.mailer.send(&email).await?;
                 tracing::info!(order = %order.id, kind = ?kind, "email sent");

@@ -1,7 +1,8 @@
-//! Lambda wiring for email: the orders and claims tables and the SES client, once.
+//! Lambda wiring for email: the shop tables, the SES and SNS clients, once.
 
 use bookworm_dynamodb::{DynamoShop, required_env};
 use bookworm_ses::SesMailer;
+use bookworm_sns::SnsSms;
 use email::Notifier;
 use lambda_http::lambda_runtime::{self, Error, LambdaEvent, service_fn};
 
@@ -15,7 +16,8 @@ async fn main() -> Result<(), Error> {
         required_env("MAIL_FROM")?,
         std::env::var("SES_CONFIGURATION_SET").ok(),
     );
-    let notifier = Notifier { orders: &shop, mailer: &mailer, dedupe: &shop };
+    let sms = SnsSms::new(aws_sdk_sns::Client::new(&config));
+    let notifier = Notifier { orders: &shop, mailer: &mailer, dedupe: &shop, preferences: &shop, sms: &sms };
     let notifier = &notifier;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| async move {
         notifier.handle(event.payload).await.map(|_| ()).map_err(Error::from)

@@ -7,7 +7,7 @@ use aws_lambda_events::sns::{SnsEvent, SnsRecord};
 use bookworm_domain::basket::{Basket, Order, PricedBasket};
 use bookworm_domain::catalog::CatalogData;
 use bookworm_domain::events::{ShopEvent, kinds};
-use bookworm_domain::mail::{Email, Mailer};
+use bookworm_domain::mail::{Email, Mailer, PreferenceStore, Preferences, Sms, SmsSender};
 use bookworm_domain::ports::{BasketStore, OrderStore};
 use bookworm_domain::{Error, contract};
 use bookworm_embedded::EmbeddedShop;
@@ -17,7 +17,16 @@ use serde_json::json;
 #[derive(Default)]
 struct Outbox {
     sent: Mutex<Vec<Email>>,
+    texts: Mutex<Vec<Sms>>,
     fail: Mutex<bool>,
+}
+
+#[async_trait]
+impl SmsSender for Outbox {
+    async fn send_sms(&self, sms: &Sms) -> Result<(), Error> {
+        self.texts.lock().unwrap().push(sms.clone());
+        Ok(())
+    }
 }
 
 #[async_trait]
@@ -65,7 +74,8 @@ fn sns(event: &ShopEvent) -> SnsEvent {
 async fn a_duplicate_delivery_sends_one_email() {
     let store = EmbeddedShop::in_memory().unwrap();
     let outbox = Outbox::default();
-    let notifier = Notifier { orders: &store, mailer: &outbox, dedupe: &store };
+    let notifier =
+        Notifier { orders: &store, mailer: &outbox, dedupe: &store, preferences: &store, sms: &outbox };
     let (order, event) = placed_order(&store, Some("ann@example.com")).await;
 
     assert_eq!(notifier.handle(sns(&event)).await.unwrap(), [Outcome::Sent]);
@@ -81,7 +91,8 @@ async fn a_duplicate_delivery_sends_one_email() {
 async fn a_failed_send_is_retried_not_lost() {
     let store = EmbeddedShop::in_memory().unwrap();
     let outbox = Outbox::default();
-    let notifier = Notifier { orders: &store, mailer: &outbox, dedupe: &store };
+    let notifier =
+        Notifier { orders: &store, mailer: &outbox, dedupe: &store, preferences: &store, sms: &outbox };
     let (_, event) = placed_order(&store, Some("ann@example.com")).await;
     *outbox.fail.lock().unwrap() = true;
     assert!(notifier.handle(sns(&event)).await.is_err(), "Lambda retries, then the DLQ keeps it");
@@ -93,7 +104,8 @@ async fn a_failed_send_is_retried_not_lost() {
 async fn no_address_is_skipped_and_other_events_are_ignored() {
     let store = EmbeddedShop::in_memory().unwrap();
     let outbox = Outbox::default();
-    let notifier = Notifier { orders: &store, mailer: &outbox, dedupe: &store };
+    let notifier =
+        Notifier { orders: &store, mailer: &outbox, dedupe: &store, preferences: &store, sms: &outbox };
     let (_, event) = placed_order(&store, None).await;
     assert_eq!(notifier.handle(sns(&event)).await.unwrap(), [Outcome::NoAddress]);
     let other = ShopEvent::new(uuid::Uuid::new_v4(), kinds::CHECKOUT_ACTION, "s".into(), json!({}));
@@ -117,7 +129,48 @@ async fn the_sample_sns_event_mails_the_received_email() {
     store.place_order(&order, &basket, &added).await.unwrap();
 
     let outbox = Outbox::default();
-    let notifier = Notifier { orders: &store, mailer: &outbox, dedupe: &store };
+    let notifier =
+        Notifier { orders: &store, mailer: &outbox, dedupe: &store, preferences: &store, sms: &outbox };
     assert_eq!(notifier.handle(batch).await.unwrap(), [Outcome::Sent]);
     assert_eq!(outbox.sent.lock().unwrap()[0].subject, "BookWorm: Your Order Has Been Received Successfully");
+}
+
+#[tokio::test]
+async fn a_text_message_goes_only_to_buyers_who_opted_in_with_a_phone_number() {
+    let store = EmbeddedShop::in_memory().unwrap();
+    let outbox = Outbox::default();
+    let notifier =
+        Notifier { orders: &store, mailer: &outbox, dedupe: &store, preferences: &store, sms: &outbox };
+
+    let (_, event) = placed_order_with_phone(&store, Some("+79516519741")).await;
+    notifier.handle(sns(&event)).await.unwrap();
+    assert!(outbox.texts.lock().unwrap().is_empty(), "no opt-in, no text message");
+
+    store.set_preferences("ann", &Preferences { sms_notifications: true }).await.unwrap();
+    let (order, event) = placed_order_with_phone(&store, Some("+79516519741")).await;
+    notifier.handle(sns(&event)).await.unwrap();
+    notifier.handle(sns(&event)).await.unwrap();
+    let texts = outbox.texts.lock().unwrap().clone();
+    assert_eq!(texts.len(), 1, "once per event");
+    assert_eq!(texts[0].to, "+79516519741");
+    assert!(texts[0].text.contains(&order.id.to_string()));
+
+    let (_, event) = placed_order_with_phone(&store, None).await;
+    notifier.handle(sns(&event)).await.unwrap();
+    assert_eq!(outbox.texts.lock().unwrap().len(), 1, "no phone, no text message");
+}
+
+async fn placed_order_with_phone(store: &EmbeddedShop, phone: Option<&str>) -> (Order, ShopEvent) {
+    let (mut order, _) = placed_order(&EmbeddedShop::in_memory().unwrap(), Some("ann@example.com")).await;
+    order.id = uuid::Uuid::new_v4();
+    order.idempotency_key = order.id.to_string();
+    order.buyer_phone = phone.map(str::to_owned);
+    let mut basket = Basket::new(order.shop_id, "ann");
+    basket.set(order.lines[0].book_id, 1).unwrap();
+    let added = ShopEvent::new(order.shop_id, kinds::BASKET_ITEM_ADDED, "b".into(), json!({}));
+    store.save_basket(&basket, None, &added).await.unwrap();
+    let event =
+        ShopEvent::new(order.shop_id, kinds::CHECKOUT_COMPLETED, "o".into(), json!({"order_id": order.id}));
+    store.place_order(&order, &basket, &event).await.unwrap();
+    (order, event)
 }

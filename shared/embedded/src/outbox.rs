@@ -1,5 +1,6 @@
-//! The local stack's mailer: each email lands in `<data>/outbox/` as a `.eml` file a person can
-//! open in any mail client, with a `.json` twin that `GET /_local/outbox` lists.
+//! The local stack's mailer and text-message sender: each email lands in `<data>/outbox/` as a
+//! `.eml` file a person can open in any mail client, with a `.json` twin, and each text message
+//! as a `.sms.json` file; `GET /_local/outbox` lists them.
 
 use std::path::{Path, PathBuf};
 
@@ -8,7 +9,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use bookworm_domain::Error;
 use bookworm_domain::events::now_rfc3339;
-use bookworm_domain::mail::{Email, Mailer};
+use bookworm_domain::mail::{Email, Mailer, Sms, SmsSender};
 use serde::{Deserialize, Serialize};
 
 pub struct LocalOutbox {
@@ -34,17 +35,7 @@ impl LocalOutbox {
 
     /// Every email sent so far, oldest first.
     pub fn list(&self) -> Result<Vec<Sent>, Error> {
-        let entries = std::fs::read_dir(&self.dir).map_err(|e| Error::unavailable("read the outbox", e))?;
-        let mut sent: Vec<Sent> = Vec::new();
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.extension().is_some_and(|ext| ext == "json") {
-                let text = std::fs::read(&path).map_err(|e| Error::unavailable("read the outbox", e))?;
-                sent.push(
-                    serde_json::from_slice(&text).map_err(|e| Error::unavailable("read the outbox", e))?,
-                );
-            }
-        }
+        let mut sent: Vec<Sent> = self.read_all(".json")?;
         sent.sort_by(|a, b| (&a.sent_at, &a.id).cmp(&(&b.sent_at, &b.id)));
         Ok(sent)
     }
@@ -68,6 +59,53 @@ fn eml(sent: &Sent) -> String {
         text = encoded(&sent.email.text),
         html = encoded(&sent.email.html),
     )
+}
+
+/// One sent text message, as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentSms {
+    pub id: String,
+    pub sent_at: String,
+    #[serde(flatten)]
+    pub sms: Sms,
+}
+
+impl LocalOutbox {
+    /// Every text message sent so far, oldest first.
+    pub fn list_sms(&self) -> Result<Vec<SentSms>, Error> {
+        let mut sent: Vec<SentSms> = self.read_all(".sms.json")?;
+        sent.sort_by(|a, b| (&a.sent_at, &a.id).cmp(&(&b.sent_at, &b.id)));
+        Ok(sent)
+    }
+
+    fn read_all<T: serde::de::DeserializeOwned>(&self, suffix: &str) -> Result<Vec<T>, Error> {
+        let entries = std::fs::read_dir(&self.dir).map_err(|e| Error::unavailable("read the outbox", e))?;
+        let mut items = Vec::new();
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            // `.sms.json` files are not emails' `.json` twins.
+            let wanted = name.ends_with(suffix) && (suffix != ".json" || !name.ends_with(".sms.json"));
+            if wanted {
+                let text =
+                    std::fs::read(entry.path()).map_err(|e| Error::unavailable("read the outbox", e))?;
+                items.push(
+                    serde_json::from_slice(&text).map_err(|e| Error::unavailable("read the outbox", e))?,
+                );
+            }
+        }
+        Ok(items)
+    }
+}
+
+#[async_trait]
+impl SmsSender for LocalOutbox {
+    async fn send_sms(&self, sms: &Sms) -> Result<(), Error> {
+        let sent = SentSms { id: uuid::Uuid::new_v4().to_string(), sent_at: now_rfc3339(), sms: sms.clone() };
+        let json =
+            serde_json::to_vec_pretty(&sent).map_err(|e| Error::unavailable("write to the outbox", e))?;
+        std::fs::write(self.dir.join(format!("{}.sms.json", sent.id)), json)
+            .map_err(|e| Error::unavailable("write to the outbox", e))
+    }
 }
 
 #[async_trait]

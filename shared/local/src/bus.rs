@@ -40,8 +40,14 @@ pub fn start(stack: Arc<Stack>, endpoint: &str, sockets: Arc<Sockets>) {
                 tracing::warn!(event = %event.id, %error, "fan-out failed");
             }
             // The email function's subscription: order events, mailed to the local outbox.
-            let notifier =
-                email::Notifier { orders: shop, mailer: stack.stores.outbox.as_ref(), dedupe: shop };
+            let outbox = stack.stores.outbox.as_ref();
+            let notifier = email::Notifier {
+                orders: shop,
+                mailer: outbox,
+                dedupe: shop,
+                preferences: shop,
+                sms: outbox,
+            };
             if let Err(error) = notifier.handle(sns_event(&event)).await {
                 tracing::warn!(event = %event.id, %error, "email failed");
             }

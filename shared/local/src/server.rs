@@ -174,8 +174,9 @@ async fn openid_configuration(State(stack): State<Arc<Stack>>, request: AxumRequ
 
 /// What the email function sent, oldest first (the `.eml` files are beside the listing).
 async fn outbox(State(stack): State<Arc<Stack>>) -> AxumResponse {
-    match stack.stores.outbox.list() {
-        Ok(items) => axum::Json(serde_json::json!({ "items": items })).into_response(),
+    let outbox = &stack.stores.outbox;
+    match outbox.list().and_then(|items| Ok((items, outbox.list_sms()?))) {
+        Ok((items, sms)) => axum::Json(serde_json::json!({ "items": items, "sms": sms })).into_response(),
         Err(error) => to_axum(problem_response(&error, None)),
     }
 }

@@ -45,3 +45,31 @@ impl EventBus for SnsBus {
         Ok(())
     }
 }
+
+/// Text messages through SNS `Publish` to a phone number, marked transactional (order news,
+/// not marketing).
+#[derive(Clone)]
+pub struct SnsSms {
+    client: Client,
+}
+
+impl SnsSms {
+    pub fn new(client: Client) -> Self {
+        Self { client }
+    }
+}
+
+#[async_trait]
+impl bookworm_domain::mail::SmsSender for SnsSms {
+    async fn send_sms(&self, sms: &bookworm_domain::mail::Sms) -> Result<(), Error> {
+        self.client
+            .publish()
+            .phone_number(&sms.to)
+            .message(&sms.text)
+            .message_attributes("AWS.SNS.SMS.SMSType", attribute("Transactional")?)
+            .send()
+            .await
+            .map_err(|e| Error::unavailable("send a text message", DisplayErrorContext(e).to_string()))?;
+        Ok(())
+    }
+}

@@ -40,3 +40,25 @@ async fn publishes_the_event_with_its_filter_attributes() {
     assert_eq!(attributes["shop_id"]["Value"], event.shop_id.to_string());
     assert_eq!(attributes["type"]["Value"], kinds::CHECKOUT_ACTION);
 }
+
+#[tokio::test]
+async fn sends_a_text_message_to_a_phone_number() {
+    use bookworm_domain::mail::{Sms, SmsSender};
+    let endpoint = std::env::var("SNS_ENDPOINT").expect("SNS_ENDPOINT must name moto: run scripts/test");
+    let config = aws_sdk_sns::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+        .endpoint_url(&endpoint)
+        .build();
+    let text = format!("BookWorm: order {} received", uuid::Uuid::new_v4());
+    bookworm_sns::SnsSms::new(Client::from_conf(config))
+        .send_sms(&Sms { to: "+79516519741".into(), text: text.clone() })
+        .await
+        .unwrap();
+    let data: Value =
+        reqwest::get(format!("{endpoint}/moto-api/data.json")).await.unwrap().json().await.unwrap();
+    let sent = data["sns"]["SMS"].to_string();
+    assert!(sent.contains(&text), "{sent}");
+    assert!(sent.contains("+79516519741"), "{sent}");
+}
