@@ -1,12 +1,42 @@
-//! `GET /me`: the signed-in caller — user id, username, email, roles and shops — exactly as
-//! every other function sees them, so apps can show who is signed in and what they may do.
+//! The signed-in caller. `GET /me`: user id, username, email, name, roles and shops, exactly
+//! as every other function sees them. `GET`/`PUT /me/preferences`: notification choices
+//! (`{"sms_notifications": true}` for text messages about orders, to the phone number the
+//! caller signs in with; off unless asked for).
 
+use bookworm_domain::Error;
+use bookworm_domain::mail::{PreferenceStore, Preferences, is_e164};
 use bookworm_http::access::caller;
-use bookworm_http::{json, respond};
-use lambda_http::http::StatusCode;
+use bookworm_http::{json, json_body, respond};
+use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
 
-pub async fn handle(request: Request) -> Response<Body> {
-    let outcome = caller(&request).and_then(|principal| json(StatusCode::OK, &principal));
+pub async fn handle(preferences: &dyn PreferenceStore, request: Request) -> Response<Body> {
+    let outcome = async {
+        let principal = caller(&request)?;
+        if !request.uri().path().ends_with("/preferences") {
+            return json(StatusCode::OK, &principal);
+        }
+        if request.method() == Method::PUT {
+            let input: PreferencesInput = json_body(&request)?;
+            let sms =
+                input.sms_notifications.ok_or_else(|| Error::invalid("sms_notifications", "is required"))?;
+            if sms && !principal.username.as_deref().is_some_and(is_e164) {
+                return Err(Error::invalid(
+                    "sms_notifications",
+                    "needs a phone number (E.164, like +14155552671) as your username",
+                ));
+            }
+            preferences.set_preferences(&principal.user_id, &Preferences { sms_notifications: sms }).await?;
+        }
+        json(StatusCode::OK, &preferences.preferences(&principal.user_id).await?)
+    }
+    .await;
     respond(&request, outcome)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PreferencesInput {
+    sms_notifications: Option<bool>,
 }

@@ -1,12 +1,17 @@
-//! Lambda wiring for account: nothing to build at init.
+//! Lambda wiring for account: the preferences table, once.
 
 use std::convert::Infallible;
 
+use bookworm_dynamodb::DynamoShop;
 use lambda_http::{Error, service_fn};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
-    lambda_http::run(service_fn(|request| async move { Ok::<_, Infallible>(account::handle(request).await) }))
-        .await
+    let shop = DynamoShop::from_env().await?;
+    let shop = &shop;
+    lambda_http::run(service_fn(move |request| async move {
+        Ok::<_, Infallible>(account::handle(shop, request).await)
+    }))
+    .await
 }

@@ -11,7 +11,8 @@ fn event(file: &str) -> lambda_http::Request {
 
 #[tokio::test]
 async fn me_shows_the_caller_the_authorizer_vouched_for() {
-    let response = account::handle(event("me.json")).await;
+    let response =
+        account::handle(&bookworm_embedded::EmbeddedShop::in_memory().unwrap(), event("me.json")).await;
     assert_eq!(response.status(), 200);
     let me: Value = serde_json::from_slice(response.body()).unwrap();
     assert_eq!(me["user_id"], "5f0c1d2e-3a4b-4c5d-8e6f-7a8b9c0d1e2f");
@@ -21,7 +22,11 @@ async fn me_shows_the_caller_the_authorizer_vouched_for() {
 
 #[tokio::test]
 async fn a_rejected_token_is_a_401_problem() {
-    let response = account::handle(event("me-rejected-token.json")).await;
+    let response = account::handle(
+        &bookworm_embedded::EmbeddedShop::in_memory().unwrap(),
+        event("me-rejected-token.json"),
+    )
+    .await;
     assert_eq!(response.status(), 401);
     assert_eq!(response.headers()["content-type"], "application/problem+json");
 }

@@ -33,6 +33,8 @@ pub const RULES: &[(&str, Access)] = &[
     ("GET /categories", Access::Public),
     ("GET /publishers", Access::Public),
     ("GET /me", Access::SignedIn),
+    ("GET /me/preferences", Access::SignedIn),
+    ("PUT /me/preferences", Access::SignedIn),
     ("POST /books", Access::AnyOf(&[Role::Admin])),
     ("PUT /books/{id}", Access::AnyOf(&[Role::Admin])),
     ("DELETE /books/{id}", Access::AnyOf(&[Role::Admin])),

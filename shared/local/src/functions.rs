@@ -53,7 +53,7 @@ impl Function {
             Self::CatalogBooks => catalog_books::handle(stores.catalog.as_ref(), request).await,
             Self::CatalogLookups => catalog_lookups::handle(stores.catalog.as_ref(), request).await,
             Self::CatalogAdmin => catalog_admin::handle(stores.catalog.as_ref(), request).await,
-            Self::Account => account::handle(request).await,
+            Self::Account => account::handle(stores.shop.as_ref(), request).await,
             Self::Publish => publish::handle(stores.shop.as_ref(), request).await,
             Self::Basket => basket::handle(stores.catalog.as_ref(), stores.shop.as_ref(), request).await,
             Self::Checkout => {

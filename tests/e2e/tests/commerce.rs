@@ -336,3 +336,47 @@ async fn checkout_then_completion_mail_the_buyer_twice_and_the_merchant_sees_bot
     assert!(seen.contains(&"com.bookworm.checkout.completed".to_owned()), "{seen:?}");
     assert!(seen.contains(&"com.bookworm.order.completed".to_owned()), "{seen:?}");
 }
+
+#[tokio::test]
+async fn buyers_who_opt_in_get_a_text_message_too() {
+    let stack = LocalStack::start().await;
+    let request = bookworm_auth::dev_issuer::TokenRequest {
+        sub: "olga".into(),
+        username: Some("+79516519741".into()),
+        email: Some("olga@example.com".into()),
+        ttl_seconds: 600,
+        ..Default::default()
+    };
+    let token =
+        stack.stack.issuer.token(&stack.stack.auth.issuer, &stack.stack.auth.audience, &request).unwrap();
+    let olga = Shopper { stack: &stack, token };
+    let set = |token: String, on: bool| {
+        let request = stack
+            .client
+            .put(stack.url("/me/preferences"))
+            .bearer_auth(token)
+            .json(&json!({"sms_notifications": on}));
+        async move { request.send().await.unwrap() }
+    };
+    let ann = Shopper::new(&stack, "ann");
+    let refused = set(ann.token.clone(), true).await;
+    assert_eq!(refused.status(), 400, "no phone number, no text messages");
+    assert_eq!(refused.json::<Value>().await.unwrap()["errors"][0]["field"], "sms_notifications");
+    let accepted = set(olga.token.clone(), true).await;
+    assert_eq!(accepted.json::<Value>().await.unwrap(), json!({"sms_notifications": true}));
+
+    let pick = books(&stack, 1).await[0]["id"].as_str().unwrap().to_owned();
+    olga.put(&pick, json!(1)).await;
+    let order: Value = olga.checkout(Some("sms-1")).await.json().await.unwrap();
+    emails_for(&stack, order["id"].as_str().unwrap(), 1).await;
+    for _ in 0..100 {
+        let outbox = stack.get_json("/_local/outbox", 200).await;
+        if let Some(text) = outbox["sms"].as_array().unwrap().first() {
+            assert_eq!(text["to"], "+79516519741");
+            assert!(text["text"].as_str().unwrap().contains(order["id"].as_str().unwrap()));
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no text message in the outbox");
+}
