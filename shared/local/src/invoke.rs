@@ -49,6 +49,19 @@ pub async fn invoke(stack: &Stack, function: &str, event_path: &str) -> Result<V
                 fanout.handle(typed().parse()?).await.map_err(|e| InvokeError::Failed(e.to_string()))?;
             return Ok(json!(reports.iter().map(|r| json!({"delivered": r.delivered, "gone": r.gone, "failed": r.failed, "duplicate": r.duplicate})).collect::<Vec<_>>()));
         }
+        "email" | "EmailFunction" => {
+            let (shop, outbox) = (stack.stores.shop.as_ref(), stack.stores.outbox.as_ref());
+            let notifier = email::Notifier {
+                orders: shop,
+                mailer: outbox,
+                dedupe: shop,
+                preferences: shop,
+                sms: outbox,
+            };
+            let outcomes =
+                notifier.handle(typed().parse()?).await.map_err(|e| InvokeError::Failed(e.to_string()))?;
+            return Ok(json!(outcomes.iter().map(|outcome| format!("{outcome:?}")).collect::<Vec<_>>()));
+        }
         "relay" | "RelayFunction" => {
             let bus = PrintedBus::default();
             let response = relay::handle(&bus, typed().parse()?).await;

@@ -335,6 +335,22 @@ async fn checkout_then_completion_mail_the_buyer_twice_and_the_merchant_sees_bot
     }
     assert!(seen.contains(&"com.bookworm.checkout.completed".to_owned()), "{seen:?}");
     assert!(seen.contains(&"com.bookworm.order.completed".to_owned()), "{seen:?}");
+
+    // A second order, cancelled: the cancellation email follows the received one.
+    ann.put(&pick, json!(1)).await;
+    let second: Value = ann.checkout(Some("mail-2")).await.json().await.unwrap();
+    let second_id = second["id"].as_str().unwrap();
+    let admin = stack.token(&["admin"], &[]);
+    let cancelled = stack
+        .client
+        .patch(stack.url(&format!("/orders/{second_id}/cancel")))
+        .bearer_auth(admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cancelled.status(), 200);
+    let mails = emails_for(&stack, second_id, 2).await;
+    assert_eq!(mails[1]["subject"], "BookWorm: Your Order Has Been Canceled - Important Information");
 }
 
 #[tokio::test]
