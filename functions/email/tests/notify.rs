@@ -3,7 +3,7 @@
 use std::sync::Mutex;
 
 use async_trait::async_trait;
-use aws_lambda_events::sns::{SnsEvent, SnsRecord};
+use aws_lambda_events::sns::SnsEvent;
 use bookworm_domain::basket::{Basket, Order, PricedBasket};
 use bookworm_domain::catalog::CatalogData;
 use bookworm_domain::events::{ShopEvent, kinds};
@@ -13,6 +13,7 @@ use bookworm_domain::{Error, contract};
 use bookworm_embedded::EmbeddedShop;
 use email::{Notifier, Outcome};
 use serde_json::json;
+use test_support::sns_batch;
 
 #[derive(Default)]
 struct Outbox {
@@ -62,14 +63,6 @@ async fn placed_order(store: &EmbeddedShop, email: Option<&str>) -> (Order, Shop
     (order, event)
 }
 
-fn sns(event: &ShopEvent) -> SnsEvent {
-    let mut record = SnsRecord::default();
-    record.sns.message = serde_json::to_string(event).unwrap();
-    let mut batch = SnsEvent::default();
-    batch.records = vec![record];
-    batch
-}
-
 #[tokio::test]
 async fn a_duplicate_delivery_sends_one_email() {
     let store = EmbeddedShop::in_memory().unwrap();
@@ -78,8 +71,8 @@ async fn a_duplicate_delivery_sends_one_email() {
         Notifier { orders: &store, mailer: &outbox, dedupe: &store, preferences: &store, sms: &outbox };
     let (order, event) = placed_order(&store, Some("ann@example.com")).await;
 
-    assert_eq!(notifier.handle(sns(&event)).await.unwrap(), [Outcome::Sent]);
-    assert_eq!(notifier.handle(sns(&event)).await.unwrap(), [Outcome::Duplicate]);
+    assert_eq!(notifier.handle(sns_batch(&event)).await.unwrap(), [Outcome::Sent]);
+    assert_eq!(notifier.handle(sns_batch(&event)).await.unwrap(), [Outcome::Duplicate]);
     let sent = outbox.sent.lock().unwrap().clone();
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].subject, "BookWorm: Your Order Has Been Received Successfully");
@@ -95,9 +88,9 @@ async fn a_failed_send_is_retried_not_lost() {
         Notifier { orders: &store, mailer: &outbox, dedupe: &store, preferences: &store, sms: &outbox };
     let (_, event) = placed_order(&store, Some("ann@example.com")).await;
     *outbox.fail.lock().unwrap() = true;
-    assert!(notifier.handle(sns(&event)).await.is_err(), "Lambda retries, then the DLQ keeps it");
+    assert!(notifier.handle(sns_batch(&event)).await.is_err(), "Lambda retries, then the DLQ keeps it");
     *outbox.fail.lock().unwrap() = false;
-    assert_eq!(notifier.handle(sns(&event)).await.unwrap(), [Outcome::Sent], "the retry sends it");
+    assert_eq!(notifier.handle(sns_batch(&event)).await.unwrap(), [Outcome::Sent], "the retry sends it");
 }
 
 #[tokio::test]
@@ -107,9 +100,9 @@ async fn no_address_is_skipped_and_other_events_are_ignored() {
     let notifier =
         Notifier { orders: &store, mailer: &outbox, dedupe: &store, preferences: &store, sms: &outbox };
     let (_, event) = placed_order(&store, None).await;
-    assert_eq!(notifier.handle(sns(&event)).await.unwrap(), [Outcome::NoAddress]);
+    assert_eq!(notifier.handle(sns_batch(&event)).await.unwrap(), [Outcome::NoAddress]);
     let other = ShopEvent::new(uuid::Uuid::new_v4(), kinds::CHECKOUT_ACTION, "s".into(), json!({}));
-    assert_eq!(notifier.handle(sns(&other)).await.unwrap(), [Outcome::Ignored]);
+    assert_eq!(notifier.handle(sns_batch(&other)).await.unwrap(), [Outcome::Ignored]);
     assert!(outbox.sent.lock().unwrap().is_empty());
 }
 
@@ -143,20 +136,20 @@ async fn a_text_message_goes_only_to_buyers_who_opted_in_with_a_phone_number() {
         Notifier { orders: &store, mailer: &outbox, dedupe: &store, preferences: &store, sms: &outbox };
 
     let (_, event) = placed_order_with_phone(&store, Some("+79516519741")).await;
-    notifier.handle(sns(&event)).await.unwrap();
+    notifier.handle(sns_batch(&event)).await.unwrap();
     assert!(outbox.texts.lock().unwrap().is_empty(), "no opt-in, no text message");
 
     store.set_preferences("ann", &Preferences { sms_notifications: true }).await.unwrap();
     let (order, event) = placed_order_with_phone(&store, Some("+79516519741")).await;
-    notifier.handle(sns(&event)).await.unwrap();
-    notifier.handle(sns(&event)).await.unwrap();
+    notifier.handle(sns_batch(&event)).await.unwrap();
+    notifier.handle(sns_batch(&event)).await.unwrap();
     let texts = outbox.texts.lock().unwrap().clone();
     assert_eq!(texts.len(), 1, "once per event");
     assert_eq!(texts[0].to, "+79516519741");
     assert!(texts[0].text.contains(&order.id.to_string()));
 
     let (_, event) = placed_order_with_phone(&store, None).await;
-    notifier.handle(sns(&event)).await.unwrap();
+    notifier.handle(sns_batch(&event)).await.unwrap();
     assert_eq!(outbox.texts.lock().unwrap().len(), 1, "no phone, no text message");
 }
 

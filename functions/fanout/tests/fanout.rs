@@ -10,6 +10,7 @@ use bookworm_domain::events::{ShopEvent, kinds};
 use bookworm_domain::ports::{Connection, Connections, Delivery, Push};
 use bookworm_embedded::EmbeddedShop;
 use fanout::{Fanout, Report};
+use test_support::sns_batch;
 use uuid::Uuid;
 
 /// Connections behave by their name's prefix; every message sent is recorded.
@@ -42,14 +43,6 @@ async fn connect(store: &EmbeddedShop, id: &str, shop: Uuid) {
     store.add(&connection).await.unwrap();
 }
 
-fn sns(event: &ShopEvent) -> SnsEvent {
-    let mut record = SnsRecord::default();
-    record.sns.message = serde_json::to_string(event).unwrap();
-    let mut batch = SnsEvent::default();
-    batch.records = vec![record];
-    batch
-}
-
 #[tokio::test]
 async fn every_live_connection_of_the_shop_gets_the_cloud_event_once_and_dead_ones_are_dropped() {
     let store = EmbeddedShop::in_memory().unwrap();
@@ -70,7 +63,7 @@ async fn every_live_connection_of_the_shop_gets_the_cloud_event_once_and_dead_on
         ShopEvent::new(shop, kinds::CHECKOUT_ACTION, "sessions/1".into(), serde_json::json!({"a": 1}));
 
     let started = Instant::now();
-    let reports = fanout.handle(sns(&event)).await.unwrap();
+    let reports = fanout.handle(sns_batch(&event)).await.unwrap();
     assert!(
         started.elapsed() < Duration::from_secs(2),
         "a slow connection holds up nobody: {:?}",
@@ -93,7 +86,7 @@ async fn every_live_connection_of_the_shop_gets_the_cloud_event_once_and_dead_on
         "only the gone connection is dropped"
     );
 
-    let again = fanout.handle(sns(&event)).await.unwrap();
+    let again = fanout.handle(sns_batch(&event)).await.unwrap();
     assert!(again[0].duplicate, "a redelivered event is not fanned out twice");
     assert_eq!(push.sent.lock().unwrap().len(), 3);
 }

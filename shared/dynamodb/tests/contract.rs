@@ -2,20 +2,11 @@
 //! `DYNAMODB_ENDPOINT` names it; without one this test fails rather than pass unchecked.
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use bookworm_domain::contract;
 use bookworm_dynamodb::{DynamoCatalog, DynamoShop, ShopTables, schema};
 
 fn client() -> Client {
-    let endpoint = std::env::var("DYNAMODB_ENDPOINT")
-        .expect("DYNAMODB_ENDPOINT must name a DynamoDB-compatible server: run scripts/test");
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
-        .endpoint_url(endpoint)
-        .build();
-    Client::from_conf(config)
+    Client::new(&test_support::moto("DYNAMODB_ENDPOINT"))
 }
 
 #[tokio::test]

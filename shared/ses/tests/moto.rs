@@ -2,21 +2,15 @@
 //! is read back from moto's `/moto-api/data.json`.
 
 use aws_sdk_sesv2::Client;
-use aws_sdk_sesv2::config::{BehaviorVersion, Credentials, Region};
 use bookworm_domain::mail::{Email, Mailer};
 use bookworm_ses::SesMailer;
 use serde_json::Value;
 
 #[tokio::test]
 async fn sends_a_real_send_email() {
-    let endpoint = std::env::var("SES_ENDPOINT").expect("SES_ENDPOINT must name moto: run scripts/test");
-    let config = aws_sdk_sesv2::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
-        .endpoint_url(&endpoint)
-        .build();
-    let client = Client::from_conf(config);
+    let config = test_support::moto("SES_ENDPOINT");
+    let endpoint = config.endpoint_url().unwrap_or_default().to_owned();
+    let client = Client::new(&config);
     client.create_email_identity().email_identity("orders@bookworm.example").send().await.unwrap();
     let to = format!("{}@example.com", uuid::Uuid::new_v4());
     let email = Email {

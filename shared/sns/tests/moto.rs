@@ -3,7 +3,6 @@
 //! what was published in `/moto-api/data.json`, which is read back here.
 
 use aws_sdk_sns::Client;
-use aws_sdk_sns::config::{BehaviorVersion, Credentials, Region};
 use bookworm_domain::events::{ShopEvent, kinds};
 use bookworm_domain::ports::EventBus;
 use bookworm_sns::SnsBus;
@@ -11,14 +10,9 @@ use serde_json::{Value, json};
 
 #[tokio::test]
 async fn publishes_the_event_with_its_filter_attributes() {
-    let endpoint = std::env::var("SNS_ENDPOINT").expect("SNS_ENDPOINT must name moto: run scripts/test");
-    let config = aws_sdk_sns::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
-        .endpoint_url(&endpoint)
-        .build();
-    let client = Client::from_conf(config);
+    let config = test_support::moto("SNS_ENDPOINT");
+    let endpoint = config.endpoint_url().unwrap_or_default().to_owned();
+    let client = Client::new(&config);
     let name = format!("shop-events-{}", uuid::Uuid::new_v4());
     let topic = client.create_topic().name(&name).send().await.unwrap().topic_arn.unwrap();
 
@@ -44,15 +38,10 @@ async fn publishes_the_event_with_its_filter_attributes() {
 #[tokio::test]
 async fn sends_a_text_message_to_a_phone_number() {
     use bookworm_domain::mail::{Sms, SmsSender};
-    let endpoint = std::env::var("SNS_ENDPOINT").expect("SNS_ENDPOINT must name moto: run scripts/test");
-    let config = aws_sdk_sns::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
-        .endpoint_url(&endpoint)
-        .build();
+    let config = test_support::moto("SNS_ENDPOINT");
+    let endpoint = config.endpoint_url().unwrap_or_default().to_owned();
     let text = format!("BookWorm: order {} received", uuid::Uuid::new_v4());
-    bookworm_sns::SnsSms::new(Client::from_conf(config))
+    bookworm_sns::SnsSms::new(Client::new(&config))
         .send_sms(&Sms { to: "+79516519741".into(), text: text.clone() })
         .await
         .unwrap();
