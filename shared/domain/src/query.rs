@@ -179,10 +179,10 @@ pub struct BookQuery {
 impl BookQuery {
     /// Checks rules that span several parameters.
     pub fn validate(self) -> Result<Self, Error> {
-        if let (Some(min), Some(max)) = (self.filter.min_price, self.filter.max_price) {
-            if min > max {
-                return Err(Error::invalid("min_price", "must not exceed max_price"));
-            }
+        if let (Some(min), Some(max)) = (self.filter.min_price, self.filter.max_price)
+            && min > max
+        {
+            return Err(Error::invalid("min_price", "must not exceed max_price"));
         }
         Ok(self)
     }

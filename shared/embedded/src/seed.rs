@@ -38,12 +38,12 @@ pub fn catalog() -> Result<CatalogData, Error> {
         };
         let year: i32 = year.trim().parse().map_err(|_| Error::invalid(field("year"), "must be a year"))?;
         let author_id = AuthorId::derived(author);
-        if !authors.contains_key(&author_id) {
-            authors.insert(author_id, Author::new(author_id, author)?);
+        if let std::collections::btree_map::Entry::Vacant(e) = authors.entry(author_id) {
+            e.insert(Author::new(author_id, author)?);
         }
         let category_id = CategoryId::derived(category);
-        if !categories.contains_key(&category_id) {
-            categories.insert(category_id, Category::new(category_id, category)?);
+        if let std::collections::btree_map::Entry::Vacant(e) = categories.entry(category_id) {
+            e.insert(Category::new(category_id, category)?);
         }
         let description = format!("{category} by {author}, first published {}.", era(year));
         books.push(derived_book(
@@ -109,8 +109,8 @@ fn derived_book(
         name: title.to_owned(),
         description,
         price,
-        sale_price: if hash % 5 == 0 { Some(cents(price.cents() - 200)?) } else { None },
-        status: if hash % 11 == 0 { BookStatus::OutOfStock } else { BookStatus::InStock },
+        sale_price: if hash.is_multiple_of(5) { Some(cents(price.cents() - 200)?) } else { None },
+        status: if hash.is_multiple_of(11) { BookStatus::OutOfStock } else { BookStatus::InStock },
         author_ids: vec![author],
         category_id: category,
         publisher_id: publishers[(hash >> 8) as usize % publishers.len()].id,
