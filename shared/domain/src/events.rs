@@ -92,9 +92,24 @@ impl EventCursor {
 
 /// Now, as RFC 3339 UTC with millisecond precision.
 pub fn now_rfc3339() -> String {
-    let now = OffsetDateTime::now_utc();
-    let now = now.replace_nanosecond(now.millisecond() as u32 * 1_000_000).unwrap_or(now);
-    now.format(&Rfc3339).unwrap_or_default()
+    rfc3339_millis(OffsetDateTime::now_utc())
+}
+
+/// RFC 3339 UTC with exactly three fractional digits, always. Sort keys are built from these
+/// strings, and a formatter that drops a zero fraction ("…:36Z") would sort that instant after
+/// "…:36.003Z" ('Z' > '.').
+pub fn rfc3339_millis(at: OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        at.millisecond()
+    )
 }
 
 #[cfg(test)]
@@ -113,6 +128,15 @@ mod tests {
         assert_eq!(message["source"], format!("/shops/{shop}"));
         assert_eq!(message["data"], json!({"a": 1}));
         assert!(OffsetDateTime::parse(message["time"].as_str().unwrap(), &Rfc3339).is_ok());
+    }
+
+    #[test]
+    fn timestamps_have_a_fixed_width_so_they_sort_as_strings() {
+        let whole = OffsetDateTime::from_unix_timestamp(1_795_530_600).unwrap();
+        let later = whole + time::Duration::milliseconds(3);
+        assert_eq!(rfc3339_millis(whole), "2026-11-24T14:30:00.000Z");
+        assert!(rfc3339_millis(whole) < rfc3339_millis(later));
+        assert!(OffsetDateTime::parse(&rfc3339_millis(later), &Rfc3339).is_ok());
     }
 
     #[test]
