@@ -20,6 +20,15 @@ python_tool() {
   printf '%s\n' "$venv/bin"
 }
 
+# local_binary PROFILE: the path of bookworm-local built with PROFILE (debug or release),
+# wherever cargo puts its target directory (CARGO_TARGET_DIR is honoured).
+local_binary() {
+  local target
+  target="$(cargo metadata --format-version 1 --no-deps --manifest-path "$ROOT/Cargo.toml" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+  printf '%s/%s/bookworm-local\n' "$target" "$1"
+}
+
 # free_port: a TCP port on 127.0.0.1 that nothing listens on right now.
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
