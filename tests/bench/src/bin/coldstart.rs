@@ -28,6 +28,8 @@ enum Seen {
 
 struct Runtime {
     seen: mpsc::UnboundedSender<Seen>,
+    /// The first error a function reported, shown under the table.
+    first_error: Mutex<Option<String>>,
     invocations: Mutex<mpsc::UnboundedReceiver<String>>,
 }
 
@@ -55,12 +57,17 @@ async fn response(State(runtime): State<Arc<Runtime>>, Path(_id): Path<String>, 
 }
 
 async fn error(State(runtime): State<Arc<Runtime>>, body: Bytes) -> StatusCode {
-    eprintln!("function error: {}", String::from_utf8_lossy(&body));
+    runtime
+        .first_error
+        .lock()
+        .await
+        .get_or_insert_with(|| String::from_utf8_lossy(&body).chars().take(160).collect());
     let _ = runtime.seen.send(Seen::Response(Instant::now(), false));
     StatusCode::ACCEPTED
 }
 
 struct Measure {
+    first_error: Option<String>,
     init: Vec<Duration>,
     first: Vec<Duration>,
     peak_rss_kb: u64,
@@ -84,7 +91,8 @@ fn spawn(bootstrap: &str, api: &str) -> Child {
 async fn measure(bootstrap: &str, event: String) -> Measure {
     let (seen, mut seen_rx) = mpsc::unbounded_channel();
     let (invoke, invocations) = mpsc::unbounded_channel();
-    let runtime = Arc::new(Runtime { seen, invocations: Mutex::new(invocations) });
+    let runtime =
+        Arc::new(Runtime { seen, first_error: Mutex::new(None), invocations: Mutex::new(invocations) });
     let app = Router::new()
         .route("/2018-06-01/runtime/invocation/next", get(next))
         .route("/2018-06-01/runtime/invocation/{id}/response", post(response))
@@ -95,7 +103,8 @@ async fn measure(bootstrap: &str, event: String) -> Measure {
     let api = listener.local_addr().expect("address").to_string();
     tokio::spawn(async move { axum::serve(listener, app).await });
 
-    let mut result = Measure { init: Vec::new(), first: Vec::new(), peak_rss_kb: 0, errors: 0 };
+    let mut result =
+        Measure { first_error: None, init: Vec::new(), first: Vec::new(), peak_rss_kb: 0, errors: 0 };
     for _ in 0..COLD_STARTS {
         let _ = invoke.send(event.clone());
         let started = Instant::now();
@@ -147,6 +156,7 @@ async fn measure(bootstrap: &str, event: String) -> Measure {
         .unwrap_or(0);
     let _ = child.kill();
     let _ = child.wait();
+    result.first_error = runtime.first_error.lock().await.take();
     result
 }
 
@@ -163,6 +173,7 @@ async fn main() {
     );
     println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     let mut floor = None;
+    let mut notes = Vec::new();
     for spec in std::env::args().skip(1) {
         let mut parts = spec.splitn(3, '=');
         let (Some(name), Some(bootstrap), Some(event_file)) = (parts.next(), parts.next(), parts.next())
@@ -184,5 +195,11 @@ async fn main() {
             m.peak_rss_kb as f64 / 1024.0,
             m.errors,
         );
+        if let Some(error) = m.first_error {
+            notes.push(format!("- {name}: {error}…"));
+        }
+    }
+    if !notes.is_empty() {
+        println!("\nFirst error reported by each function that reported any:\n{}", notes.join("\n"));
     }
 }
