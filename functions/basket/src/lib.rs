@@ -2,8 +2,6 @@
 //! with the event that tells the shop's merchants about it, and only on top of the version it
 //! was made from: concurrent changes retry instead of overwriting each other.
 
-use std::collections::HashMap;
-
 use bookworm_domain::Error;
 use bookworm_domain::basket::{Basket, PricedBasket};
 use bookworm_domain::catalog::{Book, BookStatus};
@@ -12,7 +10,7 @@ use bookworm_domain::identity::Principal;
 use bookworm_domain::ids::BookId;
 use bookworm_domain::ports::{BasketStore, BookReader};
 use bookworm_http::access::caller;
-use bookworm_http::{Outcome, json, json_body, path_parameter, respond};
+use bookworm_http::{Outcome, json, json_body, no_content, path_parameter, respond, shop_id};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
@@ -29,9 +27,7 @@ pub async fn handle(books: &dyn BookReader, baskets: &dyn BasketStore, request: 
 
 async fn route(books: &dyn BookReader, baskets: &dyn BasketStore, request: &Request) -> Outcome {
     let customer = caller(request)?;
-    let shop = path_parameter(request, "shop_id")
-        .and_then(|id| id.parse::<Uuid>().ok())
-        .ok_or_else(|| Error::invalid("shop_id", "must be a shop id (a UUID)"))?;
+    let shop = shop_id(request)?;
     let book = path_parameter(request, "book_id").map(|id| BookId::parse("book_id", id)).transpose()?;
     match (request.method().clone(), book) {
         (Method::GET, None) => {
@@ -39,7 +35,7 @@ async fn route(books: &dyn BookReader, baskets: &dyn BasketStore, request: &Requ
                 .basket(shop, &customer.user_id)
                 .await?
                 .unwrap_or_else(|| Basket::new(shop, &customer.user_id));
-            json(StatusCode::OK, &priced(books, &basket).await?)
+            json(StatusCode::OK, &PricedBasket::from_catalog(&basket, books).await?)
         }
         (Method::PUT, Some(book)) => set_quantity(books, baskets, &customer, shop, book, request).await,
         (Method::DELETE, Some(book)) => remove(books, baskets, &customer, shop, book).await,
@@ -76,7 +72,7 @@ async fn set_quantity(
         let mut basket = stored.unwrap_or_else(|| Basket::new(shop, &customer.user_id));
         let action = if basket.quantity_of(book_id).is_some() { "UPDATE" } else { "ADD" };
         basket.set(book_id, quantity)?;
-        let view = priced(books, &basket).await?;
+        let view = PricedBasket::from_catalog(&basket, books).await?;
         let kind = if action == "ADD" { kinds::BASKET_ITEM_ADDED } else { kinds::BASKET_ITEM_UPDATED };
         let event = basket_event(&basket, kind, action, Some((&book, quantity)), &view);
         match baskets.save_basket(&basket, expected, &event).await {
@@ -104,7 +100,7 @@ async fn remove(
         if !basket.remove(book_id) {
             return Err(Error::not_found("basket item", book_id));
         }
-        let view = priced(books, &basket).await?;
+        let view = PricedBasket::from_catalog(&basket, books).await?;
         let book = books.get_book(book_id).await?;
         let event =
             basket_event(&basket, kinds::BASKET_ITEM_REMOVED, "REMOVE", book.as_ref().map(|b| (b, 0)), &view);
@@ -139,17 +135,6 @@ async fn empty(baskets: &dyn BasketStore, customer: &Principal, shop: Uuid) -> O
     Err(Error::Conflict("the basket is changing too fast; try again".into()))
 }
 
-/// The basket priced with the catalog's current entries.
-async fn priced(books: &dyn BookReader, basket: &Basket) -> Result<PricedBasket, Error> {
-    let mut found = HashMap::with_capacity(basket.lines.len());
-    for line in &basket.lines {
-        if let Some(book) = books.get_book(line.book_id).await? {
-            found.insert(book.id, book);
-        }
-    }
-    PricedBasket::price(basket, &found)
-}
-
 /// The in-store notifier's action, for a basket change: session (the basket), shopper,
 /// product, price, category and the new basket total.
 fn basket_event(
@@ -174,10 +159,4 @@ fn basket_event(
         "basket_total": view.total,
     });
     ShopEvent::new(basket.shop_id, kind, format!("baskets/{}", basket.id), data)
-}
-
-fn no_content() -> Response<Body> {
-    let mut response = Response::new(Body::Empty);
-    *response.status_mut() = StatusCode::NO_CONTENT;
-    response
 }

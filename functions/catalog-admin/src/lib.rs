@@ -7,11 +7,10 @@ use bookworm_domain::ids::{AuthorId, BookId, CategoryId, PublisherId};
 use bookworm_domain::ports::CatalogStore;
 use bookworm_domain::query::{BookFilter, BookQuery, PageSize};
 use bookworm_domain::{Error, Money};
-use bookworm_http::access::caller;
-use bookworm_http::{Outcome, json, json_body, path_parameter, respond};
+use bookworm_http::access::{caller, route_key};
+use bookworm_http::{Outcome, json, json_body, no_content, path_parameter, respond};
 use lambda_http::http::{HeaderValue, StatusCode, header};
-use lambda_http::request::RequestContext;
-use lambda_http::{Body, Request, RequestExt, Response};
+use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 
 pub async fn handle(catalog: &dyn CatalogStore, request: Request) -> Response<Body> {
@@ -22,7 +21,7 @@ pub async fn handle(catalog: &dyn CatalogStore, request: Request) -> Response<Bo
 async fn route(catalog: &dyn CatalogStore, request: &Request) -> Outcome {
     caller(request)?; // admin only: the rule table says so for every route here
     let id = || path_parameter(request, "id").unwrap_or_default();
-    match route_key(request).as_str() {
+    match route_key(request).unwrap_or_default().as_str() {
         "POST /books" => create_book(catalog, request).await,
         "PUT /books/{id}" => update_book(catalog, BookId::parse("id", id())?, request).await,
         "DELETE /books/{id}" => delete_book(catalog, BookId::parse("id", id())?).await,
@@ -192,17 +191,4 @@ fn created<T: serde::Serialize>(location: &str, value: &T) -> Outcome {
         response.headers_mut().insert(header::LOCATION, location);
     }
     Ok(response)
-}
-
-fn no_content() -> Response<Body> {
-    let mut response = Response::new(Body::Empty);
-    *response.status_mut() = StatusCode::NO_CONTENT;
-    response
-}
-
-fn route_key(request: &Request) -> String {
-    match request.request_context_ref() {
-        Some(RequestContext::ApiGatewayV2(context)) => context.route_key.clone().unwrap_or_default(),
-        _ => String::new(),
-    }
 }

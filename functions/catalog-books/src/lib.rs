@@ -3,7 +3,7 @@
 use bookworm_domain::error::Problems;
 use bookworm_domain::ids::{AuthorId, BookId, CategoryId, PublisherId};
 use bookworm_domain::ports::BookReader;
-use bookworm_domain::query::{BookQuery, Cursor, MAX_PAGE_SIZE, PageSize, SortField};
+use bookworm_domain::query::{BookQuery, Cursor, SortField};
 use bookworm_domain::{Error, Money};
 use bookworm_http::{Outcome, QueryParams, cacheable, json, path_parameter, respond};
 use lambda_http::http::StatusCode;
@@ -58,11 +58,7 @@ fn book_query(params: &QueryParams) -> Result<BookQuery, Error> {
         _ => Err("must be asc or desc".to_owned()),
     });
     query.descending = problems.check(descending).flatten().unwrap_or(false);
-    let limit = params.parse_with("limit", |text| {
-        let size = text.parse().map_err(|_| format!("must be a whole number from 1 to {MAX_PAGE_SIZE}"))?;
-        PageSize::new(size).map_err(|_| format!("must be from 1 to {MAX_PAGE_SIZE}"))
-    });
-    query.limit = problems.check(limit).flatten().unwrap_or_default();
+    query.limit = problems.check(params.page_size()).flatten().unwrap_or_default();
     if let Some(cursor) = params.get("cursor") {
         query.after = problems.check(Cursor::decode(cursor, query.sort));
     }

@@ -2,15 +2,13 @@
 //! the basket's removal and the `checkout.completed` event. It needs an `Idempotency-Key`: a
 //! replay returns the same order, and two checkouts of one basket make exactly one order.
 
-use std::collections::HashMap;
-
 use bookworm_domain::Error;
 use bookworm_domain::basket::{Order, Placed, PricedBasket};
 use bookworm_domain::events::{ShopEvent, kinds};
 use bookworm_domain::identity::Principal;
 use bookworm_domain::ports::{BasketStore, BookReader, OrderStore};
 use bookworm_http::access::caller;
-use bookworm_http::{Outcome, json, path_parameter, respond};
+use bookworm_http::{Outcome, json, respond, shop_id};
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
@@ -32,9 +30,7 @@ pub async fn handle(stores: &Stores<'_>, request: Request) -> Response<Body> {
 
 async fn route(stores: &Stores<'_>, request: &Request) -> Outcome {
     let buyer = caller(request)?;
-    let shop = path_parameter(request, "shop_id")
-        .and_then(|id| id.parse::<Uuid>().ok())
-        .ok_or_else(|| Error::invalid("shop_id", "must be a shop id (a UUID)"))?;
+    let shop = shop_id(request)?;
     checkout(stores, &buyer, shop, idempotency_key(request)?).await
 }
 
@@ -64,14 +60,8 @@ async fn checkout(stores: &Stores<'_>, buyer: &Principal, shop: Uuid, key: &str)
         .basket(shop, &buyer.user_id)
         .await?
         .ok_or_else(|| Error::Conflict("the basket is empty".into()))?;
-    let mut books = HashMap::with_capacity(basket.lines.len());
-    for line in &basket.lines {
-        if let Some(book) = stores.books.get_book(line.book_id).await? {
-            books.insert(book.id, book);
-        }
-    }
-    let mut order =
-        Order::checkout(PricedBasket::price(&basket, &books)?, &buyer.user_id, buyer.email.clone(), key)?;
+    let priced = PricedBasket::from_catalog(&basket, stores.books).await?;
+    let mut order = Order::checkout(priced, &buyer.user_id, buyer.email.clone(), key)?;
     order.buyer_name = buyer.name.clone();
     order.buyer_phone = buyer.username.clone().filter(|username| bookworm_domain::mail::is_e164(username));
     let data = json!({

@@ -10,7 +10,6 @@ use bookworm_domain::basket::{Order, OrderStatus};
 use bookworm_domain::events::{EventCursor, ShopEvent, kinds};
 use bookworm_domain::identity::{Principal, Role};
 use bookworm_domain::ports::{OrderQuery, OrderStore};
-use bookworm_domain::query::{MAX_PAGE_SIZE, PageSize};
 use bookworm_http::access::caller;
 use bookworm_http::{Outcome, QueryParams, json, path_parameter, respond};
 use lambda_http::http::{Method, StatusCode};
@@ -49,13 +48,7 @@ async fn list(orders: &dyn OrderStore, caller: &Principal, request: &Request) ->
     let status = params.parse_with("status", |text| {
         OrderStatus::parse(text).ok_or_else(|| "must be one of: new, completed, cancelled".to_owned())
     })?;
-    let limit = params
-        .parse_with("limit", |text| {
-            let size =
-                text.parse().map_err(|_| format!("must be a whole number from 1 to {MAX_PAGE_SIZE}"))?;
-            PageSize::new(size).map_err(|_| format!("must be from 1 to {MAX_PAGE_SIZE}"))
-        })?
-        .unwrap_or_default();
+    let limit = params.page_size()?.unwrap_or_default();
     let after = params.get("cursor").map(EventCursor::decode).transpose()?;
     // Admins see every order; everyone else their own.
     let buyer = (!caller.has(Role::Admin)).then(|| caller.user_id.clone());

@@ -6,9 +6,9 @@ use bookworm_domain::Error;
 use bookworm_domain::events::{EventCursor, ShopEvent, kinds};
 use bookworm_domain::ports::EventLog;
 use bookworm_domain::publish::CheckoutAction;
-use bookworm_domain::query::{MAX_PAGE_SIZE, Page, PageSize};
+use bookworm_domain::query::Page;
 use bookworm_http::access::authorize;
-use bookworm_http::{Outcome, QueryParams, json, json_body, path_parameter, respond};
+use bookworm_http::{Outcome, QueryParams, json, json_body, respond, shop_id};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
@@ -21,9 +21,7 @@ pub async fn handle(events: &dyn EventLog, request: Request) -> Response<Body> {
 
 async fn route(events: &dyn EventLog, request: &Request) -> Outcome {
     authorize(request)?;
-    let shop = path_parameter(request, "shop_id")
-        .and_then(|id| id.parse::<Uuid>().ok())
-        .ok_or_else(|| Error::invalid("shop_id", "must be a shop id (a UUID)"))?;
+    let shop = shop_id(request)?;
     if request.method() == Method::POST {
         publish(events, shop, request).await
     } else {
@@ -43,13 +41,7 @@ async fn publish(events: &dyn EventLog, shop: Uuid, request: &Request) -> Outcom
 
 async fn history(events: &dyn EventLog, shop: Uuid, request: &Request) -> Outcome {
     let params = QueryParams::parse(request, &["limit", "cursor"])?;
-    let limit = params
-        .parse_with("limit", |text| {
-            let size =
-                text.parse().map_err(|_| format!("must be a whole number from 1 to {MAX_PAGE_SIZE}"))?;
-            PageSize::new(size).map_err(|_| format!("must be from 1 to {MAX_PAGE_SIZE}"))
-        })?
-        .unwrap_or_default();
+    let limit = params.page_size()?.unwrap_or_default();
     let after = params.get("cursor").map(EventCursor::decode).transpose()?;
     let page = events.history(shop, after.as_ref(), limit).await?;
     let page: Page<Value> = Page {

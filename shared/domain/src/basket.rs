@@ -102,6 +102,20 @@ pub struct PricedBasket {
 }
 
 impl PricedBasket {
+    /// Prices `basket` with the catalog's current entries for its lines.
+    pub async fn from_catalog(
+        basket: &Basket,
+        catalog: &dyn crate::ports::BookReader,
+    ) -> Result<Self, Error> {
+        let mut books = HashMap::with_capacity(basket.lines.len());
+        for line in &basket.lines {
+            if let Some(book) = catalog.get_book(line.book_id).await? {
+                books.insert(book.id, book);
+            }
+        }
+        Self::price(basket, &books)
+    }
+
     /// Prices `basket` with `books` (the catalog's current entries for its lines).
     pub fn price(basket: &Basket, books: &HashMap<BookId, Book>) -> Result<Self, Error> {
         let mut lines = Vec::with_capacity(basket.lines.len());

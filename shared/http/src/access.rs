@@ -79,11 +79,10 @@ pub fn authorize(request: &Request) -> Result<Option<Principal>, Error> {
         }
         Some(Access::ShopStaff) => {
             let caller = principal(request)?;
-            let shop = crate::path_parameter(request, "shop_id").and_then(|id| id.parse().ok());
-            match shop {
-                Some(shop) if caller.works_for(shop) => Ok(Some(caller)),
-                Some(_) => Err(Error::Forbidden("Only this shop's merchants and admins may do this.".into())),
-                None => Err(Error::invalid("shop_id", "must be a shop id (a UUID)")),
+            if caller.works_for(crate::shop_id(request)?) {
+                Ok(Some(caller))
+            } else {
+                Err(Error::Forbidden("Only this shop's merchants and admins may do this.".into()))
             }
         }
         None => Err(Error::Forbidden(format!("No access rule covers {route_key}."))),
@@ -95,7 +94,8 @@ pub fn caller(request: &Request) -> Result<Principal, Error> {
     authorize(request)?.ok_or(Error::Unauthenticated)
 }
 
-fn route_key(request: &Request) -> Option<String> {
+/// The API Gateway route the request came by, e.g. `PUT /books/{id}`.
+pub fn route_key(request: &Request) -> Option<String> {
     match request.request_context_ref()? {
         RequestContext::ApiGatewayV2(context) => context.route_key.clone(),
         _ => None,

@@ -51,6 +51,20 @@ pub fn request_id(request: &Request) -> Option<String> {
     }
 }
 
+/// An empty 204 response.
+pub fn no_content() -> Response<Body> {
+    let mut response = Response::new(Body::Empty);
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    response
+}
+
+/// The route's `{shop_id}`, which must be a UUID.
+pub fn shop_id(request: &Request) -> Result<uuid::Uuid, Error> {
+    path_parameter(request, "shop_id")
+        .and_then(|id| id.parse().ok())
+        .ok_or_else(|| Error::invalid("shop_id", "must be a shop id (a UUID)"))
+}
+
 /// A path parameter the route declares, e.g. `{id}` of `/books/{id}`.
 pub fn path_parameter<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
     request.path_parameters_ref().and_then(|parameters| parameters.first(name))

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use bookworm_domain::Error;
 use bookworm_domain::error::Problems;
+use bookworm_domain::query::{MAX_PAGE_SIZE, PageSize};
 use lambda_http::Request;
 
 /// The query string of a request, checked against the parameters a route accepts.
@@ -40,6 +41,15 @@ impl QueryParams {
 
     pub fn get(&self, name: &str) -> Option<&str> {
         self.values.get(name).map(String::as_str)
+    }
+
+    /// The `limit` parameter, a page size from 1 to 100, when present.
+    pub fn page_size(&self) -> Result<Option<PageSize>, Error> {
+        self.parse_with("limit", |text| {
+            let size =
+                text.parse().map_err(|_| format!("must be a whole number from 1 to {MAX_PAGE_SIZE}"))?;
+            PageSize::new(size).map_err(|_| format!("must be from 1 to {MAX_PAGE_SIZE}"))
+        })
     }
 
     /// Parses a parameter when present; `parse` names the problem, this adds the field.
