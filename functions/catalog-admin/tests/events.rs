@@ -1,9 +1,6 @@
 //! Runs the handler on every sample event in events/catalog-admin/ against the seeded embedded
 //! catalog. The events carry the authorizer's verdict as API Gateway passes it.
 
-use std::collections::BTreeSet;
-use std::path::PathBuf;
-
 use bookworm_domain::ports::CatalogWriter;
 use bookworm_embedded::{EmbeddedCatalog, seed};
 use serde_json::Value;
@@ -21,17 +18,13 @@ const CASES: &[(&str, u16)] = &[
 
 #[tokio::test]
 async fn every_sample_event_gets_its_expected_status() {
-    let folder = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../events/catalog-admin");
-    let files: BTreeSet<String> =
-        std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
-    assert_eq!(files, CASES.iter().map(|(file, _)| (*file).to_owned()).collect(), "a case per event file");
-
-    for (file, status) in CASES {
+    let files: Vec<&str> = CASES.iter().map(|(file, _)| *file).collect();
+    for ((file, text), (_, status)) in test_support::sample_events("catalog-admin", &files).iter().zip(CASES)
+    {
         // A fresh catalog per event, so the cases do not depend on each other.
         let catalog = EmbeddedCatalog::in_memory().unwrap();
         catalog.import(&seed::catalog().unwrap()).await.unwrap();
-        let text = std::fs::read_to_string(folder.join(file)).unwrap();
-        let request = lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let request = lambda_http::request::from_str(text).unwrap_or_else(|e| panic!("{file}: {e}"));
         let response = catalog_admin::handle(&catalog, request).await;
         let body = String::from_utf8_lossy(response.body()).into_owned();
         assert_eq!(response.status().as_u16(), *status, "{file}: {body}");
