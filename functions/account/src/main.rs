@@ -8,7 +8,7 @@ use lambda_http::{Error, service_fn};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
-    let shop = DynamoShop::from_env().await?;
+    let shop = DynamoShop::from_env()?;
     let shop = &shop;
     lambda_http::run(service_fn(move |request| async move {
         Ok::<_, Infallible>(account::handle(shop, request).await)

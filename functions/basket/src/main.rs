@@ -8,7 +8,7 @@ use lambda_http::{Error, service_fn};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
-    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let config = bookworm_aws::config_from_env()?;
     let catalog = DynamoCatalog::from_config(&config)?;
     let shop = DynamoShop::new(&config)?;
     let (catalog, shop) = (&catalog, &shop);

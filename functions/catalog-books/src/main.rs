@@ -8,7 +8,7 @@ use lambda_http::{Error, service_fn};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
-    let catalog = DynamoCatalog::from_env().await?;
+    let catalog = DynamoCatalog::from_env()?;
     let catalog = &catalog;
     lambda_http::run(service_fn(move |request| async move {
         Ok::<_, Infallible>(catalog_books::handle(catalog, request).await)

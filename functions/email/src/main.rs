@@ -9,7 +9,7 @@ use lambda_http::lambda_runtime::{self, Error, LambdaEvent, service_fn};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let config = bookworm_aws::config_from_env()?;
     let shop = DynamoShop::new(&config)?;
     let mailer = SesMailer::new(
         aws_sdk_sesv2::Client::new(&config),

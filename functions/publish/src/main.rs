@@ -8,7 +8,7 @@ use lambda_http::{Error, service_fn};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
-    let events = DynamoShop::from_env().await?;
+    let events = DynamoShop::from_env()?;
     let events = &events;
     lambda_http::run(service_fn(move |request| async move {
         Ok::<_, Infallible>(publish::handle(events, request).await)

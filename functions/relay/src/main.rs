@@ -7,7 +7,7 @@ use lambda_http::lambda_runtime::{self, Error, LambdaEvent, service_fn};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let config = bookworm_aws::config_from_env()?;
     let bus = SnsBus::new(aws_sdk_sns::Client::new(&config), required_env("SHOP_EVENTS_TOPIC")?);
     let bus = &bus;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| async move {

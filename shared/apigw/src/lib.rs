@@ -18,7 +18,7 @@ pub struct ManagementPush {
 impl ManagementPush {
     /// For Lambda: region and credentials from the environment; `endpoint` is the WebSocket
     /// API's `https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`.
-    pub fn new(config: &aws_config::SdkConfig, endpoint: &str) -> Self {
+    pub fn new(config: &bookworm_aws::SdkConfig, endpoint: &str) -> Self {
         let config =
             aws_sdk_apigatewaymanagement::config::Builder::from(config).endpoint_url(endpoint).build();
         Self { client: Client::from_conf(config) }

@@ -39,12 +39,12 @@ impl DynamoCatalog {
 
     /// The Lambda wiring: region, credentials and endpoint from the environment (so
     /// `AWS_ENDPOINT_URL` points it at a local server), table name from `CATALOG_TABLE`.
-    pub async fn from_env() -> Result<Self, Error> {
-        Self::from_config(&aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_config(&crate::sdk_config_from_env()?)
     }
 
     /// With an already loaded AWS configuration (functions that use several tables load it once).
-    pub fn from_config(config: &aws_config::SdkConfig) -> Result<Self, Error> {
+    pub fn from_config(config: &bookworm_aws::SdkConfig) -> Result<Self, Error> {
         Ok(Self::new(Client::new(config), required_env("CATALOG_TABLE")?))
     }
 

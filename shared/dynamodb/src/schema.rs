@@ -156,3 +156,12 @@ pub async fn create_shop_tables(client: &Client, tables: &crate::ShopTables) -> 
         .map_err(|e| unavailable("create the claims table", e))?;
     Ok(())
 }
+
+/// Every table, named as the functions read them from the environment (`CATALOG_TABLE`,
+/// `EVENTS_TABLE`, …), in the DynamoDB the environment points at: moto or DynamoDB Local for
+/// benchmarks and experiments (`bookworm-local create-tables`).
+pub async fn create_tables_from_env() -> Result<(), Error> {
+    let client = Client::new(&crate::sdk_config_from_env()?);
+    create_catalog_table(&client, &crate::required_env("CATALOG_TABLE")?).await?;
+    create_shop_tables(&client, &crate::ShopTables::from_env()?).await
+}

@@ -79,12 +79,12 @@ impl DynamoShop {
         Self { client, tables }
     }
 
-    pub fn new(config: &aws_config::SdkConfig) -> Result<Self, Error> {
+    pub fn new(config: &bookworm_aws::SdkConfig) -> Result<Self, Error> {
         Ok(Self::with_tables(Client::new(config), ShopTables::from_env()?))
     }
 
-    pub async fn from_env() -> Result<Self, Error> {
-        Self::new(&aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)
+    pub fn from_env() -> Result<Self, Error> {
+        Self::new(&crate::sdk_config_from_env()?)
     }
 }
 

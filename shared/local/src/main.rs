@@ -61,6 +61,10 @@ enum Command {
         #[arg(long)]
         synthetic: Option<usize>,
     },
+    /// Create every table in the DynamoDB of the environment (AWS_ENDPOINT_URL, e.g. moto), named
+    /// by CATALOG_TABLE, EVENTS_TABLE, CONNECTIONS_TABLE, CLAIMS_TABLE, BASKETS_TABLE, ORDERS_TABLE
+    /// and PREFERENCES_TABLE, as template.yaml defines them. Fails if one already exists.
+    CreateTables,
     /// Print an access token signed by the development issuer of the data folder, and nothing else.
     Token {
         /// Folder whose issuer key signs (the same one `serve` uses; created if missing).
@@ -203,6 +207,11 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             println!("{}", mint(&data_dir, &auth.config(), &request)?);
             Ok(())
         }
+        Command::CreateTables => {
+            bookworm_dynamodb::schema::create_tables_from_env().await?;
+            println!("created the catalog and shop tables");
+            Ok(())
+        }
         Command::Seed { catalog, data_dir, synthetic } => {
             let data = match synthetic {
                 Some(books) => seed::synthetic(books)?,
@@ -213,7 +222,7 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                     std::fs::create_dir_all(&data_dir)?;
                     EmbeddedCatalog::open(&data_dir.join("catalog.redb"))?.import(&data).await?;
                 }
-                CatalogBackend::Dynamodb => DynamoCatalog::from_env().await?.import(&data).await?,
+                CatalogBackend::Dynamodb => DynamoCatalog::from_env()?.import(&data).await?,
             }
             println!("seeded {} books, {} authors", data.books.len(), data.authors.len());
             Ok(())

@@ -123,7 +123,7 @@ impl Stack {
             .collect::<Result<_, _>>()?;
         let catalog: Arc<dyn CatalogStore> = match config.catalog {
             CatalogBackend::Embedded => Arc::new(open_embedded_catalog(&config.data_dir).await?),
-            CatalogBackend::Dynamodb => Arc::new(DynamoCatalog::from_env().await?),
+            CatalogBackend::Dynamodb => Arc::new(DynamoCatalog::from_env()?),
         };
         let issuer = DevIssuer::load_or_create(&issuer_key_path(&config.data_dir))?;
         let verifier_config = VerifierConfig {

@@ -3,10 +3,11 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_lambda_events::sns::{SnsEvent, SnsRecord};
+use aws_types::region::Region;
+use bookworm_aws::{BehaviorVersion, SdkConfig};
 use bookworm_domain::events::ShopEvent;
 
 /// AWS configuration for the moto server whose URL is in `variable` (scripts/test sets it);

@@ -74,8 +74,18 @@ struct Measure {
     errors: usize,
 }
 
+/// Starts a function with the environment Lambda gives it, not this shell's: a developer's
+/// machine may set `SSL_CERT_FILE`, `AWS_PROFILE` and the like, which Lambda never does. The
+/// function's own settings are the variables named in `FUNCTION_ENVIRONMENT`.
 fn spawn(bootstrap: &str, api: &str) -> Child {
+    let settings = std::env::var("FUNCTION_ENVIRONMENT").unwrap_or_default();
+    let settings = settings.split_whitespace().filter_map(|name| Some((name, std::env::var(name).ok()?)));
     Command::new(bootstrap)
+        .env_clear()
+        .envs(settings)
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .env("LANG", "en_US.UTF-8")
+        .env("TZ", ":UTC")
         .env("AWS_LAMBDA_RUNTIME_API", api)
         .env("AWS_LAMBDA_FUNCTION_NAME", "bench")
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
