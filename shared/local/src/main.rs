@@ -92,6 +92,10 @@ enum Command {
         /// Lifetime in seconds.
         #[arg(long, default_value_t = 3600)]
         ttl: u64,
+        /// Print this many tokens, a line each, for as many users (load tests): the first for
+        /// `--sub`, the others for users whose ids derive from it.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        count: u32,
     },
 }
 
@@ -194,9 +198,9 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             println!("{}", serde_json::to_string_pretty(&response)?);
             Ok(())
         }
-        Command::Token { data_dir, auth, sub, roles, shops, email, username, name, ttl } => {
-            let request = TokenRequest {
-                sub,
+        Command::Token { data_dir, auth, sub, roles, shops, email, username, name, ttl, count } => {
+            let mut request = TokenRequest {
+                sub: sub.clone(),
                 roles,
                 shop_ids: shops.iter().map(ToString::to_string).collect(),
                 email,
@@ -204,7 +208,17 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                 name,
                 ttl_seconds: ttl,
             };
-            println!("{}", mint(&data_dir, &auth.config(), &request)?);
+            let issuer = DevIssuer::load_or_create(&issuer_key_path(&data_dir))?;
+            let auth = auth.config();
+            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            for user in 0..count {
+                if user > 0 {
+                    let name = format!("{sub}/{user}");
+                    request.sub = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, name.as_bytes()).to_string();
+                }
+                writeln!(stdout, "{}", issuer.token(&auth.issuer, &auth.audience, &request)?)?;
+            }
+            stdout.flush()?;
             Ok(())
         }
         Command::CreateTables => {
@@ -228,15 +242,6 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             Ok(())
         }
     }
-}
-
-fn mint(
-    data_dir: &std::path::Path,
-    auth: &AuthConfig,
-    request: &TokenRequest,
-) -> Result<String, Box<dyn std::error::Error>> {
-    let issuer = DevIssuer::load_or_create(&issuer_key_path(data_dir))?;
-    Ok(issuer.token(&auth.issuer, &auth.audience, request)?)
 }
 
 /// Ctrl-C or SIGTERM: stop accepting, finish what is in flight, exit. The handlers are

@@ -159,6 +159,30 @@ fn a_token_from_the_token_command_lets_an_admin_create_a_book() {
     assert!(anonymous.starts_with("HTTP/1.1 401"), "{anonymous}");
 }
 
+#[test]
+fn the_token_command_mints_one_user_per_line_for_load_tests() {
+    let data = tempfile::tempdir().unwrap();
+    let minted = local().args(["token", "--count", "3"]).env("DATA_DIR", data.path()).output().unwrap();
+    assert!(minted.status.success(), "{}", String::from_utf8_lossy(&minted.stderr));
+    let subjects: Vec<String> = String::from_utf8(minted.stdout)
+        .unwrap()
+        .lines()
+        .map(|token| {
+            let claims = token.split('.').nth(1).unwrap();
+            let claims = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, claims).unwrap();
+            let claims: serde_json::Value = serde_json::from_slice(&claims).unwrap();
+            claims["sub"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(subjects.len(), 3);
+    assert_eq!(subjects[0], "5f0c1d2e-3a4b-4c5d-8e6f-7a8b9c0d1e2f", "the first is --sub's");
+    assert!(subjects[1] != subjects[0] && subjects[2] != subjects[1] && subjects[2] != subjects[0]);
+
+    let refused = local().args(["token", "--count", "0"]).env("DATA_DIR", data.path()).output().unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--count"));
+}
+
 fn http_send(address: &str, method: &str, path: &str, token: Option<&str>, body: &str) -> String {
     let mut stream = TcpStream::connect(address).expect("connect");
     let authorization = token.map(|token| format!("Authorization: Bearer {token}\r\n")).unwrap_or_default();
