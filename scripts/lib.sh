@@ -30,6 +30,11 @@ local_binary() {
 }
 
 # free_port: a TCP port on 127.0.0.1 that nothing listens on right now.
+# Runs a command as root: directly when we are, through sudo otherwise (package installs).
+sudo_if_needed() {
+  if [[ "$(id -u)" == 0 ]]; then "$@"; else sudo "$@"; fi
+}
+
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }

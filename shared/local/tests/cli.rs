@@ -169,7 +169,8 @@ fn the_token_command_mints_one_user_per_line_for_load_tests() {
         .lines()
         .map(|token| {
             let claims = token.split('.').nth(1).unwrap();
-            let claims = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, claims).unwrap();
+            let claims =
+                base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, claims).unwrap();
             let claims: serde_json::Value = serde_json::from_slice(&claims).unwrap();
             claims["sub"].as_str().unwrap().to_owned()
         })

@@ -3,7 +3,10 @@
 //! `GET /runtime/invocation/next` (init) and to its first response (first invocation); then
 //! keeps one process warm for 1,000 invocations and reads its peak RSS (VmHWM).
 //!
-//!   coldstart NAME=BOOTSTRAP=EVENT_FILE ...     (scripts/bench runs it; prints Markdown rows)
+//!   coldstart NAME=BOOTSTRAP=EVENT_FILE[=CELLS] ...   (scripts/bench runs it; prints Markdown)
+//!
+//! The first function is the floor the others are compared with. CELLS are extra cells for
+//! the row (`2.4 MB | 2.2 MB`), headed by the columns in `EXTRA_COLUMNS` (`zip x86_64 | zip arm64`).
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -30,6 +33,8 @@ struct Runtime {
     seen: mpsc::UnboundedSender<Seen>,
     /// The first error a function reported, shown under the table.
     first_error: Mutex<Option<String>>,
+    /// The first answer's `statusCode` (HTTP functions), shown in the table.
+    first_status: Mutex<Option<String>>,
     invocations: Mutex<mpsc::UnboundedReceiver<String>>,
 }
 
@@ -51,7 +56,12 @@ async fn next(State(runtime): State<Arc<Runtime>>) -> impl IntoResponse {
     (headers, event)
 }
 
-async fn response(State(runtime): State<Arc<Runtime>>, Path(_id): Path<String>, _body: Bytes) -> StatusCode {
+async fn response(State(runtime): State<Arc<Runtime>>, Path(_id): Path<String>, body: Bytes) -> StatusCode {
+    let status = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|answer| answer.get("statusCode").map(ToString::to_string))
+        .unwrap_or_else(|| "–".to_owned());
+    runtime.first_status.lock().await.get_or_insert(status);
     let _ = runtime.seen.send(Seen::Response(Instant::now(), true));
     StatusCode::ACCEPTED
 }
@@ -68,6 +78,7 @@ async fn error(State(runtime): State<Arc<Runtime>>, body: Bytes) -> StatusCode {
 
 struct Measure {
     first_error: Option<String>,
+    first_status: Option<String>,
     init: Vec<Duration>,
     first: Vec<Duration>,
     peak_rss_kb: u64,
@@ -101,8 +112,12 @@ fn spawn(bootstrap: &str, api: &str) -> Child {
 async fn measure(bootstrap: &str, event: String) -> Measure {
     let (seen, mut seen_rx) = mpsc::unbounded_channel();
     let (invoke, invocations) = mpsc::unbounded_channel();
-    let runtime =
-        Arc::new(Runtime { seen, first_error: Mutex::new(None), invocations: Mutex::new(invocations) });
+    let runtime = Arc::new(Runtime {
+        seen,
+        first_error: Mutex::new(None),
+        first_status: Mutex::new(None),
+        invocations: Mutex::new(invocations),
+    });
     let app = Router::new()
         .route("/2018-06-01/runtime/invocation/next", get(next))
         .route("/2018-06-01/runtime/invocation/{id}/response", post(response))
@@ -113,8 +128,14 @@ async fn measure(bootstrap: &str, event: String) -> Measure {
     let api = listener.local_addr().expect("address").to_string();
     tokio::spawn(async move { axum::serve(listener, app).await });
 
-    let mut result =
-        Measure { first_error: None, init: Vec::new(), first: Vec::new(), peak_rss_kb: 0, errors: 0 };
+    let mut result = Measure {
+        first_error: None,
+        first_status: None,
+        init: Vec::new(),
+        first: Vec::new(),
+        peak_rss_kb: 0,
+        errors: 0,
+    };
     for _ in 0..COLD_STARTS {
         let _ = invoke.send(event.clone());
         let started = Instant::now();
@@ -167,6 +188,7 @@ async fn measure(bootstrap: &str, event: String) -> Measure {
     let _ = child.kill();
     let _ = child.wait();
     result.first_error = runtime.first_error.lock().await.take();
+    result.first_status = runtime.first_status.lock().await.take();
     result
 }
 
@@ -178,30 +200,39 @@ fn percentile(values: &mut [Duration], p: f64) -> Duration {
 #[tokio::main]
 async fn main() {
     let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
+    let extra = std::env::var("EXTRA_COLUMNS").unwrap_or_default();
+    let extra: Vec<&str> = extra.split('|').map(str::trim).filter(|c| !c.is_empty()).collect();
+    let extra_header: String = extra.iter().map(|column| format!(" {column} |")).collect();
+    let extra_rule = " ---: |".repeat(extra.len());
     println!(
-        "| function | init p50 | init p90 | init / floor | first response p50 | first response p90 | peak RSS after {WARM_INVOCATIONS} | errors |"
+        "| function |{extra_header} init p50 | init p90 | init / floor | first response p50 | first response p90 | answer | peak RSS after {WARM_INVOCATIONS} | errors |"
     );
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    println!("| --- |{extra_rule} ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     let mut floor = None;
     let mut notes = Vec::new();
     for spec in std::env::args().skip(1) {
-        let mut parts = spec.splitn(3, '=');
+        let mut parts = spec.splitn(4, '=');
         let (Some(name), Some(bootstrap), Some(event_file)) = (parts.next(), parts.next(), parts.next())
         else {
-            eprintln!("skipping {spec}: expected NAME=BOOTSTRAP=EVENT_FILE");
+            eprintln!("skipping {spec}: expected NAME=BOOTSTRAP=EVENT_FILE[=CELLS]");
             continue;
+        };
+        let cells: String = match parts.next() {
+            Some(cells) => cells.split('|').map(|cell| format!(" {} |", cell.trim())).collect(),
+            None => " – |".repeat(extra.len()),
         };
         let event = std::fs::read_to_string(event_file).unwrap_or_else(|e| panic!("{event_file}: {e}"));
         let mut m = measure(bootstrap, event).await;
         let init = percentile(&mut m.init, 0.5);
         let floor = *floor.get_or_insert(init);
         println!(
-            "| {name} | {} | {} | {:.2}× | {} | {} | {:.1} MB | {} |",
+            "| {name} |{cells} {} | {} | {:.2}× | {} | {} | {} | {:.1} MB | {} |",
             ms(init),
             ms(percentile(&mut m.init, 0.9)),
             init.as_secs_f64() / floor.as_secs_f64().max(1e-9),
             ms(percentile(&mut m.first, 0.5)),
             ms(percentile(&mut m.first, 0.9)),
+            m.first_status.as_deref().unwrap_or("–"),
             m.peak_rss_kb as f64 / 1024.0,
             m.errors,
         );
