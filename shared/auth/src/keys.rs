@@ -56,14 +56,18 @@ pub struct RemoteJwks {
     url: String,
     client: reqwest::Client,
     keys: RwLock<HashMap<String, DecodingKey>>,
-    /// When the set was last fetched; held while fetching, so concurrent misses fetch once.
-    fetched: Mutex<Option<Instant>>,
+    /// When the next fetch may happen (none yet: now); held while fetching, so concurrent
+    /// misses fetch once.
+    next_fetch: Mutex<Option<Instant>>,
     min_refresh: Duration,
 }
 
 impl RemoteJwks {
     /// How often an unknown `kid` may trigger a fetch: forged kids cannot hammer the issuer.
     pub const MIN_REFRESH: Duration = Duration::from_secs(60);
+    /// How soon after a failed fetch another may be tried (at most `min_refresh`): a JWKS that
+    /// could not be fetched at init must not lock every caller out for a whole interval.
+    pub const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(1);
 
     pub fn new(url: impl Into<String>) -> Self {
         let client = reqwest::Client::builder()
@@ -78,19 +82,27 @@ impl RemoteJwks {
             url: url.into(),
             client,
             keys: RwLock::new(HashMap::new()),
-            fetched: Mutex::new(None),
+            next_fetch: Mutex::new(None),
             min_refresh,
         }
     }
 
     /// Fetches the set now (at init, so the first request does not pay for it).
     pub async fn prefetch(&self) -> Result<(), Rejection> {
-        let mut fetched = self.fetched.lock().await;
-        self.fetch(&mut fetched).await
+        let mut next_fetch = self.next_fetch.lock().await;
+        self.fetch(&mut next_fetch).await
     }
 
-    async fn fetch(&self, fetched: &mut Option<Instant>) -> Result<(), Rejection> {
-        *fetched = Some(Instant::now());
+    async fn fetch(&self, next_fetch: &mut Option<Instant>) -> Result<(), Rejection> {
+        let started = Instant::now();
+        let result = self.fetch_set().await;
+        let wait =
+            if result.is_ok() { self.min_refresh } else { Self::RETRY_AFTER_FAILURE.min(self.min_refresh) };
+        *next_fetch = Some(started + wait);
+        result
+    }
+
+    async fn fetch_set(&self) -> Result<(), Rejection> {
         let unavailable = |error: reqwest::Error| Rejection::KeysUnavailable(error.without_url().to_string());
         let set: JwkSet = self
             .client
@@ -115,14 +127,19 @@ impl KeySource for RemoteJwks {
         if let Some(key) = self.keys.read().await.get(kid) {
             return Ok(Some(key.clone()));
         }
-        let mut fetched = self.fetched.lock().await;
+        let mut next_fetch = self.next_fetch.lock().await;
         // Another request may have refreshed the set while this one waited.
         if let Some(key) = self.keys.read().await.get(kid) {
             return Ok(Some(key.clone()));
         }
-        if fetched.is_none_or(|at| at.elapsed() >= self.min_refresh) {
-            self.fetch(&mut fetched).await?;
+        if next_fetch.is_none_or(|at| Instant::now() >= at) {
+            self.fetch(&mut next_fetch).await?;
         }
-        Ok(self.keys.read().await.get(kid).cloned())
+        let keys = self.keys.read().await;
+        if keys.is_empty() {
+            // Never fetched (the last try failed, the next is not due): not the token's fault.
+            return Err(Rejection::KeysUnavailable("the issuer's keys are not loaded yet".into()));
+        }
+        Ok(keys.get(kid).cloned())
     }
 }

@@ -15,6 +15,11 @@ use tokio::sync::RwLock;
 async fn jwks_server(keys: Arc<RwLock<String>>, hits: Arc<AtomicUsize>) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/.well-known/jwks.json", listener.local_addr().unwrap());
+    serve_jwks_on(listener, keys, hits);
+    url
+}
+
+fn serve_jwks_on(listener: TcpListener, keys: Arc<RwLock<String>>, hits: Arc<AtomicUsize>) {
     tokio::spawn(async move {
         while let Ok((mut socket, _)) = listener.accept().await {
             let mut request = [0u8; 2048];
@@ -28,7 +33,6 @@ async fn jwks_server(keys: Arc<RwLock<String>>, hits: Arc<AtomicUsize>) -> Strin
             let _ = socket.write_all(response.as_bytes()).await;
         }
     });
-    url
 }
 
 fn token(issuer: &DevIssuer) -> String {
@@ -77,4 +81,28 @@ async fn an_unreachable_issuer_is_unavailable_not_a_bad_token() {
     let config = VerifierConfig { issuer: "iss".into(), audience: "aud".into(), leeway_seconds: 0 };
     let verifier = Verifier::new(config, jwks);
     assert!(matches!(verifier.verify(&token(&issuer)).await, Err(Rejection::KeysUnavailable(_))));
+}
+
+#[tokio::test]
+async fn a_failed_fetch_at_init_is_retried_by_a_request_a_moment_later_not_an_interval_later() {
+    let issuer = DevIssuer::generate().unwrap();
+    // The issuer is down at init: nothing listens on the port yet.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    drop(listener);
+    let url = format!("http://{address}/.well-known/jwks.json");
+    let jwks = Arc::new(RemoteJwks::with_client(url, reqwest::Client::new(), RemoteJwks::MIN_REFRESH));
+    assert!(matches!(jwks.prefetch().await, Err(Rejection::KeysUnavailable(_))));
+    let config = VerifierConfig { issuer: "iss".into(), audience: "aud".into(), leeway_seconds: 0 };
+    let verifier = Verifier::new(config, jwks.clone());
+    // At once: still waiting out the short backoff, so the issuer is not hammered.
+    assert!(matches!(verifier.verify(&token(&issuer)).await, Err(Rejection::KeysUnavailable(_))));
+
+    // It comes up on the same port; a second later the next request fetches and passes.
+    let keys = Arc::new(RwLock::new(serde_json::to_string(issuer.jwks()).unwrap()));
+    let hits = Arc::new(AtomicUsize::new(0));
+    serve_jwks_on(TcpListener::bind(address).await.unwrap(), keys, hits.clone());
+    tokio::time::sleep(RemoteJwks::RETRY_AFTER_FAILURE).await;
+    verifier.verify(&token(&issuer)).await.expect("fetched after the backoff, well within MIN_REFRESH");
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
 }
