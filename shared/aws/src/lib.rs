@@ -75,8 +75,8 @@ fn https_client(trust_store: TrustStore) -> aws_types::sdk_config::SharedHttpCli
         .build_https()
 }
 
-/// The Amazon roots, or the bundle in `configured`. Checked here because the SDK panics on a
-/// bundle it cannot parse.
+/// The Amazon roots, or the bundle in `configured`. Checked here, each certificate as the SDK
+/// will take it, because the SDK panics on one it cannot use.
 fn trust_store(configured: Option<PathBuf>) -> Result<TrustStore, ConfigError> {
     let Some(path) = configured else {
         return Ok(TrustStore::empty().with_pem_certificate(AMAZON_TRUST_ROOTS.as_bytes()));
@@ -85,12 +85,18 @@ fn trust_store(configured: Option<PathBuf>) -> Result<TrustStore, ConfigError> {
     match certificates(&pem) {
         Ok(certificates) if !certificates.is_empty() => Ok(TrustStore::empty().with_pem_certificate(pem)),
         Ok(_) => Err(ConfigError(format!("{}: no certificates in this CA bundle", path.display()))),
-        Err(e) => Err(ConfigError(format!("{}: not a PEM CA bundle: {e}", path.display()))),
+        Err(e) => Err(ConfigError(format!("{}: unusable CA bundle: {e}", path.display()))),
     }
 }
 
-fn certificates(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, rustls_pki_types::pem::Error> {
-    CertificateDer::pem_slice_iter(pem).collect()
+fn certificates(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
+    let certificates: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_slice_iter(pem).collect::<Result<_, _>>().map_err(|e| e.to_string())?;
+    let mut roots = rustls::RootCertStore::empty();
+    for (index, certificate) in certificates.iter().enumerate() {
+        roots.add(certificate.clone()).map_err(|e| format!("certificate {}: {e}", index + 1))?;
+    }
+    Ok(certificates)
 }
 
 #[cfg(test)]
@@ -143,12 +149,22 @@ mod tests {
         let folder = tempfile::tempdir().unwrap();
         let garbage = folder.path().join("garbage.pem");
         std::fs::write(&garbage, "-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n").unwrap();
+        // Valid PEM and base64, but no X.509 certificate inside.
+        let not_x509 = folder.path().join("not-x509.pem");
+        std::fs::write(
+            &not_x509,
+            "-----BEGIN CERTIFICATE-----\naGVsbG8gd29ybGQ=\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
         let empty = folder.path().join("empty.pem");
         std::fs::write(&empty, "").unwrap();
         let missing = folder.path().join("missing.pem");
-        for (path, expected) in
-            [(&garbage, "not a PEM CA bundle"), (&empty, "no certificates"), (&missing, "missing.pem")]
-        {
+        for (path, expected) in [
+            (&garbage, "unusable CA bundle"),
+            (&not_x509, "certificate 1"),
+            (&empty, "no certificates"),
+            (&missing, "missing.pem"),
+        ] {
             let error = trust_store(Some(path.clone())).err().unwrap();
             assert!(error.0.contains(expected), "{path:?}: {error}");
         }
