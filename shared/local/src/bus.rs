@@ -9,7 +9,6 @@ use std::sync::Arc;
 use aws_lambda_events::sns::{MessageAttribute, SnsEvent, SnsRecord};
 use bookworm_apigw::ManagementPush;
 use bookworm_domain::events::ShopEvent;
-use fanout::Fanout;
 
 use bookworm_domain::ports::Push;
 
@@ -28,27 +27,11 @@ pub fn start(stack: Arc<Stack>, endpoint: &str, sockets: Arc<Sockets>) {
     };
     tokio::spawn(async move {
         while let Some(event) = events.recv().await {
-            let shop = stack.stores.shop.as_ref();
-            let fanout = Fanout {
-                connections: shop,
-                push: push.as_ref(),
-                dedupe: shop,
-                parallelism: Fanout::DEFAULT_PARALLELISM,
-                push_timeout: Fanout::DEFAULT_PUSH_TIMEOUT,
-            };
-            if let Err(error) = fanout.handle(sns_event(&event)).await {
+            if let Err(error) = stack.stores.fanout(push.as_ref()).handle(sns_event(&event)).await {
                 tracing::warn!(event = %event.id, %error, "fan-out failed");
             }
             // The email function's subscription: order events, mailed to the local outbox.
-            let outbox = stack.stores.outbox.as_ref();
-            let notifier = email::Notifier {
-                orders: shop,
-                mailer: outbox,
-                dedupe: shop,
-                preferences: shop,
-                sms: outbox,
-            };
-            if let Err(error) = notifier.handle(sns_event(&event)).await {
+            if let Err(error) = stack.stores.notifier().handle(sns_event(&event)).await {
                 tracing::warn!(event = %event.id, %error, "email failed");
             }
         }

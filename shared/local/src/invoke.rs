@@ -37,29 +37,21 @@ pub async fn invoke(stack: &Stack, function: &str, event_path: &str) -> Result<V
         "fanout" | "FanoutFunction" => {
             // No stack is serving here, so posts to connections fail; the report says so.
             let push = bookworm_apigw::ManagementPush::local("http://127.0.0.1:9");
-            let shop = stack.stores.shop.as_ref();
-            let fanout = fanout::Fanout {
-                connections: shop,
-                push: &push,
-                dedupe: shop,
-                parallelism: fanout::Fanout::DEFAULT_PARALLELISM,
-                push_timeout: fanout::Fanout::DEFAULT_PUSH_TIMEOUT,
-            };
-            let reports =
-                fanout.handle(typed().parse()?).await.map_err(|e| InvokeError::Failed(e.to_string()))?;
+            let reports = stack
+                .stores
+                .fanout(&push)
+                .handle(typed().parse()?)
+                .await
+                .map_err(|e| InvokeError::Failed(e.to_string()))?;
             return Ok(json!(reports.iter().map(|r| json!({"delivered": r.delivered, "gone": r.gone, "failed": r.failed, "duplicate": r.duplicate})).collect::<Vec<_>>()));
         }
         "email" | "EmailFunction" => {
-            let (shop, outbox) = (stack.stores.shop.as_ref(), stack.stores.outbox.as_ref());
-            let notifier = email::Notifier {
-                orders: shop,
-                mailer: outbox,
-                dedupe: shop,
-                preferences: shop,
-                sms: outbox,
-            };
-            let outcomes =
-                notifier.handle(typed().parse()?).await.map_err(|e| InvokeError::Failed(e.to_string()))?;
+            let outcomes = stack
+                .stores
+                .notifier()
+                .handle(typed().parse()?)
+                .await
+                .map_err(|e| InvokeError::Failed(e.to_string()))?;
             return Ok(json!(outcomes.iter().map(|outcome| format!("{outcome:?}")).collect::<Vec<_>>()));
         }
         "relay" | "RelayFunction" => {

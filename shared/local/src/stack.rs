@@ -5,10 +5,12 @@ use std::sync::Arc;
 
 use bookworm_auth::dev_issuer::{DevIssuer, DevIssuerError};
 use bookworm_auth::{StaticKeys, Verifier, VerifierConfig};
-use bookworm_domain::ports::{CatalogStore, CatalogWriter};
+use bookworm_domain::ports::{CatalogStore, CatalogWriter, Push};
 use bookworm_dynamodb::DynamoCatalog;
 use bookworm_embedded::outbox::LocalOutbox;
 use bookworm_embedded::{EmbeddedCatalog, EmbeddedShop, seed};
+use email::Notifier;
+use fanout::Fanout;
 
 use crate::functions::Function;
 use crate::template::{self, Route};
@@ -20,6 +22,26 @@ pub struct Stores {
     pub shop: Arc<EmbeddedShop>,
     /// Where the email function's mail lands: `DATA_DIR/outbox/`.
     pub outbox: Arc<LocalOutbox>,
+}
+
+impl Stores {
+    /// The fanout function on the shop store, pushing through `push`.
+    pub fn fanout<'a>(&'a self, push: &'a dyn Push) -> Fanout<'a> {
+        let shop = self.shop.as_ref();
+        Fanout {
+            connections: shop,
+            push,
+            dedupe: shop,
+            parallelism: Fanout::DEFAULT_PARALLELISM,
+            push_timeout: Fanout::DEFAULT_PUSH_TIMEOUT,
+        }
+    }
+
+    /// The email function on the shop store, mailing and texting into the outbox.
+    pub fn notifier(&self) -> Notifier<'_> {
+        let (shop, outbox) = (self.shop.as_ref(), self.outbox.as_ref());
+        Notifier { orders: shop, mailer: outbox, dedupe: shop, preferences: shop, sms: outbox }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
