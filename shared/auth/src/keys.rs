@@ -161,7 +161,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_issuer_client_trusts_the_mozilla_roots_without_reading_the_system_store() {
+    fn the_issuer_tls_config_builds_on_aws_lc_with_the_compiled_in_roots() {
         let config = tls_config().expect("aws-lc supports TLS 1.2 and 1.3");
         // Every public CA an issuer is likely behind: Amazon (Cognito), Google (Firebase), Let's Encrypt.
         assert!(webpki_roots::TLS_SERVER_ROOTS.len() > 100);

@@ -16,12 +16,12 @@ fn unavailable<E: std::error::Error + Send + Sync + 'static>(context: &'static s
     Error::unavailable(context, DisplayErrorContext(error).to_string())
 }
 
-/// Reads a required setting, naming it when it is missing.
 /// The SDK configuration from the Lambda environment (`bookworm_aws`), as a domain error.
 pub fn sdk_config_from_env() -> Result<bookworm_aws::SdkConfig, Error> {
     bookworm_aws::config_from_env().map_err(|e| Error::unavailable("configuration", e.to_string()))
 }
 
+/// Reads a required setting, naming it when it is missing.
 pub fn required_env(name: &'static str) -> Result<String, Error> {
     std::env::var(name).map_err(|_| Error::unavailable("configuration", format!("{name} is not set")))
 }
