@@ -134,9 +134,7 @@ impl Notifier<'_> {
     pub async fn handle(&self, batch: SnsEvent) -> Result<Vec<Outcome>, Error> {
         let mut outcomes = Vec::with_capacity(batch.records.len());
         for record in batch.records {
-            let event: ShopEvent = serde_json::from_str(&record.sns.message)
-                .map_err(|e| Error::invalid("message", format!("is not a shop event: {e}")))?;
-            outcomes.push(self.notify(&event).await?);
+            outcomes.push(self.notify(&ShopEvent::from_message(&record.sns.message)?).await?);
         }
         Ok(outcomes)
     }

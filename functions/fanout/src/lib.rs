@@ -42,9 +42,7 @@ impl Fanout<'_> {
     pub async fn handle(&self, event: SnsEvent) -> Result<Vec<Report>, Error> {
         let mut reports = Vec::with_capacity(event.records.len());
         for record in event.records {
-            let shop_event: ShopEvent = serde_json::from_str(&record.sns.message)
-                .map_err(|e| Error::invalid("message", format!("is not a shop event: {e}")))?;
-            reports.push(self.fan_out(&shop_event).await?);
+            reports.push(self.fan_out(&ShopEvent::from_message(&record.sns.message)?).await?);
         }
         Ok(reports)
     }

@@ -43,6 +43,12 @@ impl ShopEvent {
         Self { id: Uuid::new_v4(), shop_id, kind: kind.to_owned(), time: now_rfc3339(), subject, data }
     }
 
+    /// An event as the topic carries it (an SNS message's text), for the functions it feeds.
+    pub fn from_message(message: &str) -> Result<Self, Error> {
+        serde_json::from_str(message)
+            .map_err(|e| Error::invalid("message", format!("is not a shop event: {e}")))
+    }
+
     /// Orders a shop's history: time, then id.
     pub fn sort_key(&self) -> String {
         format!("{}#{}", self.time, self.id)
