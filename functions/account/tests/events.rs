@@ -30,3 +30,18 @@ async fn a_rejected_token_is_a_401_problem() {
     assert_eq!(response.status(), 401);
     assert_eq!(response.headers()["content-type"], "application/problem+json");
 }
+
+#[tokio::test]
+async fn preferences_are_off_until_the_caller_opts_in() {
+    let store = bookworm_embedded::EmbeddedShop::in_memory().unwrap();
+    let read = |response: lambda_http::Response<lambda_http::Body>| {
+        assert_eq!(response.status(), 200);
+        serde_json::from_slice::<Value>(response.body()).unwrap()
+    };
+    let before = read(account::handle(&store, event("get-preferences.json")).await);
+    assert_eq!(before["sms_notifications"], false);
+    let set = read(account::handle(&store, event("set-preferences.json")).await);
+    assert_eq!(set["sms_notifications"], true);
+    let after = read(account::handle(&store, event("get-preferences.json")).await);
+    assert_eq!(after["sms_notifications"], true);
+}
