@@ -47,10 +47,12 @@ PACKAGE_KEY = "placeholder.zip"
 
 
 class RecordingMoto:
-    """moto's server app, with every request recorded under the access key that signed it."""
+    """moto's server app, with every request recorded under the access key that signed it, and
+    failures injected where moto cannot produce them (a gone WebSocket, a rejected email)."""
 
     def __init__(self):
         self.requests = []
+        self.faults = []  # [sender, path or target fragment, status, error type, times left]
         self._lock = threading.Lock()
         app = DomainDispatcherApplication(create_backend_app)
 
@@ -65,12 +67,33 @@ class RecordingMoto:
                 recorded = Request(key.group(1), request.method, request.path, request.query_string.decode(), headers, body)
                 with self._lock:
                     self.requests.append(recorded)
+                    fault = self._fault(recorded)
+                if fault:
+                    status, error = fault
+                    body = json.dumps({"__type": error, "message": f"{error} (injected by the rehearsal)"}).encode()
+                    start_response(status, [("Content-Type", "application/json"), ("x-amzn-ErrorType", error)])
+                    return [body]
             return app(environ, start_response)
 
         self.server = make_server("127.0.0.1", 0, recording, threaded=True, request_handler=MotoRequestHandler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def inject(self, sender, fragment, status, error, times=1):
+        """The next `times` requests of `sender` whose path or X-Amz-Target contains `fragment`
+        fail with `status` and `error`, as AWS would answer them."""
+        with self._lock:
+            self.faults.append([sender, fragment, status, error, times])
+
+    def _fault(self, request):
+        for fault in self.faults:
+            sender, fragment, status, error, left = fault
+            target = request.path + " " + request.headers.get("x-amz-target", "")
+            if left and sender == request.access_key and fragment in target:
+                fault[4] -= 1
+                return status, error
+        return None
 
     def client(self, service):
         return boto3.client(
@@ -157,14 +180,19 @@ class Stack:
 
 
 def _document(document):
-    if not isinstance(document, str):
-        return document
-    try:
-        return json.loads(document)
-    except json.JSONDecodeError:
-        # moto 5.2.5 answers GetRolePolicy for a role made by CloudFormation with the Python
-        # repr of the (resolved) document rather than JSON.
-        return ast.literal_eval(document)
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except json.JSONDecodeError:
+            # moto 5.2.5 answers GetRolePolicy for a role made by CloudFormation with the Python
+            # repr of the (resolved) document rather than JSON.
+            document = ast.literal_eval(document)
+    # moto resolves AWS::NoValue in a list to None where CloudFormation drops the element.
+    for statement in document["Statement"]:
+        for element in ("Resource", "NotResource", "Action", "NotAction"):
+            if isinstance(statement.get(element), list):
+                statement[element] = [v for v in statement[element] if v is not None]
+    return document
 
 
 @pytest.fixture(scope="session")
@@ -182,6 +210,13 @@ def stack(moto, translated):
         Capabilities=["CAPABILITY_IAM"],
     )
     return Stack(moto, translated)
+
+
+@pytest.fixture(scope="session")
+def rehearsal(moto, stack, tmp_path_factory):
+    from scenario import rehearse
+
+    return rehearse(moto, stack, tmp_path_factory.mktemp("function-logs"))
 
 
 def binary_dir():

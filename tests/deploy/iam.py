@@ -35,14 +35,13 @@ def _as_list(value):
 
 
 def _wildcard(pattern, value, case_sensitive):
-    regex = fnmatch.translate(pattern).replace(".*", "[^\n]*")
-    return re.match(regex, value, 0 if case_sensitive else re.IGNORECASE) is not None
+    # IAM has only * and ?; fnmatch would also read [...] as a class, so brackets are escaped.
+    escaped = "".join(f"[{c}]" if c in "[]" else c for c in pattern)
+    return re.match(fnmatch.translate(escaped), value, 0 if case_sensitive else re.IGNORECASE) is not None
 
 
 def _string_like(pattern, value):
-    # fnmatch also treats [...] as a class; IAM has only * and ?.
-    escaped = "".join(f"[{c}]" if c in "[]" else c for c in pattern)
-    return _wildcard(escaped, value, case_sensitive=True)
+    return _wildcard(pattern, value, case_sensitive=True)
 
 
 _CONDITIONS = {

@@ -23,6 +23,9 @@ class Invocation:
 class RuntimeApi(ThreadingHTTPServer):
     daemon_threads = True
 
+    def handle_error(self, request, client_address):
+        pass  # a binary killed mid-request is how every host ends
+
     def __init__(self, function_arn):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.function_arn = function_arn
@@ -55,8 +58,8 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path != f"{PREFIX}/invocation/next":
             return self._answer(404)
         invocation = self.server.pending.get()
-        if invocation is None:  # shutting down: keep the binary waiting, as Lambda would
-            return self._answer(500)
+        if invocation is None:  # shutting down: the binary is gone already
+            return
         self.server.by_id[invocation.id] = invocation
         body = json.dumps(invocation.payload).encode()
         self._answer(
