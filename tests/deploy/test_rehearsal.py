@@ -7,6 +7,8 @@ every service-side call Lambda makes for it (event source, destination, dead-let
 too; and no grant may go unused unless it is listed below with the reason.
 """
 
+import json
+
 import pytest
 
 import iam
@@ -152,3 +154,41 @@ def test_no_grant_goes_unused(rehearsal, stack, function):
                 continue
             unused.append(f"{function}: {action} on {resource}")
     assert not unused, "granted but never used (remove, or list in UNUSED_BUT_NEEDED with why):\n" + "\n".join(unused)
+
+
+def test_every_function_and_dead_letter_queue_has_an_alarm(stack):
+    alarms = stack.resources("AWS::CloudWatch::Alarm").values()
+    watched = {
+        json.dumps(dimension["Value"], sort_keys=True)
+        for alarm in alarms
+        for dimension in alarm["Properties"]["Dimensions"]
+    }
+    missing = [f for f in stack.resources("AWS::Lambda::Function") if json.dumps({"Ref": f}) not in watched]
+    missing += [q for q in stack.resources("AWS::SQS::Queue") if json.dumps({"Fn::GetAtt": [q, "QueueName"]}) not in watched]
+    assert not missing, f"no alarm watches {missing}"
+    for alarm in alarms:
+        assert "AlarmActions" in alarm["Properties"], "every alarm notifies the alarm topic when there is one"
+
+
+def test_both_apis_are_throttled_and_log_every_request_as_json(stack):
+    stages = {**stack.resources("AWS::ApiGatewayV2::Stage")}
+    assert len(stages) == 2, stages.keys()
+    for name, stage in stages.items():
+        properties = stage["Properties"]
+        limits = properties["DefaultRouteSettings"]
+        assert {"ThrottlingRateLimit", "ThrottlingBurstLimit"} <= limits.keys(), name
+        fields = json.loads(properties["AccessLogSettings"]["Format"])
+        assert {"request_id", "route", "status", "authorizer_error"} <= fields.keys(), name
+        assert any("latency" in field for field in fields), name
+        assert not any("authorization" in value.lower() or "querystring" in value.lower() for value in fields.values())
+
+
+def test_no_function_is_granted_a_wildcard_resource_it_could_name(stack):
+    wildcards = []
+    for function in stack.resources("AWS::Lambda::Function"):
+        for name, document, managed in stack.role_documents(function):
+            for statement in iam.statements([document]) if not managed else []:
+                resources = iam._as_list(statement.get("Resource", []))
+                if any(resource == "*" or resource.endswith(":*") for resource in resources):
+                    wildcards.append(f"{function}/{name}: {statement}")
+    assert not wildcards, "\n".join(wildcards)
