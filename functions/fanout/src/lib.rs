@@ -93,7 +93,12 @@ impl Fanout<'_> {
                 Ok(Delivery::Delivered) => report.delivered += 1,
                 Ok(Delivery::Gone) => {
                     report.gone += 1;
-                    self.connections.remove(&connection).await?;
+                    // Logged, not returned: failing here would have Lambda retry the event and
+                    // send it again to everyone it reached. The record expires with its TTL,
+                    // and the next 410 tries to forget it again.
+                    if let Err(error) = self.connections.remove(&connection).await {
+                        tracing::warn!(connection, %error, event = %event.id, "could not forget a gone connection");
+                    }
                 }
                 Err(error) => {
                     // Not retried: a retry would repeat the event to everyone else.

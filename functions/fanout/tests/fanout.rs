@@ -130,3 +130,45 @@ async fn a_message_that_is_not_a_shop_event_is_an_error() {
     batch.records = vec![record];
     assert!(fanout.handle(batch).await.is_err());
 }
+
+/// The embedded store, except that forgetting a connection fails (DynamoDB throttled, say).
+struct CannotForget(EmbeddedShop);
+
+#[async_trait]
+impl Connections for CannotForget {
+    async fn add(&self, connection: &Connection) -> Result<(), Error> {
+        self.0.add(connection).await
+    }
+    async fn remove(&self, _: &str) -> Result<(), Error> {
+        Err(Error::unavailable("delete a connection", "throttled"))
+    }
+    async fn for_shop(&self, shop: Uuid) -> Result<Vec<String>, Error> {
+        self.0.for_shop(shop).await
+    }
+}
+
+#[tokio::test]
+async fn a_failed_cleanup_of_a_gone_connection_never_resends_the_event() {
+    let store = EmbeddedShop::in_memory().unwrap();
+    let shop = Uuid::new_v4();
+    for id in ["ok-1", "gone-1"] {
+        connect(&store, id, shop).await;
+    }
+    let connections = CannotForget(store);
+    let push = ScriptedPush::default();
+    let fanout = Fanout {
+        connections: &connections,
+        push: &push,
+        dedupe: &connections.0,
+        parallelism: 4,
+        push_timeout: Duration::from_secs(1),
+    };
+    let event = ShopEvent::new(shop, kinds::CHECKOUT_ACTION, "sessions/1".into(), serde_json::json!({}));
+
+    let report = fanout.handle(sns_batch(&event)).await.expect("the event was delivered: not an error");
+    assert_eq!(report, [Report { delivered: 1, gone: 1, failed: 0, duplicate: false }]);
+    // Lambda would retry an error; even a redelivery must not reach ok-1 twice.
+    let again = fanout.handle(sns_batch(&event)).await.unwrap();
+    assert!(again[0].duplicate);
+    assert_eq!(push.sent.lock().unwrap().len(), 1);
+}
