@@ -4,6 +4,7 @@
 
 use bookworm_domain::Error;
 use bookworm_domain::events::{EventCursor, ShopEvent, kinds};
+use bookworm_domain::identity::Principal;
 use bookworm_domain::ports::EventLog;
 use bookworm_domain::publish::CheckoutAction;
 use bookworm_domain::query::Page;
@@ -20,18 +21,19 @@ pub async fn handle(events: &dyn EventLog, request: Request) -> Response<Body> {
 }
 
 async fn route(events: &dyn EventLog, request: &Request) -> Outcome {
-    authorize(request)?;
+    let caller = authorize(request)?.ok_or(Error::Unauthenticated)?;
     let shop = shop_id(request)?;
     if request.method() == Method::POST {
-        publish(events, shop, request).await
+        publish(events, shop, &caller, request).await
     } else {
         history(events, shop, request).await
     }
 }
 
-async fn publish(events: &dyn EventLog, shop: Uuid, request: &Request) -> Outcome {
+async fn publish(events: &dyn EventLog, shop: Uuid, caller: &Principal, request: &Request) -> Outcome {
     let action: CheckoutAction = json_body(request)?;
     action.validate(shop)?;
+    action.authorize(caller, shop)?;
     let subject = format!("sessions/{}", action.session_id);
     let data = serde_json::to_value(&action).map_err(|e| Error::unavailable("encode the action", e))?;
     events.append(&ShopEvent::new(shop, kinds::CHECKOUT_ACTION, subject, data)).await?;

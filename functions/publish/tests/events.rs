@@ -7,6 +7,8 @@ const CASES: &[(&str, u16)] = &[
     ("publish.json", 200),
     ("publish-shop-mismatch.json", 400),
     ("publish-missing-field.json", 400),
+    ("publish-as-another-shopper.json", 403),
+    ("publish-too-large.json", 413),
     ("history.json", 200),
     ("history-foreign-shop.json", 403),
 ];

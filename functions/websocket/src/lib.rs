@@ -29,7 +29,9 @@ pub async fn handle(
             let status = match error {
                 Error::Unauthenticated => 401,
                 Error::Forbidden(_) => 403,
-                Error::Invalid(_) | Error::NotFound { .. } | Error::Conflict(_) => 400,
+                Error::Invalid(_) | Error::NotFound { .. } | Error::Conflict(_) | Error::TooLarge { .. } => {
+                    400
+                }
                 Error::Unavailable { .. } => {
                     tracing::error!(%error, connection_id = %context.connection_id.as_deref().unwrap_or(""), "websocket route failed");
                     500

@@ -39,6 +39,10 @@ pub enum Error {
     #[error("forbidden: {0}")]
     Forbidden(String),
 
+    /// The request (its body, `field`) is larger than the `limit` in bytes anyone needs.
+    #[error("{field} is larger than {limit} bytes")]
+    TooLarge { field: &'static str, limit: usize },
+
     /// The request is valid but clashes with the current state.
     #[error("conflict: {0}")]
     Conflict(String),

@@ -10,6 +10,13 @@ use uuid::Uuid;
 
 use crate::Error;
 use crate::error::Problems;
+use crate::identity::{Principal, Role};
+use crate::money::MAX_CENTS;
+
+/// RFC 3339 at its longest: nanoseconds and a numeric offset (`…T10:30:00.123456789+05:30`).
+const CREATE_TIME_MAX: usize = 35;
+/// The in-store app is JavaScript: integers beyond 2^53 - 1 would not survive its round trip.
+const ID_MAX: i64 = (1 << 53) - 1;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckoutAction {
@@ -32,6 +39,26 @@ pub struct CheckoutAction {
 }
 
 impl CheckoutAction {
+    /// Who may put this action into `shop`'s live feed and history: the shop's merchants and
+    /// admins, for any shopper; a customer only their own actions, whose `shopper_id` is their
+    /// user id (a `sub` that is not a UUID cannot be a shopper). Anyone else: 403.
+    pub fn authorize(&self, caller: &Principal, shop: Uuid) -> Result<(), Error> {
+        if caller.works_for(shop) {
+            return Ok(());
+        }
+        let own = caller.has(Role::Customer)
+            && Uuid::parse_str(&caller.user_id).is_ok_and(|id| id == self.shopper_id);
+        if own {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(
+                "Customers may publish only their own actions (shopper_id must be your user id); \
+                 merchants only for their own shops."
+                    .into(),
+            ))
+        }
+    }
+
     /// Checks what types alone cannot, and that the body names the shop of the path (the old
     /// service ignored a mismatch and published to the path's shop).
     pub fn validate(&self, path_shop: Uuid) -> Result<(), Error> {
@@ -39,8 +66,15 @@ impl CheckoutAction {
         if self.shop_id != path_shop {
             problems.add("shop_id", "must equal the shop id in the path");
         }
-        if OffsetDateTime::parse(&self.create_time, &Rfc3339).is_err() {
+        if self.create_time.len() > CREATE_TIME_MAX
+            || OffsetDateTime::parse(&self.create_time, &Rfc3339).is_err()
+        {
             problems.add("create_time", "must be an RFC 3339 date-time like 2023-12-18T10:30:00.000Z");
+        }
+        for (field, id) in [("action_id", self.action_id), ("product_id", self.product_id)] {
+            if !(0..=ID_MAX).contains(&id) {
+                problems.add(field, format!("must be an integer from 0 to {ID_MAX}"));
+            }
         }
         for (field, text, max) in [
             ("action", &self.action, 32),
@@ -56,8 +90,9 @@ impl CheckoutAction {
         }
         for (field, number) in [("product_price", &self.product_price), ("basket_total", &self.basket_total)]
         {
-            if number.as_f64().is_none_or(|value| value < 0.0) {
-                problems.add(field, "must be a number of at least 0");
+            let most = (MAX_CENTS / 100) as f64;
+            if number.as_f64().is_none_or(|value| !(0.0..=most).contains(&value)) {
+                problems.add(field, format!("must be a number from 0 to {most}"));
             }
         }
         problems.into_result()
@@ -84,6 +119,47 @@ mod tests {
         action.validate(shop).unwrap();
         let original: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
         assert_eq!(serde_json::to_value(&action).unwrap(), original);
+    }
+
+    #[test]
+    fn every_field_is_bounded() {
+        let mut action: CheckoutAction = serde_json::from_str(SAMPLE).unwrap();
+        let shop = action.shop_id;
+        action.create_time = format!("2023-12-18T10:30:00.{}Z", "1".repeat(30));
+        action.action_id = -1;
+        action.product_id = 1 << 60;
+        action.product_price = serde_json::from_str("1e300").unwrap();
+        action.basket_total = serde_json::from_str("10000000.01").unwrap();
+        action.product_name = "x".repeat(201);
+        assert_eq!(
+            fields(action.validate(shop).unwrap_err()),
+            ["create_time", "action_id", "product_id", "product_name", "product_price", "basket_total"]
+        );
+    }
+
+    fn caller(user_id: &str, roles: &[Role], shops: &[Uuid]) -> Principal {
+        Principal {
+            user_id: user_id.into(),
+            username: None,
+            email: None,
+            name: None,
+            roles: roles.iter().copied().collect(),
+            shop_ids: shops.iter().copied().collect(),
+        }
+    }
+
+    #[test]
+    fn customers_publish_only_their_own_actions_merchants_only_for_their_shop() {
+        let action: CheckoutAction = serde_json::from_str(SAMPLE).unwrap();
+        let (shop, shopper) = (action.shop_id, action.shopper_id.to_string());
+        let allowed = |who: Principal| action.authorize(&who, shop).is_ok();
+        assert!(allowed(caller(&shopper, &[Role::Customer], &[])));
+        assert!(allowed(caller("m", &[Role::Merchant], &[shop])));
+        assert!(allowed(caller("a", &[Role::Admin], &[])));
+        assert!(!allowed(caller(&Uuid::new_v4().to_string(), &[Role::Customer], &[])), "another shopper");
+        assert!(!allowed(caller("user-1", &[Role::Customer], &[])), "a sub that is no UUID");
+        assert!(!allowed(caller("m", &[Role::Merchant], &[Uuid::new_v4()])), "another shop's merchant");
+        assert!(!allowed(caller(&shopper, &[], &[])), "the shopper's id without the customer role");
     }
 
     #[test]

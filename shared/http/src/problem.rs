@@ -66,6 +66,14 @@ pub fn problem_response(error: &Error, request_id: Option<&str>) -> Response<Bod
         }
         Error::Forbidden(detail) => Problem::new(StatusCode::FORBIDDEN, detail.clone()),
         Error::Conflict(detail) => Problem::new(StatusCode::CONFLICT, detail.clone()),
+        Error::TooLarge { field, limit } => {
+            let mut problem = Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("The {field} is larger than {limit} bytes."),
+            );
+            problem.errors = vec![FieldError::new(*field, format!("must be at most {limit} bytes"))];
+            problem
+        }
         Error::Unavailable { .. } => {
             // The cause goes to the log, never to the caller.
             tracing::error!(request_id, error = %error, "request failed");

@@ -51,8 +51,13 @@ impl LocalStack {
 
     /// A token from the stack's development issuer with these roles (and shops).
     pub fn token(&self, roles: &[&str], shops: &[&str]) -> String {
+        self.token_as(&format!("user-{}", roles.join("-")), roles, shops)
+    }
+
+    /// A token for the user `sub`.
+    pub fn token_as(&self, sub: &str, roles: &[&str], shops: &[&str]) -> String {
         let request = TokenRequest {
-            sub: format!("user-{}", roles.join("-")),
+            sub: sub.to_owned(),
             roles: roles.iter().map(|role| (*role).to_owned()).collect(),
             shop_ids: shops.iter().map(|shop| (*shop).to_owned()).collect(),
             email: Some("reader@example.com".into()),

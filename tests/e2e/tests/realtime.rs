@@ -16,6 +16,7 @@ type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 const SHOP_A: &str = "123e4567-e89b-42d3-a456-426614174000";
 const SHOP_B: &str = "9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d";
+const SHOPPER: &str = "ab29b2d3-7c8a-446e-a4e1-d8e2a51c0e94";
 const SAMPLE: &str = r#"{"session_id":"4e29b2d3-7c8a-446e-a4e1-d8e2a51c0e94","shop_id":"123e4567-e89b-42d3-a456-426614174000","shopper_id":"ab29b2d3-7c8a-446e-a4e1-d8e2a51c0e94","action_id":101,"create_time":"2023-12-18T10:30:00.000Z","action":"ADD","product_name":"FUJI Apples","product_id":500100,"product_price":3.50,"UPC":"042100005264","category_id":"fruit","basket_total":12.18}"#;
 
 fn ws_url(stack: &LocalStack, shop: &str, token: &str) -> String {
@@ -42,11 +43,16 @@ async fn next_message(socket: &mut Socket, wait: Duration) -> Option<Value> {
     }
 }
 
+/// The in-store app's call, signed in as the sample's shopper.
 async fn publish(stack: &LocalStack, shop: &str, body: &str) -> reqwest::Response {
+    publish_as(stack, &stack.token_as(SHOPPER, &["customer"], &[]), shop, body).await
+}
+
+async fn publish_as(stack: &LocalStack, token: &str, shop: &str, body: &str) -> reqwest::Response {
     stack
         .client
         .post(stack.url(&format!("/publish/{shop}")))
-        .bearer_auth(stack.token(&["customer"], &[]))
+        .bearer_auth(token)
         .header("content-type", "application/json")
         .body(body.to_owned())
         .send()
@@ -189,4 +195,25 @@ async fn bad_publishes_are_problems_naming_the_field() {
     let anonymous =
         stack.client.post(stack.url(&format!("/publish/{SHOP_A}"))).body(SAMPLE).send().await.unwrap();
     assert_eq!(anonymous.status(), 401);
+}
+
+#[tokio::test]
+async fn only_the_shopper_the_shops_merchants_and_admins_may_publish() {
+    let stack = LocalStack::start().await;
+    let cases = [
+        (stack.token_as(SHOPPER, &["customer"], &[]), 200, "the shopper"),
+        (stack.token(&["merchant"], &[SHOP_A]), 200, "the shop's merchant"),
+        (stack.token(&["admin"], &[]), 200, "an admin"),
+        (stack.token_as(&uuid::Uuid::new_v4().to_string(), &["customer"], &[]), 403, "another shopper"),
+        (stack.token(&["customer"], &[]), 403, "a customer whose id is no UUID"),
+        (stack.token(&["merchant"], &[SHOP_B]), 403, "another shop's merchant"),
+    ];
+    for (token, status, who) in cases {
+        assert_eq!(publish_as(&stack, &token, SHOP_A, SAMPLE).await.status(), status, "{who}");
+    }
+    let huge = SAMPLE.replace("FUJI Apples", &"x".repeat(20 * 1024));
+    let response = publish(&stack, SHOP_A, &huge).await;
+    assert_eq!(response.status(), 413);
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["field"], "body", "{problem}");
 }
