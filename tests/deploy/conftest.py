@@ -52,7 +52,7 @@ class RecordingMoto:
 
     def __init__(self):
         self.requests = []
-        self.faults = []  # [sender, path or target fragment, status, error type, times left]
+        self.faults = []  # [sender, path or target fragment, status, error type, extra body, times left]
         self._lock = threading.Lock()
         app = DomainDispatcherApplication(create_backend_app)
 
@@ -69,8 +69,9 @@ class RecordingMoto:
                     self.requests.append(recorded)
                     fault = self._fault(recorded)
                 if fault:
-                    status, error = fault
-                    body = json.dumps({"__type": error, "message": f"{error} (injected by the rehearsal)"}).encode()
+                    status, error, extra = fault
+                    body = {"__type": error, "message": f"{error} (injected by the rehearsal)", **extra}
+                    body = json.dumps(body).encode()
                     start_response(status, [("Content-Type", "application/json"), ("x-amzn-ErrorType", error)])
                     return [body]
             return app(environ, start_response)
@@ -80,19 +81,19 @@ class RecordingMoto:
         self.thread.start()
         self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
 
-    def inject(self, sender, fragment, status, error, times=1):
+    def inject(self, sender, fragment, status, error, times=1, **extra):
         """The next `times` requests of `sender` whose path or X-Amz-Target contains `fragment`
-        fail with `status` and `error`, as AWS would answer them."""
+        fail with `status` and `error` (and `extra` fields in the body), as AWS answers them."""
         with self._lock:
-            self.faults.append([sender, fragment, status, error, times])
+            self.faults.append([sender, fragment, status, error, extra, times])
 
     def _fault(self, request):
         for fault in self.faults:
-            sender, fragment, status, error, left = fault
+            sender, fragment, status, error, extra, left = fault
             target = request.path + " " + request.headers.get("x-amz-target", "")
             if left and sender == request.access_key and fragment in target:
-                fault[4] -= 1
-                return status, error
+                fault[5] -= 1
+                return status, error, extra
         return None
 
     def client(self, service):

@@ -144,6 +144,15 @@ def rehearse(moto, stack, logs):
         run.invoke("WebSocketFunction", "connect (a socket that will be gone)", gone)
         moto.inject("FanoutFunction", "/@connections/gone-connection", "410 Gone", "GoneException", times=100)
         run.run_all("BasketFunction", "put-item", "get-basket")
+        # DynamoDB cancels transactions for more than failed conditions: contention is tried
+        # again, a validation fault is a 503; neither is the caller's 409.
+        (_, put_item), = events("basket", "put-item")
+        for reason in ("TransactionConflict", "ValidationError"):
+            moto.inject(
+                "BasketFunction", "TransactWriteItems", "400 Bad Request", "TransactionCanceledException",
+                CancellationReasons=[{"Code": "None"}, {"Code": reason, "Message": "injected"}],
+            )
+            run.invoke("BasketFunction", f"put-item, cancelled by {reason}", put_item)
         run.run_all("CheckoutFunction", "checkout")
         placed = json.loads(run.outcomes["CheckoutFunction"][-1][1]["body"])["id"]
         run.run_all("OrdersFunction", "list-orders", "get-unknown-order")

@@ -73,6 +73,8 @@ def test_the_rehearsal_did_real_work(rehearsal, moto):
         return response and response.get("statusCode")
 
     assert status("CheckoutFunction", "checkout") == 201
+    assert status("BasketFunction", "put-item, cancelled by TransactionConflict") == 200, "tried again"
+    assert status("BasketFunction", "put-item, cancelled by ValidationError") == 503, "a fault, not a 409"
     assert status("AccountFunction", "set-preferences") == 200
     assert rehearsal.outcomes["FanoutFunction"], "events were fanned out"
     assert "gone-connection=" not in rehearsal.connections_after_fanout, "a 410 forgets the connection"

@@ -46,23 +46,112 @@ fn expires_in(seconds: u64) -> aws_sdk_dynamodb::types::AttributeValue {
     aws_sdk_dynamodb::types::AttributeValue::N((unix_now() + seconds).to_string())
 }
 
-/// Runs a transaction; `Ok(false)` when a condition failed (another writer won a race).
+/// What a cancelled transaction means, from its cancellation reasons.
+#[derive(Debug, PartialEq, Eq)]
+enum Cancelled {
+    /// A condition failed: another writer won the race (the caller's 409 or retry).
+    LostRace,
+    /// Contention or throttling: the same transaction may succeed a moment later.
+    Transient,
+    /// Anything else (validation, item size…): a fault of ours, not the caller's.
+    Fault,
+}
+
+/// DynamoDB cancels a transaction for many reasons; only `ConditionalCheckFailed` means a
+/// condition of ours failed. Reasons are listed per item, `None` for the items that were fine.
+fn classify<'a>(codes: impl IntoIterator<Item = Option<&'a str>>) -> Cancelled {
+    let codes: Vec<&str> =
+        codes.into_iter().map(|code| code.unwrap_or("None")).filter(|code| *code != "None").collect();
+    if codes.contains(&"ConditionalCheckFailed") {
+        Cancelled::LostRace
+    } else if !codes.is_empty()
+        && codes.iter().all(|code| {
+            matches!(*code, "TransactionConflict" | "ThrottlingError" | "ProvisionedThroughputExceeded")
+        })
+    {
+        Cancelled::Transient
+    } else {
+        Cancelled::Fault
+    }
+}
+
+/// How often a transaction cancelled by contention or throttling is tried, in all.
+const TRANSACT_ATTEMPTS: u32 = 4;
+
+/// Runs a transaction; `Ok(false)` when a condition failed (another writer won a race). One
+/// cancelled by contention or throttling is tried again after a growing, jittered pause;
+/// any other cancellation is an error (503) with DynamoDB's reasons logged.
 async fn transact(
     client: &aws_sdk_dynamodb::Client,
     writes: Vec<aws_sdk_dynamodb::types::TransactWriteItem>,
     context: &'static str,
 ) -> Result<bool, Error> {
     use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-    match client.transact_write_items().set_transact_items(Some(writes)).send().await {
-        Ok(_) => Ok(true),
-        Err(e)
-            if matches!(
-                e.as_service_error(),
-                Some(TransactWriteItemsError::TransactionCanceledException(_))
-            ) =>
+    let mut attempt = 1;
+    loop {
+        let error = match client.transact_write_items().set_transact_items(Some(writes.clone())).send().await
         {
-            Ok(false)
+            Ok(_) => return Ok(true),
+            Err(error) => error,
+        };
+        let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) = error.as_service_error()
+        else {
+            return Err(unavailable(context, error));
+        };
+        let codes = cancelled.cancellation_reasons().iter().map(|reason| reason.code());
+        match classify(codes) {
+            Cancelled::LostRace => return Ok(false),
+            Cancelled::Transient if attempt < TRANSACT_ATTEMPTS => {
+                tracing::info!(context, attempt, "transaction cancelled by contention; trying again");
+                tokio::time::sleep(backoff(attempt)).await;
+                attempt += 1;
+            }
+            Cancelled::Transient | Cancelled::Fault => {
+                tracing::error!(context, reasons = ?cancelled.cancellation_reasons(), "transaction cancelled");
+                return Err(unavailable(context, error));
+            }
         }
-        Err(e) => Err(unavailable(context, e)),
+    }
+}
+
+/// Full jitter over 25 ms × 2^(attempt-1): concurrent writers that collided spread out. A v4
+/// UUID is the randomness the crate already has.
+fn backoff(attempt: u32) -> std::time::Duration {
+    let ceiling = 25u128 << (attempt - 1).min(6);
+    std::time::Duration::from_millis((uuid::Uuid::new_v4().as_u128() % ceiling) as u64 + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_failed_condition_is_a_lost_race() {
+        assert_eq!(classify([Some("None"), Some("ConditionalCheckFailed")]), Cancelled::LostRace);
+        assert_eq!(
+            classify([Some("ConditionalCheckFailed"), Some("TransactionConflict")]),
+            Cancelled::LostRace
+        );
+        assert_eq!(classify([Some("None"), Some("TransactionConflict")]), Cancelled::Transient);
+        assert_eq!(
+            classify([Some("ThrottlingError"), Some("ProvisionedThroughputExceeded")]),
+            Cancelled::Transient
+        );
+        assert_eq!(classify([Some("ValidationError"), Some("None")]), Cancelled::Fault);
+        assert_eq!(
+            classify([Some("TransactionConflict"), Some("ItemCollectionSizeLimitExceeded")]),
+            Cancelled::Fault
+        );
+        assert_eq!(classify([None, None]), Cancelled::Fault, "a cancellation without reasons is no race");
+        assert_eq!(classify([]), Cancelled::Fault);
+    }
+
+    #[test]
+    fn backoff_grows_and_stays_bounded() {
+        for attempt in 1..=10 {
+            let pause = backoff(attempt);
+            assert!(pause >= std::time::Duration::from_millis(1));
+            assert!(pause <= std::time::Duration::from_millis(25 << 6), "{attempt}: {pause:?}");
+        }
     }
 }
