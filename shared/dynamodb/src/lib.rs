@@ -6,7 +6,7 @@ pub mod schema;
 mod shop;
 
 pub use catalog::DynamoCatalog;
-pub use shop::{DynamoShop, ShopTables};
+pub use shop::{DynamoShop, ReadBudget, ShopTables};
 
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use bookworm_domain::Error;

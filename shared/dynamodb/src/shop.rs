@@ -34,6 +34,22 @@ const BASKET_TTL_SECONDS: u64 = 30 * 24 * 3600;
 pub struct DynamoShop {
     client: Client,
     tables: ShopTables,
+    budget: ReadBudget,
+}
+
+/// How much one listing may read before it returns what it has, with a cursor to resume from.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadBudget {
+    /// Queries per listing.
+    pub calls: usize,
+    /// Items per query when a filter may drop most of them.
+    pub batch: i32,
+}
+
+impl Default for ReadBudget {
+    fn default() -> Self {
+        Self { calls: 8, batch: 200 }
+    }
 }
 
 /// The names of the shop's tables.
@@ -76,7 +92,12 @@ impl ShopTables {
 
 impl DynamoShop {
     pub fn with_tables(client: Client, tables: ShopTables) -> Self {
-        Self { client, tables }
+        Self { client, tables, budget: ReadBudget::default() }
+    }
+
+    /// The same store with another read budget (tests reach the budget's edge with a tiny one).
+    pub fn with_read_budget(self, budget: ReadBudget) -> Self {
+        Self { budget, ..self }
     }
 
     pub fn new(config: &bookworm_aws::SdkConfig) -> Result<Self, Error> {
@@ -86,6 +107,13 @@ impl DynamoShop {
     pub fn from_env() -> Result<Self, Error> {
         Self::new(&crate::sdk_config_from_env()?)
     }
+}
+
+/// The read budget ran out before the page was full: what was found, and a cursor that resumes
+/// where reading stopped (the last evaluated key's `sort_attribute`), so no item is skipped.
+fn short_page<T>(items: Vec<T>, stopped_at: Option<Item>, sort_attribute: &str) -> Page<T> {
+    let resume = stopped_at.as_ref().and_then(|key| key.get(sort_attribute)).and_then(|v| v.as_s().ok());
+    Page { items, next_cursor: resume.map(|key| EventCursor(key.clone()).encode()) }
 }
 
 fn shop_key(shop: Uuid) -> String {
@@ -128,28 +156,38 @@ impl EventLog for DynamoShop {
         after: Option<&EventCursor>,
         limit: PageSize,
     ) -> Result<Page<ShopEvent>, Error> {
-        let start = after.map(|cursor| {
+        let wanted = limit.get() + 1; // one more than a page tells that more remain
+        let mut start = after.map(|cursor| {
             HashMap::from([("pk".to_owned(), s(shop_key(shop))), ("sk".to_owned(), s(&cursor.0))])
         });
-        let output = self
-            .client
-            .query()
-            .table_name(&self.tables.events)
-            .key_condition_expression("pk = :pk")
-            .expression_attribute_values(":pk", s(shop_key(shop)))
-            .scan_index_forward(false)
-            .limit(limit.get() as i32 + 1)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(|e| unavailable("read a shop's events", e))?;
-        let items: Vec<ShopEvent> = output
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(|item| serde_dynamo::from_item(item).map_err(|e| Error::unavailable("decode an event", e)))
-            .collect::<Result<_, _>>()?;
-        Ok(Page::from_lookahead_by(items, limit.get(), |last| EventCursor::after(last).encode()))
+        let mut events: Vec<ShopEvent> = Vec::with_capacity(wanted);
+        // DynamoDB stops a query at 1 MB whatever its limit: read on until the page is full.
+        for _ in 0..self.budget.calls {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.tables.events)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", s(shop_key(shop)))
+                .scan_index_forward(false)
+                .limit((wanted - events.len()).min(self.budget.batch as usize) as i32)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| unavailable("read a shop's events", e))?;
+            for item in output.items.unwrap_or_default() {
+                events.push(
+                    serde_dynamo::from_item(item).map_err(|e| Error::unavailable("decode an event", e))?,
+                );
+            }
+            start = output.last_evaluated_key;
+            if events.len() >= wanted || start.is_none() {
+                return Ok(Page::from_lookahead_by(events, limit.get(), |last| {
+                    EventCursor::after(last).encode()
+                }));
+            }
+        }
+        Ok(short_page(events, start, "sk"))
     }
 }
 
@@ -406,7 +444,8 @@ impl OrderStore for DynamoShop {
     }
 
     /// The `by_buyer` GSI for a customer's orders, `all_orders` for an admin's view; newest
-    /// first. A status filter reads at most 8 pages of 200 before returning a short page.
+    /// first. A status filter reads at most the budget (8 queries of 200) before returning a
+    /// short page, with a cursor to go on from.
     async fn list_orders(&self, query: &OrderQuery) -> Result<Page<Order>, Error> {
         let wanted = query.limit.get() + 1;
         let (index, key_name, key_value) = match &query.buyer {
@@ -422,7 +461,7 @@ impl OrderStore for DynamoShop {
             ])
         });
         let mut orders: Vec<Order> = Vec::with_capacity(wanted);
-        for _ in 0..8 {
+        for _ in 0..self.budget.calls {
             let mut request = self
                 .client
                 .query()
@@ -432,7 +471,10 @@ impl OrderStore for DynamoShop {
                 .expression_attribute_names("#key", key_name)
                 .expression_attribute_values(":key", s(key_value.clone()))
                 .scan_index_forward(false)
-                .limit(if query.status.is_some() { 200 } else { (wanted - orders.len()) as i32 })
+                .limit(match query.status {
+                    Some(_) => self.budget.batch,
+                    None => (wanted - orders.len()).min(self.budget.batch as usize) as i32,
+                })
                 .set_exclusive_start_key(start.take());
             if let Some(status) = query.status {
                 request = request
@@ -450,6 +492,9 @@ impl OrderStore for DynamoShop {
             if orders.len() >= wanted || start.is_none() {
                 break;
             }
+        }
+        if orders.len() < wanted && start.is_some() {
+            return Ok(short_page(orders, start, "sort_key"));
         }
         orders.truncate(wanted);
         Ok(Page::from_lookahead_by(orders, query.limit.get(), |last| EventCursor(last.sort_key()).encode()))
