@@ -21,7 +21,8 @@ pub struct BasketLine {
 }
 
 /// What a customer has put aside in one shop. `version` grows with every change, so
-/// concurrent writers cannot overwrite each other (the store checks it).
+/// concurrent writers cannot overwrite each other; the store checks it together with `id`,
+/// which is new for every basket, so versions of a deleted basket never recur.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Basket {
     pub id: Uuid,

@@ -400,6 +400,41 @@ pub async fn commerce_store<S: BasketStore + OrderStore + EventLog>(store: &S) {
             (book.id, book)
         })
         .collect();
+    // Read, then the basket is emptied and filled again: the same version number, but another
+    // basket. Committing the old read must lose (it would order or delete the new lines).
+    let mut first = Basket::new(shop, "abe");
+    first.set(BookId::derived("Emma"), 2).expect("set");
+    store.save_basket(&first, None, &event(kinds::BASKET_ITEM_ADDED)).await.expect("save");
+    let read = store.basket(shop, "abe").await.expect("basket").expect("saved");
+    store.delete_basket(&read, read.version, &event(kinds::BASKET_CLEARED)).await.expect("empty");
+    let mut refilled = Basket::new(shop, "abe");
+    refilled.set(BookId::derived("Persuasion"), 1).expect("set");
+    store.save_basket(&refilled, None, &event(kinds::BASKET_ITEM_ADDED)).await.expect("refill");
+    assert_eq!(refilled.version, read.version, "the version numbers recur");
+    let mut stale_change = read.clone();
+    stale_change.set(BookId::derived("Emma"), 5).expect("set");
+    let lost = |result: Result<(), Error>| matches!(result, Err(Error::Conflict(_)));
+    assert!(
+        lost(store.save_basket(&stale_change, Some(read.version), &event(kinds::BASKET_ITEM_UPDATED)).await),
+        "a change read from the old basket is refused"
+    );
+    assert!(
+        lost(store.delete_basket(&read, read.version, &event(kinds::BASKET_CLEARED)).await),
+        "emptying from a read of the old basket is refused"
+    );
+    let stale_order = Order::checkout(PricedBasket::price(&read, &books).expect("price"), "abe", None, "aba")
+        .expect("checkout");
+    assert_eq!(
+        store.place_order(&stale_order, &read, &event(kinds::CHECKOUT_COMPLETED)).await.expect("place"),
+        Placed::BasketChanged,
+        "a checkout of the old basket orders nothing"
+    );
+    assert_eq!(
+        store.basket(shop, "abe").await.expect("basket"),
+        Some(refilled),
+        "the new basket is untouched"
+    );
+
     let priced = PricedBasket::price(&basket, &books).expect("price");
     let order = Order::checkout(priced, "ann", Some("ann@example.com".into()), "key-1").expect("checkout");
     let placed = event(kinds::CHECKOUT_COMPLETED);

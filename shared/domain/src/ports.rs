@@ -134,7 +134,9 @@ pub trait EventBus: Send + Sync {
 }
 
 /// Baskets, one per customer per shop. Every change is saved with the event announcing it, in
-/// one write, and only if the basket is still at the version the change was made from.
+/// one write, and only if the stored basket is still the one the change was made from: the same
+/// basket `id` (new for every basket, so a deleted and re-created basket never matches) at the
+/// same `version`.
 #[async_trait]
 pub trait BasketStore: Send + Sync {
     async fn basket(&self, shop: Uuid, customer: &str) -> Result<Option<Basket>, Error>;

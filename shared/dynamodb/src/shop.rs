@@ -383,14 +383,13 @@ impl BasketStore for DynamoShop {
         expected: Option<u64>,
         event: &ShopEvent,
     ) -> Result<(), Error> {
-        let condition = match expected {
-            None => ("attribute_not_exists(pk)", None),
-            Some(version) => {
-                ("version = :expected", Some((":expected", AttributeValue::N(version.to_string()))))
-            }
+        let put = Put::builder().table_name(&self.tables.baskets).set_item(Some(self.basket_item(basket)?));
+        let put = match expected {
+            None => put.condition_expression("attribute_not_exists(pk)"),
+            Some(version) => same_basket(put, basket, version),
         };
         let writes = vec![
-            self.put(&self.tables.baskets, self.basket_item(basket)?, Some(condition))?,
+            TransactWriteItem::builder().put(build(put.build())?).build(),
             self.put(&self.tables.events, event_item(event)?, None)?,
         ];
         if transact(&self.client, writes, "save a basket").await? { Ok(()) } else { Err(lost_race()) }
@@ -399,15 +398,43 @@ impl BasketStore for DynamoShop {
     async fn delete_basket(&self, basket: &Basket, expected: u64, event: &ShopEvent) -> Result<(), Error> {
         let delete = Delete::builder()
             .table_name(&self.tables.baskets)
-            .key("pk", s(basket_key(basket.shop_id, &basket.customer_id)))
-            .condition_expression("version = :expected")
-            .expression_attribute_values(":expected", AttributeValue::N(expected.to_string()));
+            .key("pk", s(basket_key(basket.shop_id, &basket.customer_id)));
+        let delete = same_basket(delete, basket, expected);
         let writes = vec![
             TransactWriteItem::builder().delete(build(delete.build())?).build(),
             self.put(&self.tables.events, event_item(event)?, None)?,
         ];
         if transact(&self.client, writes, "delete a basket").await? { Ok(()) } else { Err(lost_race()) }
     }
+}
+
+/// A write that applies only to the very basket that was read: its id (new for every basket,
+/// so a deleted and re-created basket never matches) and its version within that basket.
+trait Conditional: Sized {
+    fn condition(self, expression: &str) -> Self;
+    fn value(self, name: &str, value: AttributeValue) -> Self;
+}
+
+macro_rules! conditional {
+    ($builder:ty) => {
+        impl Conditional for $builder {
+            fn condition(self, expression: &str) -> Self {
+                self.condition_expression(expression)
+            }
+            fn value(self, name: &str, value: AttributeValue) -> Self {
+                self.expression_attribute_values(name, value)
+            }
+        }
+    };
+}
+conditional!(aws_sdk_dynamodb::types::builders::PutBuilder);
+conditional!(aws_sdk_dynamodb::types::builders::DeleteBuilder);
+
+fn same_basket<B: Conditional>(write: B, basket: &Basket, version: u64) -> B {
+    write
+        .condition("id = :basket AND version = :expected")
+        .value(":basket", s(basket.id.to_string()))
+        .value(":expected", AttributeValue::N(version.to_string()))
 }
 
 fn lost_race() -> Error {
@@ -426,9 +453,8 @@ impl OrderStore for DynamoShop {
         ]);
         let remove_basket = Delete::builder()
             .table_name(&self.tables.baskets)
-            .key("pk", s(basket_key(basket.shop_id, &basket.customer_id)))
-            .condition_expression("version = :expected")
-            .expression_attribute_values(":expected", AttributeValue::N(basket.version.to_string()));
+            .key("pk", s(basket_key(basket.shop_id, &basket.customer_id)));
+        let remove_basket = same_basket(remove_basket, basket, basket.version);
         let new = Some(("attribute_not_exists(id)", None));
         let writes = vec![
             self.put(&self.tables.orders, order_item, new.clone())?,

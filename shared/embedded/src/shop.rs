@@ -282,7 +282,9 @@ impl BasketStore for EmbeddedShop {
     ) -> Result<(), Error> {
         let mut commerce = self.lock_commerce();
         let key = (basket.shop_id, basket.customer_id.clone());
-        if commerce.baskets.get(&key).map(|stored| stored.version) != expected {
+        if commerce.baskets.get(&key).map(|stored| (stored.id, stored.version))
+            != expected.map(|v| (basket.id, v))
+        {
             return Err(lost_race());
         }
         let writes = vec![(BASKETS, basket_key(basket.shop_id, &basket.customer_id), json(basket)?)];
@@ -294,7 +296,8 @@ impl BasketStore for EmbeddedShop {
     async fn delete_basket(&self, basket: &Basket, expected: u64, event: &ShopEvent) -> Result<(), Error> {
         let mut commerce = self.lock_commerce();
         let key = (basket.shop_id, basket.customer_id.clone());
-        if commerce.baskets.get(&key).map(|stored| stored.version) != Some(expected) {
+        if commerce.baskets.get(&key).map(|stored| (stored.id, stored.version)) != Some((basket.id, expected))
+        {
             return Err(lost_race());
         }
         let removals = vec![(BASKETS, basket_key(basket.shop_id, &basket.customer_id))];
@@ -310,8 +313,8 @@ impl OrderStore for EmbeddedShop {
         let mut commerce = self.lock_commerce();
         let key = (basket.shop_id, basket.customer_id.clone());
         let idempotency = order_key(&order.buyer_id, &order.idempotency_key);
-        let basket_unchanged =
-            commerce.baskets.get(&key).map(|stored| stored.version) == Some(basket.version);
+        let basket_unchanged = commerce.baskets.get(&key).map(|stored| (stored.id, stored.version))
+            == Some((basket.id, basket.version));
         if !basket_unchanged || commerce.keys.contains_key(&idempotency) {
             return Ok(Placed::BasketChanged);
         }
