@@ -53,7 +53,7 @@ fn idempotency_key(request: &Request) -> Result<&str, Error> {
 
 async fn checkout(stores: &Stores<'_>, buyer: &Principal, shop: Uuid, key: &str) -> Outcome {
     if let Some(order) = stores.orders.order_by_key(&buyer.user_id, key).await? {
-        return replay(order, shop);
+        return replay(order, buyer, shop);
     }
     let basket = stores
         .baskets
@@ -85,7 +85,7 @@ async fn checkout(stores: &Stores<'_>, buyer: &Principal, shop: Uuid, key: &str)
         }
         // Lost a race: to this same checkout (a concurrent replay), or to another change.
         Placed::BasketChanged => match stores.orders.order_by_key(&buyer.user_id, key).await? {
-            Some(order) => replay(order, shop),
+            Some(order) => replay(order, buyer, shop),
             None => {
                 Err(Error::Conflict("the basket changed during checkout; review it and try again".into()))
             }
@@ -93,8 +93,13 @@ async fn checkout(stores: &Stores<'_>, buyer: &Principal, shop: Uuid, key: &str)
     }
 }
 
-/// The order an earlier call with this key placed; the key cannot be reused for another shop.
-fn replay(order: Order, shop: Uuid) -> Outcome {
+/// The order an earlier call with this key placed; the key cannot be reused for another shop,
+/// and the order must be the caller's (the store's key is per buyer; this holds it to that).
+fn replay(order: Order, buyer: &Principal, shop: Uuid) -> Outcome {
+    if order.buyer_id != buyer.user_id {
+        tracing::error!(order = %order.id, "an idempotency record named another buyer's order");
+        return Err(Error::Conflict("this Idempotency-Key cannot be used; choose another".into()));
+    }
     if order.shop_id != shop {
         return Err(Error::Conflict("this Idempotency-Key was used for a checkout in another shop".into()));
     }

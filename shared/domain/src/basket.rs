@@ -310,6 +310,16 @@ mod tests {
     }
 
     #[test]
+    fn a_total_beyond_the_money_range_is_refused_not_ordered() {
+        let dear = book("Dear", crate::money::MAX_CENTS, None, BookStatus::InStock);
+        let mut basket = Basket::new(Uuid::new_v4(), "c");
+        basket.set(dear.id, 2).unwrap();
+        let books = HashMap::from([(dear.id, dear)]);
+        // Written, it could not be read back: every list of orders would fail on it.
+        assert!(matches!(PricedBasket::price(&basket, &books), Err(Error::Conflict(_))));
+    }
+
+    #[test]
     fn orders_move_from_new_once_and_repeat_idempotently() {
         let emma = book("Emma", 1200, None, BookStatus::InStock);
         let mut basket = Basket::new(Uuid::new_v4(), "c");

@@ -445,6 +445,23 @@ pub async fn commerce_store<S: BasketStore + OrderStore + EventLog>(store: &S) {
     assert_eq!(store.order_by_key("bob", "key-1").await.expect("by key"), None, "keys are per buyer");
     let history = store.history(shop, None, page(100)).await.expect("history");
     assert!(history.items.iter().any(|e| e.id == placed.id), "the event was written with the order");
+    // Whatever a buyer id or key contains, one pair never finds another pair's order.
+    for (buyer, key, other_buyer, other_key) in [("a#b", "c", "a", "b#c"), ("a\u{0}b", "c", "a", "b\u{0}c")] {
+        let mut theirs = Basket::new(shop, buyer);
+        theirs.set(BookId::derived("Emma"), 1).expect("set");
+        store.save_basket(&theirs, None, &event(kinds::BASKET_ITEM_ADDED)).await.expect("save");
+        let priced = PricedBasket::price(&theirs, &books).expect("price");
+        let order = Order::checkout(priced, buyer, None, key).expect("checkout");
+        assert_eq!(
+            store.place_order(&order, &theirs, &event(kinds::CHECKOUT_COMPLETED)).await.expect("place"),
+            Placed::New
+        );
+        assert_eq!(
+            store.order_by_key(other_buyer, other_key).await.expect("by key"),
+            None,
+            "{buyer:?} {key:?}"
+        );
+    }
 
     let again = Order { id: uuid::Uuid::new_v4(), ..order.clone() };
     assert_eq!(

@@ -84,12 +84,20 @@ impl EventCursor {
         URL_SAFE_NO_PAD.encode(&self.0)
     }
 
+    /// Only what [`EventCursor::encode`] makes: a millisecond UTC time and a hyphenated UUID,
+    /// exactly as stored. Anything else, of any length, is a 400 here rather than a key
+    /// DynamoDB refuses (a 503) later.
     pub fn decode(text: &str) -> Result<Self, Error> {
         let garbled = || Error::invalid("cursor", "is not a cursor this API returned");
+        if text.len() > 128 {
+            return Err(garbled());
+        }
         let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| garbled())?;
         let key = String::from_utf8(bytes).map_err(|_| garbled())?;
         let (time, id) = key.split_once('#').ok_or_else(garbled)?;
-        if OffsetDateTime::parse(time, &Rfc3339).is_err() || id.parse::<Uuid>().is_err() {
+        let time_is_ours = OffsetDateTime::parse(time, &Rfc3339).is_ok_and(|t| rfc3339_millis(t) == time);
+        let id_is_ours = id.parse::<Uuid>().is_ok_and(|uuid| uuid.hyphenated().to_string() == id);
+        if !time_is_ours || !id_is_ours {
             return Err(garbled());
         }
         Ok(Self(key))
@@ -152,5 +160,15 @@ mod tests {
         assert_eq!(EventCursor::decode(&cursor.encode()).unwrap(), cursor);
         assert!(EventCursor::decode("garbage").is_err());
         assert!(EventCursor::decode(&URL_SAFE_NO_PAD.encode("x#y")).is_err());
+        let id = Uuid::new_v4();
+        for hostile in [
+            format!("2026-11-22T14:30:00.{}Z#{id}", "1".repeat(2000)),
+            format!("2026-11-22T14:30:00+01:00#{id}"),
+            format!("2026-11-22T14:30:00.123Z#{}", id.simple()),
+            format!("2026-11-22T14:30:00.123Z#{id}{}", " ".repeat(5000)),
+        ] {
+            assert!(EventCursor::decode(&URL_SAFE_NO_PAD.encode(&hostile)).is_err(), "{:.60}", hostile);
+        }
+        assert!(EventCursor::decode(&"A".repeat(100_000)).is_err());
     }
 }

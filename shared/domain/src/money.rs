@@ -36,12 +36,14 @@ impl Money {
         self.0
     }
 
+    /// `None` beyond [`MAX_CENTS`] too: an amount we could write but not read back is no amount.
     pub fn checked_mul(self, factor: u64) -> Option<Money> {
-        self.0.checked_mul(factor).map(Money)
+        self.0.checked_mul(factor).and_then(|cents| Money::from_cents(cents).ok())
     }
 
+    /// `None` beyond [`MAX_CENTS`], like [`Money::checked_mul`].
     pub fn checked_add(self, other: Money) -> Option<Money> {
-        self.0.checked_add(other.0).map(Money)
+        self.0.checked_add(other.0).and_then(|cents| Money::from_cents(cents).ok())
     }
 }
 
@@ -106,6 +108,15 @@ mod tests {
         assert_eq!("1.999".parse::<Money>(), Err(MoneyError::TooPrecise));
         assert_eq!("10000000.01".parse::<Money>(), Err(MoneyError::TooLarge));
         assert_eq!("999999999999".parse::<Money>(), Err(MoneyError::TooLarge));
+    }
+
+    #[test]
+    fn arithmetic_stays_in_the_range_it_can_read_back() {
+        let most = Money::from_cents(MAX_CENTS).unwrap();
+        assert_eq!(most.checked_add(Money::ZERO), Some(most));
+        assert_eq!(most.checked_add(Money::from_cents(1).unwrap()), None);
+        assert_eq!(Money::from_cents(MAX_CENTS / 2 + 1).unwrap().checked_mul(2), None);
+        assert_eq!(Money::from_cents(7).unwrap().checked_mul(3), Some(Money::from_cents(21).unwrap()));
     }
 
     #[test]

@@ -100,6 +100,10 @@ impl Cursor {
     /// the same sort order is refused, naming the `cursor` parameter.
     pub fn decode(text: &str, sort: SortField) -> Result<Self, Error> {
         let garbled = || Error::invalid("cursor", "is not a cursor this API returned");
+        // A sort key is at most 1,024 bytes in DynamoDB: a longer cursor would be a 503 there.
+        if text.len() > 1366 {
+            return Err(garbled());
+        }
         let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| garbled())?;
         let text = String::from_utf8(bytes).map_err(|_| garbled())?;
         let (tag, key) = text.split_once(':').ok_or_else(garbled)?;
@@ -281,6 +285,15 @@ mod tests {
                 other => panic!("{bad:?} decoded to {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn a_cursor_longer_than_any_sort_key_is_refused() {
+        let mut long = book("Emma", 1250);
+        long.name = "e".repeat(5000);
+        let cursor = Cursor::after(SortField::Name, &long).encode();
+        assert!(matches!(Cursor::decode(&cursor, SortField::Name), Err(Error::Invalid(_))));
+        assert!(matches!(Cursor::decode(&"A".repeat(100_000), SortField::Name), Err(Error::Invalid(_))));
     }
 
     #[test]

@@ -322,8 +322,10 @@ fn basket_key(shop: Uuid, customer: &str) -> String {
     format!("{shop}#{customer}")
 }
 
+/// The buyer's length first: no buyer id and key can spell another pair's record
+/// (`a#b` + `c` and `a` + `b#c` once did).
 fn idempotency_key(buyer: &str, key: &str) -> String {
-    format!("key#{buyer}#{key}")
+    format!("key#{}:{buyer}#{key}", buyer.len())
 }
 
 fn build<T, E: std::error::Error + Send + Sync + 'static>(built: Result<T, E>) -> Result<T, Error> {

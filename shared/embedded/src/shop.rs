@@ -240,8 +240,9 @@ fn basket_key(shop: Uuid, customer: &str) -> Vec<u8> {
     key
 }
 
+/// The buyer's length first: no buyer id and key can spell another pair's record.
 fn order_key(buyer: &str, idempotency_key: &str) -> String {
-    format!("{buyer}\u{0}{idempotency_key}")
+    format!("{}:{buyer}\u{0}{idempotency_key}", buyer.len())
 }
 
 fn json<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, Error> {
