@@ -4,6 +4,7 @@
 //! No Docker, no Python, no AWS account. Any store can be switched to AWS by configuration.
 
 pub mod bus;
+pub mod dev_routes;
 pub mod functions;
 pub mod invoke;
 pub mod server;

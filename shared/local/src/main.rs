@@ -10,6 +10,7 @@ use bookworm_auth::dev_issuer::{DevIssuer, TokenRequest};
 use bookworm_domain::ports::CatalogWriter;
 use bookworm_dynamodb::DynamoCatalog;
 use bookworm_embedded::{EmbeddedCatalog, seed};
+use bookworm_local::dev_routes::{DevRoutes, EXPOSE_FLAG};
 use bookworm_local::stack::issuer_key_path;
 use bookworm_local::{AuthConfig, CatalogBackend, PushBackend, Stack, StackConfig, invoke, server};
 use clap::{Args, Parser, Subcommand};
@@ -28,15 +29,29 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve every HTTP route of template.yaml (seeding the catalog on first start).
+    ///
+    /// Besides the API it serves two development-only routes, which have no authentication:
+    /// /_local/outbox (the mail and texts the stack sent) and /@connections/{id} (the WebSocket
+    /// management API: post to, inspect or close any socket). They answer only requests whose
+    /// Host is localhost, 127.0.0.1, [::1] or the --host address (any port), and none sent by a
+    /// web page of another origin: a guard against DNS rebinding and cross-site requests. On a
+    /// --host that is not loopback they are off (404) unless --expose-dev-routes.
     Serve {
         #[command(flatten)]
         stack: StackArgs,
         /// Port to listen on.
         #[arg(long, env = "PORT", default_value_t = 3000)]
         port: u16,
-        /// Address to listen on. The default keeps the stack private to this machine.
+        /// Address to listen on. The default keeps the stack private to this machine; any other
+        /// address serves the API to the network, without /_local/* and /@connections/* unless
+        /// --expose-dev-routes.
         #[arg(long, env = "HOST", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
         host: IpAddr,
+        /// Serve /_local/* and /@connections/* on a --host that is not loopback too, with a
+        /// warning on stderr: anyone who can reach the port can then read the sent mail and post
+        /// to or close any merchant's WebSocket. On loopback they are always served.
+        #[arg(long)]
+        expose_dev_routes: bool,
     },
     /// Run one function's handler on an API Gateway event file and print its response.
     Invoke {
@@ -167,12 +182,33 @@ async fn main() -> ExitCode {
 
 async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
     match command {
-        Command::Serve { stack, port, host } => {
+        Command::Serve { stack, port, host, expose_dev_routes } => {
             let config = stack.config();
+            let dev_routes = DevRoutes::new(host, expose_dev_routes);
+            // The stack's own fan-out would post to a route that answers 404: refuse now
+            // rather than fail on every event.
+            if config.push == PushBackend::ManagementApi && !dev_routes.served() {
+                return Err(format!(
+                    "--push management-api posts through /@connections, which is off on {host} (not a \
+                     loopback address); add {EXPOSE_FLAG} to serve it there, or use --push embedded"
+                )
+                .into());
+            }
             let stack = Arc::new(Stack::open(&config).await?);
             let shutdown = shutdown_signal()?;
             let listener = tokio::net::TcpListener::bind(SocketAddr::new(host, port)).await?;
             let address = listener.local_addr()?;
+            // Before the banner, so that whoever reads that the stack is up has been told.
+            if let Some(notice) = dev_routes.notice(address) {
+                eprint!("{notice}");
+            }
+            let dev_route = |what: &str| {
+                if dev_routes.served() {
+                    format!("local stack ({what})")
+                } else {
+                    format!("off on {host}: not loopback ({EXPOSE_FLAG})")
+                }
+            };
             let mut banner =
                 format!("BookWorm local stack on http://{address} (data: {})\n", config.data_dir.display());
             for (route, function) in &stack.routes {
@@ -182,13 +218,13 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             banner +=
                 &format!("  {:<6} {:<24} -> websocket ({websocket_routes})\n", "WS", "/ws?shop_id=&token=");
             banner +=
-                &format!("  {:<6} {:<24} -> local stack (management API)\n", "POST", "/@connections/{id}");
-            banner += &format!("  {:<6} {:<24} -> local stack (sent mail)\n", "GET", "/_local/outbox");
+                &format!("  {:<6} {:<24} -> {}\n", "POST", "/@connections/{id}", dev_route("management API"));
+            banner += &format!("  {:<6} {:<24} -> {}\n", "GET", "/_local/outbox", dev_route("sent mail"));
             banner += &format!("  {:<6} {:<24} -> local stack\n", "GET", "/health");
             // Whoever reads the banner may stop reading (`| head -1`); a closed stdout is no failure.
             let mut stdout = std::io::stdout();
             let _ = stdout.write_all(banner.as_bytes()).and_then(|()| stdout.flush());
-            server::serve(listener, stack, shutdown).await?;
+            server::serve_with(listener, stack, dev_routes, shutdown).await?;
             let _ = writeln!(std::io::stdout(), "stopped");
             Ok(())
         }

@@ -2,7 +2,7 @@
 //! the same payload-2.0 event API Gateway sends, converted by lambda_http exactly as in Lambda.
 
 use std::collections::{BTreeMap, HashMap};
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
 use axum::Router;
@@ -19,6 +19,7 @@ use lambda_http::aws_lambda_events::apigw::{
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Body, Response};
 
+use crate::dev_routes::{self, DevRoutes};
 use crate::functions::Function;
 use crate::stack::Stack;
 use crate::websocket::Sockets;
@@ -26,7 +27,8 @@ use crate::websocket::Sockets;
 /// Lambda's own limit on a synchronous request payload.
 const MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
 
-/// Every template route, plus `GET /health`.
+/// Every template route, plus `GET /health`, the development issuer's keys and the outbox
+/// (unguarded here: [`app`] puts the guard in front of it).
 pub fn router(stack: Arc<Stack>) -> Router {
     let mut by_path: BTreeMap<String, MethodRouter> = BTreeMap::new();
     for (route, function) in &stack.routes {
@@ -196,21 +198,50 @@ async fn method_not_allowed(request: AxumRequest) -> AxumResponse {
     )
 }
 
-fn problem(status: StatusCode, detail: &str) -> AxumResponse {
+pub(crate) fn problem(status: StatusCode, detail: &str) -> AxumResponse {
     to_axum(Problem::new(status, detail).into_response())
 }
 
-/// Serves until `shutdown` completes, then finishes the requests in flight.
+/// Everything the stack serves: the template's routes, the WebSocket API and the
+/// development-only routes, behind the guard that decides who reaches the latter.
+pub fn app(stack: Arc<Stack>, sockets: Arc<Sockets>, dev_routes: DevRoutes) -> Router {
+    // One guard in front of every path rather than a layer on the development-only routes
+    // alone: it matches them by prefix, so none can be routed around it.
+    router(stack.clone())
+        .merge(crate::websocket::routes(stack, sockets))
+        .layer(axum::middleware::from_fn_with_state(dev_routes, dev_routes::guard))
+}
+
+/// Serves until `shutdown` completes, then finishes the requests in flight. The
+/// development-only routes are served (to loopback Hosts) when `listener` is on loopback.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     stack: Arc<Stack>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let dev_routes = DevRoutes::new(listener.local_addr()?.ip(), false);
+    serve_with(listener, stack, dev_routes, shutdown).await
+}
+
+/// [`serve`], with the development-only routes as `dev_routes` says.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    stack: Arc<Stack>,
+    dev_routes: DevRoutes,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let sockets = Arc::new(Sockets::default());
-    crate::bus::start(stack.clone(), &format!("http://{}", listener.local_addr()?), sockets.clone());
-    let app = router(stack.clone())
-        .merge(crate::websocket::routes(stack, sockets.clone()))
-        .into_make_service_with_connect_info::<SocketAddr>();
+    let mut own = listener.local_addr()?;
+    // A wildcard address is where one listens, not where one connects: the stack's own
+    // `@connections` client goes over loopback (whose Host the guard accepts).
+    if own.ip().is_unspecified() {
+        own.set_ip(match own {
+            SocketAddr::V4(_) => Ipv4Addr::LOCALHOST.into(),
+            SocketAddr::V6(_) => Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    crate::bus::start(stack.clone(), &format!("http://{own}"), sockets.clone());
+    let app = app(stack, sockets.clone(), dev_routes).into_make_service_with_connect_info::<SocketAddr>();
     // Open WebSockets would keep a graceful shutdown waiting for ever: close them first.
     let shutdown = async move {
         shutdown.await;
