@@ -6,6 +6,7 @@ import copy
 import json
 import os
 import subprocess
+import time
 from pathlib import Path
 
 from conftest import ACCOUNT, HARNESS_KEY, PARAMETERS, ROOT, binary_dir
@@ -143,6 +144,12 @@ def rehearse(moto, stack, logs):
         gone["requestContext"]["connectionId"] = "gone-connection="
         run.invoke("WebSocketFunction", "connect (a socket that will be gone)", gone)
         moto.inject("FanoutFunction", "/@connections/gone-connection", "410 Gone", "GoneException", times=100)
+        # A third whose token runs out before the events come: fan-out closes that socket.
+        (_, expiring), = events("websocket", "connect")
+        expiring["requestContext"]["connectionId"] = "expiring-connection="
+        expiring["requestContext"]["authorizer"]["expires_at"] = str(int(time.time()) + 2)
+        run.invoke("WebSocketFunction", "connect (a token about to expire)", expiring)
+        token_ends = time.time() + 2
         run.run_all("BasketFunction", "put-item", "get-basket")
         # DynamoDB cancels transactions for more than failed conditions: contention is tried
         # again, a validation fault is a 503; neither is the caller's 409.
@@ -163,6 +170,7 @@ def rehearse(moto, stack, logs):
         run.run_all("PublishFunction", "publish", "history")
         run.run_all("BasketFunction", "put-item", "empty-basket")
 
+        time.sleep(max(0.0, token_ends - time.time()) + 1)
         stored = run.stored_events()
         stream_arn = run.moto.client("dynamodb").describe_table(TableName=stack.physical["EventsTable"])["Table"]["LatestStreamArn"]
         run.invoke("RelayFunction", "the stored events", stream_batch(stored, stream_arn))

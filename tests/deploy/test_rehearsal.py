@@ -78,6 +78,9 @@ def test_the_rehearsal_did_real_work(rehearsal, moto):
     assert status("AccountFunction", "set-preferences") == 200
     assert rehearsal.outcomes["FanoutFunction"], "events were fanned out"
     assert "gone-connection=" not in rehearsal.connections_after_fanout, "a 410 forgets the connection"
+    assert "expiring-connection=" not in rehearsal.connections_after_fanout, "an expired token ends the socket"
+    closed = [r for r in rehearsal.moto.sent_by("FanoutFunction") if r.method == "DELETE"]
+    assert [r.path for r in closed] == ["/@connections/expiring-connection%3D"], closed
     assert rehearsal.connections_after_fanout, "the live connection stays"
 
 

@@ -1,6 +1,7 @@
 //! Fan-out: each shop event from SNS goes to every WebSocket of that shop, concurrently and
 //! bounded, each push with its own deadline so one slow or dead connection never holds up the
-//! others. Connections that are gone (410) are forgotten. Redelivered events are skipped.
+//! others. Connections that are gone (410) are forgotten; those whose merchant's token has
+//! expired get nothing more and are closed. Redelivered events are skipped.
 
 use std::time::Duration;
 
@@ -26,6 +27,8 @@ pub struct Fanout<'a> {
 pub struct Report {
     pub delivered: usize,
     pub gone: usize,
+    /// Connections whose token had expired: closed, not sent to.
+    pub expired: usize,
     pub failed: usize,
     pub duplicate: bool,
 }
@@ -68,7 +71,15 @@ impl Fanout<'_> {
 
     async fn deliver(&self, event: &ShopEvent) -> Result<Report, Error> {
         let message = event.cloud_event().to_string();
-        let targets = self.connections.for_shop(event.shop_id).await?;
+        let now =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let (expired, live): (Vec<_>, Vec<_>) =
+            self.connections.for_shop(event.shop_id).await?.into_iter().partition(|l| l.expired(now));
+        let mut report = Report { expired: expired.len(), ..Report::default() };
+        for listener in &expired {
+            self.close(&listener.id, event).await;
+        }
+        let targets = live.into_iter().map(|listener| listener.id);
         let outcomes: Vec<(String, Result<Delivery, String>)> = futures::stream::iter(targets)
             .map(|connection| {
                 let message = message.as_bytes();
@@ -87,7 +98,6 @@ impl Fanout<'_> {
             .buffer_unordered(self.parallelism.max(1))
             .collect()
             .await;
-        let mut report = Report::default();
         for (connection, outcome) in outcomes {
             match outcome {
                 Ok(Delivery::Delivered) => report.delivered += 1,
@@ -109,5 +119,16 @@ impl Fanout<'_> {
         }
         tracing::info!(event = %event.id, shop = %event.shop_id, ?report, "fanned out");
         Ok(report)
+    }
+
+    /// Ends a socket whose token has expired. Failures are logged, never returned: the event
+    /// was delivered to everyone else, and the next event tries again.
+    async fn close(&self, connection: &str, event: &ShopEvent) {
+        if let Err(error) = self.push.disconnect(connection).await {
+            tracing::warn!(connection, %error, event = %event.id, "could not close an expired connection");
+        }
+        if let Err(error) = self.connections.remove(connection).await {
+            tracing::warn!(connection, %error, event = %event.id, "could not forget an expired connection");
+        }
     }
 }

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use aws_lambda_events::sns::{SnsEvent, SnsRecord};
 use bookworm_domain::Error;
 use bookworm_domain::events::{ShopEvent, kinds};
-use bookworm_domain::ports::{Connection, Connections, Delivery, Push};
+use bookworm_domain::ports::{Connection, Connections, Delivery, Listener, Push};
 use bookworm_embedded::EmbeddedShop;
 use fanout::{Fanout, Report};
 use test_support::sns_batch;
@@ -17,6 +17,7 @@ use uuid::Uuid;
 #[derive(Default)]
 struct ScriptedPush {
     sent: Mutex<Vec<(String, String)>>,
+    closed: Mutex<Vec<String>>,
 }
 
 #[async_trait]
@@ -35,12 +36,32 @@ impl Push for ScriptedPush {
         self.sent.lock().unwrap().push((connection_id.to_owned(), message));
         Ok(Delivery::Delivered)
     }
+
+    async fn disconnect(&self, connection_id: &str) -> Result<(), Error> {
+        self.closed.lock().unwrap().push(connection_id.to_owned());
+        Ok(())
+    }
 }
 
 async fn connect(store: &EmbeddedShop, id: &str, shop: Uuid) {
-    let connection =
-        Connection { id: id.into(), shop_id: shop, user_id: "m".into(), connected_at: String::new() };
+    connect_until(store, id, shop, 4_102_444_800).await;
+}
+
+async fn connect_until(store: &EmbeddedShop, id: &str, shop: Uuid, token_expires_at: u64) {
+    let connection = Connection {
+        id: id.into(),
+        shop_id: shop,
+        user_id: "m".into(),
+        connected_at: String::new(),
+        token_expires_at,
+    };
     store.add(&connection).await.unwrap();
+}
+
+fn ids(listeners: Vec<Listener>) -> Vec<String> {
+    let mut ids: Vec<String> = listeners.into_iter().map(|listener| listener.id).collect();
+    ids.sort();
+    ids
 }
 
 #[tokio::test]
@@ -69,7 +90,7 @@ async fn every_live_connection_of_the_shop_gets_the_cloud_event_once_and_dead_on
         "a slow connection holds up nobody: {:?}",
         started.elapsed()
     );
-    assert_eq!(reports, [Report { delivered: 3, gone: 1, failed: 2, duplicate: false }]);
+    assert_eq!(reports, [Report { delivered: 3, gone: 1, expired: 0, failed: 2, duplicate: false }]);
 
     let sent = push.sent.lock().unwrap().clone();
     let mut receivers: Vec<&str> = sent.iter().map(|(id, _)| id.as_str()).collect();
@@ -78,8 +99,7 @@ async fn every_live_connection_of_the_shop_gets_the_cloud_event_once_and_dead_on
     let message: serde_json::Value = serde_json::from_str(&sent[0].1).unwrap();
     assert_eq!(message, event.cloud_event());
 
-    let mut remaining = store.for_shop(shop).await.unwrap();
-    remaining.sort();
+    let remaining = ids(store.for_shop(shop).await.unwrap());
     assert_eq!(
         remaining,
         ["broken-1", "ok-1", "ok-2", "ok-3", "slow-1"],
@@ -142,7 +162,7 @@ impl Connections for CannotForget {
     async fn remove(&self, _: &str) -> Result<(), Error> {
         Err(Error::unavailable("delete a connection", "throttled"))
     }
-    async fn for_shop(&self, shop: Uuid) -> Result<Vec<String>, Error> {
+    async fn for_shop(&self, shop: Uuid) -> Result<Vec<Listener>, Error> {
         self.0.for_shop(shop).await
     }
 }
@@ -166,9 +186,32 @@ async fn a_failed_cleanup_of_a_gone_connection_never_resends_the_event() {
     let event = ShopEvent::new(shop, kinds::CHECKOUT_ACTION, "sessions/1".into(), serde_json::json!({}));
 
     let report = fanout.handle(sns_batch(&event)).await.expect("the event was delivered: not an error");
-    assert_eq!(report, [Report { delivered: 1, gone: 1, failed: 0, duplicate: false }]);
+    assert_eq!(report, [Report { delivered: 1, gone: 1, expired: 0, failed: 0, duplicate: false }]);
     // Lambda would retry an error; even a redelivery must not reach ok-1 twice.
     let again = fanout.handle(sns_batch(&event)).await.unwrap();
     assert!(again[0].duplicate);
     assert_eq!(push.sent.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_merchant_whose_token_expired_gets_nothing_more_and_is_disconnected() {
+    let store = EmbeddedShop::in_memory().unwrap();
+    let shop = Uuid::new_v4();
+    connect(&store, "ok-1", shop).await;
+    connect_until(&store, "ok-expired", shop, 1_700_000_000).await;
+    let push = ScriptedPush::default();
+    let fanout = Fanout {
+        connections: &store,
+        push: &push,
+        dedupe: &store,
+        parallelism: 4,
+        push_timeout: Duration::from_secs(1),
+    };
+    let event = ShopEvent::new(shop, kinds::CHECKOUT_ACTION, "sessions/1".into(), serde_json::json!({}));
+    let report = fanout.handle(sns_batch(&event)).await.unwrap();
+    assert_eq!(report, [Report { delivered: 1, gone: 0, expired: 1, failed: 0, duplicate: false }]);
+    let receivers: Vec<String> = push.sent.lock().unwrap().iter().map(|(id, _)| id.clone()).collect();
+    assert_eq!(receivers, ["ok-1"]);
+    assert_eq!(*push.closed.lock().unwrap(), ["ok-expired"], "the socket is closed");
+    assert_eq!(ids(store.for_shop(shop).await.unwrap()), ["ok-1"], "and forgotten");
 }

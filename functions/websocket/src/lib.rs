@@ -7,7 +7,7 @@ use aws_lambda_events::encodings::Body;
 use bookworm_domain::Error;
 use bookworm_domain::events::now_rfc3339;
 use bookworm_domain::ports::{Connection, Connections};
-use bookworm_http::access::principal_from_context;
+use bookworm_http::access::{principal_from_context, token_expiry};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -47,7 +47,8 @@ async fn connect(
     event: &ApiGatewayWebsocketProxyRequest,
     connection_id: String,
 ) -> Result<Option<String>, Error> {
-    let principal = principal_from_context(&event.request_context.authorizer.fields)?;
+    let fields = &event.request_context.authorizer.fields;
+    let principal = principal_from_context(fields)?;
     let shop: Uuid = event
         .query_string_parameters
         .first("shop_id")
@@ -61,6 +62,8 @@ async fn connect(
         shop_id: shop,
         user_id: principal.user_id,
         connected_at: now_rfc3339(),
+        // Fan-out ends the socket when the token does (principal_from_context checked it is set).
+        token_expires_at: token_expiry(fields).unwrap_or_default(),
     };
     connections.add(&connection).await?;
     tracing::info!(shop = %shop, connection = %connection.id, "merchant connected");

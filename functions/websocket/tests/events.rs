@@ -19,7 +19,10 @@ async fn connect_ping_and_disconnect_as_api_gateway_sends_them() {
     assert_eq!(websocket::handle(&store, event("connect-foreign-shop.json")).await.status_code, 403);
     assert!(store.for_shop(shop).await.unwrap().is_empty());
     assert_eq!(websocket::handle(&store, event("connect.json")).await.status_code, 200);
-    assert_eq!(store.for_shop(shop).await.unwrap(), ["L0SM9cOFvHcCIhw="]);
+    let listeners = store.for_shop(shop).await.unwrap();
+    assert_eq!(listeners.len(), 1);
+    assert_eq!(listeners[0].id, "L0SM9cOFvHcCIhw=");
+    assert_eq!(listeners[0].token_expires_at, 4_102_444_800, "the token's expiry, from the authorizer");
 
     let pong = websocket::handle(&store, event("ping.json")).await;
     assert_eq!(pong.status_code, 200);

@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use aws_sdk_apigatewaymanagement::Client;
 use aws_sdk_apigatewaymanagement::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_apigatewaymanagement::error::DisplayErrorContext;
+use aws_sdk_apigatewaymanagement::operation::delete_connection::DeleteConnectionError;
 use aws_sdk_apigatewaymanagement::operation::post_to_connection::PostToConnectionError;
 use aws_sdk_apigatewaymanagement::primitives::Blob;
 use bookworm_domain::Error;
@@ -56,6 +57,20 @@ impl Push for ManagementPush {
             }
             Err(error) => {
                 Err(Error::unavailable("post to a connection", DisplayErrorContext(error).to_string()))
+            }
+        }
+    }
+
+    async fn disconnect(&self, connection_id: &str) -> Result<(), Error> {
+        match self.client.delete_connection().connection_id(connection_id).send().await {
+            Ok(_) => Ok(()),
+            Err(error)
+                if matches!(error.as_service_error(), Some(DeleteConnectionError::GoneException(_))) =>
+            {
+                Ok(())
+            }
+            Err(error) => {
+                Err(Error::unavailable("close a connection", DisplayErrorContext(error).to_string()))
             }
         }
     }

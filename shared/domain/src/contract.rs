@@ -10,8 +10,8 @@ use crate::Money;
 use crate::catalog::{Author, Book, BookStatus, CatalogData, Category, Publisher};
 use crate::ids::{AuthorId, BookId, CategoryId, PublisherId};
 use crate::ports::{
-    BasketStore, BookReader, CatalogWriter, Connection, Connections, Deduplicator, EventLog, LookupReader,
-    OrderStore,
+    BasketStore, BookReader, CatalogWriter, Connection, Connections, Deduplicator, EventLog, Listener,
+    LookupReader, OrderStore,
 };
 use crate::query::{BookFilter, BookQuery, Cursor, PageSize, SortField};
 
@@ -322,16 +322,18 @@ pub async fn shop_store<S: EventLog + Connections + Deduplicator>(store: &S) {
         shop_id: shop,
         user_id: "merchant".into(),
         connected_at: crate::events::now_rfc3339(),
+        token_expires_at: 4_102_444_800,
     };
     store.add(&connection("a", shop)).await.expect("add");
-    store.add(&connection("b", shop)).await.expect("add");
+    store.add(&Connection { token_expires_at: 1_700_000_000, ..connection("b", shop) }).await.expect("add");
     store.add(&connection("c", other)).await.expect("add");
-    let mut ids = store.for_shop(shop).await.expect("for_shop");
-    ids.sort();
-    assert_eq!(ids, ["a", "b"]);
+    let mut listeners = store.for_shop(shop).await.expect("for_shop");
+    listeners.sort_by(|x, y| x.id.cmp(&y.id));
+    let listener = |id: &str, token_expires_at| Listener { id: id.into(), token_expires_at };
+    assert_eq!(listeners, [listener("a", 4_102_444_800), listener("b", 1_700_000_000)], "with their expiry");
     store.remove("a").await.expect("remove");
     store.remove("never-there").await.expect("removing an unknown connection is fine");
-    assert_eq!(store.for_shop(shop).await.expect("for_shop"), ["b"]);
+    assert_eq!(store.for_shop(shop).await.expect("for_shop"), [listener("b", 1_700_000_000)]);
 
     let (event, lease) = (uuid::Uuid::new_v4(), std::time::Duration::from_secs(60));
     assert!(store.claim("fanout", event, lease).await.expect("claim"));

@@ -89,6 +89,24 @@ pub struct Connection {
     pub shop_id: Uuid,
     pub user_id: String,
     pub connected_at: String,
+    /// When the token the merchant connected with expires (Unix seconds): the socket ends
+    /// then. 0: not recorded (a connection stored before this was kept).
+    #[serde(default)]
+    pub token_expires_at: u64,
+}
+
+/// A connection as fan-out sees it: where to push, and until when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listener {
+    pub id: String,
+    pub token_expires_at: u64,
+}
+
+impl Listener {
+    /// Whether its token has run out at `now` (Unix seconds).
+    pub fn expired(&self, now: u64) -> bool {
+        self.token_expires_at != 0 && self.token_expires_at <= now
+    }
 }
 
 /// Open WebSocket connections, found by shop.
@@ -96,7 +114,7 @@ pub struct Connection {
 pub trait Connections: Send + Sync {
     async fn add(&self, connection: &Connection) -> Result<(), Error>;
     async fn remove(&self, id: &str) -> Result<(), Error>;
-    async fn for_shop(&self, shop: Uuid) -> Result<Vec<String>, Error>;
+    async fn for_shop(&self, shop: Uuid) -> Result<Vec<Listener>, Error>;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,6 +128,8 @@ pub enum Delivery {
 #[async_trait]
 pub trait Push: Send + Sync {
     async fn push(&self, connection_id: &str, message: &[u8]) -> Result<Delivery, Error>;
+    /// Closes the connection (API Gateway's `DELETE @connections/{id}`); one already gone is fine.
+    async fn disconnect(&self, connection_id: &str) -> Result<(), Error>;
 }
 
 /// Remembers which events a consumer has handled, so a redelivered event is handled once.

@@ -12,7 +12,7 @@ use bookworm_domain::basket::{Basket, Order, OrderStatus, Placed};
 use bookworm_domain::events::{EventCursor, ShopEvent};
 use bookworm_domain::mail::{PreferenceStore, Preferences};
 use bookworm_domain::ports::{
-    BasketStore, Connection, Connections, Deduplicator, EventLog, OrderQuery, OrderStore,
+    BasketStore, Connection, Connections, Deduplicator, EventLog, Listener, OrderQuery, OrderStore,
 };
 use bookworm_domain::query::{Page, PageSize};
 use uuid::Uuid;
@@ -219,8 +219,8 @@ impl Connections for DynamoShop {
     }
 
     /// The `by_shop` GSI, every page: no Scan.
-    async fn for_shop(&self, shop: Uuid) -> Result<Vec<String>, Error> {
-        let mut ids = Vec::new();
+    async fn for_shop(&self, shop: Uuid) -> Result<Vec<Listener>, Error> {
+        let mut listeners = Vec::new();
         let mut start = None;
         loop {
             let output = self
@@ -234,16 +234,15 @@ impl Connections for DynamoShop {
                 .send()
                 .await
                 .map_err(|e| unavailable("find a shop's connections", e))?;
-            ids.extend(
-                output
-                    .items
-                    .unwrap_or_default()
-                    .iter()
-                    .filter_map(|item| item.get("id")?.as_s().ok().cloned()),
-            );
+            // The index projects the token's expiry beside the keys: no read of the table.
+            listeners.extend(output.items.unwrap_or_default().iter().filter_map(|item| {
+                let id = item.get("id")?.as_s().ok()?.clone();
+                let expires = item.get("token_expires_at").and_then(|n| n.as_n().ok()?.parse().ok());
+                Some(Listener { id, token_expires_at: expires.unwrap_or(0) })
+            }));
             start = output.last_evaluated_key;
             if start.is_none() {
-                return Ok(ids);
+                return Ok(listeners);
             }
         }
     }

@@ -14,7 +14,7 @@ use bookworm_domain::basket::{Basket, Order, OrderStatus, Placed};
 use bookworm_domain::events::{EventCursor, ShopEvent};
 use bookworm_domain::mail::{PreferenceStore, Preferences};
 use bookworm_domain::ports::{
-    BasketStore, Connection, Connections, Deduplicator, EventLog, OrderQuery, OrderStore,
+    BasketStore, Connection, Connections, Deduplicator, EventLog, Listener, OrderQuery, OrderStore,
 };
 use bookworm_domain::query::{Page, PageSize};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
@@ -192,9 +192,13 @@ impl Connections for EmbeddedShop {
         Ok(())
     }
 
-    async fn for_shop(&self, shop: Uuid) -> Result<Vec<String>, Error> {
+    async fn for_shop(&self, shop: Uuid) -> Result<Vec<Listener>, Error> {
         let connections = self.connections.read().unwrap_or_else(PoisonError::into_inner);
-        Ok(connections.values().filter(|c| c.shop_id == shop).map(|c| c.id.clone()).collect())
+        Ok(connections
+            .values()
+            .filter(|c| c.shop_id == shop)
+            .map(|c| Listener { id: c.id.clone(), token_expires_at: c.token_expires_at })
+            .collect())
     }
 }
 

@@ -146,6 +146,11 @@ pub fn principal_from_context(fields: &HashMap<String, Value>) -> Result<Princip
     principal_from(fields, now())
 }
 
+/// When the token behind an authorizer context expires (Unix seconds), if it says.
+pub fn token_expiry(fields: &HashMap<String, Value>) -> Option<u64> {
+    fields.get(EXPIRES)?.as_str()?.parse().ok()
+}
+
 fn principal_from(fields: &HashMap<String, Value>, now: u64) -> Result<Principal, Error> {
     let text = |name: &str| fields.get(name).and_then(Value::as_str).filter(|value| !value.is_empty());
     if text(REJECTED) == Some("unavailable") {

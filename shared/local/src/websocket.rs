@@ -73,6 +73,13 @@ impl Push for Sockets {
             _ => Ok(Delivery::Gone),
         }
     }
+
+    async fn disconnect(&self, id: &str) -> Result<(), Error> {
+        if let Some(socket) = self.remove(id) {
+            let _ = socket.outbox.send(Message::Close(None));
+        }
+        Ok(())
+    }
 }
 
 #[derive(Clone)]

@@ -54,8 +54,17 @@ impl LocalStack {
         self.token_as(&format!("user-{}", roles.join("-")), roles, shops)
     }
 
+    /// A token that expires in `ttl_seconds`.
+    pub fn token_for(&self, roles: &[&str], shops: &[&str], ttl_seconds: u64) -> String {
+        self.mint(&format!("user-{}", roles.join("-")), roles, shops, ttl_seconds)
+    }
+
     /// A token for the user `sub`.
     pub fn token_as(&self, sub: &str, roles: &[&str], shops: &[&str]) -> String {
+        self.mint(sub, roles, shops, 600)
+    }
+
+    fn mint(&self, sub: &str, roles: &[&str], shops: &[&str], ttl_seconds: u64) -> String {
         let request = TokenRequest {
             sub: sub.to_owned(),
             roles: roles.iter().map(|role| (*role).to_owned()).collect(),
@@ -63,7 +72,7 @@ impl LocalStack {
             email: Some("reader@example.com".into()),
             username: None,
             name: Some(format!("Reader {}", roles.join(" "))),
-            ttl_seconds: 600,
+            ttl_seconds,
         };
         self.stack
             .issuer

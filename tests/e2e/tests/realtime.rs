@@ -24,7 +24,10 @@ fn ws_url(stack: &LocalStack, shop: &str, token: &str) -> String {
 }
 
 async fn watch(stack: &LocalStack, shop: &str) -> Socket {
-    let token = stack.token(&["merchant"], &[shop]);
+    watch_with(stack, shop, &stack.token(&["merchant"], &[shop])).await
+}
+
+async fn watch_with(stack: &LocalStack, shop: &str, token: &str) -> Socket {
     let (socket, response) = connect_async(ws_url(stack, shop, &token)).await.expect("upgrade");
     assert_eq!(response.status(), 101);
     socket
@@ -154,6 +157,7 @@ async fn went_away(push: PushBackend) {
         shop_id: SHOP_A.parse().unwrap(),
         user_id: "gone".into(),
         connected_at: String::new(),
+        token_expires_at: 0,
     };
     stack.stack.stores.shop.add(&stale).await.unwrap();
 
@@ -216,4 +220,31 @@ async fn only_the_shopper_the_shops_merchants_and_admins_may_publish() {
     assert_eq!(response.status(), 413);
     let problem: Value = response.json().await.unwrap();
     assert_eq!(problem["errors"][0]["field"], "body", "{problem}");
+}
+
+#[tokio::test]
+async fn a_merchants_socket_ends_with_their_token() {
+    let stack = LocalStack::start().await;
+    let short = stack.token_for(&["merchant"], &[SHOP_A], 3);
+    let mut expiring = watch_with(&stack, SHOP_A, &short).await;
+    let mut staying = watch(&stack, SHOP_A).await;
+    tokio::time::sleep(Duration::from_millis(4500)).await;
+
+    assert_eq!(publish(&stack, SHOP_A, SAMPLE).await.status(), 200);
+    assert!(
+        next_message(&mut staying, Duration::from_secs(5)).await.is_some(),
+        "a valid token still receives"
+    );
+    // The expired socket gets no event: the server closes it instead.
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match expiring.next().await {
+                Some(Ok(Message::Text(text))) => return Err(format!("received {text}")),
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Ok(()),
+                Some(Ok(_)) => continue,
+            }
+        }
+    })
+    .await;
+    assert_eq!(ended, Ok(Ok(())), "the expired socket is closed without the event");
 }
