@@ -1,5 +1,6 @@
 //! Lambda wiring for the authorizer: issuer settings from the environment, the JWKS fetched
-//! once at init (and refreshed only when a token names an unknown key).
+//! once at init, refreshed when it is older than its Cache-Control max-age (10 minutes by default,
+//! an hour at most) or when a token names an unknown key (at most once a minute).
 
 use std::sync::Arc;
 

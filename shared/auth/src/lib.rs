@@ -4,6 +4,7 @@
 //! stack's development issuer). Only asymmetric signatures are accepted, with keys from the
 //! issuer's JWKS; the claims become a [`bookworm_domain::identity::Principal`].
 
+mod cache_control;
 mod claims;
 #[cfg(feature = "dev-issuer")]
 pub mod dev_issuer;
