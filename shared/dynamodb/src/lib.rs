@@ -1,7 +1,9 @@
 //! DynamoDB adapters for the domain's store ports. The table design is in `TABLES.md` beside
-//! this crate; `schema` creates the same tables for tests and the local stack.
+//! this crate; the tables themselves are defined once, in template.yaml, and `schema` (feature
+//! `schema`) creates them from there for tests and the local stack.
 
 mod catalog;
+#[cfg(feature = "schema")]
 pub mod schema;
 mod shop;
 
@@ -22,7 +24,7 @@ pub fn sdk_config_from_env() -> Result<bookworm_aws::SdkConfig, Error> {
 }
 
 /// Reads a required setting, naming it when it is missing.
-pub fn required_env(name: &'static str) -> Result<String, Error> {
+pub fn required_env(name: &str) -> Result<String, Error> {
     std::env::var(name).map_err(|_| Error::unavailable("configuration", format!("{name} is not set")))
 }
 
