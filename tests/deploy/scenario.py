@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 from conftest import ACCOUNT, HARNESS_KEY, PARAMETERS, ROOT, binary_dir
@@ -189,6 +190,17 @@ def rehearse(moto, stack, logs):
         run.invoke("EmailFunction", "an email SES rejects (expected)", sns_delivery(mails[0]))
         for shop_event in mails:
             run.invoke("EmailFunction", shop_event["type"], sns_delivery(shop_event))
+
+        # Lambda gave up on two deliveries: one email never sent, and a body no one can read.
+        # The hourly retry sends the first (once) and leaves the second for SQS to park.
+        sqs = run.moto.client("sqs")
+        dead_letters = stack.physical["EmailDeadLetters"]
+        unsent = dict(mails[0], id=str(uuid.uuid4()))
+        sqs.send_message(QueueUrl=dead_letters, MessageBody=json.dumps(sns_delivery(unsent)))
+        sqs.send_message(QueueUrl=dead_letters, MessageBody="not an SNS event")
+        run.run_all("EmailRetryFunction", "hourly")
+        run.dead_letters_left = [m["Body"] for m in sqs.receive_message(
+            QueueUrl=dead_letters, MaxNumberOfMessages=10, VisibilityTimeout=0).get("Messages", [])]
 
         run.run_all("WebSocketFunction", "disconnect")
         run.run_all("CatalogAdminFunction", "create-author", "create-book", "update-book", "delete-author-with-books", "delete-book")

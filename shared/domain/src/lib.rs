@@ -14,6 +14,7 @@ pub mod money;
 pub mod ports;
 pub mod publish;
 pub mod query;
+pub mod queue;
 
 #[cfg(feature = "contract-tests")]
 pub mod contract;

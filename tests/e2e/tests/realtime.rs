@@ -28,7 +28,7 @@ async fn watch(stack: &LocalStack, shop: &str) -> Socket {
 }
 
 async fn watch_with(stack: &LocalStack, shop: &str, token: &str) -> Socket {
-    let (socket, response) = connect_async(ws_url(stack, shop, &token)).await.expect("upgrade");
+    let (socket, response) = connect_async(ws_url(stack, shop, token)).await.expect("upgrade");
     assert_eq!(response.status(), 101);
     socket
 }

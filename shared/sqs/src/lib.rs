@@ -1,0 +1,83 @@
+//! Reads a queue with SQS `ReceiveMessage` (long polling, briefly) and empties it with
+//! `DeleteMessage`: the [`MessageQueue`] port for the functions that drain a dead-letter queue.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_sqs::Client;
+use aws_sdk_sqs::error::DisplayErrorContext;
+use aws_sdk_sqs::types::{Message, MessageSystemAttributeName};
+use bookworm_domain::Error;
+use bookworm_domain::queue::{MAX_RECEIVE, MessageQueue, QueuedMessage};
+
+/// How long a receive waits for messages. Long polling asks every SQS server, where a short poll
+/// samples a few and may answer "empty" with messages waiting; a short wait keeps the last,
+/// empty receive of a drain cheap.
+const WAIT: Duration = Duration::from_secs(2);
+
+/// SQS's longest visibility timeout: 12 hours.
+const MAX_VISIBILITY: Duration = Duration::from_secs(12 * 60 * 60);
+
+#[derive(Clone)]
+pub struct SqsQueue {
+    client: Client,
+    url: String,
+}
+
+impl SqsQueue {
+    /// `url` is the queue's URL (CloudFormation's `Ref` of an `AWS::SQS::Queue`), not its ARN.
+    pub fn new(client: Client, url: impl Into<String>) -> Self {
+        Self { client, url: url.into() }
+    }
+}
+
+/// Whole seconds, as SQS takes them; within what it accepts.
+fn seconds(duration: Duration) -> i32 {
+    i32::try_from(duration.min(MAX_VISIBILITY).as_secs()).unwrap_or(i32::MAX)
+}
+
+/// A received message. SQS always sends the id, receipt and body it was asked for; were one
+/// missing, the empty string makes the delete fail (logged) rather than the whole receive.
+fn queued(message: Message) -> QueuedMessage {
+    let receive_count = message
+        .attributes()
+        .and_then(|attributes| attributes.get(&MessageSystemAttributeName::ApproximateReceiveCount))
+        .and_then(|count| count.parse().ok())
+        .unwrap_or(0);
+    QueuedMessage {
+        id: message.message_id.unwrap_or_default(),
+        receipt: message.receipt_handle.unwrap_or_default(),
+        body: message.body.unwrap_or_default(),
+        receive_count,
+    }
+}
+
+#[async_trait]
+impl MessageQueue for SqsQueue {
+    async fn receive(&self, max: usize, visibility: Duration) -> Result<Vec<QueuedMessage>, Error> {
+        let max = i32::try_from(max.clamp(1, MAX_RECEIVE)).unwrap_or(1);
+        let received = self
+            .client
+            .receive_message()
+            .queue_url(&self.url)
+            .max_number_of_messages(max)
+            .visibility_timeout(seconds(visibility))
+            .wait_time_seconds(seconds(WAIT))
+            .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
+            .send()
+            .await
+            .map_err(|e| Error::unavailable("receive messages", DisplayErrorContext(e).to_string()))?;
+        Ok(received.messages.unwrap_or_default().into_iter().map(queued).collect())
+    }
+
+    async fn delete(&self, receipt: &str) -> Result<(), Error> {
+        self.client
+            .delete_message()
+            .queue_url(&self.url)
+            .receipt_handle(receipt)
+            .send()
+            .await
+            .map_err(|e| Error::unavailable("delete a message", DisplayErrorContext(e).to_string()))?;
+        Ok(())
+    }
+}
