@@ -252,3 +252,10 @@ def test_the_tables_the_tests_use_are_the_tables_the_stack_makes(stack, moto):
         # moto's CloudFormation skips TimeToLiveSpecification: compare with what AWS would set.
         made["ttl"] = ("ENABLED", declared["AttributeName"]) if declared and declared["Enabled"] else ("DISABLED", None)
         assert shape(f"local-{logical}") == made, logical
+
+
+def test_every_function_outlasts_its_slowest_aws_call(stack):
+    """shared/aws gives every AWS call at most 5 s, retries included: a function's timeout must
+    leave it time to handle that error (release a claim, answer 503) rather than be killed."""
+    short = {name: f["Properties"].get("Timeout", 3) for name, f in stack.resources("AWS::Lambda::Function").items()}
+    assert all(timeout >= 10 for timeout in short.values()), short

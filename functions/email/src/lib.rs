@@ -12,7 +12,7 @@ use bookworm_domain::Error;
 use bookworm_domain::basket::{Order, PricedLine};
 use bookworm_domain::events::{ShopEvent, kinds};
 use bookworm_domain::mail::{Email, Mailer, PreferenceStore, Sms, SmsSender, is_e164};
-use bookworm_domain::ports::{Deduplicator, OrderStore};
+use bookworm_domain::ports::{Claim, Deduplicator, OrderStore};
 use uuid::Uuid;
 
 const CONSUMER: &str = "email";
@@ -162,8 +162,16 @@ impl Notifier<'_> {
         event: Uuid,
         work: impl std::future::Future<Output = Result<Outcome, Error>>,
     ) -> Result<Outcome, Error> {
-        if !self.dedupe.claim(consumer, event, CLAIM_LEASE).await? {
-            return Ok(Outcome::Duplicate);
+        match self.dedupe.claim(consumer, event, CLAIM_LEASE).await? {
+            Claim::Claimed => {}
+            Claim::Done => return Ok(Outcome::Duplicate),
+            // A hung or slow attempt may yet send it: fail, so Lambda retries after its lease.
+            Claim::InProgress => {
+                return Err(Error::unavailable(
+                    "claim the event",
+                    format!("{consumer} of {event} is in progress"),
+                ));
+            }
         }
         match work.await {
             Ok(outcome) => {

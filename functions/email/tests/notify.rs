@@ -8,7 +8,7 @@ use bookworm_domain::basket::{Basket, Order, PricedBasket};
 use bookworm_domain::catalog::CatalogData;
 use bookworm_domain::events::{ShopEvent, kinds};
 use bookworm_domain::mail::{Email, Mailer, PreferenceStore, Preferences, Sms, SmsSender};
-use bookworm_domain::ports::{BasketStore, OrderStore};
+use bookworm_domain::ports::{BasketStore, Claim, Deduplicator, OrderStore};
 use bookworm_domain::{Error, contract};
 use bookworm_embedded::EmbeddedShop;
 use email::{Notifier, Outcome};
@@ -91,6 +91,24 @@ async fn a_failed_send_is_retried_not_lost() {
     assert!(notifier.handle(sns_batch(&event)).await.is_err(), "Lambda retries, then the DLQ keeps it");
     *outbox.fail.lock().unwrap() = false;
     assert_eq!(notifier.handle(sns_batch(&event)).await.unwrap(), [Outcome::Sent], "the retry sends it");
+}
+
+#[tokio::test]
+async fn an_event_another_attempt_still_holds_is_retried_later_not_dropped() {
+    let store = EmbeddedShop::in_memory().unwrap();
+    let outbox = Outbox::default();
+    let notifier =
+        Notifier { orders: &store, mailer: &outbox, dedupe: &store, preferences: &store, sms: &outbox };
+    let (_, event) = placed_order(&store, Some("ann@example.com")).await;
+    // An attempt that hangs (SES slow, Lambda timing out) holds the lease; Lambda retries inside it.
+    let hung = std::time::Duration::from_millis(300);
+    assert_eq!(store.claim("email", event.id, hung).await.unwrap(), Claim::Claimed);
+    assert!(notifier.handle(sns_batch(&event)).await.is_err(), "an error: Lambda retries later");
+    assert!(outbox.sent.lock().unwrap().is_empty(), "nothing sent while another attempt may send");
+    tokio::time::sleep(hung + std::time::Duration::from_millis(50)).await;
+    assert_eq!(notifier.handle(sns_batch(&event)).await.unwrap(), [Outcome::Sent], "after the lease");
+    assert_eq!(notifier.handle(sns_batch(&event)).await.unwrap(), [Outcome::Duplicate]);
+    assert_eq!(outbox.sent.lock().unwrap().len(), 1, "exactly once");
 }
 
 #[tokio::test]

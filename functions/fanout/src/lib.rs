@@ -8,7 +8,7 @@ use std::time::Duration;
 use aws_lambda_events::sns::SnsEvent;
 use bookworm_domain::Error;
 use bookworm_domain::events::ShopEvent;
-use bookworm_domain::ports::{Connections, Deduplicator, Delivery, Push};
+use bookworm_domain::ports::{Claim, Connections, Deduplicator, Delivery, Push};
 use futures::StreamExt;
 
 /// The stores and clients fan-out needs, and its limits.
@@ -53,8 +53,16 @@ impl Fanout<'_> {
     pub async fn fan_out(&self, event: &ShopEvent) -> Result<Report, Error> {
         // The lease outlasts any one invocation (Lambda's timeout is 30 s): a fan-out that died
         // mid-way is taken over by the retry once it runs out.
-        if !self.dedupe.claim(CONSUMER, event.id, Self::CLAIM_LEASE).await? {
-            return Ok(Report { duplicate: true, ..Report::default() });
+        match self.dedupe.claim(CONSUMER, event.id, Self::CLAIM_LEASE).await? {
+            Claim::Claimed => {}
+            Claim::Done => return Ok(Report { duplicate: true, ..Report::default() }),
+            // Another attempt is fanning it out (or hung): fail, so Lambda retries after its lease.
+            Claim::InProgress => {
+                return Err(Error::unavailable(
+                    "claim the event",
+                    format!("{} is being fanned out", event.id),
+                ));
+            }
         }
         match self.deliver(event).await {
             Ok(report) => {

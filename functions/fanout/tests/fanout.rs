@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use aws_lambda_events::sns::{SnsEvent, SnsRecord};
 use bookworm_domain::Error;
 use bookworm_domain::events::{ShopEvent, kinds};
-use bookworm_domain::ports::{Connection, Connections, Delivery, Listener, Push};
+use bookworm_domain::ports::{Claim, Connection, Connections, Deduplicator, Delivery, Listener, Push};
 use bookworm_embedded::EmbeddedShop;
 use fanout::{Fanout, Report};
 use test_support::sns_batch;
@@ -214,4 +214,28 @@ async fn a_merchant_whose_token_expired_gets_nothing_more_and_is_disconnected() 
     assert_eq!(receivers, ["ok-1"]);
     assert_eq!(*push.closed.lock().unwrap(), ["ok-expired"], "the socket is closed");
     assert_eq!(ids(store.for_shop(shop).await.unwrap()), ["ok-1"], "and forgotten");
+}
+
+#[tokio::test]
+async fn an_event_another_attempt_still_holds_is_retried_later_not_dropped() {
+    let store = EmbeddedShop::in_memory().unwrap();
+    let shop = Uuid::new_v4();
+    connect(&store, "ok-1", shop).await;
+    let push = ScriptedPush::default();
+    let fanout = Fanout {
+        connections: &store,
+        push: &push,
+        dedupe: &store,
+        parallelism: 4,
+        push_timeout: Duration::from_secs(1),
+    };
+    let event = ShopEvent::new(shop, kinds::CHECKOUT_ACTION, "sessions/1".into(), serde_json::json!({}));
+    let hung = Duration::from_millis(300);
+    assert_eq!(store.claim("fanout", event.id, hung).await.unwrap(), Claim::Claimed);
+    assert!(fanout.handle(sns_batch(&event)).await.is_err(), "an error: Lambda retries later");
+    assert!(push.sent.lock().unwrap().is_empty());
+    tokio::time::sleep(hung + Duration::from_millis(50)).await;
+    assert_eq!(fanout.handle(sns_batch(&event)).await.unwrap()[0].delivered, 1, "after the lease");
+    assert!(fanout.handle(sns_batch(&event)).await.unwrap()[0].duplicate);
+    assert_eq!(push.sent.lock().unwrap().len(), 1, "exactly once");
 }

@@ -8,6 +8,7 @@
 //! those keeps init near the hello-world floor, and trusts nobody else with our requests.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
@@ -18,6 +19,7 @@ use rustls_pki_types::pem::PemObject;
 
 pub use aws_smithy_runtime_api::client::behavior_version::BehaviorVersion;
 pub use aws_types::SdkConfig;
+use aws_types::sdk_config::TimeoutConfig;
 
 /// The roots every AWS endpoint chains to (the file's header says where they come from).
 const AMAZON_TRUST_ROOTS: &str = include_str!("../amazon-trust-roots.pem");
@@ -56,6 +58,7 @@ pub fn config_from(var: impl Fn(&str) -> Option<String>) -> Result<SdkConfig, Co
     );
     let mut builder = SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
+        .timeout_config(timeouts())
         .region(Region::new(region))
         .credentials_provider(SharedCredentialsProvider::new(credentials))
         .http_client(https_client(trust_store(var("AWS_CA_BUNDLE").map(PathBuf::from))?));
@@ -63,6 +66,21 @@ pub fn config_from(var: impl Fn(&str) -> Option<String>) -> Result<SdkConfig, Co
         builder = builder.endpoint_url(endpoint);
     }
     Ok(builder.build())
+}
+
+/// Every AWS call ends well inside the shortest function timeout (10 s): a hung call becomes an
+/// error the function handles (a claim released, a 503 logged) instead of a Lambda timeout that
+/// kills the invocation mid-way. Retries included, a call takes at most 5 s; one attempt 2 s.
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(5);
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+
+fn timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+        .operation_timeout(OPERATION_TIMEOUT)
+        .build()
 }
 
 fn https_client(trust_store: TrustStore) -> aws_types::sdk_config::SharedHttpClient {
@@ -120,6 +138,9 @@ mod tests {
         assert_eq!(config.endpoint_url(), None);
         assert!(config.credentials_provider().is_some());
         assert!(config.http_client().is_some());
+        let timeouts = config.timeout_config().unwrap();
+        assert_eq!(timeouts.operation_timeout(), Some(OPERATION_TIMEOUT));
+        assert!(timeouts.operation_attempt_timeout().is_some() && timeouts.connect_timeout().is_some());
 
         let local = config_from(|name| match name {
             "AWS_ENDPOINT_URL" => Some("http://127.0.0.1:5000".into()),

@@ -10,7 +10,7 @@ use crate::Money;
 use crate::catalog::{Author, Book, BookStatus, CatalogData, Category, Publisher};
 use crate::ids::{AuthorId, BookId, CategoryId, PublisherId};
 use crate::ports::{
-    BasketStore, BookReader, CatalogWriter, Connection, Connections, Deduplicator, EventLog, Listener,
+    BasketStore, BookReader, CatalogWriter, Claim, Connection, Connections, Deduplicator, EventLog, Listener,
     LookupReader, OrderStore,
 };
 use crate::query::{BookFilter, BookQuery, Cursor, PageSize, SortField};
@@ -336,28 +336,30 @@ pub async fn shop_store<S: EventLog + Connections + Deduplicator>(store: &S) {
     assert_eq!(store.for_shop(shop).await.expect("for_shop"), [listener("b", 1_700_000_000)]);
 
     let (event, lease) = (uuid::Uuid::new_v4(), std::time::Duration::from_secs(60));
-    assert!(store.claim("fanout", event, lease).await.expect("claim"));
-    assert!(!store.claim("fanout", event, lease).await.expect("claim"), "a live claim blocks a second one");
-    assert!(store.claim("email", event, lease).await.expect("claim"), "claims are per consumer");
-    store.release("fanout", event).await.expect("release");
-    assert!(store.claim("fanout", event, lease).await.expect("claim"), "released claims can be made again");
-    store.complete("fanout", event).await.expect("complete");
-    assert!(
-        !store.claim("fanout", event, lease).await.expect("claim"),
-        "a completed event is never claimed again"
+    let claim = |consumer: &'static str, event, lease| async move {
+        store.claim(consumer, event, lease).await.expect("claim")
+    };
+    assert_eq!(claim("fanout", event, lease).await, Claim::Claimed);
+    assert_eq!(
+        claim("fanout", event, lease).await,
+        Claim::InProgress,
+        "a live claim is neither done nor free"
     );
+    assert_eq!(claim("email", event, lease).await, Claim::Claimed, "claims are per consumer");
+    store.release("fanout", event).await.expect("release");
+    assert_eq!(claim("fanout", event, lease).await, Claim::Claimed, "released claims can be made again");
+    store.complete("fanout", event).await.expect("complete");
+    assert_eq!(claim("fanout", event, lease).await, Claim::Done, "a completed event is never claimed again");
 
     // A consumer that died mid-way: its lease runs out and the event can be claimed again.
     let crashed = uuid::Uuid::new_v4();
-    assert!(store.claim("fanout", crashed, std::time::Duration::ZERO).await.expect("claim"));
-    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    assert!(
-        store.claim("fanout", crashed, lease).await.expect("claim"),
-        "an expired lease can be taken over"
-    );
+    assert_eq!(claim("fanout", crashed, std::time::Duration::from_millis(50)).await, Claim::Claimed);
+    assert_eq!(claim("fanout", crashed, lease).await, Claim::InProgress, "not while the lease is live");
+    tokio::time::sleep(std::time::Duration::from_millis(80)).await;
+    assert_eq!(claim("fanout", crashed, lease).await, Claim::Claimed, "an expired lease can be taken over");
     store.complete("fanout", crashed).await.expect("complete");
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    assert!(!store.claim("fanout", crashed, std::time::Duration::ZERO).await.expect("claim"));
+    assert_eq!(claim("fanout", crashed, std::time::Duration::ZERO).await, Claim::Done);
 }
 
 /// The contract of the basket and order stores, on one empty store.

@@ -132,15 +132,27 @@ pub trait Push: Send + Sync {
     async fn disconnect(&self, connection_id: &str) -> Result<(), Error>;
 }
 
+/// What a consumer's claim on an event found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// Never claimed, or an earlier attempt's lease ran out uncompleted: handle it now.
+    Claimed,
+    /// Handled already, for good: skip it.
+    Done,
+    /// Another attempt holds a live lease and may still be working (or hung): it is neither
+    /// done nor ours. Fail, so the delivery is retried after the lease, never dropped.
+    InProgress,
+}
+
 /// Remembers which events a consumer has handled, so a redelivered event is handled once.
 ///
 /// A claim is a lease until completed: if the consumer dies while handling (a Lambda timeout),
 /// the lease runs out and a retry may claim the event again, so nothing is lost.
 #[async_trait]
 pub trait Deduplicator: Send + Sync {
-    /// `true` when `consumer` may handle `event` now: never claimed, or an earlier claim's
-    /// `lease` ran out before it was completed. `false` for a completed or a live claim.
-    async fn claim(&self, consumer: &str, event: Uuid, lease: std::time::Duration) -> Result<bool, Error>;
+    /// Claims `event` for `consumer` for `lease`, unless it is done or another attempt's lease
+    /// is live ([`Claim`] says which).
+    async fn claim(&self, consumer: &str, event: Uuid, lease: std::time::Duration) -> Result<Claim, Error>;
     /// Marks the event handled for good.
     async fn complete(&self, consumer: &str, event: Uuid) -> Result<(), Error>;
     /// Gives a claim back when handling failed, so a retry can handle the event.

@@ -12,7 +12,7 @@ use bookworm_domain::basket::{Basket, Order, OrderStatus, Placed};
 use bookworm_domain::events::{EventCursor, ShopEvent};
 use bookworm_domain::mail::{PreferenceStore, Preferences};
 use bookworm_domain::ports::{
-    BasketStore, Connection, Connections, Deduplicator, EventLog, Listener, OrderQuery, OrderStore,
+    BasketStore, Claim, Connection, Connections, Deduplicator, EventLog, Listener, OrderQuery, OrderStore,
 };
 use bookworm_domain::query::{Page, PageSize};
 use uuid::Uuid;
@@ -253,7 +253,7 @@ impl Deduplicator for DynamoShop {
     /// A conditional put: only the first claim of a (consumer, event) pair succeeds.
     /// A conditional put: it wins when there is no claim, or an uncompleted one whose lease
     /// (milliseconds since the epoch) ran out.
-    async fn claim(&self, consumer: &str, event: Uuid, lease: std::time::Duration) -> Result<bool, Error> {
+    async fn claim(&self, consumer: &str, event: Uuid, lease: std::time::Duration) -> Result<Claim, Error> {
         let now_ms = unix_now_ms();
         let claimed = self
             .client
@@ -271,11 +271,17 @@ impl Deduplicator for DynamoShop {
             .send()
             .await;
         match claimed {
-            Ok(_) => Ok(true),
+            Ok(_) => Ok(Claim::Claimed),
             Err(e)
                 if matches!(e.as_service_error(), Some(PutItemError::ConditionalCheckFailedException(_))) =>
             {
-                Ok(false)
+                // Done, or another attempt's live lease: the stored claim says which. One that
+                // vanished meanwhile (released) is as good as in progress: retried shortly.
+                let key = format!("{consumer}#{event}");
+                let stored = self.get(&self.tables.claims, "claim", key).await?;
+                let done =
+                    stored.as_ref().and_then(|item| item.get("completed")).and_then(|v| v.as_bool().ok());
+                Ok(if done == Some(&true) { Claim::Done } else { Claim::InProgress })
             }
             Err(e) => Err(unavailable("claim an event", e)),
         }

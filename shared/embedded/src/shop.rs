@@ -14,7 +14,7 @@ use bookworm_domain::basket::{Basket, Order, OrderStatus, Placed};
 use bookworm_domain::events::{EventCursor, ShopEvent};
 use bookworm_domain::mail::{PreferenceStore, Preferences};
 use bookworm_domain::ports::{
-    BasketStore, Connection, Connections, Deduplicator, EventLog, Listener, OrderQuery, OrderStore,
+    BasketStore, Claim, Connection, Connections, Deduplicator, EventLog, Listener, OrderQuery, OrderStore,
 };
 use bookworm_domain::query::{Page, PageSize};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
@@ -55,7 +55,7 @@ pub struct EmbeddedShop {
     events: RwLock<BTreeMap<(Uuid, String), ShopEvent>>,
     connections: RwLock<HashMap<String, Connection>>,
     /// (consumer, event) → completed, or the instant the claim's lease runs out.
-    claims: Mutex<HashMap<(String, Uuid), Claim>>,
+    claims: Mutex<HashMap<(String, Uuid), ClaimState>>,
     /// Held for each check-and-write, which makes version checks and their writes atomic.
     commerce: Mutex<Commerce>,
     subscriber: OnceLock<mpsc::UnboundedSender<ShopEvent>>,
@@ -203,32 +203,32 @@ impl Connections for EmbeddedShop {
 }
 
 #[derive(Debug, Clone, Copy)]
-enum Claim {
+enum ClaimState {
     Leased(Instant),
     Completed,
 }
 
 #[async_trait]
 impl Deduplicator for EmbeddedShop {
-    async fn claim(&self, consumer: &str, event: Uuid, lease: Duration) -> Result<bool, Error> {
+    async fn claim(&self, consumer: &str, event: Uuid, lease: Duration) -> Result<Claim, Error> {
         let mut claims = self.claims.lock().unwrap_or_else(PoisonError::into_inner);
         let key = (consumer.to_owned(), event);
-        let free = match claims.get(&key) {
-            None => true,
-            Some(Claim::Leased(until)) => *until <= Instant::now(),
-            Some(Claim::Completed) => false,
+        let found = match claims.get(&key) {
+            Some(ClaimState::Completed) => Claim::Done,
+            Some(ClaimState::Leased(until)) if until > &Instant::now() => Claim::InProgress,
+            None | Some(ClaimState::Leased(_)) => Claim::Claimed,
         };
-        if free {
-            claims.insert(key, Claim::Leased(Instant::now() + lease));
+        if found == Claim::Claimed {
+            claims.insert(key, ClaimState::Leased(Instant::now() + lease));
         }
-        Ok(free)
+        Ok(found)
     }
 
     async fn complete(&self, consumer: &str, event: Uuid) -> Result<(), Error> {
         self.claims
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert((consumer.to_owned(), event), Claim::Completed);
+            .insert((consumer.to_owned(), event), ClaimState::Completed);
         Ok(())
     }
 
