@@ -5,7 +5,7 @@
 use bookworm_domain::Error;
 use bookworm_domain::basket::{Order, Placed, PricedBasket};
 use bookworm_domain::events::{ShopEvent, kinds};
-use bookworm_domain::identity::Principal;
+use bookworm_domain::identity::{ContactPolicy, Principal};
 use bookworm_domain::ports::{BasketStore, BookReader, OrderStore};
 use bookworm_http::access::caller;
 use bookworm_http::{Outcome, json, respond, shop_id};
@@ -21,6 +21,8 @@ pub struct Stores<'a> {
     pub books: &'a dyn BookReader,
     pub baskets: &'a dyn BasketStore,
     pub orders: &'a dyn OrderStore,
+    /// Which of the buyer's email and phone the order keeps for its notifications.
+    pub contacts: ContactPolicy,
 }
 
 pub async fn handle(stores: &Stores<'_>, request: Request) -> Response<Body> {
@@ -61,9 +63,10 @@ async fn checkout(stores: &Stores<'_>, buyer: &Principal, shop: Uuid, key: &str)
         .await?
         .ok_or_else(|| Error::Conflict("the basket is empty".into()))?;
     let priced = PricedBasket::from_catalog(&basket, stores.books).await?;
-    let mut order = Order::checkout(priced, &buyer.user_id, buyer.email.clone(), key)?;
+    // Only contacts the issuer verified: an unverified address is someone else's, perhaps.
+    let mut order = Order::checkout(priced, &buyer.user_id, buyer.contact_email(stores.contacts), key)?;
     order.buyer_name = buyer.name.clone();
-    order.buyer_phone = buyer.username.clone().filter(|username| bookworm_domain::mail::is_e164(username));
+    order.buyer_phone = buyer.contact_phone(stores.contacts);
     let data = json!({
         "order_id": order.id,
         "shop_id": shop,

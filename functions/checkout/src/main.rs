@@ -2,6 +2,7 @@
 
 use std::convert::Infallible;
 
+use bookworm_domain::identity::ContactPolicy;
 use bookworm_dynamodb::{DynamoCatalog, DynamoShop};
 use checkout::Stores;
 use lambda_http::{Error, service_fn};
@@ -12,7 +13,11 @@ async fn main() -> Result<(), Error> {
     let config = bookworm_aws::config_from_env()?;
     let catalog = DynamoCatalog::from_config(&config)?;
     let shop = DynamoShop::new(&config)?;
-    let stores = Stores { books: &catalog, baskets: &shop, orders: &shop };
+    let contacts = match std::env::var("CONTACTS_UNSTATED_ARE_VERIFIED").as_deref() {
+        Ok("true") => ContactPolicy::UnstatedAreVerified,
+        _ => ContactPolicy::VerifiedOnly,
+    };
+    let stores = Stores { books: &catalog, baskets: &shop, orders: &shop, contacts };
     let stores = &stores;
     lambda_http::run(service_fn(move |request| async move {
         Ok::<_, Infallible>(checkout::handle(stores, request).await)

@@ -25,7 +25,7 @@ async fn every_sample_event_gets_its_expected_status() {
     let catalog = EmbeddedCatalog::in_memory().unwrap();
     catalog.import(&seed::catalog().unwrap()).await.unwrap();
     let shop = EmbeddedShop::in_memory().unwrap();
-    let stores = Stores { books: &catalog, baskets: &shop, orders: &shop };
+    let stores = Stores { books: &catalog, baskets: &shop, orders: &shop, contacts: Default::default() };
     assert_eq!(
         checkout::handle(&stores, request("checkout", "checkout.json")).await.status(),
         409,

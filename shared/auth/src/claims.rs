@@ -28,6 +28,26 @@ impl OneOrMany {
     }
 }
 
+/// A boolean claim: JSON `true`, or `"true"` as Cognito sends its ID token's flags.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Flag {
+    Bool(bool),
+    Text(String),
+}
+
+impl Flag {
+    /// `None` for anything but true or false: an unreadable flag states nothing.
+    fn value(&self) -> Option<bool> {
+        match self {
+            Self::Bool(value) => Some(*value),
+            Self::Text(text) if text.eq_ignore_ascii_case("true") => Some(true),
+            Self::Text(text) if text.eq_ignore_ascii_case("false") => Some(false),
+            Self::Text(_) => None,
+        }
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 struct RoleList {
     #[serde(default)]
@@ -49,6 +69,8 @@ pub(crate) struct Claims {
     cognito_username: Option<String>,
     username: Option<String>,
     email: Option<String>,
+    email_verified: Option<Flag>,
+    phone_number_verified: Option<Flag>,
     name: Option<String>,
     given_name: Option<String>,
     /// Keycloak realm roles.
@@ -109,6 +131,8 @@ impl Claims {
             name: self.name.or(self.given_name),
             roles,
             shop_ids,
+            email_verified: self.email_verified.as_ref().and_then(Flag::value),
+            phone_number_verified: self.phone_number_verified.as_ref().and_then(Flag::value),
         })
     }
 }
@@ -153,6 +177,22 @@ mod tests {
         let principal = plain.into_principal("app").unwrap();
         assert!(principal.works_for(shop));
         assert_eq!(principal.shop_ids.len(), 1);
+    }
+
+    #[test]
+    fn verification_flags_are_read_as_issuers_send_them() {
+        let flags = |value: serde_json::Value| {
+            let principal = claims(value).into_principal("app").unwrap();
+            (principal.email_verified, principal.phone_number_verified)
+        };
+        assert_eq!(flags(json!({"exp": 1, "sub": "s"})), (None, None));
+        assert_eq!(flags(json!({"exp": 1, "sub": "s", "email_verified": true})), (Some(true), None));
+        assert_eq!(
+            flags(json!({"exp": 1, "sub": "s", "email_verified": "false", "phone_number_verified": "true"})),
+            (Some(false), Some(true)),
+            "Cognito's strings"
+        );
+        assert_eq!(flags(json!({"exp": 1, "sub": "s", "email_verified": "maybe"})), (None, None));
     }
 
     #[test]

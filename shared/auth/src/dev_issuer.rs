@@ -41,6 +41,9 @@ pub struct TokenRequest {
     /// The `name` claim: who the apps and emails greet.
     pub name: Option<String>,
     pub ttl_seconds: u64,
+    /// Mark the email and phone number unverified (`email_verified: false`…); by default
+    /// the development issuer vouches for them, as a real one does once they are confirmed.
+    pub unverified: bool,
 }
 
 impl DevIssuer {
@@ -123,9 +126,11 @@ impl DevIssuer {
         });
         if let Some(email) = &request.email {
             claims["email"] = json!(email);
+            claims["email_verified"] = json!(!request.unverified);
         }
         if let Some(username) = &request.username {
             claims["preferred_username"] = json!(username);
+            claims["phone_number_verified"] = json!(!request.unverified);
         }
         if let Some(name) = &request.name {
             claims["name"] = json!(name);

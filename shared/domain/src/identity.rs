@@ -55,9 +55,44 @@ pub struct Principal {
     pub roles: BTreeSet<Role>,
     /// The shops a merchant works for.
     pub shop_ids: BTreeSet<Uuid>,
+    /// What the token says of the email (`email_verified`); `None` when it says nothing.
+    #[serde(default)]
+    pub email_verified: Option<bool>,
+    /// What the token says of the phone number (`phone_number_verified`), likewise.
+    #[serde(default)]
+    pub phone_number_verified: Option<bool>,
+}
+
+/// Whom we write to: only addresses the issuer verified, so an order placed with someone
+/// else's address in an unverified token mails nobody.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ContactPolicy {
+    /// Only contacts the token calls verified.
+    #[default]
+    VerifiedOnly,
+    /// Also contacts the token says nothing about: for issuers that never send the claims and
+    /// verify every address themselves. A contact the token calls unverified is still refused.
+    UnstatedAreVerified,
+}
+
+impl ContactPolicy {
+    fn allows(self, verified: Option<bool>) -> bool {
+        verified.unwrap_or(self == Self::UnstatedAreVerified)
+    }
 }
 
 impl Principal {
+    /// The email to send order mail to, if the policy trusts it.
+    pub fn contact_email(&self, policy: ContactPolicy) -> Option<String> {
+        self.email.clone().filter(|_| policy.allows(self.email_verified))
+    }
+
+    /// The phone number (the username, when it is E.164) to text, if the policy trusts it.
+    pub fn contact_phone(&self, policy: ContactPolicy) -> Option<String> {
+        let phone = self.username.clone().filter(|username| crate::mail::is_e164(username));
+        phone.filter(|_| policy.allows(self.phone_number_verified))
+    }
+
     pub fn has(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }
@@ -89,10 +124,34 @@ mod tests {
             name: None,
             roles: BTreeSet::from([Role::Customer, Role::Merchant]),
             shop_ids: BTreeSet::from([shop]),
+            email_verified: None,
+            phone_number_verified: None,
         };
         assert!(principal.works_for(shop));
         assert!(!principal.works_for(Uuid::new_v4()));
         principal.roles.remove(&Role::Merchant);
         assert!(!principal.works_for(shop), "a shop id alone grants nothing");
+    }
+
+    #[test]
+    fn only_verified_contacts_are_written_to() {
+        let with = |email_verified, phone_number_verified| Principal {
+            user_id: "u".into(),
+            username: Some("+14155552671".into()),
+            email: Some("ann@example.com".into()),
+            name: None,
+            roles: BTreeSet::new(),
+            shop_ids: BTreeSet::new(),
+            email_verified,
+            phone_number_verified,
+        };
+        let (strict, lenient) = (ContactPolicy::VerifiedOnly, ContactPolicy::UnstatedAreVerified);
+        assert_eq!(with(Some(true), Some(true)).contact_email(strict).as_deref(), Some("ann@example.com"));
+        assert_eq!(with(Some(true), Some(true)).contact_phone(strict).as_deref(), Some("+14155552671"));
+        assert_eq!(with(None, None).contact_email(strict), None, "unstated is not verified");
+        assert_eq!(with(None, None).contact_phone(strict), None);
+        assert!(with(None, None).contact_email(lenient).is_some(), "unless the issuer never states it");
+        assert_eq!(with(Some(false), Some(false)).contact_email(lenient), None, "stated unverified: never");
+        assert_eq!(with(Some(false), Some(false)).contact_phone(lenient), None);
     }
 }

@@ -145,6 +145,8 @@ mod tests {
             name: None,
             roles: roles.iter().copied().collect(),
             shop_ids: shops.iter().copied().collect(),
+            email_verified: None,
+            phone_number_verified: None,
         }
     }
 

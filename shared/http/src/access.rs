@@ -110,6 +110,8 @@ const NAME: &str = "name";
 const ROLES: &str = "roles";
 const SHOP_IDS: &str = "shop_ids";
 const EXPIRES: &str = "expires_at";
+const EMAIL_VERIFIED: &str = "email_verified";
+const PHONE_VERIFIED: &str = "phone_number_verified";
 const REJECTED: &str = "rejected";
 
 /// The context the authorizer returns for a verified token.
@@ -123,6 +125,9 @@ pub fn verified_context(principal: &Principal, expires_at: u64) -> Value {
         ROLES: join(principal.roles.iter().map(|role| role.as_str().to_owned()).collect()),
         SHOP_IDS: join(principal.shop_ids.iter().map(ToString::to_string).collect()),
         EXPIRES: expires_at.to_string(),
+        // "" when the token says nothing: API Gateway passes strings only.
+        EMAIL_VERIFIED: principal.email_verified.map(|v| v.to_string()).unwrap_or_default(),
+        PHONE_VERIFIED: principal.phone_number_verified.map(|v| v.to_string()).unwrap_or_default(),
     })
 }
 
@@ -169,6 +174,8 @@ fn principal_from(fields: &HashMap<String, Value>, now: u64) -> Result<Principal
         name: text(NAME).map(str::to_owned),
         roles: list(ROLES).into_iter().filter_map(Role::from_claim).collect(),
         shop_ids: list(SHOP_IDS).into_iter().filter_map(|id| id.parse().ok()).collect::<BTreeSet<_>>(),
+        email_verified: text(EMAIL_VERIFIED).and_then(|v| v.parse().ok()),
+        phone_number_verified: text(PHONE_VERIFIED).and_then(|v| v.parse().ok()),
     })
 }
 
@@ -193,9 +200,18 @@ mod tests {
             name: Some("Ann <b>".into()),
             roles: BTreeSet::from([Role::Customer, Role::Merchant]),
             shop_ids: BTreeSet::from([uuid::Uuid::new_v4()]),
+            email_verified: None,
+            phone_number_verified: Some(true),
         };
         let context = fields(verified_context(&principal, 2_000));
         assert_eq!(principal_from(&context, 1_000).unwrap(), principal);
+        let unverified = Principal { email_verified: Some(false), ..principal.clone() };
+        let context_of = |p: &Principal| fields(verified_context(p, 2_000));
+        assert_eq!(
+            principal_from(&context_of(&unverified), 1_000).unwrap(),
+            unverified,
+            "false survives too"
+        );
         assert!(matches!(principal_from(&context, 2_000), Err(Error::Unauthenticated)), "expired");
     }
 

@@ -58,7 +58,12 @@ impl Function {
             Self::Basket => basket::handle(stores.catalog.as_ref(), stores.shop.as_ref(), request).await,
             Self::Checkout => {
                 let shop = stores.shop.as_ref();
-                let stores = checkout::Stores { books: stores.catalog.as_ref(), baskets: shop, orders: shop };
+                let stores = checkout::Stores {
+                    books: stores.catalog.as_ref(),
+                    baskets: shop,
+                    orders: shop,
+                    contacts: Default::default(),
+                };
                 checkout::handle(&stores, request).await
             }
             Self::Orders => orders::handle(stores.shop.as_ref(), request).await,

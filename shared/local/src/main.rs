@@ -98,6 +98,9 @@ enum Command {
         shops: Vec<uuid::Uuid>,
         #[arg(long)]
         email: Option<String>,
+        /// Mark the email and phone number unverified: order mail and texts then skip them.
+        #[arg(long)]
+        unverified: bool,
         /// `preferred_username`, e.g. a phone number.
         #[arg(long)]
         username: Option<String>,
@@ -234,7 +237,19 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             println!("{}", serde_json::to_string_pretty(&response)?);
             Ok(())
         }
-        Command::Token { data_dir, auth, sub, roles, shops, email, username, name, ttl, count } => {
+        Command::Token {
+            data_dir,
+            auth,
+            sub,
+            roles,
+            shops,
+            email,
+            unverified,
+            username,
+            name,
+            ttl,
+            count,
+        } => {
             let mut request = TokenRequest {
                 sub: sub.clone(),
                 roles,
@@ -243,6 +258,7 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                 username,
                 name,
                 ttl_seconds: ttl,
+                unverified,
             };
             let issuer = DevIssuer::load_or_create(&issuer_key_path(&data_dir))?;
             let auth = auth.config();

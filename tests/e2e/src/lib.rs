@@ -73,6 +73,7 @@ impl LocalStack {
             username: None,
             name: Some(format!("Reader {}", roles.join(" "))),
             ttl_seconds,
+            unverified: false,
         };
         self.stack
             .issuer

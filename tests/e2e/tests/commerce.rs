@@ -396,3 +396,39 @@ async fn buyers_who_opt_in_get_a_text_message_too() {
     }
     panic!("no text message in the outbox");
 }
+
+#[tokio::test]
+async fn an_unverified_address_gets_no_mail_and_the_order_still_succeeds() {
+    let stack = LocalStack::start().await;
+    let request = bookworm_auth::dev_issuer::TokenRequest {
+        sub: "mallory".into(),
+        roles: vec!["customer".into()],
+        email: Some("victim@example.com".into()),
+        ttl_seconds: 600,
+        unverified: true,
+        ..Default::default()
+    };
+    let token =
+        stack.stack.issuer.token(&stack.stack.auth.issuer, &stack.stack.auth.audience, &request).unwrap();
+    let mallory = Shopper { stack: &stack, token };
+    let ann = Shopper::new(&stack, "ann");
+    let pick = books(&stack, 1).await[0]["id"].as_str().unwrap().to_owned();
+    mallory.put(&pick, json!(1)).await;
+    ann.put(&pick, json!(1)).await;
+    let unverified = mallory.checkout(Some("m-1")).await;
+    assert_eq!(unverified.status(), 201, "the order is placed all the same");
+    let unverified: Value = unverified.json().await.unwrap();
+    let verified: Value = ann.checkout(Some("a-1")).await.json().await.unwrap();
+
+    // Events are delivered in order: once ann's email is out, mallory's would have been too.
+    emails_for(&stack, verified["id"].as_str().unwrap(), 1).await;
+    let outbox = stack.get_json("/_local/outbox", 200).await;
+    let to_victim: Vec<&Value> = outbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|mail| mail["to"] == "victim@example.com")
+        .collect();
+    assert!(to_victim.is_empty(), "{to_victim:?}");
+    assert!(unverified["id"].is_string());
+}
