@@ -96,6 +96,17 @@ class RecordingMoto:
                 return status, error, extra
         return None
 
+    def harness_environment(self, **variables):
+        """The environment for a local binary (seed, create-tables) acting as the harness."""
+        return dict(
+            os.environ,
+            AWS_REGION=ACCOUNT.region,
+            AWS_ACCESS_KEY_ID=HARNESS_KEY,
+            AWS_SECRET_ACCESS_KEY="harness",
+            AWS_ENDPOINT_URL=self.endpoint,
+            **variables,
+        )
+
     def client(self, service):
         return boto3.client(
             service,

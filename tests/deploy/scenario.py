@@ -8,9 +8,8 @@ import os
 import subprocess
 import time
 import uuid
-from pathlib import Path
 
-from conftest import ACCOUNT, HARNESS_KEY, PARAMETERS, ROOT, binary_dir
+from conftest import ACCOUNT, PARAMETERS, ROOT, binary_dir
 from lambda_host import FunctionHost
 
 EVENTS = ROOT / "events"
@@ -117,14 +116,7 @@ class Rehearsal:
 
 
 def rehearse(moto, stack, logs):
-    harness_environment = dict(
-        os.environ,
-        AWS_REGION=ACCOUNT.region,
-        AWS_ACCESS_KEY_ID=HARNESS_KEY,
-        AWS_SECRET_ACCESS_KEY="harness",
-        AWS_ENDPOINT_URL=moto.endpoint,
-        CATALOG_TABLE=stack.physical["CatalogTable"],
-    )
+    harness_environment = moto.harness_environment(CATALOG_TABLE=stack.physical["CatalogTable"])
     subprocess.run(
         [str(binary_dir() / "bookworm-local"), "seed", "--catalog", "dynamodb"],
         env=harness_environment,

@@ -10,8 +10,6 @@ too; and no grant may go unused unless it is listed below with the reason.
 import json
 from urllib.parse import unquote
 
-import pytest
-
 import iam
 from conftest import ACCOUNT, PARAMETERS
 
@@ -209,22 +207,14 @@ def test_no_function_is_granted_a_wildcard_resource_it_could_name(stack):
 def test_the_tables_the_tests_use_are_the_tables_the_stack_makes(stack, moto):
     """`bookworm-local create-tables` (the tests' and local stack's way, from template.yaml)
     and CloudFormation (from the translated template) must make the same tables."""
-    import os
     import subprocess
 
-    from conftest import HARNESS_KEY, binary_dir
+    from conftest import binary_dir
 
     variables = next(iter(stack.resources("AWS::Lambda::Function").values()))["Properties"]["Environment"]["Variables"]
     tables = {name: value["Ref"] for name, value in variables.items() if name.endswith("_TABLE")}
     assert len(tables) == len(stack.resources("AWS::DynamoDB::Table")), "every table reaches the functions"
-    environment = dict(
-        os.environ,
-        AWS_REGION=ACCOUNT.region,
-        AWS_ACCESS_KEY_ID=HARNESS_KEY,
-        AWS_SECRET_ACCESS_KEY="harness",
-        AWS_ENDPOINT_URL=moto.endpoint,
-        **{name: f"local-{logical}" for name, logical in tables.items()},
-    )
+    environment = moto.harness_environment(**{name: f"local-{logical}" for name, logical in tables.items()})
     subprocess.run([str(binary_dir() / "bookworm-local"), "create-tables"], env=environment, check=True)
 
     dynamodb = moto.client("dynamodb")

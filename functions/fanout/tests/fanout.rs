@@ -58,6 +58,11 @@ async fn connect_until(store: &EmbeddedShop, id: &str, shop: Uuid, token_expires
     store.add(&connection).await.unwrap();
 }
 
+/// Fan-out over the embedded store with the usual limits.
+fn on<'a>(store: &'a EmbeddedShop, push: &'a ScriptedPush) -> Fanout<'a> {
+    Fanout { connections: store, push, dedupe: store, parallelism: 4, push_timeout: Duration::from_secs(1) }
+}
+
 fn ids(listeners: Vec<Listener>) -> Vec<String> {
     let mut ids: Vec<String> = listeners.into_iter().map(|listener| listener.id).collect();
     ids.sort();
@@ -119,13 +124,7 @@ async fn the_sample_sns_event_reaches_the_shops_connection() {
     let store = EmbeddedShop::in_memory().unwrap();
     connect(&store, "ok-merchant", "123e4567-e89b-42d3-a456-426614174000".parse().unwrap()).await;
     let push = ScriptedPush::default();
-    let fanout = Fanout {
-        connections: &store,
-        push: &push,
-        dedupe: &store,
-        parallelism: 4,
-        push_timeout: Duration::from_secs(1),
-    };
+    let fanout = on(&store, &push);
     let reports = fanout.handle(batch).await.unwrap();
     assert_eq!(reports[0].delivered, 1);
     let sent: serde_json::Value = serde_json::from_str(&push.sent.lock().unwrap()[0].1).unwrap();
@@ -137,13 +136,7 @@ async fn the_sample_sns_event_reaches_the_shops_connection() {
 async fn a_message_that_is_not_a_shop_event_is_an_error() {
     let store = EmbeddedShop::in_memory().unwrap();
     let push = ScriptedPush::default();
-    let fanout = Fanout {
-        connections: &store,
-        push: &push,
-        dedupe: &store,
-        parallelism: 1,
-        push_timeout: Duration::from_secs(1),
-    };
+    let fanout = on(&store, &push);
     let mut record = SnsRecord::default();
     record.sns.message = "{}".into();
     let mut batch = SnsEvent::default();
@@ -200,13 +193,7 @@ async fn a_merchant_whose_token_expired_gets_nothing_more_and_is_disconnected() 
     connect(&store, "ok-1", shop).await;
     connect_until(&store, "ok-expired", shop, 1_700_000_000).await;
     let push = ScriptedPush::default();
-    let fanout = Fanout {
-        connections: &store,
-        push: &push,
-        dedupe: &store,
-        parallelism: 4,
-        push_timeout: Duration::from_secs(1),
-    };
+    let fanout = on(&store, &push);
     let event = ShopEvent::new(shop, kinds::CHECKOUT_ACTION, "sessions/1".into(), serde_json::json!({}));
     let report = fanout.handle(sns_batch(&event)).await.unwrap();
     assert_eq!(report, [Report { delivered: 1, gone: 0, expired: 1, failed: 0, duplicate: false }]);
@@ -222,13 +209,7 @@ async fn an_event_another_attempt_still_holds_is_retried_later_not_dropped() {
     let shop = Uuid::new_v4();
     connect(&store, "ok-1", shop).await;
     let push = ScriptedPush::default();
-    let fanout = Fanout {
-        connections: &store,
-        push: &push,
-        dedupe: &store,
-        parallelism: 4,
-        push_timeout: Duration::from_secs(1),
-    };
+    let fanout = on(&store, &push);
     let event = ShopEvent::new(shop, kinds::CHECKOUT_ACTION, "sessions/1".into(), serde_json::json!({}));
     let hung = Duration::from_millis(300);
     assert_eq!(store.claim("fanout", event.id, hung).await.unwrap(), Claim::Claimed);
