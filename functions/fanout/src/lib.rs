@@ -79,8 +79,7 @@ impl Fanout<'_> {
 
     async fn deliver(&self, event: &ShopEvent) -> Result<Report, Error> {
         let message = event.cloud_event().to_string();
-        let now =
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let now = bookworm_domain::events::unix_now();
         let (expired, live): (Vec<_>, Vec<_>) =
             self.connections.for_shop(event.shop_id).await?.into_iter().partition(|l| l.expired(now));
         let mut report = Report { expired: expired.len(), ..Report::default() };

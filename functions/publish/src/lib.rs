@@ -8,7 +8,7 @@ use bookworm_domain::identity::Principal;
 use bookworm_domain::ports::EventLog;
 use bookworm_domain::publish::CheckoutAction;
 use bookworm_domain::query::Page;
-use bookworm_http::access::authorize;
+use bookworm_http::access::caller;
 use bookworm_http::{Outcome, QueryParams, json, json_body, respond, shop_id};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
@@ -21,7 +21,7 @@ pub async fn handle(events: &dyn EventLog, request: Request) -> Response<Body> {
 }
 
 async fn route(events: &dyn EventLog, request: &Request) -> Outcome {
-    let caller = authorize(request)?.ok_or(Error::Unauthenticated)?;
+    let caller = caller(request)?;
     let shop = shop_id(request)?;
     if request.method() == Method::POST {
         publish(events, shop, &caller, request).await

@@ -104,6 +104,11 @@ impl EventCursor {
     }
 }
 
+/// Now, in Unix seconds: the unit of token expiries and DynamoDB TTLs.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs())
+}
+
 /// Now, as RFC 3339 UTC with millisecond precision.
 pub fn now_rfc3339() -> String {
     rfc3339_millis(OffsetDateTime::now_utc())

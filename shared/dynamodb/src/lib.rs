@@ -33,9 +33,7 @@ fn s(text: impl Into<String>) -> aws_sdk_dynamodb::types::AttributeValue {
     aws_sdk_dynamodb::types::AttributeValue::S(text.into())
 }
 
-fn unix_now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs())
-}
+use bookworm_domain::events::unix_now;
 
 fn unix_now_ms() -> u64 {
     std::time::SystemTime::now()

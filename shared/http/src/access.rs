@@ -8,6 +8,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use bookworm_domain::Error;
+use bookworm_domain::events::unix_now;
 use bookworm_domain::identity::{Principal, Role};
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
@@ -143,12 +144,12 @@ pub fn principal(request: &Request) -> Result<Principal, Error> {
         Some(RequestContext::ApiGatewayV2(context)) => context.authorizer.as_ref().map(|a| &a.fields),
         _ => None,
     };
-    principal_from(fields.ok_or(Error::Unauthenticated)?, now())
+    principal_from(fields.ok_or(Error::Unauthenticated)?, unix_now())
 }
 
 /// The principal in an authorizer context (of an HTTP or a WebSocket request), if still valid.
 pub fn principal_from_context(fields: &HashMap<String, Value>) -> Result<Principal, Error> {
-    principal_from(fields, now())
+    principal_from(fields, unix_now())
 }
 
 /// When the token behind an authorizer context expires (Unix seconds), if it says.
@@ -177,10 +178,6 @@ fn principal_from(fields: &HashMap<String, Value>, now: u64) -> Result<Principal
         email_verified: text(EMAIL_VERIFIED).and_then(|v| v.parse().ok()),
         phone_number_verified: text(PHONE_VERIFIED).and_then(|v| v.parse().ok()),
     })
-}
-
-fn now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs())
 }
 
 #[cfg(test)]
