@@ -7,42 +7,15 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
-use bookworm_domain::basket::{Basket, Order, PricedBasket};
-use bookworm_domain::catalog::CatalogData;
+use bookworm_domain::Error;
 use bookworm_domain::events::{ShopEvent, kinds};
-use bookworm_domain::mail::{Email, Mailer, Sms, SmsSender};
-use bookworm_domain::ports::{BasketStore, OrderStore};
 use bookworm_domain::queue::{MAX_RECEIVE, MessageQueue, QueuedMessage};
-use bookworm_domain::{Error, contract};
 use bookworm_embedded::EmbeddedShop;
 use email::Notifier;
 use email_retry::{MAX_MESSAGES, Report, Retrier};
 use serde_json::json;
+use test_support::email::{Outbox, placed_order};
 use test_support::sns_batch;
-
-#[derive(Default)]
-struct Outbox {
-    sent: Mutex<Vec<Email>>,
-    fail: Mutex<bool>,
-}
-
-#[async_trait]
-impl Mailer for Outbox {
-    async fn send(&self, email: &Email) -> Result<(), Error> {
-        if *self.fail.lock().unwrap() {
-            return Err(Error::unavailable("send", "SES throttled"));
-        }
-        self.sent.lock().unwrap().push(email.clone());
-        Ok(())
-    }
-}
-
-#[async_trait]
-impl SmsSender for Outbox {
-    async fn send_sms(&self, _: &Sms) -> Result<(), Error> {
-        Ok(())
-    }
-}
 
 struct Stored {
     id: String,
@@ -143,35 +116,10 @@ fn dead_letter(event: &ShopEvent) -> String {
     serde_json::to_string(&sns_batch(event)).unwrap()
 }
 
-async fn placed_order(store: &EmbeddedShop) -> (Order, ShopEvent) {
-    let CatalogData { books, .. } = contract::fixture();
-    let shop = uuid::Uuid::new_v4();
-    let mut basket = Basket::new(shop, "ann");
-    basket.set(books[1].id, 2).unwrap();
-    let added = ShopEvent::new(shop, kinds::BASKET_ITEM_ADDED, "b".into(), json!({}));
-    store.save_basket(&basket, None, &added).await.unwrap();
-    let books = books.into_iter().map(|book| (book.id, book)).collect();
-    let order = Order::checkout(
-        PricedBasket::price(&basket, &books).unwrap(),
-        "ann",
-        Some("ann@example.com".into()),
-        "k",
-    )
-    .unwrap();
-    let event = ShopEvent::new(
-        shop,
-        kinds::CHECKOUT_COMPLETED,
-        format!("orders/{}", order.id),
-        json!({"order_id": order.id}),
-    );
-    store.place_order(&order, &basket, &event).await.unwrap();
-    (order, event)
-}
-
 #[tokio::test]
 async fn a_dead_letter_is_sent_and_deleted() {
     let (store, outbox, dlq) = (EmbeddedShop::in_memory().unwrap(), Outbox::default(), Dlq::default());
-    let (order, event) = placed_order(&store).await;
+    let (order, event) = placed_order(&store, Some("ann@example.com")).await;
     dlq.push(dead_letter(&event));
 
     let report = run(&retrier(&store, &outbox, &dlq)).await;
@@ -186,7 +134,7 @@ async fn a_dead_letter_is_sent_and_deleted() {
 #[tokio::test]
 async fn a_failed_retry_is_left_and_the_next_run_sends_it_once() {
     let (store, outbox, dlq) = (EmbeddedShop::in_memory().unwrap(), Outbox::default(), Dlq::default());
-    let (_, event) = placed_order(&store).await;
+    let (_, event) = placed_order(&store, Some("ann@example.com")).await;
     dlq.push(dead_letter(&event));
     let retrier = retrier(&store, &outbox, &dlq);
 
@@ -207,7 +155,7 @@ async fn a_failed_retry_is_left_and_the_next_run_sends_it_once() {
 #[tokio::test]
 async fn an_event_already_emailed_is_deleted_without_a_second_email() {
     let (store, outbox, dlq) = (EmbeddedShop::in_memory().unwrap(), Outbox::default(), Dlq::default());
-    let (_, event) = placed_order(&store).await;
+    let (_, event) = placed_order(&store, Some("ann@example.com")).await;
     let retrier = retrier(&store, &outbox, &dlq);
     // The email function sent it, then failed anyway (a timeout after the send, say).
     retrier.notifier.handle(sns_batch(&event)).await.unwrap();
@@ -221,7 +169,7 @@ async fn an_event_already_emailed_is_deleted_without_a_second_email() {
 #[tokio::test]
 async fn unreadable_messages_are_left_and_counted_and_the_rest_still_sent() {
     let (store, outbox, dlq) = (EmbeddedShop::in_memory().unwrap(), Outbox::default(), Dlq::default());
-    let (_, event) = placed_order(&store).await;
+    let (_, event) = placed_order(&store, Some("ann@example.com")).await;
     dlq.push("not json at all");
     dlq.push(r#"{"Records": []}"#);
     dlq.push(r#"{"detail-type": "Scheduled Event"}"#);
@@ -290,7 +238,7 @@ async fn only_an_unreadable_queue_fails_the_run() {
 #[tokio::test]
 async fn nothing_is_started_near_the_deadline() {
     let (store, outbox, dlq) = (EmbeddedShop::in_memory().unwrap(), Outbox::default(), Dlq::default());
-    let (_, event) = placed_order(&store).await;
+    let (_, event) = placed_order(&store, Some("ann@example.com")).await;
     dlq.push(dead_letter(&event));
     let retrier = retrier(&store, &outbox, &dlq);
     let soon = SystemTime::now() + email_retry::RESERVE / 2;
@@ -305,7 +253,7 @@ async fn the_sample_scheduled_event_starts_a_run() {
     assert_eq!((event.source.as_str(), event.detail_type.as_str()), ("aws.events", "Scheduled Event"));
 
     let (store, outbox, dlq) = (EmbeddedShop::in_memory().unwrap(), Outbox::default(), Dlq::default());
-    let (_, order_event) = placed_order(&store).await;
+    let (_, order_event) = placed_order(&store, Some("ann@example.com")).await;
     dlq.push(dead_letter(&order_event));
     let report = retrier(&store, &outbox, &dlq).handle(event, in_a_minute()).await.unwrap();
     assert_eq!(report, Report { retried: 1, sent: 1, ..Report::default() });

@@ -1,67 +1,15 @@
 //! One email per order event, even when SNS delivers the event twice; none without an address.
 
-use std::sync::Mutex;
-
-use async_trait::async_trait;
 use aws_lambda_events::sns::SnsEvent;
-use bookworm_domain::basket::{Basket, Order, PricedBasket};
-use bookworm_domain::catalog::CatalogData;
+use bookworm_domain::basket::{Basket, Order};
 use bookworm_domain::events::{ShopEvent, kinds};
-use bookworm_domain::mail::{Email, Mailer, PreferenceStore, Preferences, Sms, SmsSender};
+use bookworm_domain::mail::{PreferenceStore, Preferences};
 use bookworm_domain::ports::{BasketStore, Claim, Deduplicator, OrderStore};
-use bookworm_domain::{Error, contract};
 use bookworm_embedded::EmbeddedShop;
 use email::{Notifier, Outcome};
 use serde_json::json;
+use test_support::email::{Outbox, placed_order};
 use test_support::sns_batch;
-
-#[derive(Default)]
-struct Outbox {
-    sent: Mutex<Vec<Email>>,
-    texts: Mutex<Vec<Sms>>,
-    fail: Mutex<bool>,
-}
-
-#[async_trait]
-impl SmsSender for Outbox {
-    async fn send_sms(&self, sms: &Sms) -> Result<(), Error> {
-        self.texts.lock().unwrap().push(sms.clone());
-        Ok(())
-    }
-}
-
-#[async_trait]
-impl Mailer for Outbox {
-    async fn send(&self, email: &Email) -> Result<(), Error> {
-        if *self.fail.lock().unwrap() {
-            return Err(Error::unavailable("send", "SES throttled"));
-        }
-        self.sent.lock().unwrap().push(email.clone());
-        Ok(())
-    }
-}
-
-async fn placed_order(store: &EmbeddedShop, email: Option<&str>) -> (Order, ShopEvent) {
-    let CatalogData { books, .. } = contract::fixture();
-    let shop = uuid::Uuid::new_v4();
-    let mut basket = Basket::new(shop, "ann");
-    basket.set(books[1].id, 2).unwrap();
-    let added = ShopEvent::new(shop, kinds::BASKET_ITEM_ADDED, "b".into(), json!({}));
-    store.save_basket(&basket, None, &added).await.unwrap();
-    let books = books.into_iter().map(|book| (book.id, book)).collect();
-    let mut order =
-        Order::checkout(PricedBasket::price(&basket, &books).unwrap(), "ann", email.map(str::to_owned), "k")
-            .unwrap();
-    order.buyer_name = Some("Ann".into());
-    let event = ShopEvent::new(
-        shop,
-        kinds::CHECKOUT_COMPLETED,
-        format!("orders/{}", order.id),
-        json!({"order_id": order.id}),
-    );
-    store.place_order(&order, &basket, &event).await.unwrap();
-    (order, event)
-}
 
 #[tokio::test]
 async fn a_duplicate_delivery_sends_one_email() {

@@ -1,5 +1,7 @@
 //! Helpers shared by the tests, never by production code (every user is a dev-dependency).
 
+pub mod email;
+
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
