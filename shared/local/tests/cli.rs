@@ -3,19 +3,12 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
 
-fn local() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_bookworm-local"));
-    command.current_dir(repo()).env_remove("PORT").env_remove("DATA_DIR");
-    command
-}
+use common::{banner_address, local};
 
 /// Starts `serve` on a free port and returns the child and the address it printed.
 fn serve(data_dir: &std::path::Path) -> (Child, String, BufReader<std::process::ChildStdout>) {
@@ -29,12 +22,7 @@ fn serve(data_dir: &std::path::Path) -> (Child, String, BufReader<std::process::
     let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
     let mut first = String::new();
     stdout.read_line(&mut first).expect("banner");
-    let address = first
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no address in {first:?}"))
-        .to_owned();
+    let address = banner_address(&first).unwrap_or_else(|| panic!("no address in {first:?}")).to_owned();
     (child, address, stdout)
 }
 

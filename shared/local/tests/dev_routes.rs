@@ -5,20 +5,12 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn local() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_bookworm-local"));
-    command
-        .current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.."))
-        .env_remove("PORT")
-        .env_remove("HOST")
-        .env_remove("DATA_DIR")
-        .env_remove("PUSH_BACKEND");
-    command
-}
+mod common;
+
+use common::{banner_address, local};
 
 /// A running `bookworm-local serve`, reached on 127.0.0.1 at the port it printed.
 struct Served {
@@ -44,8 +36,7 @@ fn serve(args: &[&str]) -> Served {
     let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
     let mut first = String::new();
     stdout.read_line(&mut first).expect("banner");
-    let Some(listening) = first.split("http://").nth(1).and_then(|rest| rest.split_whitespace().next())
-    else {
+    let Some(listening) = banner_address(&first) else {
         let _ = child.kill();
         let mut stderr = String::new();
         child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
