@@ -97,17 +97,12 @@ pub async fn create_tables_from_env() -> Result<(), Error> {
     Ok(())
 }
 
-/// The environment variables template.yaml gives every function to name a table.
-pub fn table_variables() -> Result<Vec<TableVariable>, Error> {
-    Ok(Template::parse(TEMPLATE)?.variables)
-}
-
 /// An environment variable that names a table (`CATALOG_TABLE`), and that table's logical id in
 /// the template (`CatalogTable`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TableVariable {
-    pub variable: String,
-    pub logical_id: String,
+struct TableVariable {
+    variable: String,
+    logical_id: String,
 }
 
 /// What this module needs of the template.
@@ -644,8 +639,9 @@ mod tests {
 
     #[test]
     fn the_functions_are_told_about_every_table() {
-        let variables: Vec<(String, String)> = table_variables()
+        let variables: Vec<(String, String)> = Template::parse(TEMPLATE)
             .expect("template.yaml's tables")
+            .variables
             .into_iter()
             .map(|variable| (variable.variable, variable.logical_id))
             .collect();
