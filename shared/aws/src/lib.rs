@@ -72,7 +72,7 @@ pub fn config_from(var: impl Fn(&str) -> Option<String>) -> Result<SdkConfig, Co
 /// error the function handles (a claim released, a 503 logged) instead of a Lambda timeout that
 /// kills the invocation mid-way. Retries included, a call takes at most 5 s; one attempt 2 s.
 pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(5);
-const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 
 fn timeouts() -> TimeoutConfig {

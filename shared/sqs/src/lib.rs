@@ -12,8 +12,9 @@ use bookworm_domain::queue::{MAX_RECEIVE, MessageQueue, QueuedMessage};
 
 /// How long a receive waits for messages. Long polling asks every SQS server, where a short poll
 /// samples a few and may answer "empty" with messages waiting; a short wait keeps the last,
-/// empty receive of a drain cheap.
-const WAIT: Duration = Duration::from_secs(2);
+/// empty receive of a drain cheap. It must end well inside the SDK's per-attempt timeout
+/// (`bookworm_aws::ATTEMPT_TIMEOUT`, 2 s), or every empty receive would time out.
+const WAIT: Duration = Duration::from_secs(1);
 
 /// SQS's longest visibility timeout: 12 hours.
 const MAX_VISIBILITY: Duration = Duration::from_secs(12 * 60 * 60);
@@ -79,5 +80,15 @@ impl MessageQueue for SqsQueue {
             .await
             .map_err(|e| Error::unavailable("delete a message", DisplayErrorContext(e).to_string()))?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_poll_ends_inside_the_sdks_attempt_timeout() {
+        assert!(WAIT + Duration::from_millis(500) <= bookworm_aws::ATTEMPT_TIMEOUT);
     }
 }
