@@ -4,8 +4,8 @@
 
 use bookworm_domain::Error;
 use bookworm_domain::basket::{Basket, PricedBasket};
-use bookworm_domain::catalog::{Book, BookStatus};
-use bookworm_domain::events::{ShopEvent, kinds};
+use bookworm_domain::catalog::BookStatus;
+use bookworm_domain::events::ShopEvent;
 use bookworm_domain::identity::Principal;
 use bookworm_domain::ids::BookId;
 use bookworm_domain::ports::{BasketStore, BookReader};
@@ -14,7 +14,6 @@ use bookworm_http::{Outcome, json, json_body, no_content, path_parameter, respon
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
-use serde_json::json;
 use uuid::Uuid;
 
 /// Attempts of a change racing other changes to the same basket.
@@ -70,11 +69,10 @@ async fn set_quantity(
         let stored = baskets.basket(shop, &customer.user_id).await?;
         let expected = stored.as_ref().map(|basket| basket.version);
         let mut basket = stored.unwrap_or_else(|| Basket::new(shop, &customer.user_id));
-        let action = if basket.quantity_of(book_id).is_some() { "UPDATE" } else { "ADD" };
+        let new = basket.quantity_of(book_id).is_none();
         basket.set(book_id, quantity)?;
         let view = PricedBasket::from_catalog(&basket, books).await?;
-        let kind = if action == "ADD" { kinds::BASKET_ITEM_ADDED } else { kinds::BASKET_ITEM_UPDATED };
-        let event = basket_event(&basket, kind, action, Some((&book, quantity)), &view);
+        let event = ShopEvent::basket_item_set(&basket, &book, quantity, view.total, new);
         match baskets.save_basket(&basket, expected, &event).await {
             Ok(()) => return json(StatusCode::OK, &view),
             Err(Error::Conflict(_)) => continue,
@@ -102,8 +100,7 @@ async fn remove(
         }
         let view = PricedBasket::from_catalog(&basket, books).await?;
         let book = books.get_book(book_id).await?;
-        let event =
-            basket_event(&basket, kinds::BASKET_ITEM_REMOVED, "REMOVE", book.as_ref().map(|b| (b, 0)), &view);
+        let event = ShopEvent::basket_item_removed(&basket, book_id, book.as_ref(), view.total);
         match baskets.save_basket(&basket, Some(expected), &event).await {
             Ok(()) => return json(StatusCode::OK, &view),
             Err(Error::Conflict(_)) => continue,
@@ -119,13 +116,7 @@ async fn empty(baskets: &dyn BasketStore, customer: &Principal, shop: Uuid) -> O
         let Some(basket) = baskets.basket(shop, &customer.user_id).await? else {
             return Ok(no_content());
         };
-        let view = PricedBasket {
-            shop_id: shop,
-            lines: Vec::new(),
-            total: Default::default(),
-            unavailable: Vec::new(),
-        };
-        let event = basket_event(&basket, kinds::BASKET_CLEARED, "CLEAR", None, &view);
+        let event = ShopEvent::basket_cleared(&basket);
         match baskets.delete_basket(&basket, basket.version, &event).await {
             Ok(()) => return Ok(no_content()),
             Err(Error::Conflict(_)) => continue,
@@ -133,30 +124,4 @@ async fn empty(baskets: &dyn BasketStore, customer: &Principal, shop: Uuid) -> O
         }
     }
     Err(Error::Conflict("the basket is changing too fast; try again".into()))
-}
-
-/// The in-store notifier's action, for a basket change: session (the basket), shopper,
-/// product, price, category and the new basket total.
-fn basket_event(
-    basket: &Basket,
-    kind: &str,
-    action: &str,
-    book: Option<(&Book, u32)>,
-    view: &PricedBasket,
-) -> ShopEvent {
-    let data = json!({
-        "session_id": basket.id,
-        "shop_id": basket.shop_id,
-        "shopper_id": basket.customer_id,
-        "action_id": basket.version,
-        "create_time": bookworm_domain::events::now_rfc3339(),
-        "action": action,
-        "product_id": book.map(|(b, _)| b.id),
-        "product_name": book.map(|(b, _)| b.name.clone()),
-        "product_price": book.map(|(b, _)| b.selling_price()),
-        "category_id": book.map(|(b, _)| b.category_id),
-        "quantity": book.map(|(_, quantity)| quantity),
-        "basket_total": view.total,
-    });
-    ShopEvent::new(basket.shop_id, kind, format!("baskets/{}", basket.id), data)
 }

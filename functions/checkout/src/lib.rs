@@ -4,14 +4,13 @@
 
 use bookworm_domain::Error;
 use bookworm_domain::basket::{Order, Placed, PricedBasket};
-use bookworm_domain::events::{ShopEvent, kinds};
+use bookworm_domain::events::ShopEvent;
 use bookworm_domain::identity::{ContactPolicy, Principal};
 use bookworm_domain::ports::{BasketStore, BookReader, OrderStore};
 use bookworm_http::access::caller;
 use bookworm_http::{Outcome, json, respond, shop_id};
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
-use serde_json::json;
 use uuid::Uuid;
 
 pub const IDEMPOTENCY_KEY_MAX: usize = 255;
@@ -67,17 +66,7 @@ async fn checkout(stores: &Stores<'_>, buyer: &Principal, shop: Uuid, key: &str)
     let mut order = Order::checkout(priced, &buyer.user_id, buyer.contact_email(stores.contacts), key)?;
     order.buyer_name = buyer.name.clone();
     order.buyer_phone = buyer.contact_phone(stores.contacts);
-    let data = json!({
-        "order_id": order.id,
-        "shop_id": shop,
-        "buyer_id": order.buyer_id,
-        "total": order.total,
-        "item_count": order.lines.iter().map(|line| line.quantity).sum::<u32>(),
-        "lines": order.lines.iter().map(|line| json!({
-            "book_id": line.book_id, "name": line.name, "unit_price": line.unit_price, "quantity": line.quantity,
-        })).collect::<Vec<_>>(),
-    });
-    let event = ShopEvent::new(shop, kinds::CHECKOUT_COMPLETED, format!("orders/{}", order.id), data);
+    let event = ShopEvent::checkout_completed(&order);
     match stores.orders.place_order(&order, &basket, &event).await? {
         Placed::New => {
             let mut response = json(StatusCode::CREATED, &order)?;

@@ -8,12 +8,12 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use bookworm_domain::Error;
-use bookworm_domain::events::{ShopEvent, kinds};
+use bookworm_domain::contract::any_event;
+use bookworm_domain::events::ShopEvent;
 use bookworm_domain::queue::{MAX_RECEIVE, MessageQueue, QueuedMessage};
 use bookworm_embedded::EmbeddedShop;
 use email::Notifier;
 use email_retry::{MAX_MESSAGES, Report, Retrier};
-use serde_json::json;
 use test_support::email::{Outbox, placed_order};
 use test_support::sns_batch;
 
@@ -199,8 +199,7 @@ async fn the_email_functions_own_event_is_read_and_a_missing_order_fails() {
 async fn a_run_is_bounded_and_ends_at_the_first_empty_receive() {
     let (store, outbox, dlq) = (EmbeddedShop::in_memory().unwrap(), Outbox::default(), Dlq::default());
     // Not order events: handled (nothing to send) and deleted, cheaply.
-    let other =
-        |i: usize| ShopEvent::new(uuid::Uuid::new_v4(), kinds::CHECKOUT_ACTION, format!("s/{i}"), json!({}));
+    let other = |_: usize| any_event(uuid::Uuid::new_v4());
     for i in 0..MAX_MESSAGES + 5 {
         dlq.push(dead_letter(&other(i)));
     }

@@ -10,7 +10,7 @@ use askama::Template;
 use aws_lambda_events::sns::SnsEvent;
 use bookworm_domain::Error;
 use bookworm_domain::basket::{Order, PricedLine};
-use bookworm_domain::events::{ShopEvent, kinds};
+use bookworm_domain::events::{Payload, ShopEvent};
 use bookworm_domain::mail::{Email, Mailer, PreferenceStore, Sms, SmsSender, is_e164};
 use bookworm_domain::ports::{Claim, Deduplicator, OrderStore};
 use uuid::Uuid;
@@ -28,12 +28,17 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub fn for_event(kind: &str) -> Option<Self> {
-        match kind {
-            kinds::CHECKOUT_COMPLETED => Some(Self::Received),
-            kinds::ORDER_COMPLETED => Some(Self::Completed),
-            kinds::ORDER_CANCELLED => Some(Self::Cancelled),
-            _ => None,
+    /// The email an event asks for, and the order it is about; `None` for other events.
+    pub fn for_event(payload: &Payload) -> Option<(Self, Uuid)> {
+        match payload {
+            Payload::CheckoutCompleted(placed) => Some((Self::Received, placed.order_id)),
+            Payload::OrderCompleted(closed) => Some((Self::Completed, closed.order_id)),
+            Payload::OrderCancelled(closed) => Some((Self::Cancelled, closed.order_id)),
+            Payload::CheckoutAction(_)
+            | Payload::BasketItemAdded(_)
+            | Payload::BasketItemUpdated(_)
+            | Payload::BasketItemRemoved(_)
+            | Payload::BasketCleared(_) => None,
         }
     }
 
@@ -142,13 +147,9 @@ impl Notifier<'_> {
     /// The email, then (when the buyer opted in) the text message. Each is claimed on its own,
     /// so a retry after a failed text message does not send the email again.
     pub async fn notify(&self, event: &ShopEvent) -> Result<Outcome, Error> {
-        let Some(kind) = Kind::for_event(&event.kind) else {
+        let Some((kind, id)) = Kind::for_event(&event.payload) else {
             return Ok(Outcome::Ignored);
         };
-        let id = event.data["order_id"]
-            .as_str()
-            .and_then(|id| id.parse::<Uuid>().ok())
-            .ok_or_else(|| Error::invalid("data.order_id", "is missing from the event"))?;
         let order = self.orders.order(id).await?.ok_or_else(|| Error::not_found("order", id))?;
         let email = self.once(CONSUMER, event.id, self.send_email(kind, &order)).await?;
         self.once(SMS_CONSUMER, event.id, self.send_sms(kind, &order)).await?;

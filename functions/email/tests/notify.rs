@@ -2,12 +2,12 @@
 
 use aws_lambda_events::sns::SnsEvent;
 use bookworm_domain::basket::{Basket, Order};
-use bookworm_domain::events::{ShopEvent, kinds};
+use bookworm_domain::contract::any_event;
+use bookworm_domain::events::ShopEvent;
 use bookworm_domain::mail::{PreferenceStore, Preferences};
 use bookworm_domain::ports::{BasketStore, Claim, Deduplicator, OrderStore};
 use bookworm_embedded::EmbeddedShop;
 use email::{Notifier, Outcome};
-use serde_json::json;
 use test_support::email::{Outbox, placed_order};
 use test_support::sns_batch;
 
@@ -67,7 +67,7 @@ async fn no_address_is_skipped_and_other_events_are_ignored() {
         Notifier { orders: &store, mailer: &outbox, dedupe: &store, preferences: &store, sms: &outbox };
     let (_, event) = placed_order(&store, None).await;
     assert_eq!(notifier.handle(sns_batch(&event)).await.unwrap(), [Outcome::NoAddress]);
-    let other = ShopEvent::new(uuid::Uuid::new_v4(), kinds::CHECKOUT_ACTION, "s".into(), json!({}));
+    let other = any_event(uuid::Uuid::new_v4());
     assert_eq!(notifier.handle(sns_batch(&other)).await.unwrap(), [Outcome::Ignored]);
     assert!(outbox.sent.lock().unwrap().is_empty());
 }
@@ -83,7 +83,7 @@ async fn the_sample_sns_event_mails_the_received_email() {
     order.id = "7c9e6679-7425-40de-944b-e07fc1f90ae7".parse().unwrap();
     let mut basket = Basket::new(order.shop_id, "ann");
     basket.set(order.lines[0].book_id, 1).unwrap();
-    let added = ShopEvent::new(order.shop_id, kinds::BASKET_ITEM_ADDED, "b".into(), json!({}));
+    let added = ShopEvent::basket_cleared(&basket);
     store.save_basket(&basket, None, &added).await.unwrap();
     store.place_order(&order, &basket, &added).await.unwrap();
 
@@ -126,10 +126,9 @@ async fn placed_order_with_phone(store: &EmbeddedShop, phone: Option<&str>) -> (
     order.buyer_phone = phone.map(str::to_owned);
     let mut basket = Basket::new(order.shop_id, "ann");
     basket.set(order.lines[0].book_id, 1).unwrap();
-    let added = ShopEvent::new(order.shop_id, kinds::BASKET_ITEM_ADDED, "b".into(), json!({}));
+    let added = ShopEvent::basket_cleared(&basket);
     store.save_basket(&basket, None, &added).await.unwrap();
-    let event =
-        ShopEvent::new(order.shop_id, kinds::CHECKOUT_COMPLETED, "o".into(), json!({"order_id": order.id}));
+    let event = ShopEvent::checkout_completed(&order);
     store.place_order(&order, &basket, &event).await.unwrap();
     (order, event)
 }

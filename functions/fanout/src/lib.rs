@@ -78,7 +78,8 @@ impl Fanout<'_> {
     }
 
     async fn deliver(&self, event: &ShopEvent) -> Result<Report, Error> {
-        let message = event.cloud_event().to_string();
+        let message = serde_json::to_string(&event.cloud_event())
+            .map_err(|e| Error::unavailable("encode the CloudEvent", e))?;
         let now = bookworm_domain::events::unix_now();
         let (expired, live): (Vec<_>, Vec<_>) =
             self.connections.for_shop(event.shop_id).await?.into_iter().partition(|l| l.expired(now));

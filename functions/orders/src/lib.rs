@@ -7,14 +7,13 @@
 
 use bookworm_domain::Error;
 use bookworm_domain::basket::{Order, OrderStatus};
-use bookworm_domain::events::{EventCursor, ShopEvent, kinds};
+use bookworm_domain::events::{EventCursor, ShopEvent};
 use bookworm_domain::identity::{Principal, Role};
 use bookworm_domain::ports::{OrderQuery, OrderStore};
 use bookworm_http::access::caller;
 use bookworm_http::{Outcome, QueryParams, json, path_parameter, respond};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
-use serde_json::json;
 use uuid::Uuid;
 
 /// Attempts of a move racing another change to the same order.
@@ -74,16 +73,7 @@ async fn transition(orders: &dyn OrderStore, caller: &Principal, id: Uuid, targe
         if !order.transition(target)? {
             return json(StatusCode::OK, &order); // already there: the same answer again
         }
-        let kind =
-            if target == OrderStatus::Completed { kinds::ORDER_COMPLETED } else { kinds::ORDER_CANCELLED };
-        let data = json!({
-            "order_id": order.id,
-            "shop_id": order.shop_id,
-            "buyer_id": order.buyer_id,
-            "status": order.status,
-            "total": order.total,
-        });
-        let event = ShopEvent::new(order.shop_id, kind, format!("orders/{}", order.id), data);
+        let event = ShopEvent::order_closed(&order)?;
         if orders.update_status(&order, from, &event).await? {
             return json(StatusCode::OK, &order);
         }

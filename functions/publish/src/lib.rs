@@ -2,8 +2,7 @@
 //! authenticated and checked; each action becomes a shop event that the shop's merchants get
 //! live. `GET /shops/{shop_id}/events`: the shop's archived events, newest first.
 
-use bookworm_domain::Error;
-use bookworm_domain::events::{EventCursor, ShopEvent, kinds};
+use bookworm_domain::events::{CloudEvent, EventCursor, ShopEvent};
 use bookworm_domain::identity::Principal;
 use bookworm_domain::ports::EventLog;
 use bookworm_domain::publish::CheckoutAction;
@@ -12,7 +11,7 @@ use bookworm_http::access::caller;
 use bookworm_http::{Outcome, QueryParams, json, json_body, respond, shop_id};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
-use serde_json::{Value, json};
+use serde_json::json;
 use uuid::Uuid;
 
 pub async fn handle(events: &dyn EventLog, request: Request) -> Response<Body> {
@@ -34,9 +33,7 @@ async fn publish(events: &dyn EventLog, shop: Uuid, caller: &Principal, request:
     let action: CheckoutAction = json_body(request)?;
     action.validate(shop)?;
     action.authorize(caller, shop)?;
-    let subject = format!("sessions/{}", action.session_id);
-    let data = serde_json::to_value(&action).map_err(|e| Error::unavailable("encode the action", e))?;
-    events.append(&ShopEvent::new(shop, kinds::CHECKOUT_ACTION, subject, data)).await?;
+    events.append(&ShopEvent::checkout_action(action)).await?;
     // The old service's reply, word for word: its clients read it.
     json(StatusCode::OK, &json!({ "status": format!("Message sent to shop ID {shop}") }))
 }
@@ -46,7 +43,7 @@ async fn history(events: &dyn EventLog, shop: Uuid, request: &Request) -> Outcom
     let limit = params.page_size()?.unwrap_or_default();
     let after = params.get("cursor").map(EventCursor::decode).transpose()?;
     let page = events.history(shop, after.as_ref(), limit).await?;
-    let page: Page<Value> = Page {
+    let page: Page<CloudEvent> = Page {
         items: page.items.iter().map(ShopEvent::cloud_event).collect(),
         next_cursor: page.next_cursor,
     };

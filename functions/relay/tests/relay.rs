@@ -6,7 +6,8 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use aws_lambda_events::dynamodb::Event;
 use bookworm_domain::Error;
-use bookworm_domain::events::{ShopEvent, kinds};
+use bookworm_domain::contract::sample_action;
+use bookworm_domain::events::{Payload, ShopEvent};
 use bookworm_domain::ports::EventBus;
 use serde_json::json;
 
@@ -50,7 +51,11 @@ fn batch(events: &[ShopEvent]) -> Event {
 
 fn events(count: usize) -> Vec<ShopEvent> {
     (0..count)
-        .map(|i| ShopEvent::new(uuid::Uuid::new_v4(), kinds::CHECKOUT_ACTION, format!("s/{i}"), json!(i)))
+        .map(|i| {
+            let mut action = sample_action(uuid::Uuid::new_v4());
+            action.action_id = i as i64;
+            ShopEvent::checkout_action(action)
+        })
         .collect()
 }
 
@@ -62,7 +67,10 @@ async fn the_sample_stream_event_is_published() {
     assert!(relay::handle(&bus, batch).await.batch_item_failures.is_empty());
     let published = bus.published.lock().unwrap();
     assert_eq!(published.len(), 1);
-    assert_eq!(published[0].data["product_name"], "FUJI Apples");
+    let Payload::CheckoutAction(action) = &published[0].payload else {
+        panic!("the sample is an in-store action: {:?}", published[0]);
+    };
+    assert_eq!(action.product_name, "FUJI Apples");
 }
 
 #[tokio::test]

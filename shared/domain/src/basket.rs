@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -83,7 +84,7 @@ pub fn check_quantity(quantity: u32) -> Result<(), Error> {
 }
 
 /// A line priced from the catalog now: the sale price when there is one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PricedLine {
     pub book_id: BookId,
     pub name: String,
@@ -93,7 +94,7 @@ pub struct PricedLine {
     pub in_stock: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PricedBasket {
     pub shop_id: Uuid,
     pub lines: Vec<PricedLine>,
@@ -147,7 +148,7 @@ fn overflow() -> Error {
     Error::Conflict("the basket total is too large".into())
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     New,
@@ -172,7 +173,7 @@ impl OrderStatus {
 }
 
 /// An order: the basket's lines with their prices at checkout, kept as they were.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Order {
     pub id: Uuid,
     pub shop_id: Uuid,

@@ -1,5 +1,6 @@
 //! Catalog entities and the bookstore's validation rules.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Problems;
@@ -15,7 +16,7 @@ pub const CATEGORY_NAME_MAX: usize = 50;
 pub const PUBLISHER_NAME_MAX: usize = 100;
 pub const AUTHORS_PER_BOOK_MAX: usize = 20;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum BookStatus {
     InStock,
@@ -40,7 +41,7 @@ impl BookStatus {
 }
 
 /// A book as the catalog holds it. Build one through [`BookDraft::validate`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Book {
     pub id: BookId,
     pub name: String,
@@ -65,7 +66,7 @@ impl Book {
 }
 
 /// The fields a book is made of, before validation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct BookDraft {
     pub name: String,
     #[serde(default)]
@@ -122,19 +123,19 @@ impl BookDraft {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Author {
     pub id: AuthorId,
     pub name: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Category {
     pub id: CategoryId,
     pub name: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Publisher {
     pub id: PublisherId,
     pub name: String,

@@ -262,26 +262,27 @@ pub fn fixture() -> CatalogData {
     CatalogData { authors, categories, publishers, books }
 }
 
+pub use crate::publish::sample_action;
+
+/// An event for `shop` whose content does not matter to the test.
+pub fn any_event(shop: uuid::Uuid) -> crate::events::ShopEvent {
+    crate::events::ShopEvent::checkout_action(sample_action(shop))
+}
+
 /// The contract of the shop stores (event log, connections, claims), on one empty store.
 pub async fn shop_store<S: EventLog + Connections + Deduplicator>(store: &S) {
-    use crate::events::{EventCursor, ShopEvent, kinds};
+    use crate::events::{EventCursor, ShopEvent};
 
     let (shop, other) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
     let mut appended = Vec::new();
     for i in 0..7 {
-        let event = ShopEvent::new(
-            shop,
-            kinds::CHECKOUT_ACTION,
-            format!("sessions/{i}"),
-            serde_json::json!({"n": i, "price": 3.5}),
-        );
+        let mut action = sample_action(shop);
+        action.action_id = i;
+        let event = ShopEvent::checkout_action(action);
         store.append(&event).await.expect("append");
         appended.push(event);
     }
-    store
-        .append(&ShopEvent::new(other, kinds::CHECKOUT_ACTION, "x".into(), serde_json::json!(null)))
-        .await
-        .expect("append");
+    store.append(&any_event(other)).await.expect("append");
     let mut seen = Vec::new();
     let mut cursor = None;
     loop {
@@ -300,11 +301,9 @@ pub async fn shop_store<S: EventLog + Connections + Deduplicator>(store: &S) {
     let crowded = uuid::Uuid::new_v4();
     let blob = "x".repeat(12 * 1024);
     for i in 0..101 {
-        let data = serde_json::json!({"n": i, "blob": blob});
-        store
-            .append(&ShopEvent::new(crowded, kinds::CHECKOUT_ACTION, "s".into(), data))
-            .await
-            .expect("append");
+        let mut action = sample_action(crowded);
+        (action.action_id, action.product_name) = (i, blob.clone());
+        store.append(&ShopEvent::checkout_action(action)).await.expect("append");
     }
     let (mut read, mut cursor) = (0, None);
     loop {
@@ -365,32 +364,24 @@ pub async fn shop_store<S: EventLog + Connections + Deduplicator>(store: &S) {
 /// The contract of the basket and order stores, on one empty store.
 pub async fn commerce_store<S: BasketStore + OrderStore + EventLog>(store: &S) {
     use crate::basket::{Basket, Order, Placed, PricedBasket};
-    use crate::events::{ShopEvent, kinds};
 
     let shop = uuid::Uuid::new_v4();
-    let event = |kind: &str| ShopEvent::new(shop, kind, "baskets/x".into(), serde_json::json!({}));
     assert_eq!(store.basket(shop, "ann").await.expect("basket"), None);
 
     let mut basket = Basket::new(shop, "ann");
     basket.set(BookId::derived("Emma"), 2).expect("set");
-    store.save_basket(&basket, None, &event(kinds::BASKET_ITEM_ADDED)).await.expect("first save");
+    store.save_basket(&basket, None, &any_event(shop)).await.expect("first save");
     assert!(
-        matches!(
-            store.save_basket(&basket, None, &event(kinds::BASKET_ITEM_ADDED)).await,
-            Err(Error::Conflict(_))
-        ),
+        matches!(store.save_basket(&basket, None, &any_event(shop)).await, Err(Error::Conflict(_))),
         "a second 'new' basket loses"
     );
     let stale = basket.clone();
     basket.set(BookId::derived("Frankenstein"), 1).expect("set");
-    store.save_basket(&basket, Some(1), &event(kinds::BASKET_ITEM_ADDED)).await.expect("save at version 1");
+    store.save_basket(&basket, Some(1), &any_event(shop)).await.expect("save at version 1");
     let mut racing = stale.clone();
     racing.set(BookId::derived("Typee"), 1).expect("set");
     assert!(
-        matches!(
-            store.save_basket(&racing, Some(1), &event(kinds::BASKET_ITEM_ADDED)).await,
-            Err(Error::Conflict(_))
-        ),
+        matches!(store.save_basket(&racing, Some(1), &any_event(shop)).await, Err(Error::Conflict(_))),
         "a change made from a stale version loses"
     );
     assert_eq!(store.basket(shop, "ann").await.expect("basket").as_ref(), Some(&basket));
@@ -408,28 +399,28 @@ pub async fn commerce_store<S: BasketStore + OrderStore + EventLog>(store: &S) {
     // basket. Committing the old read must lose (it would order or delete the new lines).
     let mut first = Basket::new(shop, "abe");
     first.set(BookId::derived("Emma"), 2).expect("set");
-    store.save_basket(&first, None, &event(kinds::BASKET_ITEM_ADDED)).await.expect("save");
+    store.save_basket(&first, None, &any_event(shop)).await.expect("save");
     let read = store.basket(shop, "abe").await.expect("basket").expect("saved");
-    store.delete_basket(&read, read.version, &event(kinds::BASKET_CLEARED)).await.expect("empty");
+    store.delete_basket(&read, read.version, &any_event(shop)).await.expect("empty");
     let mut refilled = Basket::new(shop, "abe");
     refilled.set(BookId::derived("Persuasion"), 1).expect("set");
-    store.save_basket(&refilled, None, &event(kinds::BASKET_ITEM_ADDED)).await.expect("refill");
+    store.save_basket(&refilled, None, &any_event(shop)).await.expect("refill");
     assert_eq!(refilled.version, read.version, "the version numbers recur");
     let mut stale_change = read.clone();
     stale_change.set(BookId::derived("Emma"), 5).expect("set");
     let lost = |result: Result<(), Error>| matches!(result, Err(Error::Conflict(_)));
     assert!(
-        lost(store.save_basket(&stale_change, Some(read.version), &event(kinds::BASKET_ITEM_UPDATED)).await),
+        lost(store.save_basket(&stale_change, Some(read.version), &any_event(shop)).await),
         "a change read from the old basket is refused"
     );
     assert!(
-        lost(store.delete_basket(&read, read.version, &event(kinds::BASKET_CLEARED)).await),
+        lost(store.delete_basket(&read, read.version, &any_event(shop)).await),
         "emptying from a read of the old basket is refused"
     );
     let stale_order = Order::checkout(PricedBasket::price(&read, &books).expect("price"), "abe", None, "aba")
         .expect("checkout");
     assert_eq!(
-        store.place_order(&stale_order, &read, &event(kinds::CHECKOUT_COMPLETED)).await.expect("place"),
+        store.place_order(&stale_order, &read, &any_event(shop)).await.expect("place"),
         Placed::BasketChanged,
         "a checkout of the old basket orders nothing"
     );
@@ -441,7 +432,7 @@ pub async fn commerce_store<S: BasketStore + OrderStore + EventLog>(store: &S) {
 
     let priced = PricedBasket::price(&basket, &books).expect("price");
     let order = Order::checkout(priced, "ann", Some("ann@example.com".into()), "key-1").expect("checkout");
-    let placed = event(kinds::CHECKOUT_COMPLETED);
+    let placed = any_event(shop);
     assert_eq!(store.place_order(&order, &basket, &placed).await.expect("place"), Placed::New);
     assert_eq!(store.basket(shop, "ann").await.expect("basket"), None, "the basket went with the order");
     assert_eq!(store.order(order.id).await.expect("order").as_ref(), Some(&order));
@@ -453,13 +444,10 @@ pub async fn commerce_store<S: BasketStore + OrderStore + EventLog>(store: &S) {
     for (buyer, key, other_buyer, other_key) in [("a#b", "c", "a", "b#c"), ("a\u{0}b", "c", "a", "b\u{0}c")] {
         let mut theirs = Basket::new(shop, buyer);
         theirs.set(BookId::derived("Emma"), 1).expect("set");
-        store.save_basket(&theirs, None, &event(kinds::BASKET_ITEM_ADDED)).await.expect("save");
+        store.save_basket(&theirs, None, &any_event(shop)).await.expect("save");
         let priced = PricedBasket::price(&theirs, &books).expect("price");
         let order = Order::checkout(priced, buyer, None, key).expect("checkout");
-        assert_eq!(
-            store.place_order(&order, &theirs, &event(kinds::CHECKOUT_COMPLETED)).await.expect("place"),
-            Placed::New
-        );
+        assert_eq!(store.place_order(&order, &theirs, &any_event(shop)).await.expect("place"), Placed::New);
         assert_eq!(
             store.order_by_key(other_buyer, other_key).await.expect("by key"),
             None,
@@ -469,7 +457,7 @@ pub async fn commerce_store<S: BasketStore + OrderStore + EventLog>(store: &S) {
 
     let again = Order { id: uuid::Uuid::new_v4(), ..order.clone() };
     assert_eq!(
-        store.place_order(&again, &basket, &event(kinds::CHECKOUT_COMPLETED)).await.expect("place"),
+        store.place_order(&again, &basket, &any_event(shop)).await.expect("place"),
         Placed::BasketChanged,
         "one basket makes one order"
     );
@@ -479,12 +467,9 @@ pub async fn commerce_store<S: BasketStore + OrderStore + EventLog>(store: &S) {
 
     let mut other = Basket::new(shop, "bob");
     other.set(BookId::derived("Emma"), 1).expect("set");
-    store.save_basket(&other, None, &event(kinds::BASKET_ITEM_ADDED)).await.expect("save");
-    assert!(matches!(
-        store.delete_basket(&other, 7, &event(kinds::BASKET_CLEARED)).await,
-        Err(Error::Conflict(_))
-    ));
-    store.delete_basket(&other, 1, &event(kinds::BASKET_CLEARED)).await.expect("delete");
+    store.save_basket(&other, None, &any_event(shop)).await.expect("save");
+    assert!(matches!(store.delete_basket(&other, 7, &any_event(shop)).await, Err(Error::Conflict(_))));
+    store.delete_basket(&other, 1, &any_event(shop)).await.expect("delete");
     assert_eq!(store.basket(shop, "bob").await.expect("basket"), None);
 }
 
@@ -493,7 +478,7 @@ async fn orders_list_and_move<S: BasketStore + OrderStore>(
     books: &std::collections::HashMap<BookId, Book>,
 ) {
     use crate::basket::{Basket, Order, OrderStatus, PricedBasket};
-    use crate::events::{EventCursor, ShopEvent, kinds};
+    use crate::events::EventCursor;
     use crate::ports::OrderQuery;
 
     let shop = uuid::Uuid::new_v4();
@@ -501,11 +486,11 @@ async fn orders_list_and_move<S: BasketStore + OrderStore>(
     for (i, buyer) in ["cy", "dee", "cy"].into_iter().enumerate() {
         let mut basket = Basket::new(shop, buyer);
         basket.set(BookId::derived("Emma"), 1 + i as u32).expect("set");
-        let event = ShopEvent::new(shop, kinds::BASKET_ITEM_ADDED, "b".into(), serde_json::json!({}));
+        let event = any_event(shop);
         store.save_basket(&basket, None, &event).await.expect("save");
         let priced = PricedBasket::price(&basket, books).expect("price");
         let order = Order::checkout(priced, buyer, None, &format!("k{i}")).expect("checkout");
-        let done = ShopEvent::new(shop, kinds::CHECKOUT_COMPLETED, "o".into(), serde_json::json!({}));
+        let done = any_event(shop);
         store.place_order(&order, &basket, &done).await.expect("place");
         placed.push(order);
         // Distinct creation times keep "newest first" unambiguous.
@@ -531,7 +516,7 @@ async fn orders_list_and_move<S: BasketStore + OrderStore>(
 
     let mut completed = placed[0].clone();
     completed.transition(OrderStatus::Completed).expect("transition");
-    let event = ShopEvent::new(shop, kinds::ORDER_COMPLETED, "o".into(), serde_json::json!({}));
+    let event = any_event(shop);
     assert!(store.update_status(&completed, OrderStatus::New, &event).await.expect("update"));
     assert!(
         !store.update_status(&completed, OrderStatus::New, &event).await.expect("update"),

@@ -3,7 +3,7 @@
 use std::fmt;
 
 /// A problem with one named input (a query parameter, a body field, a path segment).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct FieldError {
     pub field: String,
     pub message: String,

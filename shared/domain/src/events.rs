@@ -4,12 +4,19 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 use crate::Error;
+use crate::Money;
+use crate::basket::{Basket, Order};
+use crate::catalog::Book;
+use crate::ids::BookId;
+use crate::publish::CheckoutAction;
+
+mod payload;
+pub use payload::*;
 
 /// Event types, reverse-DNS as CloudEvents recommends.
 pub mod kinds {
@@ -24,23 +31,65 @@ pub mod kinds {
     pub const ORDER_CANCELLED: &str = "com.bookworm.order.cancelled";
 }
 
+/// A shop event: the envelope (id, shop, time, subject) and its typed [`Payload`]. Stored and
+/// carried on the topic as `{id, shop_id, time, subject, type, data}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShopEvent {
     /// Unique per event; consumers deduplicate by it.
     pub id: Uuid,
     pub shop_id: Uuid,
-    #[serde(rename = "type")]
-    pub kind: String,
     /// RFC 3339, UTC.
     pub time: String,
     /// What the event is about, e.g. `sessions/<id>` or `orders/<id>`.
     pub subject: String,
-    pub data: Value,
+    #[serde(flatten)]
+    pub payload: Payload,
 }
 
 impl ShopEvent {
-    pub fn new(shop_id: Uuid, kind: &str, subject: String, data: Value) -> Self {
-        Self { id: Uuid::new_v4(), shop_id, kind: kind.to_owned(), time: now_rfc3339(), subject, data }
+    fn new(shop_id: Uuid, subject: String, payload: Payload) -> Self {
+        Self { id: Uuid::new_v4(), shop_id, time: now_rfc3339(), subject, payload }
+    }
+
+    /// An in-store action, checked ([`CheckoutAction::validate`]) and published for its shop.
+    pub fn checkout_action(action: CheckoutAction) -> Self {
+        let subject = format!("sessions/{}", action.session_id);
+        Self::new(action.shop_id, subject, Payload::CheckoutAction(action))
+    }
+
+    /// A book put into `basket` (`new`) or given another quantity; `total` is the basket's new
+    /// total.
+    pub fn basket_item_set(basket: &Basket, book: &Book, quantity: u32, total: Money, new: bool) -> Self {
+        Self::for_basket(basket, Payload::basket_item_set(basket, book, quantity, total, new))
+    }
+
+    /// A book taken out of `basket`; `book` is `None` when the catalog no longer has it.
+    pub fn basket_item_removed(basket: &Basket, book_id: BookId, book: Option<&Book>, total: Money) -> Self {
+        Self::for_basket(basket, Payload::basket_item_removed(basket, book_id, book, total))
+    }
+
+    pub fn basket_cleared(basket: &Basket) -> Self {
+        Self::for_basket(basket, Payload::basket_cleared(basket))
+    }
+
+    pub fn checkout_completed(order: &Order) -> Self {
+        Self::new(order.shop_id, format!("orders/{}", order.id), Payload::checkout_completed(order))
+    }
+
+    /// The event of an order that was just completed or cancelled; an error for a new order.
+    pub fn order_closed(order: &Order) -> Result<Self, Error> {
+        let payload = Payload::order_closed(order)
+            .ok_or_else(|| Error::Conflict("only a completed or cancelled order is announced".into()))?;
+        Ok(Self::new(order.shop_id, format!("orders/{}", order.id), payload))
+    }
+
+    fn for_basket(basket: &Basket, payload: Payload) -> Self {
+        Self::new(basket.shop_id, format!("baskets/{}", basket.id), payload)
+    }
+
+    /// The CloudEvents `type`.
+    pub fn kind(&self) -> &'static str {
+        self.payload.kind()
     }
 
     /// An event as the topic carries it (an SNS message's text), for the functions it feeds.
@@ -55,18 +104,32 @@ impl ShopEvent {
     }
 
     /// The CloudEvents 1.0 message (structured JSON mode) merchants receive.
-    pub fn cloud_event(&self) -> Value {
-        json!({
-            "specversion": "1.0",
-            "id": self.id,
-            "source": format!("/shops/{}", self.shop_id),
-            "type": self.kind,
-            "time": self.time,
-            "subject": self.subject,
-            "datacontenttype": "application/json",
-            "data": self.data,
-        })
+    pub fn cloud_event(&self) -> CloudEvent<'_> {
+        CloudEvent {
+            specversion: "1.0",
+            id: self.id,
+            source: format!("/shops/{}", self.shop_id),
+            time: &self.time,
+            subject: &self.subject,
+            datacontenttype: "application/json",
+            payload: &self.payload,
+        }
     }
+}
+
+/// A shop event as merchants receive it: CloudEvents 1.0, structured JSON mode.
+#[derive(Debug, Serialize)]
+pub struct CloudEvent<'a> {
+    pub specversion: &'static str,
+    pub id: Uuid,
+    /// `/shops/<shop id>`.
+    pub source: String,
+    pub time: &'a str,
+    pub subject: &'a str,
+    pub datacontenttype: &'static str,
+    /// `type` and `data`.
+    #[serde(flatten)]
+    pub payload: &'a Payload,
 }
 
 /// A position in a list kept newest first (a shop's events, orders): the sort key
@@ -135,17 +198,109 @@ pub fn rfc3339_millis(at: OffsetDateTime) -> String {
 mod tests {
     use super::*;
 
+    use crate::basket::{Basket, PricedBasket};
+    use crate::catalog::{BookDraft, BookStatus};
+    use crate::ids::{AuthorId, CategoryId, PublisherId};
+    use crate::publish::sample_action;
+    use serde_json::{Value, json};
+
+    fn book() -> Book {
+        let draft = BookDraft {
+            name: "Emma".into(),
+            description: String::new(),
+            price: "12.00".parse().unwrap(),
+            sale_price: Some("9.50".parse().unwrap()),
+            status: BookStatus::InStock,
+            author_ids: vec![AuthorId::derived("Jane Austen")],
+            category_id: CategoryId::derived("Fiction"),
+            publisher_id: PublisherId::derived("Penguin"),
+        };
+        draft.validate(BookId::derived("Emma")).unwrap()
+    }
+
+    /// One event of every kind, made as the handlers make them.
+    fn one_of_each() -> Vec<ShopEvent> {
+        let shop = Uuid::new_v4();
+        let book = book();
+        let mut basket = Basket::new(shop, "ann");
+        basket.set(book.id, 2).unwrap();
+        let books = std::collections::HashMap::from([(book.id, book.clone())]);
+        let priced = PricedBasket::price(&basket, &books).unwrap();
+        let mut order = Order::checkout(priced.clone(), "ann", None, "k").unwrap();
+        let placed = ShopEvent::checkout_completed(&order);
+        let mut cancelled = order.clone();
+        cancelled.transition(crate::basket::OrderStatus::Cancelled).unwrap();
+        order.transition(crate::basket::OrderStatus::Completed).unwrap();
+        vec![
+            ShopEvent::checkout_action(sample_action(shop)),
+            ShopEvent::basket_item_set(&basket, &book, 2, priced.total, true),
+            ShopEvent::basket_item_set(&basket, &book, 3, priced.total, false),
+            ShopEvent::basket_item_removed(&basket, book.id, None, Money::ZERO),
+            ShopEvent::basket_cleared(&basket),
+            placed,
+            ShopEvent::order_closed(&order).unwrap(),
+            ShopEvent::order_closed(&cancelled).unwrap(),
+        ]
+    }
+
+    #[test]
+    fn every_kind_is_named_by_its_constant_and_round_trips() {
+        let events = one_of_each();
+        let mut names: Vec<&str> = events.iter().map(ShopEvent::kind).collect();
+        names.dedup();
+        assert_eq!(names.len(), 8, "one event per kind");
+        for event in events {
+            let text = serde_json::to_string(&event).unwrap();
+            let value: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(value["type"], event.kind(), "the serde tag is the kinds:: constant");
+            assert_eq!(ShopEvent::from_message(&text).unwrap(), event);
+            assert!(value["data"].is_object(), "{text}");
+        }
+    }
+
+    #[test]
+    fn an_in_store_action_keeps_the_apps_fields_exactly() {
+        let action = sample_action(Uuid::new_v4());
+        let event = ShopEvent::checkout_action(action.clone());
+        let message = serde_json::to_value(event.cloud_event()).unwrap();
+        assert_eq!(message["data"], serde_json::to_value(&action).unwrap());
+        assert_eq!(message["data"]["product_price"], json!(3.5), "a number, as the app sent it");
+        assert_eq!(message["subject"], format!("sessions/{}", action.session_id));
+    }
+
+    #[test]
+    fn basket_events_share_no_field_name_with_the_in_store_action() {
+        let action = serde_json::to_value(sample_action(Uuid::new_v4())).unwrap();
+        for event in one_of_each().iter().filter(|event| event.kind().contains(".basket.")) {
+            let data = serde_json::to_value(&event.payload).unwrap()["data"].clone();
+            for field in data.as_object().unwrap().keys() {
+                assert!(action.get(field).is_none(), "{} reuses {field}", event.kind());
+            }
+        }
+    }
+
+    #[test]
+    fn a_new_order_is_not_announced_as_closed() {
+        let mut basket = Basket::new(Uuid::new_v4(), "ann");
+        let book = book();
+        basket.set(book.id, 1).unwrap();
+        let priced =
+            PricedBasket::price(&basket, &std::collections::HashMap::from([(book.id, book)])).unwrap();
+        let order = Order::checkout(priced, "ann", None, "k").unwrap();
+        assert!(ShopEvent::order_closed(&order).is_err());
+    }
+
     #[test]
     fn a_cloud_event_carries_every_required_attribute() {
         let shop = Uuid::new_v4();
-        let event = ShopEvent::new(shop, kinds::CHECKOUT_ACTION, "sessions/s".into(), json!({"a": 1}));
-        let message = event.cloud_event();
+        let event = ShopEvent::checkout_action(sample_action(shop));
+        let message = serde_json::to_value(event.cloud_event()).unwrap();
         for attribute in ["specversion", "id", "source", "type", "time", "subject", "data"] {
             assert!(!message[attribute].is_null(), "{attribute}");
         }
         assert_eq!(message["specversion"], "1.0");
         assert_eq!(message["source"], format!("/shops/{shop}"));
-        assert_eq!(message["data"], json!({"a": 1}));
+        assert_eq!(message["type"], kinds::CHECKOUT_ACTION);
         assert!(OffsetDateTime::parse(message["time"].as_str().unwrap(), &Rfc3339).is_ok());
     }
 
@@ -160,7 +315,7 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_refuse_garbage() {
-        let event = ShopEvent::new(Uuid::new_v4(), kinds::CHECKOUT_ACTION, "s".into(), json!(null));
+        let event = ShopEvent::checkout_action(sample_action(Uuid::new_v4()));
         let cursor = EventCursor::after(&event);
         assert_eq!(EventCursor::decode(&cursor.encode()).unwrap(), cursor);
         assert!(EventCursor::decode("garbage").is_err());

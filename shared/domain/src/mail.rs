@@ -41,7 +41,9 @@ pub fn is_e164(text: &str) -> bool {
 }
 
 /// What a user chose to be told about, beyond email.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct Preferences {
     /// Text messages about their orders, to the phone number they sign in with. Off unless asked for.
     #[serde(default)]

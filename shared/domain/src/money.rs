@@ -88,6 +88,22 @@ impl<'de> serde::Deserialize<'de> for Money {
     }
 }
 
+/// A decimal string: at most eight whole digits (up to 10000000.00) and two decimals.
+impl schemars::JsonSchema for Money {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Money".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^[0-9]{1,8}(\\.[0-9]{1,2})?$",
+            "description": "An amount in USD, as a decimal string, e.g. \"12.99\"; at most 10000000.00.",
+            "examples": ["12.99"],
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 //! The contract is theirs (field names, `UPC`, numbers for prices); we keep it, field for
 //! field, and validate it strictly.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Number;
 use time::OffsetDateTime;
@@ -18,23 +19,32 @@ const CREATE_TIME_MAX: usize = 35;
 /// The in-store app is JavaScript: integers beyond 2^53 - 1 would not survive its round trip.
 const ID_MAX: i64 = (1 << 53) - 1;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CheckoutAction {
     pub session_id: Uuid,
     pub shop_id: Uuid,
     pub shopper_id: Uuid,
+    #[schemars(range(min = 0, max = ID_MAX))]
     pub action_id: i64,
     /// RFC 3339 date-time, kept as sent.
+    #[schemars(length(max = 35), extend("format" = "date-time"))]
     pub create_time: String,
     /// e.g. `ADD`, `REMOVE`.
+    #[schemars(length(min = 1, max = 32), regex(pattern = r"\S"))]
     pub action: String,
+    #[schemars(length(min = 1, max = 200), regex(pattern = r"\S"))]
     pub product_name: String,
+    #[schemars(range(min = 0, max = ID_MAX))]
     pub product_id: i64,
     /// A JSON number, as the app sends it (its contract, not our money type); kept as sent.
+    #[schemars(range(min = 0, max = 10_000_000))]
     pub product_price: Number,
     #[serde(rename = "UPC")]
+    #[schemars(length(min = 1, max = 32), regex(pattern = r"\S"))]
     pub upc: String,
+    #[schemars(length(min = 1, max = 64), regex(pattern = r"\S"))]
     pub category_id: String,
+    #[schemars(range(min = 0, max = 10_000_000))]
     pub basket_total: Number,
 }
 
@@ -97,6 +107,20 @@ impl CheckoutAction {
         }
         problems.into_result()
     }
+}
+
+/// An in-store action for `shop`, as the in-store app's sample (`events/publish/`) sends it.
+#[cfg(any(test, feature = "contract-tests"))]
+pub fn sample_action(shop: Uuid) -> CheckoutAction {
+    let mut action: CheckoutAction = serde_json::from_value(serde_json::json!({
+        "session_id": Uuid::new_v4(), "shop_id": shop, "shopper_id": Uuid::new_v4(),
+        "action_id": 101, "create_time": "2023-12-18T10:30:00.000Z", "action": "ADD",
+        "product_name": "FUJI Apples", "product_id": 500100, "product_price": 3.50,
+        "UPC": "042100005264", "category_id": "fruit", "basket_total": 12.18,
+    }))
+    .expect("the sample is an action");
+    action.shop_id = shop;
+    action
 }
 
 #[cfg(test)]

@@ -399,8 +399,7 @@ impl PreferenceStore for EmbeddedShop {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bookworm_domain::events::kinds;
-    use serde_json::json;
+    use bookworm_domain::contract::any_event;
 
     #[tokio::test]
     async fn meets_the_shop_contract() {
@@ -423,8 +422,7 @@ mod tests {
         let mut bus = store.subscribe().unwrap();
         assert!(store.subscribe().is_none(), "one subscriber");
         let shop = Uuid::new_v4();
-        let first = ShopEvent::new(shop, kinds::CHECKOUT_ACTION, "a".into(), json!(1));
-        let second = ShopEvent::new(shop, kinds::CHECKOUT_ACTION, "b".into(), json!(2));
+        let (first, second) = (any_event(shop), any_event(shop));
         store.append(&first).await.unwrap();
         store.append(&second).await.unwrap();
         assert_eq!(bus.recv().await.unwrap(), first);
@@ -435,7 +433,7 @@ mod tests {
     async fn history_survives_a_reopen() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("shop.redb");
-        let event = ShopEvent::new(Uuid::new_v4(), kinds::CHECKOUT_ACTION, "a".into(), json!({"x": 1}));
+        let event = any_event(Uuid::new_v4());
         EmbeddedShop::open(&path).unwrap().append(&event).await.unwrap();
         let reopened = EmbeddedShop::open(&path).unwrap();
         let page = reopened.history(event.shop_id, None, PageSize::new(5).unwrap()).await.unwrap();

@@ -53,7 +53,7 @@ pub fn sns_event(event: &ShopEvent) -> SnsEvent {
     record.sns.message = serde_json::to_string(event).unwrap_or_default();
     record.sns.message_attributes = HashMap::from([
         ("shop_id".to_owned(), attribute(event.shop_id.to_string())),
-        ("type".to_owned(), attribute(event.kind.clone())),
+        ("type".to_owned(), attribute(event.kind().to_owned())),
     ]);
     let mut batch = SnsEvent::default();
     batch.records = vec![record];

@@ -38,7 +38,7 @@ impl EventBus for SnsBus {
             .topic_arn(&self.topic_arn)
             .message(message)
             .message_attributes("shop_id", attribute(&event.shop_id.to_string())?)
-            .message_attributes("type", attribute(&event.kind)?)
+            .message_attributes("type", attribute(event.kind())?)
             .send()
             .await
             .map_err(|e| Error::unavailable("publish an event", DisplayErrorContext(e).to_string()))?;

@@ -3,10 +3,11 @@
 //! what was published in `/moto-api/data.json`, which is read back here.
 
 use aws_sdk_sns::Client;
+use bookworm_domain::contract::sample_action;
 use bookworm_domain::events::{ShopEvent, kinds};
 use bookworm_domain::ports::EventBus;
 use bookworm_sns::SnsBus;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 #[tokio::test]
 async fn publishes_the_event_with_its_filter_attributes() {
@@ -16,12 +17,7 @@ async fn publishes_the_event_with_its_filter_attributes() {
     let name = format!("shop-events-{}", uuid::Uuid::new_v4());
     let topic = client.create_topic().name(&name).send().await.unwrap().topic_arn.unwrap();
 
-    let event = ShopEvent::new(
-        uuid::Uuid::new_v4(),
-        kinds::CHECKOUT_ACTION,
-        "sessions/1".into(),
-        json!({"price": 3.5}),
-    );
+    let event = ShopEvent::checkout_action(sample_action(uuid::Uuid::new_v4()));
     SnsBus::new(client, &topic).publish(&event).await.unwrap();
 
     let data: Value =

@@ -109,9 +109,11 @@ async fn basket_changes_and_checkout_reach_the_shop_and_the_order_reads_back() {
     assert_eq!(basket["lines"][0]["unit_price"], *unit, "the price comes from the catalog");
     let added = next_event(&mut socket).await.expect("the merchant sees the basket change");
     assert_eq!(added["type"], "com.bookworm.basket.item_added");
-    assert_eq!(added["data"]["action"], "ADD");
-    assert_eq!(added["data"]["product_name"], picks[0]["name"]);
-    assert_eq!(added["data"]["basket_total"], basket["total"]);
+    assert_eq!(added["data"]["book_id"], picks[0]["id"]);
+    assert_eq!(added["data"]["name"], picks[0]["name"]);
+    assert_eq!(added["data"]["unit_price"], *unit);
+    assert_eq!(added["data"]["quantity"], 2);
+    assert_eq!(added["data"]["total"], basket["total"]);
 
     ann.put(picks[1]["id"].as_str().unwrap(), json!(1)).await;
     next_event(&mut socket).await.expect("second change");

@@ -6,11 +6,10 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use bookworm_domain::basket::{Basket, Order, PricedBasket};
 use bookworm_domain::catalog::CatalogData;
-use bookworm_domain::events::{ShopEvent, kinds};
+use bookworm_domain::events::ShopEvent;
 use bookworm_domain::mail::{Email, Mailer, Sms, SmsSender};
 use bookworm_domain::ports::{BasketStore, OrderStore};
 use bookworm_domain::{Error, contract};
-use serde_json::json;
 
 /// Keeps every email and text sent; fails every email while `fail` is set (SES throttling).
 #[derive(Default)]
@@ -46,18 +45,14 @@ pub async fn placed_order<S: BasketStore + OrderStore>(store: &S, email: Option<
     let shop = uuid::Uuid::new_v4();
     let mut basket = Basket::new(shop, "ann");
     basket.set(books[1].id, 2).unwrap();
-    let added = ShopEvent::new(shop, kinds::BASKET_ITEM_ADDED, "b".into(), json!({}));
-    store.save_basket(&basket, None, &added).await.unwrap();
+    let book = books[1].clone();
     let books = books.into_iter().map(|book| (book.id, book)).collect();
     let priced = PricedBasket::price(&basket, &books).unwrap();
+    let added = ShopEvent::basket_item_set(&basket, &book, 2, priced.total, true);
+    store.save_basket(&basket, None, &added).await.unwrap();
     let mut order = Order::checkout(priced, "ann", email.map(str::to_owned), "k").unwrap();
     order.buyer_name = Some("Ann".into());
-    let event = ShopEvent::new(
-        shop,
-        kinds::CHECKOUT_COMPLETED,
-        format!("orders/{}", order.id),
-        json!({"order_id": order.id}),
-    );
+    let event = ShopEvent::checkout_completed(&order);
     store.place_order(&order, &basket, &event).await.unwrap();
     (order, event)
 }
