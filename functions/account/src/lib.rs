@@ -9,6 +9,7 @@ use bookworm_http::access::caller;
 use bookworm_http::{json, json_body, respond};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 pub async fn handle(preferences: &dyn PreferenceStore, request: Request) -> Response<Body> {
@@ -35,8 +36,12 @@ pub async fn handle(preferences: &dyn PreferenceStore, request: Request) -> Resp
     respond(&request, outcome)
 }
 
-#[derive(Deserialize)]
+/// The body of `PUT /me/preferences`.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct PreferencesInput {
+pub struct PreferencesInput {
+    /// Text messages about orders, to the phone number the caller signs in with (their
+    /// username must be one, in E.164 form).
+    #[schemars(required, with = "bool")]
     sms_notifications: Option<bool>,
 }

@@ -3,7 +3,7 @@
 //! was made from: concurrent changes retry instead of overwriting each other.
 
 use bookworm_domain::Error;
-use bookworm_domain::basket::{Basket, PricedBasket};
+use bookworm_domain::basket::{Basket, MAX_QUANTITY, PricedBasket};
 use bookworm_domain::catalog::BookStatus;
 use bookworm_domain::events::ShopEvent;
 use bookworm_domain::identity::Principal;
@@ -13,6 +13,7 @@ use bookworm_http::access::caller;
 use bookworm_http::{Outcome, json, json_body, no_content, path_parameter, respond, shop_id};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
+use schemars::JsonSchema;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -43,9 +44,13 @@ async fn route(books: &dyn BookReader, baskets: &dyn BasketStore, request: &Requ
     }
 }
 
-#[derive(Deserialize)]
+// `Option` only so that a missing quantity is reported by name; the schema requires it.
+/// How many copies of the book the basket should hold.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct QuantityInput {
+pub struct QuantityInput {
+    /// How many copies the basket should hold.
+    #[schemars(required, with = "u32", range(min = 1, max = MAX_QUANTITY))]
     quantity: Option<u32>,
 }
 

@@ -1,7 +1,10 @@
 //! Catalog administration, for admins only: create, update and soft-delete books; create and
 //! update authors, categories and publishers; delete authors who have no books.
 
-use bookworm_domain::catalog::{Author, Book, BookDraft, BookStatus, Category, Publisher};
+use bookworm_domain::catalog::{
+    AUTHOR_NAME_MAX, AUTHORS_PER_BOOK_MAX, Author, BOOK_NAME_MAX, Book, BookDraft, BookStatus,
+    CATEGORY_NAME_MAX, Category, DESCRIPTION_MAX, PUBLISHER_NAME_MAX, Publisher,
+};
 use bookworm_domain::error::Problems;
 use bookworm_domain::ids::{AuthorId, BookId, CategoryId, PublisherId};
 use bookworm_domain::ports::CatalogStore;
@@ -11,7 +14,9 @@ use bookworm_http::access::{caller, route_key};
 use bookworm_http::{Outcome, json, json_body, no_content, path_parameter, respond};
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
+use schemars::JsonSchema;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 pub async fn handle(catalog: &dyn CatalogStore, request: Request) -> Response<Body> {
     let outcome = route(catalog, &request).await;
@@ -26,39 +31,39 @@ async fn route(catalog: &dyn CatalogStore, request: &Request) -> Outcome {
         "PUT /books/{id}" => update_book(catalog, BookId::parse("id", id())?, request).await,
         "DELETE /books/{id}" => delete_book(catalog, BookId::parse("id", id())?).await,
         "POST /authors" => {
-            let author = Author::new(AuthorId::random(), &name(request)?)?;
+            let author = Author::new(AuthorId::random(), &name::<AuthorInput>(request)?)?;
             catalog.put_author(&author).await?;
             created(&format!("/authors/{}", author.id), &author)
         }
         "PUT /authors/{id}" => {
             let id = AuthorId::parse("id", id())?;
             catalog.get_author(id).await?.ok_or_else(|| Error::not_found("author", id))?;
-            let author = Author::new(id, &name(request)?)?;
+            let author = Author::new(id, &name::<AuthorInput>(request)?)?;
             catalog.put_author(&author).await?;
             json(StatusCode::OK, &author)
         }
         "DELETE /authors/{id}" => delete_author(catalog, AuthorId::parse("id", id())?).await,
         "POST /categories" => {
-            let category = Category::new(CategoryId::random(), &name(request)?)?;
+            let category = Category::new(CategoryId::random(), &name::<CategoryInput>(request)?)?;
             catalog.put_category(&category).await?;
             created(&format!("/categories/{}", category.id), &category)
         }
         "PUT /categories/{id}" => {
             let id = CategoryId::parse("id", id())?;
             catalog.get_category(id).await?.ok_or_else(|| Error::not_found("category", id))?;
-            let category = Category::new(id, &name(request)?)?;
+            let category = Category::new(id, &name::<CategoryInput>(request)?)?;
             catalog.put_category(&category).await?;
             json(StatusCode::OK, &category)
         }
         "POST /publishers" => {
-            let publisher = Publisher::new(PublisherId::random(), &name(request)?)?;
+            let publisher = Publisher::new(PublisherId::random(), &name::<PublisherInput>(request)?)?;
             catalog.put_publisher(&publisher).await?;
             created(&format!("/publishers/{}", publisher.id), &publisher)
         }
         "PUT /publishers/{id}" => {
             let id = PublisherId::parse("id", id())?;
             catalog.get_publisher(id).await?.ok_or_else(|| Error::not_found("publisher", id))?;
-            let publisher = Publisher::new(id, &name(request)?)?;
+            let publisher = Publisher::new(id, &name::<PublisherInput>(request)?)?;
             catalog.put_publisher(&publisher).await?;
             json(StatusCode::OK, &publisher)
         }
@@ -106,19 +111,37 @@ async fn delete_author(catalog: &dyn CatalogStore, id: AuthorId) -> Outcome {
     Ok(no_content())
 }
 
-/// The body of a book create or update: every field, as JSON.
-#[derive(Debug, Deserialize)]
+// Required fields are `Option`s here only so that every missing one is reported by name; the
+// schema says what is required.
+/// A book's details, to create it or to replace them.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct BookInput {
+pub struct BookInput {
+    #[schemars(required, with = "String", length(min = 1, max = BOOK_NAME_MAX))]
     name: Option<String>,
     #[serde(default)]
+    #[schemars(length(max = DESCRIPTION_MAX))]
     description: String,
+    /// Greater than 0.
+    #[schemars(required, with = "Money")]
     price: Option<Money>,
+    /// Greater than 0, at most `price`; `null` or absent when not on sale.
     sale_price: Option<Money>,
     #[serde(default = "in_stock")]
     status: BookStatus,
+    /// Existing authors, none twice.
+    #[schemars(
+        required,
+        with = "Vec<AuthorId>",
+        length(min = 1, max = AUTHORS_PER_BOOK_MAX),
+        extend("uniqueItems" = true)
+    )]
     author_ids: Option<Vec<AuthorId>>,
+    /// An existing category.
+    #[schemars(required, with = "CategoryId")]
     category_id: Option<CategoryId>,
+    /// An existing publisher.
+    #[schemars(required, with = "PublisherId")]
     publisher_id: Option<PublisherId>,
 }
 
@@ -174,15 +197,31 @@ async fn checked_book(catalog: &dyn CatalogStore, id: BookId, request: &Request)
     Ok(book)
 }
 
+macro_rules! name_input {
+    ($input:ident, $max:expr, $what:literal) => {
+        #[doc = concat!("The body that creates or renames ", $what, ".")]
+        #[derive(Deserialize, JsonSchema)]
+        #[serde(deny_unknown_fields)]
+        pub struct $input {
+            #[schemars(required, with = "String", length(min = 1, max = $max))]
+            name: Option<String>,
+        }
+
+        impl From<$input> for Option<String> {
+            fn from(input: $input) -> Self {
+                input.name
+            }
+        }
+    };
+}
+
+name_input!(AuthorInput, AUTHOR_NAME_MAX, "an author");
+name_input!(CategoryInput, CATEGORY_NAME_MAX, "a category");
+name_input!(PublisherInput, PUBLISHER_NAME_MAX, "a publisher");
+
 /// The `name` of an author, category or publisher body.
-fn name(request: &Request) -> Result<String, Error> {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct NameInput {
-        name: Option<String>,
-    }
-    let input: NameInput = json_body(request)?;
-    input.name.ok_or_else(|| Error::invalid("name", "is required"))
+fn name<Input: DeserializeOwned + Into<Option<String>>>(request: &Request) -> Result<String, Error> {
+    json_body::<Input>(request)?.into().ok_or_else(|| Error::invalid("name", "is required"))
 }
 
 fn created<T: serde::Serialize>(location: &str, value: &T) -> Outcome {

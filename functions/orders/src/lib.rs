@@ -29,7 +29,8 @@ async fn route(orders: &dyn OrderStore, request: &Request) -> Outcome {
     let Some(id) = path_parameter(request, "id") else {
         return list(orders, &caller, request).await;
     };
-    let id = id.parse::<Uuid>().map_err(|_| Error::invalid("id", "must be an order id (a UUID)"))?;
+    let id = bookworm_domain::ids::parse_hyphenated(id)
+        .ok_or_else(|| Error::invalid("id", "must be an order id (a UUID)"))?;
     if request.method() == Method::GET {
         let order = visible(orders, &caller, id).await?;
         return json(StatusCode::OK, &order);

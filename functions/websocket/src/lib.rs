@@ -52,7 +52,7 @@ async fn connect(
     let shop: Uuid = event
         .query_string_parameters
         .first("shop_id")
-        .and_then(|id| id.parse().ok())
+        .and_then(bookworm_domain::ids::parse_hyphenated)
         .ok_or_else(|| Error::invalid("shop_id", "must name the shop to watch (a UUID)"))?;
     if !principal.works_for(shop) {
         return Err(Error::Forbidden("only this shop's merchants and admins may watch it".into()));

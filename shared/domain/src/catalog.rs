@@ -85,8 +85,9 @@ impl BookDraft {
     pub fn validate(self, id: BookId) -> Result<Book, Error> {
         let mut problems = Problems::default();
         let name = problems.check(required_text("name", &self.name, BOOK_NAME_MAX));
+        // Lengths count what was sent, before trimming: what the API's schema states.
         let description = self.description.trim().to_owned();
-        if description.chars().count() > DESCRIPTION_MAX {
+        if self.description.chars().count() > DESCRIPTION_MAX {
             problems.add("description", format!("must be at most {DESCRIPTION_MAX} characters"));
         }
         if self.price == Money::ZERO {
@@ -169,14 +170,14 @@ pub struct CatalogData {
 }
 
 /// Trimmed, non-empty text of at most `max` characters (not bytes).
+/// Trimmed, and not blank; at most `max` characters as sent (the API's schema counts those).
 fn required_text(field: &str, text: &str, max: usize) -> Result<String, Error> {
-    let text = text.trim();
-    if text.is_empty() {
+    if text.trim().is_empty() {
         Err(Error::invalid(field, "is required"))
     } else if text.chars().count() > max {
         Err(Error::invalid(field, format!("must be at most {max} characters")))
     } else {
-        Ok(text.to_owned())
+        Ok(text.trim().to_owned())
     }
 }
 
@@ -236,6 +237,14 @@ mod tests {
         assert_eq!(fields(bad.clone().validate(BookId::random()).unwrap_err()), ["sale_price"]);
         bad.sale_price = Some(Money::ZERO);
         assert_eq!(fields(bad.validate(BookId::random()).unwrap_err()), ["sale_price"]);
+    }
+
+    #[test]
+    fn lengths_count_what_was_sent_before_trimming() {
+        let mut padded = draft();
+        padded.name = format!(" {}", "n".repeat(BOOK_NAME_MAX));
+        padded.description = format!("{} ", "d".repeat(DESCRIPTION_MAX));
+        assert_eq!(fields(padded.validate(BookId::random()).unwrap_err()), ["name", "description"]);
     }
 
     #[test]

@@ -118,7 +118,7 @@ impl ShopEvent {
 }
 
 /// A shop event as merchants receive it: CloudEvents 1.0, structured JSON mode.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct CloudEvent<'a> {
     pub specversion: &'static str,
     pub id: Uuid,
@@ -194,58 +194,61 @@ pub fn rfc3339_millis(at: OffsetDateTime) -> String {
     )
 }
 
+/// A book to put in the sample baskets.
+#[cfg(any(test, feature = "contract-tests"))]
+fn sample_book() -> Book {
+    use crate::catalog::{BookDraft, BookStatus};
+    use crate::ids::{AuthorId, CategoryId, PublisherId};
+    let draft = BookDraft {
+        name: "Emma".into(),
+        description: String::new(),
+        price: "12.00".parse().unwrap(),
+        sale_price: Some("9.50".parse().unwrap()),
+        status: BookStatus::InStock,
+        author_ids: vec![AuthorId::derived("Jane Austen")],
+        category_id: CategoryId::derived("Fiction"),
+        publisher_id: PublisherId::derived("Penguin"),
+    };
+    draft.validate(BookId::derived("Emma")).unwrap()
+}
+
+/// One event of every kind, made as the handlers make them.
+#[cfg(any(test, feature = "contract-tests"))]
+pub fn one_of_each_kind() -> Vec<ShopEvent> {
+    let shop = Uuid::new_v4();
+    let book = sample_book();
+    let mut basket = crate::basket::Basket::new(shop, "ann");
+    basket.set(book.id, 2).unwrap();
+    let books = std::collections::HashMap::from([(book.id, book.clone())]);
+    let priced = crate::basket::PricedBasket::price(&basket, &books).unwrap();
+    let mut order = Order::checkout(priced.clone(), "ann", None, "k").unwrap();
+    let placed = ShopEvent::checkout_completed(&order);
+    let mut cancelled = order.clone();
+    cancelled.transition(crate::basket::OrderStatus::Cancelled).unwrap();
+    order.transition(crate::basket::OrderStatus::Completed).unwrap();
+    vec![
+        ShopEvent::checkout_action(crate::publish::sample_action(shop)),
+        ShopEvent::basket_item_set(&basket, &book, 2, priced.total, true),
+        ShopEvent::basket_item_set(&basket, &book, 3, priced.total, false),
+        ShopEvent::basket_item_removed(&basket, book.id, None, Money::ZERO),
+        ShopEvent::basket_cleared(&basket),
+        placed,
+        ShopEvent::order_closed(&order).unwrap(),
+        ShopEvent::order_closed(&cancelled).unwrap(),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     use crate::basket::{Basket, PricedBasket};
-    use crate::catalog::{BookDraft, BookStatus};
-    use crate::ids::{AuthorId, CategoryId, PublisherId};
     use crate::publish::sample_action;
     use serde_json::{Value, json};
 
-    fn book() -> Book {
-        let draft = BookDraft {
-            name: "Emma".into(),
-            description: String::new(),
-            price: "12.00".parse().unwrap(),
-            sale_price: Some("9.50".parse().unwrap()),
-            status: BookStatus::InStock,
-            author_ids: vec![AuthorId::derived("Jane Austen")],
-            category_id: CategoryId::derived("Fiction"),
-            publisher_id: PublisherId::derived("Penguin"),
-        };
-        draft.validate(BookId::derived("Emma")).unwrap()
-    }
-
-    /// One event of every kind, made as the handlers make them.
-    fn one_of_each() -> Vec<ShopEvent> {
-        let shop = Uuid::new_v4();
-        let book = book();
-        let mut basket = Basket::new(shop, "ann");
-        basket.set(book.id, 2).unwrap();
-        let books = std::collections::HashMap::from([(book.id, book.clone())]);
-        let priced = PricedBasket::price(&basket, &books).unwrap();
-        let mut order = Order::checkout(priced.clone(), "ann", None, "k").unwrap();
-        let placed = ShopEvent::checkout_completed(&order);
-        let mut cancelled = order.clone();
-        cancelled.transition(crate::basket::OrderStatus::Cancelled).unwrap();
-        order.transition(crate::basket::OrderStatus::Completed).unwrap();
-        vec![
-            ShopEvent::checkout_action(sample_action(shop)),
-            ShopEvent::basket_item_set(&basket, &book, 2, priced.total, true),
-            ShopEvent::basket_item_set(&basket, &book, 3, priced.total, false),
-            ShopEvent::basket_item_removed(&basket, book.id, None, Money::ZERO),
-            ShopEvent::basket_cleared(&basket),
-            placed,
-            ShopEvent::order_closed(&order).unwrap(),
-            ShopEvent::order_closed(&cancelled).unwrap(),
-        ]
-    }
-
     #[test]
     fn every_kind_is_named_by_its_constant_and_round_trips() {
-        let events = one_of_each();
+        let events = one_of_each_kind();
         let mut names: Vec<&str> = events.iter().map(ShopEvent::kind).collect();
         names.dedup();
         assert_eq!(names.len(), 8, "one event per kind");
@@ -271,7 +274,7 @@ mod tests {
     #[test]
     fn basket_events_share_no_field_name_with_the_in_store_action() {
         let action = serde_json::to_value(sample_action(Uuid::new_v4())).unwrap();
-        for event in one_of_each().iter().filter(|event| event.kind().contains(".basket.")) {
+        for event in one_of_each_kind().iter().filter(|event| event.kind().contains(".basket.")) {
             let data = serde_json::to_value(&event.payload).unwrap()["data"].clone();
             for field in data.as_object().unwrap().keys() {
                 assert!(action.get(field).is_none(), "{} reuses {field}", event.kind());
@@ -282,7 +285,7 @@ mod tests {
     #[test]
     fn a_new_order_is_not_announced_as_closed() {
         let mut basket = Basket::new(Uuid::new_v4(), "ann");
-        let book = book();
+        let book = sample_book();
         basket.set(book.id, 1).unwrap();
         let priced =
             PricedBasket::price(&basket, &std::collections::HashMap::from([(book.id, book)])).unwrap();

@@ -8,17 +8,7 @@ use crate::Error;
 macro_rules! id_type {
     ($name:ident, $kind:literal) => {
         #[derive(
-            Debug,
-            Clone,
-            Copy,
-            PartialEq,
-            Eq,
-            Hash,
-            PartialOrd,
-            Ord,
-            serde::Serialize,
-            serde::Deserialize,
-            schemars::JsonSchema,
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, schemars::JsonSchema,
         )]
         #[serde(transparent)]
         pub struct $name(pub Uuid);
@@ -40,9 +30,22 @@ macro_rules! id_type {
         }
 
         impl FromStr for $name {
-            type Err = uuid::Error;
+            type Err = InvalidId;
             fn from_str(text: &str) -> Result<Self, Self::Err> {
-                Uuid::parse_str(text).map(Self)
+                parse_hyphenated(text).map(Self).ok_or(InvalidId)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+                text.parse().map_err(|_| {
+                    serde::de::Error::custom(concat!(
+                        "must be a ",
+                        $kind,
+                        " id (a UUID like 123e4567-e89b-42d3-a456-426614174000)"
+                    ))
+                })
             }
         }
 
@@ -53,6 +56,17 @@ macro_rules! id_type {
         }
     };
 }
+
+/// A UUID in its hyphenated form only, the one the API writes and its schema states. The
+/// `uuid` crate also reads `{braced}`, `urn:uuid:` and unhyphenated forms; accepting those
+/// would make one id spell many ways, and accept what the documented contract calls invalid.
+pub fn parse_hyphenated(text: &str) -> Option<Uuid> {
+    Uuid::try_parse(text).ok().filter(|_| text.len() == 36)
+}
+
+/// Text that is not an id: a UUID in hyphenated form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvalidId;
 
 /// Namespace of the name-based (v5) ids of seeded data.
 const NAMESPACE: Uuid = Uuid::from_u128(0x6b1f_52a4_3c1e_4d0a_9a57_0f3c_2b8e_7d11);
@@ -65,6 +79,18 @@ id_type!(PublisherId, "publisher");
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_hyphenated_form_is_an_id() {
+        let id = BookId::derived("Emma");
+        let text = id.to_string();
+        assert_eq!(text.parse::<BookId>().unwrap(), id);
+        assert_eq!(serde_json::from_value::<BookId>(serde_json::json!(text)).unwrap(), id);
+        for other in [id.0.simple().to_string(), id.0.braced().to_string(), id.0.urn().to_string()] {
+            assert!(other.parse::<BookId>().is_err(), "{other}");
+            assert!(serde_json::from_value::<BookId>(serde_json::json!(other)).is_err(), "{other}");
+        }
+    }
 
     #[test]
     fn derived_ids_are_stable_and_kind_specific() {

@@ -30,9 +30,9 @@ pub struct CheckoutAction {
     #[schemars(length(max = 35), extend("format" = "date-time"))]
     pub create_time: String,
     /// e.g. `ADD`, `REMOVE`.
-    #[schemars(length(min = 1, max = 32), regex(pattern = r"\S"))]
+    #[schemars(length(min = 1, max = 32))]
     pub action: String,
-    #[schemars(length(min = 1, max = 200), regex(pattern = r"\S"))]
+    #[schemars(length(min = 1, max = 200))]
     pub product_name: String,
     #[schemars(range(min = 0, max = ID_MAX))]
     pub product_id: i64,
@@ -40,9 +40,9 @@ pub struct CheckoutAction {
     #[schemars(range(min = 0, max = 10_000_000))]
     pub product_price: Number,
     #[serde(rename = "UPC")]
-    #[schemars(length(min = 1, max = 32), regex(pattern = r"\S"))]
+    #[schemars(length(min = 1, max = 32))]
     pub upc: String,
-    #[schemars(length(min = 1, max = 64), regex(pattern = r"\S"))]
+    #[schemars(length(min = 1, max = 64))]
     pub category_id: String,
     #[schemars(range(min = 0, max = 10_000_000))]
     pub basket_total: Number,

@@ -146,12 +146,13 @@ pub struct BookFilter {
 
 impl BookFilter {
     pub fn set_search(&mut self, text: &str) -> Result<(), Error> {
+        // As sent: folding spaces or case may change the count, the API's schema cannot.
+        if text.chars().count() > SEARCH_MAX {
+            return Err(Error::invalid("q", format!("must be at most {SEARCH_MAX} characters")));
+        }
         let normalized = normalized_name(text);
         if normalized.is_empty() {
             return Err(Error::invalid("q", "must not be blank"));
-        }
-        if normalized.chars().count() > SEARCH_MAX {
-            return Err(Error::invalid("q", format!("must be at most {SEARCH_MAX} characters")));
         }
         self.search = Some(normalized);
         Ok(())
@@ -203,6 +204,7 @@ impl BookQuery {
 
 /// One page of results and where the next one starts.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "{T}Page")]
 pub struct Page<T> {
     pub items: Vec<T>,
     /// Pass as `cursor` to get the next page; `null` on the last page.

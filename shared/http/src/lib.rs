@@ -6,7 +6,7 @@ mod body;
 mod problem;
 mod query;
 
-pub use body::json_body;
+pub use body::{MAX_BODY_BYTES, json_body};
 pub use problem::{Problem, problem_response};
 pub use query::QueryParams;
 
@@ -61,7 +61,7 @@ pub fn no_content() -> Response<Body> {
 /// The route's `{shop_id}`, which must be a UUID.
 pub fn shop_id(request: &Request) -> Result<uuid::Uuid, Error> {
     path_parameter(request, "shop_id")
-        .and_then(|id| id.parse().ok())
+        .and_then(bookworm_domain::ids::parse_hyphenated)
         .ok_or_else(|| Error::invalid("shop_id", "must be a shop id (a UUID)"))
 }
 

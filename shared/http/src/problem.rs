@@ -3,9 +3,10 @@
 use bookworm_domain::{Error, FieldError};
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Response};
+use schemars::JsonSchema;
 use serde::Serialize;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Problem {
     /// `about:blank`: the status code says what kind of problem it is.
     #[serde(rename = "type")]
@@ -14,7 +15,7 @@ pub struct Problem {
     pub status: u16,
     pub detail: String,
     /// For invalid input: every offending field or parameter, by name.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
     /// For server-side failures: the id to quote when reporting it (it is in our logs).
     #[serde(skip_serializing_if = "Option::is_none")]

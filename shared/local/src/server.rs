@@ -27,7 +27,8 @@ use crate::websocket::Sockets;
 /// Lambda's own limit on a synchronous request payload.
 const MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
 
-/// Every template route, plus `GET /health`, the development issuer's keys and the outbox
+/// Every template route, plus `GET /health`, the API contracts (`/openapi.json`, `/asyncapi.json`),
+/// the development issuer's keys and the outbox
 /// (unguarded here: [`app`] puts the guard in front of it).
 pub fn router(stack: Arc<Stack>) -> Router {
     let mut by_path: BTreeMap<String, MethodRouter> = BTreeMap::new();
@@ -54,6 +55,8 @@ pub fn router(stack: Arc<Stack>) -> Router {
     }
     let mut router = Router::new()
         .route("/health", get(health))
+        .route("/openapi.json", get(openapi))
+        .route("/asyncapi.json", get(asyncapi))
         .route("/_local/outbox", get(outbox).with_state(stack.clone()))
         .route("/.well-known/jwks.json", get(jwks).with_state(stack.clone()))
         .route("/.well-known/openid-configuration", get(openid_configuration).with_state(stack.clone()));
@@ -181,6 +184,18 @@ async fn outbox(State(stack): State<Arc<Stack>>) -> AxumResponse {
         Ok((items, sms)) => axum::Json(serde_json::json!({ "items": items, "sms": sms })).into_response(),
         Err(error) => to_axum(problem_response(&error, None)),
     }
+}
+
+/// The HTTPS API's contract, generated from the code (bookworm-apidoc); its server is this stack.
+async fn openapi() -> impl IntoResponse {
+    static DOCUMENT: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    axum::Json(DOCUMENT.get_or_init(bookworm_apidoc::local_openapi).clone())
+}
+
+/// The WebSocket API's contract, with this stack (as the client reached it) as its server.
+async fn asyncapi(request: AxumRequest) -> impl IntoResponse {
+    let host = request.headers().get("host").and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
+    axum::Json(bookworm_apidoc::local_asyncapi(host))
 }
 
 async fn health() -> impl IntoResponse {

@@ -96,3 +96,32 @@ impl LocalStack {
         response.json().await.expect("a JSON body")
     }
 }
+
+/// Checks a message a merchant's socket received against the AsyncAPI document's message for
+/// its `type` (a CloudEvent type, or `pong`), and panics naming every violation.
+pub fn assert_conforms_to_asyncapi(message: &Value) {
+    use std::collections::HashMap;
+    use std::sync::OnceLock;
+    static VALIDATORS: OnceLock<HashMap<String, jsonschema::Validator>> = OnceLock::new();
+    let validators = VALIDATORS.get_or_init(|| {
+        let document = bookworm_apidoc::deployed_asyncapi();
+        let messages = document["components"]["messages"].as_object().cloned().unwrap_or_default();
+        messages
+            .keys()
+            .map(|name| {
+                let mut root = serde_json::json!({ "$ref": format!("#/components/messages/{name}/payload") });
+                root["components"] = document["components"].clone();
+                let validator = jsonschema::options()
+                    .with_draft(jsonschema::Draft::Draft7)
+                    .should_validate_formats(true)
+                    .build(&root)
+                    .expect("the AsyncAPI payload schemas compile");
+                (name.clone(), validator)
+            })
+            .collect()
+    });
+    let kind = message["type"].as_str().unwrap_or_default();
+    let validator = validators.get(kind).unwrap_or_else(|| panic!("no AsyncAPI message for {message}"));
+    let failures: Vec<String> = validator.iter_errors(message).map(|error| error.to_string()).collect();
+    assert!(failures.is_empty(), "{message} breaks the AsyncAPI contract: {failures:?}");
+}

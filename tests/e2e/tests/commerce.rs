@@ -86,7 +86,11 @@ async fn next_event(
 ) -> Option<Value> {
     loop {
         match tokio::time::timeout(Duration::from_secs(5), socket.next()).await {
-            Ok(Some(Ok(Message::Text(text)))) => return serde_json::from_str(&text).ok(),
+            Ok(Some(Ok(Message::Text(text)))) => {
+                let message = serde_json::from_str(&text).expect("JSON message");
+                e2e::assert_conforms_to_asyncapi(&message);
+                return Some(message);
+            }
             Ok(Some(Ok(_))) => continue,
             _ => return None,
         }

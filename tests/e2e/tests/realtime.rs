@@ -38,7 +38,9 @@ async fn next_message(socket: &mut Socket, wait: Duration) -> Option<Value> {
     loop {
         match tokio::time::timeout(wait, socket.next()).await {
             Ok(Some(Ok(Message::Text(text)))) => {
-                return Some(serde_json::from_str(&text).expect("JSON message"));
+                let message = serde_json::from_str(&text).expect("JSON message");
+                e2e::assert_conforms_to_asyncapi(&message);
+                return Some(message);
             }
             Ok(Some(Ok(_))) => continue,
             _ => return None,

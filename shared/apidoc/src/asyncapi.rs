@@ -1,0 +1,160 @@
+//! The AsyncAPI 3.0 document of the merchants' WebSocket API: how to connect, the `ping`
+//! route, and one message per CloudEvent type, whose `data` schema is generated from the
+//! event's Rust type ([`Payload`]). Every variant of `Payload` becomes a message by itself, so
+//! a new kind of event cannot be left out.
+//!
+//! Payload schemas are JSON Schema draft-07 (AsyncAPI's default schema format): AsyncAPI tools
+//! validate draft-07 payloads, and check none of draft 2020-12.
+
+use bookworm_domain::events::Payload;
+use schemars::SchemaGenerator;
+use schemars::generate::SchemaSettings;
+use serde_json::{Map, Value, json};
+
+/// The whole document; `servers` as AsyncAPI `servers` (an object of named servers).
+pub fn document(servers: Value) -> Value {
+    let mut generator = SchemaGenerator::new(
+        SchemaSettings::draft07().with(|settings| settings.definitions_path = "/components/schemas".into()),
+    );
+    let payload = generator.subschema_for::<Payload>().to_value();
+    let mut schemas = generator.take_definitions(true);
+    let variants = payload["$ref"]
+        .as_str()
+        .and_then(|reference| reference.rsplit('/').next())
+        .and_then(|name| schemas.remove(name))
+        .map(|definition| definition["oneOf"].as_array().cloned().unwrap_or_default())
+        .unwrap_or_default();
+
+    let mut messages = Map::new();
+    messages.insert("ping".into(), ping());
+    messages.insert("pong".into(), pong());
+    let mut events = Vec::new();
+    for variant in variants {
+        let Some(kind) = variant["properties"]["type"]["const"].as_str() else {
+            continue;
+        };
+        events.push(json!({ "$ref": format!("#/channels/shop/messages/{kind}") }));
+        messages.insert(kind.to_owned(), event_message(kind, &variant));
+    }
+    let channel_messages: Map<String, Value> = messages
+        .keys()
+        .map(|name| (name.clone(), json!({ "$ref": format!("#/components/messages/{name}") })))
+        .collect();
+
+    json!({
+        "asyncapi": "3.0.0",
+        "info": {
+            "title": "BookWorm live shop events",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Merchants watch their shop live: every checkout action, basket change, \
+                checkout and order change of the shop arrives on the socket as a CloudEvents 1.0 \
+                message (structured JSON mode), once, in the order it happened. The socket closes \
+                when the token expires; reconnect with a fresh one and read what was missed from \
+                `GET /shops/{shop_id}/events` (OpenAPI).",
+            "license": { "name": "Apache-2.0", "identifier": "Apache-2.0" },
+        },
+        "defaultContentType": "application/json",
+        "servers": servers,
+        "channels": { "shop": {
+            "address": "/",
+            "title": "One shop's live events",
+            "description": "Connect with `?shop_id=<shop>&token=<access token>`: merchants of the \
+                shop and admins are admitted; anyone else is refused the upgrade (401 for a bad \
+                token, 403 for another shop).",
+            "messages": channel_messages,
+            "bindings": { "ws": {
+                "method": "GET",
+                "query": {
+                    "type": "object",
+                    "required": ["shop_id", "token"],
+                    "properties": {
+                        "shop_id": { "type": "string", "format": "uuid", "description": "The shop to watch." },
+                        "token": { "type": "string", "description": "A bearer access token (JWT) of a merchant of the shop, or an admin." },
+                    },
+                },
+                "bindingVersion": "0.1.0",
+            }},
+        }},
+        "operations": {
+            "receiveShopEvents": {
+                "action": "receive",
+                "channel": { "$ref": "#/channels/shop" },
+                "summary": "The shop's events, as they happen.",
+                "messages": events,
+            },
+            "sendPing": {
+                "action": "send",
+                "channel": { "$ref": "#/channels/shop" },
+                "summary": "Keep the connection alive (API Gateway closes it after 10 idle minutes).",
+                "messages": [{ "$ref": "#/channels/shop/messages/ping" }],
+                "reply": {
+                    "channel": { "$ref": "#/channels/shop" },
+                    "messages": [{ "$ref": "#/channels/shop/messages/pong" }],
+                },
+            },
+        },
+        "components": {
+            "messages": messages,
+            "schemas": schemas,
+            "securitySchemes": { "token": {
+                "type": "httpApiKey",
+                "name": "token",
+                "in": "query",
+                "description": "The access token, in the connect URL's query (browsers cannot set \
+                    headers on a WebSocket).",
+            }},
+        },
+    })
+}
+
+/// The message of one event type: the CloudEvents envelope, with this type and its `data`.
+fn event_message(kind: &str, variant: &Value) -> Value {
+    json!({
+        "name": kind,
+        "title": kind,
+        "summary": variant["description"].as_str().unwrap_or(kind),
+        "contentType": "application/json",
+        "payload": {
+            "type": "object",
+            "required": ["specversion", "id", "source", "type", "time", "subject", "datacontenttype", "data"],
+            "properties": {
+                "specversion": { "const": "1.0" },
+                "id": { "type": "string", "format": "uuid", "description": "Unique per event: deduplicate by it." },
+                "source": { "type": "string", "pattern": "^/shops/[0-9a-f-]{36}$", "description": "`/shops/<shop id>`." },
+                "type": { "const": kind },
+                "time": { "type": "string", "format": "date-time", "description": "When it happened (UTC, milliseconds)." },
+                "subject": { "type": "string", "description": "What it is about: `sessions/<id>`, `baskets/<id>` or `orders/<id>`." },
+                "datacontenttype": { "const": "application/json" },
+                "data": variant["properties"]["data"],
+            },
+            "additionalProperties": false,
+        },
+    })
+}
+
+fn ping() -> Value {
+    json!({
+        "name": "ping",
+        "title": "Ping",
+        "summary": "The `ping` route (API Gateway selects routes by `action`).",
+        "payload": {
+            "type": "object",
+            "required": ["action"],
+            "properties": { "action": { "const": "ping" } },
+        },
+    })
+}
+
+fn pong() -> Value {
+    json!({
+        "name": "pong",
+        "title": "Pong",
+        "summary": "The answer to a ping.",
+        "payload": {
+            "type": "object",
+            "required": ["type"],
+            "properties": { "type": { "const": "pong" } },
+            "additionalProperties": false,
+        },
+    })
+}

@@ -1,0 +1,505 @@
+//! The OpenAPI 3.1 document of the HTTPS API.
+//!
+//! Each operation is listed once, with what code cannot tell (a summary, the refusals only its
+//! handler makes). Everything else is derived: bodies and responses are the JSON Schemas of the
+//! Rust types the handlers read and write, security and the 401/403 answers come from the
+//! route's rule in `RULES`, and 400/413/429/503 from what every route shares. Tests hold the
+//! list to `RULES` and to the routes of `template.yaml`.
+
+use bookworm_domain::Money;
+use bookworm_domain::basket::{Order, PricedBasket};
+use bookworm_domain::catalog::{Author, Book, Category, Publisher};
+use bookworm_domain::events::CloudEvent;
+use bookworm_domain::identity::Principal;
+use bookworm_domain::mail::Preferences;
+use bookworm_domain::query::{MAX_PAGE_SIZE, Page, SEARCH_MAX};
+use bookworm_http::access::{Access, rule};
+use bookworm_http::{MAX_BODY_BYTES, Problem};
+use schemars::SchemaGenerator;
+use schemars::generate::SchemaSettings;
+use serde_json::{Map, Value, json};
+
+/// One operation of the API.
+pub struct Operation {
+    /// The route key, as in `RULES` and API Gateway: `GET /books/{id}`.
+    pub key: &'static str,
+    tag: &'static str,
+    summary: &'static str,
+    parameters: Vec<Value>,
+    body: Option<Value>,
+    responses: Map<String, Value>,
+    /// Refusals of the handler beyond those every route of its kind makes.
+    refusals: &'static [Refusal],
+}
+
+/// A refusal some handlers make: its status and the shared response describing it.
+#[derive(Clone, Copy)]
+pub enum Refusal {
+    Forbidden,
+    NotFound,
+    Conflict,
+}
+
+impl Operation {
+    fn new(key: &'static str, tag: &'static str, summary: &'static str) -> Self {
+        Self { key, tag, summary, parameters: Vec::new(), body: None, responses: Map::new(), refusals: &[] }
+    }
+
+    fn query(mut self, parameters: impl IntoIterator<Item = Value>) -> Self {
+        self.parameters.extend(parameters);
+        self
+    }
+
+    fn header(mut self, parameter: Value) -> Self {
+        self.parameters.push(parameter);
+        self
+    }
+
+    fn body(mut self, schema: Value) -> Self {
+        self.body = Some(schema);
+        self
+    }
+
+    fn ok(mut self, status: u16, description: &str, schema: Value) -> Self {
+        let content = json!({ "application/json": { "schema": schema } });
+        self.responses.insert(status.to_string(), json!({ "description": description, "content": content }));
+        self
+    }
+
+    fn no_content(mut self, description: &str) -> Self {
+        self.responses.insert("204".into(), json!({ "description": description }));
+        self
+    }
+
+    /// The created resource's address, on 201.
+    fn located(mut self) -> Self {
+        if let Some(created) = self.responses.get_mut("201") {
+            created["headers"] = json!({ "Location": {
+                "description": "Where the new resource is read.",
+                "schema": { "type": "string", "format": "uri-reference" },
+            }});
+        }
+        self
+    }
+
+    /// Public reads that shared caches may keep for a minute.
+    fn cacheable(mut self) -> Self {
+        if let Some(found) = self.responses.get_mut("200") {
+            found["headers"] = json!({ "Cache-Control": {
+                "description": "`public, max-age=60`",
+                "schema": { "type": "string" },
+            }});
+        }
+        self
+    }
+
+    fn refusing(mut self, refusals: &'static [Refusal]) -> Self {
+        self.refusals = refusals;
+        self
+    }
+}
+
+/// Every operation of the HTTPS API.
+pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
+    use Refusal::{Conflict, Forbidden, NotFound};
+    let mut schema = |f: fn(&mut SchemaGenerator) -> schemars::Schema| f(schemas).to_value();
+    let book = schema(|g| g.subschema_for::<Book>());
+    let books = schema(|g| g.subschema_for::<Page<Book>>());
+    let author = schema(|g| g.subschema_for::<Author>());
+    let category = schema(|g| g.subschema_for::<Category>());
+    let publisher = schema(|g| g.subschema_for::<Publisher>());
+    let book_input = schema(|g| g.subschema_for::<catalog_admin::BookInput>());
+    let author_input = schema(|g| g.subschema_for::<catalog_admin::AuthorInput>());
+    let category_input = schema(|g| g.subschema_for::<catalog_admin::CategoryInput>());
+    let publisher_input = schema(|g| g.subschema_for::<catalog_admin::PublisherInput>());
+    let principal = schema(|g| g.subschema_for::<Principal>());
+    let preferences = schema(|g| g.subschema_for::<Preferences>());
+    let preferences_input = schema(|g| g.subschema_for::<account::PreferencesInput>());
+    let basket = schema(|g| g.subschema_for::<PricedBasket>());
+    let quantity = schema(|g| g.subschema_for::<basket::QuantityInput>());
+    let order = schema(|g| g.subschema_for::<Order>());
+    let orders = schema(|g| g.subschema_for::<Page<Order>>());
+    let action = schema(|g| g.subschema_for::<bookworm_domain::publish::CheckoutAction>());
+    let events = schema(|g| g.subschema_for::<Page<CloudEvent<'static>>>());
+    let money = schema(|g| g.subschema_for::<Money>());
+    let list = |item: &Value| {
+        json!({ "type": "object", "required": ["items"], "properties": {
+            "items": { "type": "array", "items": item },
+        }})
+    };
+    let published = json!({ "type": "object", "required": ["status"], "properties": {
+        "status": { "type": "string", "description": "`Message sent to shop ID <shop_id>`, as the old service said." },
+    }});
+    let book_filters = [
+        limit(),
+        cursor(),
+        choice("sort", &["name", "price"], "Sort by name (the default) or selling price."),
+        choice("order", &["asc", "desc"], "Ascending (the default) or descending."),
+        id_query("category_id", "Only books of this category."),
+        id_query("author_id", "Only books by this author."),
+        id_query("publisher_id", "Only books from this publisher."),
+        query("min_price", "Selling price at least this.", money.clone()),
+        query("max_price", "Selling price at most this (not below `min_price`).", money),
+        query(
+            "q",
+            "Words that must all occur in the title, in any case.",
+            json!({ "type": "string", "minLength": 1, "maxLength": SEARCH_MAX }),
+        ),
+    ];
+    let order_filters = [
+        limit(),
+        cursor(),
+        choice("status", &["new", "completed", "cancelled"], "Only orders with this status."),
+    ];
+    vec![
+        Operation::new("GET /books", "catalog", "List books: filter, search, sort and page")
+            .query(book_filters)
+            .ok(200, "A page of books.", books)
+            .cacheable(),
+        Operation::new("GET /books/{id}", "catalog", "Read a book")
+            .ok(200, "The book.", book.clone())
+            .cacheable()
+            .refusing(&[NotFound]),
+        Operation::new("GET /authors", "catalog", "List every author")
+            .ok(200, "All authors, by name.", list(&author))
+            .cacheable(),
+        Operation::new("GET /categories", "catalog", "List every category")
+            .ok(200, "All categories, by name.", list(&category))
+            .cacheable(),
+        Operation::new("GET /publishers", "catalog", "List every publisher")
+            .ok(200, "All publishers, by name.", list(&publisher))
+            .cacheable(),
+        Operation::new("GET /me", "account", "Who the token says the caller is").ok(
+            200,
+            "The caller, as every function sees them.",
+            principal,
+        ),
+        Operation::new("GET /me/preferences", "account", "Read notification preferences").ok(
+            200,
+            "The caller's preferences (defaults if never set).",
+            preferences.clone(),
+        ),
+        Operation::new("PUT /me/preferences", "account", "Choose notifications").body(preferences_input).ok(
+            200,
+            "The preferences now in force.",
+            preferences,
+        ),
+        Operation::new("POST /books", "catalog administration", "Add a book")
+            .body(book_input.clone())
+            .ok(201, "The new book.", book.clone())
+            .located(),
+        Operation::new("PUT /books/{id}", "catalog administration", "Replace a book's details")
+            .body(book_input)
+            .ok(200, "The book as stored; its ratings are kept.", book)
+            .refusing(&[NotFound]),
+        Operation::new("DELETE /books/{id}", "catalog administration", "Take a book out of the catalog")
+            .no_content("Deleted; orders keep their lines.")
+            .refusing(&[NotFound]),
+        Operation::new("POST /authors", "catalog administration", "Add an author")
+            .body(author_input.clone())
+            .ok(201, "The new author.", author.clone())
+            .located(),
+        Operation::new("PUT /authors/{id}", "catalog administration", "Rename an author")
+            .body(author_input)
+            .ok(200, "The author.", author)
+            .refusing(&[NotFound]),
+        Operation::new("DELETE /authors/{id}", "catalog administration", "Delete an author without books")
+            .no_content("Deleted.")
+            .refusing(&[NotFound, Conflict]),
+        Operation::new("POST /categories", "catalog administration", "Add a category")
+            .body(category_input.clone())
+            .ok(201, "The new category.", category.clone())
+            .located(),
+        Operation::new("PUT /categories/{id}", "catalog administration", "Rename a category")
+            .body(category_input)
+            .ok(200, "The category.", category)
+            .refusing(&[NotFound]),
+        Operation::new("POST /publishers", "catalog administration", "Add a publisher")
+            .body(publisher_input.clone())
+            .ok(201, "The new publisher.", publisher.clone())
+            .located(),
+        Operation::new("PUT /publishers/{id}", "catalog administration", "Rename a publisher")
+            .body(publisher_input)
+            .ok(200, "The publisher.", publisher)
+            .refusing(&[NotFound]),
+        Operation::new("POST /publish/{shop_id}", "live events", "Publish an in-store checkout action")
+            .body(action)
+            .ok(200, "Stored, and on its way to the shop's merchants.", published)
+            .refusing(&[Forbidden]),
+        Operation::new("GET /shops/{shop_id}/basket", "basket", "Read the caller's basket in a shop").ok(
+            200,
+            "The basket, priced from the catalog now.",
+            basket.clone(),
+        ),
+        Operation::new("PUT /shops/{shop_id}/basket/items/{book_id}", "basket", "Put a book in the basket")
+            .body(quantity)
+            .ok(200, "The basket after the change.", basket.clone())
+            .refusing(&[NotFound, Conflict]),
+        Operation::new("DELETE /shops/{shop_id}/basket/items/{book_id}", "basket", "Take a book out")
+            .ok(200, "The basket after the change.", basket)
+            .refusing(&[NotFound, Conflict]),
+        Operation::new("DELETE /shops/{shop_id}/basket", "basket", "Empty the basket")
+            .no_content("The basket is empty.")
+            .refusing(&[Conflict]),
+        Operation::new("POST /shops/{shop_id}/checkout", "orders", "Check the basket out")
+            .header(idempotency_key())
+            .ok(201, "The order placed.", order.clone())
+            .located()
+            .ok(200, "The order an earlier call with this key placed.", order.clone())
+            .refusing(&[Conflict]),
+        Operation::new("GET /orders", "orders", "List orders: the caller's, or everyone's for admins")
+            .query(order_filters)
+            .ok(200, "A page of orders, newest first.", orders),
+        Operation::new("GET /orders/{id}", "orders", "Read an order")
+            .ok(200, "The order.", order.clone())
+            .refusing(&[NotFound]),
+        Operation::new("PATCH /orders/{id}/complete", "orders", "Mark an order completed (shipped)")
+            .ok(200, "The order, completed (also when it already was).", order.clone())
+            .refusing(&[NotFound, Conflict]),
+        Operation::new("PATCH /orders/{id}/cancel", "orders", "Cancel an order")
+            .ok(200, "The order, cancelled (also when it already was).", order)
+            .refusing(&[NotFound, Conflict]),
+        Operation::new("GET /shops/{shop_id}/events", "live events", "Read a shop's event history")
+            .query([limit(), cursor()])
+            .ok(200, "A page of CloudEvents, newest first.", events),
+    ]
+}
+
+/// The whole document; `servers` as OpenAPI `servers` entries.
+pub fn document(servers: Value) -> Value {
+    let mut schemas = SchemaGenerator::new(
+        SchemaSettings::draft2020_12()
+            .with(|settings| settings.definitions_path = "/components/schemas".into()),
+    );
+    let problem = schemas.subschema_for::<Problem>().to_value();
+    let mut paths = Map::new();
+    for operation in operations(&mut schemas) {
+        let (method, path) = operation.key.split_once(' ').unwrap_or_default();
+        let item = paths.entry(path).or_insert_with(|| json!({}));
+        item[method.to_ascii_lowercase()] = render(operation);
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "BookWorm HTTPS API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "The bookstore's catalog, baskets, checkout and orders, and the in-store \
+                checkout actions. Errors are RFC 9457 problem details (`application/problem+json`); \
+                invalid input names each bad field in `errors`. Merchants' live events are in the \
+                AsyncAPI document (`/asyncapi.json`).",
+            "license": { "name": "Apache-2.0", "identifier": "Apache-2.0" },
+        },
+        "servers": servers,
+        "tags": [
+            { "name": "catalog", "description": "Public book catalog." },
+            { "name": "catalog administration", "description": "Admins only." },
+            { "name": "account", "description": "The signed-in caller." },
+            { "name": "basket", "description": "A customer's basket in one shop." },
+            { "name": "orders", "description": "Checkout and orders." },
+            { "name": "live events", "description": "In-store actions and a shop's event history." },
+        ],
+        "paths": paths,
+        "components": {
+            "schemas": schemas.take_definitions(true),
+            "responses": shared_responses(&problem),
+            "securitySchemes": { "bearer": {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "JWT",
+                "description": "An access token from the identity provider (in development, \
+                    `scripts/token`). Roles (`customer`, `merchant`, `support`, `admin`) and a \
+                    merchant's `shop_ids` come from its claims; each operation's `security` names \
+                    the roles that may call it.",
+            }},
+        },
+    })
+}
+
+fn render(operation: Operation) -> Value {
+    let access = rule(operation.key);
+    let (_, path) = operation.key.split_once(' ').unwrap_or_default();
+    let mut parameters: Vec<Value> = path_parameters(path);
+    parameters.extend(operation.parameters);
+    let mut responses = operation.responses;
+    let mut refer = |status: u16, name: &str| {
+        responses.insert(status.to_string(), json!({ "$ref": format!("#/components/responses/{name}") }));
+    };
+    if !parameters.is_empty() || operation.body.is_some() {
+        refer(400, "BadRequest");
+    }
+    if !matches!(access, Some(Access::Public)) {
+        refer(401, "Unauthorized");
+    }
+    if matches!(access, Some(Access::AnyOf(_) | Access::ShopStaff) | None) {
+        refer(403, "Forbidden");
+    }
+    for refusal in operation.refusals {
+        match refusal {
+            Refusal::Forbidden => refer(403, "Forbidden"),
+            Refusal::NotFound => refer(404, "NotFound"),
+            Refusal::Conflict => refer(409, "Conflict"),
+        }
+    }
+    if operation.body.is_some() {
+        refer(413, "TooLarge");
+    }
+    refer(429, "Throttled");
+    refer(503, "Unavailable");
+    let mut rendered = json!({
+        "operationId": operation_id(operation.key),
+        "tags": [operation.tag],
+        "summary": operation.summary,
+        "description": access_text(access),
+        "security": security(access),
+        "responses": responses,
+    });
+    if !parameters.is_empty() {
+        rendered["parameters"] = Value::Array(parameters);
+    }
+    if let Some(schema) = operation.body {
+        rendered["requestBody"] = json!({
+            "required": true,
+            "content": { "application/json": { "schema": schema } },
+        });
+    }
+    rendered
+}
+
+/// `GET /books/{id}` → `get_books_id`: stable, unique, and usable as a generated method name.
+fn operation_id(key: &str) -> String {
+    key.to_ascii_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
+fn security(access: Option<Access>) -> Value {
+    let roles = |roles: &[&str]| roles.iter().map(|role| json!({ "bearer": [role] })).collect::<Vec<_>>();
+    match access {
+        Some(Access::Public) => json!([]),
+        Some(Access::SignedIn) => json!([{ "bearer": [] }]),
+        Some(Access::AnyOf(allowed)) => json!(roles(&allowed.iter().map(|r| r.as_str()).collect::<Vec<_>>())),
+        Some(Access::ShopStaff) => json!(roles(&["merchant", "admin"])),
+        None => json!([{ "bearer": ["none"] }]),
+    }
+}
+
+fn access_text(access: Option<Access>) -> String {
+    match access {
+        Some(Access::Public) => "Public: no token needed.".into(),
+        Some(Access::SignedIn) => "Any signed-in caller.".into(),
+        Some(Access::AnyOf(roles)) => {
+            let names: Vec<&str> = roles.iter().map(|role| role.as_str()).collect();
+            format!("Callers with the role {}.", names.join(" or "))
+        }
+        Some(Access::ShopStaff) => {
+            "Merchants of the path's shop (its id in their `shop_ids`), and admins.".into()
+        }
+        None => "Refused: no access rule covers this route.".into(),
+    }
+}
+
+/// The route's `{name}` segments: each an id, which must be a UUID.
+fn path_parameters(path: &str) -> Vec<Value> {
+    path.split('/')
+        .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+        .map(|name| {
+            let what = match (name, path.split('/').nth(1)) {
+                ("shop_id", _) => "shop",
+                ("book_id", _) | ("id", Some("books")) => "book",
+                ("id", Some("authors")) => "author",
+                ("id", Some("categories")) => "category",
+                ("id", Some("publishers")) => "publisher",
+                ("id", Some("orders")) => "order",
+                _ => "resource",
+            };
+            json!({
+                "name": name,
+                "in": "path",
+                "required": true,
+                "description": format!("The {what}'s id."),
+                "schema": uuid(),
+            })
+        })
+        .collect()
+}
+
+fn uuid() -> Value {
+    json!({ "type": "string", "format": "uuid", "pattern": UUID_PATTERN })
+}
+
+/// The hyphenated form only: the one the API writes and reads (`bookworm_domain::ids`).
+const UUID_PATTERN: &str = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+
+fn query(name: &str, description: &str, schema: Value) -> Value {
+    json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema })
+}
+
+fn id_query(name: &str, description: &str) -> Value {
+    query(name, description, uuid())
+}
+
+fn choice(name: &str, values: &[&str], description: &str) -> Value {
+    query(name, description, json!({ "type": "string", "enum": values }))
+}
+
+fn limit() -> Value {
+    query(
+        "limit",
+        "Items per page.",
+        json!({ "type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": 20 }),
+    )
+}
+
+fn cursor() -> Value {
+    query(
+        "cursor",
+        "Where the page starts: the `next_cursor` of the page before, as returned.",
+        json!({ "type": "string" }),
+    )
+}
+
+fn idempotency_key() -> Value {
+    json!({
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": true,
+        "description": "A value unique to this checkout (a UUID will do): a retry with the same \
+            key returns the order placed, never a second one.",
+        "schema": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": checkout::IDEMPOTENCY_KEY_MAX,
+            "pattern": "^[\\x20-\\x7E]+$",
+        },
+    })
+}
+
+fn shared_responses(problem: &Value) -> Value {
+    let problem_response = |description: &str| {
+        json!({
+            "description": description,
+            "content": { "application/problem+json": { "schema": problem } },
+        })
+    };
+    let mut unauthorized = problem_response("No valid bearer token: missing, malformed, forged or expired.");
+    unauthorized["headers"] =
+        json!({ "WWW-Authenticate": { "schema": { "type": "string", "const": "Bearer" } } });
+    json!({
+        "BadRequest": problem_response("Invalid input; `errors` names every bad field or parameter."),
+        "Unauthorized": unauthorized,
+        "Forbidden": problem_response("The token is valid, but its roles or shops do not allow this."),
+        "NotFound": problem_response("No such resource (or not one the caller may see)."),
+        "Conflict": problem_response("The current state does not allow this; `detail` says why."),
+        "TooLarge": problem_response(&format!("The body is larger than {MAX_BODY_BYTES} bytes.")),
+        "Throttled": {
+            "description": "API Gateway's throttling (the stage's rate and burst limits): retry later.",
+            "content": { "application/json": { "schema": {
+                "type": "object",
+                "properties": { "message": { "type": "string" } },
+            }}},
+        },
+        "Unavailable": problem_response("A dependency failed; retry. `request_id` names it in our logs."),
+    })
+}
