@@ -51,7 +51,7 @@ pub fn document(servers: Value) -> Value {
                 message (structured JSON mode), once, in the order it happened. The socket closes \
                 when the token expires; reconnect with a fresh one and read what was missed from \
                 `GET /shops/{shop_id}/events` (OpenAPI).",
-            "license": { "name": "Apache-2.0", "identifier": "Apache-2.0" },
+            "license": { "name": "Apache-2.0", "url": "https://www.apache.org/licenses/LICENSE-2.0" },
         },
         "defaultContentType": "application/json",
         "servers": servers,
