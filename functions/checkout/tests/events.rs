@@ -40,3 +40,21 @@ async fn every_sample_event_gets_its_expected_status() {
     let replay = checkout::handle(&stores, request("checkout", "checkout.json")).await;
     assert_eq!(replay.status(), 200, "the same Idempotency-Key returns the order");
 }
+
+/// The key's schema says printable ASCII, 1 to 255 characters; each way out of it is a 400
+/// naming the header, before any store is read.
+#[tokio::test]
+async fn an_idempotency_key_outside_its_documented_form_is_refused_by_name() {
+    let catalog = EmbeddedCatalog::in_memory().unwrap();
+    let shop = EmbeddedShop::in_memory().unwrap();
+    let stores = Stores { books: &catalog, baskets: &shop, orders: &shop, contacts: Default::default() };
+    let too_long = "k".repeat(checkout::IDEMPOTENCY_KEY_MAX + 1);
+    for key in ["with\ta tab", "   ", too_long.as_str()] {
+        let mut request = request("checkout", "checkout.json");
+        request.headers_mut().insert("idempotency-key", key.parse().unwrap());
+        let response = checkout::handle(&stores, request).await;
+        let body: Value = serde_json::from_slice(response.body()).unwrap();
+        assert_eq!(response.status(), 400, "{key:?}: {body}");
+        assert_eq!(body["errors"][0]["field"], "Idempotency-Key");
+    }
+}

@@ -307,6 +307,16 @@ mod tests {
     }
 
     #[test]
+    fn a_search_is_bounded_as_sent_not_as_folded() {
+        let mut filter = BookFilter::default();
+        let spaced = "a  ".repeat(SEARCH_MAX / 3 + 1); // 102 characters that fold to 67
+        assert!(normalized_name(&spaced).chars().count() < SEARCH_MAX);
+        assert!(filter.set_search(&spaced).is_err(), "over the limit as sent, whatever folding does");
+        assert!(filter.set_search(&"a".repeat(SEARCH_MAX)).is_ok());
+        assert!(filter.set_search(&" ".repeat(SEARCH_MAX)).is_err(), "blank");
+    }
+
+    #[test]
     fn filters_combine() {
         let emma = book("Emma", 1250);
         let mut filter =
