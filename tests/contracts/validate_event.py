@@ -1,6 +1,6 @@
 """python validate_event.py ASYNCAPI_JSON MESSAGE_JSON...: checks messages a merchant's socket
 received (one JSON object per file, or per line) against the AsyncAPI document's message for
-their `type`. Prints each violation; exits 1 if any message breaks the contract."""
+their `type` (`refused` for API Gateway's answer to an unknown action, which has none). Prints each violation; exits 1 if any message breaks the contract."""
 
 import json
 import sys
@@ -27,6 +27,8 @@ def main(asyncapi_path, paths):
     for path in paths:
         for message in messages(path):
             kind = message.get("type") if isinstance(message, dict) else None
+            if kind is None and isinstance(message, dict) and "message" in message:
+                kind = "refused"  # API Gateway's answer to an unknown action
             if kind not in known:
                 print(f"{path}: no message type {kind!r} in the contract", file=sys.stderr)
                 broken += 1

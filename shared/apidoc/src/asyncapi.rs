@@ -28,7 +28,8 @@ pub fn document(servers: Value) -> Value {
     let mut messages = Map::new();
     messages.insert("ping".into(), ping());
     messages.insert("pong".into(), pong());
-    let mut events = Vec::new();
+    messages.insert("refused".into(), refused());
+    let mut events = vec![json!({ "$ref": "#/channels/shop/messages/refused" })];
     for variant in variants {
         let Some(kind) = variant["properties"]["type"]["const"].as_str() else {
             continue;
@@ -48,9 +49,11 @@ pub fn document(servers: Value) -> Value {
             "version": env!("CARGO_PKG_VERSION"),
             "description": "Merchants watch their shop live: every checkout action, basket change, \
                 checkout and order change of the shop arrives on the socket as a CloudEvents 1.0 \
-                message (structured JSON mode), once, in the order it happened. The socket closes \
-                when the token expires; reconnect with a fresh one and read what was missed from \
-                `GET /shops/{shop_id}/events` (OpenAPI).",
+                message (structured JSON mode). Delivery is at most once per socket and the order \
+                is not guaranteed: deduplicate by `id`, order by `time`, and read what was missed \
+                (a dropped socket, a failed push) from `GET /shops/{shop_id}/events` (OpenAPI). \
+                A socket whose token has expired is closed at its shop's next event; reconnect \
+                with a fresh token.",
             "license": { "name": "Apache-2.0", "url": "https://www.apache.org/licenses/LICENSE-2.0" },
         },
         "defaultContentType": "application/json",
@@ -59,8 +62,9 @@ pub fn document(servers: Value) -> Value {
             "address": "/",
             "title": "One shop's live events",
             "description": "Connect with `?shop_id=<shop>&token=<access token>`: merchants of the \
-                shop and admins are admitted; anyone else is refused the upgrade (401 for a bad \
-                token, 403 for another shop).",
+                shop and admins are admitted; anyone else is refused the upgrade: 401 without a \
+                token, 403 for a token that is invalid or not for this shop, 400 for a missing or \
+                malformed `shop_id`.",
             "messages": channel_messages,
             "bindings": { "ws": {
                 "method": "GET",
@@ -141,6 +145,24 @@ fn ping() -> Value {
             "type": "object",
             "required": ["action"],
             "properties": { "action": { "const": "ping" } },
+        },
+    })
+}
+
+/// API Gateway's own answer to a message no route takes (any `action` but `ping`).
+fn refused() -> Value {
+    json!({
+        "name": "refused",
+        "title": "Refused",
+        "summary": "API Gateway's answer to a message with an `action` no route takes: only `ping` is one.",
+        "payload": {
+            "type": "object",
+            "required": ["message"],
+            "properties": {
+                "message": { "type": "string", "examples": ["Forbidden"] },
+                "connectionId": { "type": "string" },
+                "requestId": { "type": "string" },
+            },
         },
     })
 }

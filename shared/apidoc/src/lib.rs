@@ -42,7 +42,7 @@ pub fn local_openapi() -> Value {
     openapi::document(json!([{ "url": "/", "description": "This local stack." }]))
 }
 
-/// The AsyncAPI document as the local stack at `host` (`127.0.0.1:8080`) serves it.
+/// The AsyncAPI document as the local stack at `host` (`127.0.0.1:3000`) serves it.
 pub fn local_asyncapi(host: &str) -> Value {
     asyncapi::document(json!({ "local": {
         "host": host,

@@ -3,8 +3,9 @@
 //! Each operation is listed once, with what code cannot tell (a summary, the refusals only its
 //! handler makes). Everything else is derived: bodies and responses are the JSON Schemas of the
 //! Rust types the handlers read and write, security and the 401/403 answers come from the
-//! route's rule in `RULES`, and 400/413/429/503 from what every route shares. Tests hold the
-//! list to `RULES` and to the routes of `template.yaml`.
+//! route's rule in `RULES`, 400 from the route's parameters and body, 413 from its body, and
+//! 429/503 are every route's. Tests hold the list to `RULES` and to the routes of
+//! `template.yaml`.
 
 use bookworm_domain::Money;
 use bookworm_domain::basket::{Order, PricedBasket};
@@ -12,7 +13,7 @@ use bookworm_domain::catalog::{Author, Book, Category, Publisher};
 use bookworm_domain::events::CloudEvent;
 use bookworm_domain::identity::Principal;
 use bookworm_domain::mail::Preferences;
-use bookworm_domain::query::{MAX_PAGE_SIZE, Page, SEARCH_MAX};
+use bookworm_domain::query::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, SEARCH_MAX};
 use bookworm_http::access::{Access, rule};
 use bookworm_http::{MAX_BODY_BYTES, Problem};
 use schemars::SchemaGenerator;
@@ -35,6 +36,8 @@ pub struct Operation {
 /// A refusal some handlers make: its status and the shared response describing it.
 #[derive(Clone, Copy)]
 pub enum Refusal {
+    /// For a route without parameters or body that still refuses input (any query string).
+    BadRequest,
     Forbidden,
     NotFound,
     Conflict,
@@ -101,7 +104,7 @@ impl Operation {
 
 /// Every operation of the HTTPS API.
 pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
-    use Refusal::{Conflict, Forbidden, NotFound};
+    use Refusal::{BadRequest, Conflict, Forbidden, NotFound};
     let mut schema = |f: fn(&mut SchemaGenerator) -> schemars::Schema| f(schemas).to_value();
     let book = schema(|g| g.subschema_for::<Book>());
     let books = schema(|g| g.subschema_for::<Page<Book>>());
@@ -162,13 +165,16 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
             .refusing(&[NotFound]),
         Operation::new("GET /authors", "catalog", "List every author")
             .ok(200, "All authors, by name.", list(&author))
-            .cacheable(),
+            .cacheable()
+            .refusing(&[BadRequest]),
         Operation::new("GET /categories", "catalog", "List every category")
             .ok(200, "All categories, by name.", list(&category))
-            .cacheable(),
+            .cacheable()
+            .refusing(&[BadRequest]),
         Operation::new("GET /publishers", "catalog", "List every publisher")
             .ok(200, "All publishers, by name.", list(&publisher))
-            .cacheable(),
+            .cacheable()
+            .refusing(&[BadRequest]),
         Operation::new("GET /me", "account", "Who the token says the caller is").ok(
             200,
             "The caller, as every function sees them.",
@@ -226,11 +232,9 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
             .body(action)
             .ok(200, "Stored, and on its way to the shop's merchants.", published)
             .refusing(&[Forbidden]),
-        Operation::new("GET /shops/{shop_id}/basket", "basket", "Read the caller's basket in a shop").ok(
-            200,
-            "The basket, priced from the catalog now.",
-            basket.clone(),
-        ),
+        Operation::new("GET /shops/{shop_id}/basket", "basket", "Read the caller's basket in a shop")
+            .ok(200, "The basket, priced from the catalog now.", basket.clone())
+            .refusing(&[Conflict]),
         Operation::new("PUT /shops/{shop_id}/basket/items/{book_id}", "basket", "Put a book in the basket")
             .body(quantity)
             .ok(200, "The basket after the change.", basket.clone())
@@ -335,6 +339,7 @@ fn render(operation: Operation) -> Value {
     }
     for refusal in operation.refusals {
         match refusal {
+            Refusal::BadRequest => refer(400, "BadRequest"),
             Refusal::Forbidden => refer(403, "Forbidden"),
             Refusal::NotFound => refer(404, "NotFound"),
             Refusal::Conflict => refer(409, "Conflict"),
@@ -448,7 +453,7 @@ fn limit() -> Value {
     query(
         "limit",
         "Items per page.",
-        json!({ "type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": 20 }),
+        json!({ "type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE }),
     )
 }
 
@@ -471,7 +476,7 @@ fn idempotency_key() -> Value {
             "type": "string",
             "minLength": 1,
             "maxLength": checkout::IDEMPOTENCY_KEY_MAX,
-            "pattern": "^[\\x20-\\x7E]+$",
+            "pattern": "^[\\x21-\\x7E]([\\x20-\\x7E]*[\\x21-\\x7E])?$",
         },
     })
 }
@@ -486,6 +491,9 @@ fn shared_responses(problem: &Value) -> Value {
     let mut unauthorized = problem_response("No valid bearer token: missing, malformed, forged or expired.");
     unauthorized["headers"] =
         json!({ "WWW-Authenticate": { "schema": { "type": "string", "const": "Bearer" } } });
+    // In AWS a request with no Authorization header at all never reaches the authorizer:
+    // API Gateway refuses it itself, in its own shape.
+    unauthorized["content"]["application/json"] = json!({ "schema": gateway_message() });
     json!({
         "BadRequest": problem_response("Invalid input; `errors` names every bad field or parameter."),
         "Unauthorized": unauthorized,
@@ -495,11 +503,13 @@ fn shared_responses(problem: &Value) -> Value {
         "TooLarge": problem_response(&format!("The body is larger than {MAX_BODY_BYTES} bytes.")),
         "Throttled": {
             "description": "API Gateway's throttling (the stage's rate and burst limits): retry later.",
-            "content": { "application/json": { "schema": {
-                "type": "object",
-                "properties": { "message": { "type": "string" } },
-            }}},
+            "content": { "application/json": { "schema": gateway_message() } },
         },
         "Unavailable": problem_response("A dependency failed; retry. `request_id` names it in our logs."),
     })
+}
+
+/// What API Gateway itself answers with (throttling, a missing token): `{"message": "…"}`.
+fn gateway_message() -> Value {
+    json!({ "type": "object", "required": ["message"], "properties": { "message": { "type": "string" } } })
 }

@@ -66,7 +66,7 @@ impl Book {
 }
 
 /// The fields a book is made of, before validation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BookDraft {
     pub name: String,
     #[serde(default)]

@@ -120,12 +120,15 @@ impl ShopEvent {
 /// A shop event as merchants receive it: CloudEvents 1.0, structured JSON mode.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct CloudEvent<'a> {
+    #[schemars(extend("const" = "1.0"))]
     pub specversion: &'static str,
     pub id: Uuid,
     /// `/shops/<shop id>`.
     pub source: String,
+    #[schemars(extend("format" = "date-time"))]
     pub time: &'a str,
     pub subject: &'a str,
+    #[schemars(extend("const" = "application/json"))]
     pub datacontenttype: &'static str,
     /// `type` and `data`.
     #[serde(flatten)]

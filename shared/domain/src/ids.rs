@@ -1,5 +1,6 @@
 //! Typed identifiers: a book id can never be passed where an author id is expected.
 
+use serde::Deserialize;
 use std::{fmt, str::FromStr};
 use uuid::Uuid;
 
@@ -62,6 +63,13 @@ macro_rules! id_type {
 /// would make one id spell many ways, and accept what the documented contract calls invalid.
 pub fn parse_hyphenated(text: &str) -> Option<Uuid> {
     Uuid::try_parse(text).ok().filter(|_| text.len() == 36)
+}
+
+/// For serde's `deserialize_with`: a [`Uuid`] field that takes the hyphenated form only.
+pub fn deserialize_hyphenated<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Uuid, D::Error> {
+    let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+    parse_hyphenated(&text)
+        .ok_or_else(|| serde::de::Error::custom("must be a UUID like 123e4567-e89b-42d3-a456-426614174000"))
 }
 
 /// Text that is not an id: a UUID in hyphenated form.

@@ -97,7 +97,7 @@ impl schemars::JsonSchema for Money {
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
             "type": "string",
-            "pattern": "^[0-9]{1,8}(\\.[0-9]{1,2})?$",
+            "pattern": "^([0-9]{1,7}(\\.[0-9]{1,2})?|10000000(\\.0{1,2})?)$",
             "description": "An amount in USD, as a decimal string, e.g. \"12.99\"; at most 10000000.00.",
             "examples": ["12.99"],
         })

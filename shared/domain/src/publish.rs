@@ -21,8 +21,14 @@ const ID_MAX: i64 = (1 << 53) - 1;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CheckoutAction {
+    #[serde(deserialize_with = "crate::ids::deserialize_hyphenated")]
+    #[schemars(with = "Uuid")]
     pub session_id: Uuid,
+    #[serde(deserialize_with = "crate::ids::deserialize_hyphenated")]
+    #[schemars(with = "Uuid")]
     pub shop_id: Uuid,
+    #[serde(deserialize_with = "crate::ids::deserialize_hyphenated")]
+    #[schemars(with = "Uuid")]
     pub shopper_id: Uuid,
     #[schemars(range(min = 0, max = ID_MAX))]
     pub action_id: i64,
@@ -143,6 +149,13 @@ mod tests {
         action.validate(shop).unwrap();
         let original: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
         assert_eq!(serde_json::to_value(&action).unwrap(), original);
+    }
+
+    #[test]
+    fn ids_are_read_in_their_hyphenated_form_only() {
+        let mut sample: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
+        sample["session_id"] = "4e29b2d37c8a446ea4e1d8e2a51c0e94".into();
+        assert!(serde_json::from_value::<CheckoutAction>(sample).is_err());
     }
 
     #[test]

@@ -194,7 +194,7 @@ async fn openapi() -> impl IntoResponse {
 
 /// The WebSocket API's contract, with this stack (as the client reached it) as its server.
 async fn asyncapi(request: AxumRequest) -> impl IntoResponse {
-    let host = request.headers().get("host").and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
+    let host = request.headers().get("host").and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:3000");
     axum::Json(bookworm_apidoc::local_asyncapi(host))
 }
 

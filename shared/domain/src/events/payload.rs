@@ -86,7 +86,7 @@ pub struct BasketItemRemoved {
     #[serde(flatten)]
     pub basket: BasketRef,
     pub book_id: BookId,
-    /// The book's name; absent when the book has left the catalog meanwhile.
+    /// The book's name; `null` when the book has left the catalog meanwhile.
     pub name: Option<String>,
     /// The basket's total after the change.
     pub total: Money,
