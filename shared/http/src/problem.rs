@@ -15,6 +15,7 @@ pub struct Problem {
     pub status: u16,
     pub detail: String,
     /// For invalid input: every offending field or parameter, by name.
+    // `default` changes nothing when serializing; it tells the OpenAPI schema the field may be absent.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
     /// For server-side failures: the id to quote when reporting it (it is in our logs).
