@@ -78,11 +78,8 @@ async fn create_book(catalog: &dyn CatalogStore, request: &Request) -> Outcome {
 }
 
 async fn update_book(catalog: &dyn CatalogStore, id: BookId, request: &Request) -> Outcome {
-    let current = catalog.get_book(id).await?.ok_or_else(|| Error::not_found("book", id))?;
-    let mut book = checked_book(catalog, id, request).await?;
-    // Ratings come from reviews, never from an edit.
-    book.average_rating = current.average_rating;
-    book.review_count = current.review_count;
+    catalog.get_book(id).await?.ok_or_else(|| Error::not_found("book", id))?;
+    let book = checked_book(catalog, id, request).await?;
     catalog.put_book(&book).await?;
     json(StatusCode::OK, &book)
 }

@@ -52,9 +52,6 @@ pub struct Book {
     pub author_ids: Vec<AuthorId>,
     pub category_id: CategoryId,
     pub publisher_id: PublisherId,
-    /// Mean of all review ratings (0..=5), kept up to date as reviews come and go.
-    pub average_rating: f32,
-    pub review_count: u32,
 }
 
 impl Book {
@@ -118,8 +115,6 @@ impl BookDraft {
             author_ids: self.author_ids,
             category_id: self.category_id,
             publisher_id: self.publisher_id,
-            average_rating: 0.0,
-            review_count: 0,
         })
     }
 }
@@ -216,7 +211,6 @@ mod tests {
         let book = draft().validate(BookId::derived("Emma")).unwrap();
         assert_eq!(book.name, "Emma");
         assert_eq!(book.selling_price().cents(), 950);
-        assert_eq!(book.review_count, 0);
     }
 
     #[test]

@@ -43,6 +43,10 @@ pub enum Error {
     #[error("{field} is larger than {limit} bytes")]
     TooLarge { field: &'static str, limit: usize },
 
+    /// The caller did this too often; they may try again after `retry_after` seconds.
+    #[error("too many requests: {detail}")]
+    TooMany { detail: String, retry_after: u64 },
+
     /// The request is valid but clashes with the current state.
     #[error("conflict: {0}")]
     Conflict(String),

@@ -14,6 +14,7 @@ use crate::basket::{Basket, Order};
 use crate::catalog::Book;
 use crate::ids::BookId;
 use crate::publish::CheckoutAction;
+use crate::reviews::Review;
 
 mod payload;
 pub use payload::*;
@@ -29,7 +30,15 @@ pub mod kinds {
     pub const CHECKOUT_COMPLETED: &str = "com.bookworm.checkout.completed";
     pub const ORDER_COMPLETED: &str = "com.bookworm.order.completed";
     pub const ORDER_CANCELLED: &str = "com.bookworm.order.cancelled";
+    pub const REVIEW_CREATED: &str = "com.bookworm.review.created";
+    pub const REVIEW_UPDATED: &str = "com.bookworm.review.updated";
+    pub const REVIEW_REMOVED: &str = "com.bookworm.review.removed";
 }
+
+/// The feed of catalog events (reviews), which belong to no one shop. It is kept, published
+/// and paged like a shop's (`/shops/00000000-0000-0000-0000-000000000000/events`), and only
+/// admins may watch it: no merchant works for the nil shop.
+pub const CATALOG_FEED: Uuid = Uuid::nil();
 
 /// A shop event: the envelope (id, shop, time, subject) and its typed [`Payload`]. Stored and
 /// carried on the topic as `{id, shop_id, time, subject, type, data}`.
@@ -83,6 +92,15 @@ impl ShopEvent {
         Ok(Self::new(order.shop_id, format!("orders/{}", order.id), payload))
     }
 
+    /// A review written (`new`) or changed: edited, hidden, restored.
+    pub fn review_changed(review: &Review, new: bool) -> Self {
+        Self::new(CATALOG_FEED, review_subject(review), Payload::review_changed(review, new))
+    }
+
+    pub fn review_removed(review: &Review, by: RemovedBy) -> Self {
+        Self::new(CATALOG_FEED, review_subject(review), Payload::review_removed(review, by))
+    }
+
     fn for_basket(basket: &Basket, payload: Payload) -> Self {
         Self::new(basket.shop_id, format!("baskets/{}", basket.id), payload)
     }
@@ -115,6 +133,10 @@ impl ShopEvent {
             payload: &self.payload,
         }
     }
+}
+
+fn review_subject(review: &Review) -> String {
+    format!("books/{}/reviews/{}", review.book_id, review.id)
 }
 
 /// A shop event as merchants receive it: CloudEvents 1.0, structured JSON mode.
@@ -229,6 +251,18 @@ pub fn one_of_each_kind() -> Vec<ShopEvent> {
     let mut cancelled = order.clone();
     cancelled.transition(crate::basket::OrderStatus::Cancelled).unwrap();
     order.transition(crate::basket::OrderStatus::Completed).unwrap();
+    let reader = crate::identity::Principal {
+        user_id: "ann".into(),
+        username: None,
+        email: None,
+        name: Some("Ann".into()),
+        roles: Default::default(),
+        shop_ids: Default::default(),
+        email_verified: None,
+        phone_number_verified: None,
+    };
+    let content = crate::reviews::ReviewContent { rating: 4, title: None, comment: Some("Fine.".into()) };
+    let review = Review::new(book.id, &reader, content, true, now_rfc3339());
     vec![
         ShopEvent::checkout_action(crate::publish::sample_action(shop)),
         ShopEvent::basket_item_set(&basket, &book, 2, priced.total, true),
@@ -238,6 +272,9 @@ pub fn one_of_each_kind() -> Vec<ShopEvent> {
         placed,
         ShopEvent::order_closed(&order).unwrap(),
         ShopEvent::order_closed(&cancelled).unwrap(),
+        ShopEvent::review_changed(&review, true),
+        ShopEvent::review_changed(&review.reported(crate::reviews::ReportReason::Spam, 1, now_rfc3339()), false),
+        ShopEvent::review_removed(&review, RemovedBy::Moderator),
     ]
 }
 
@@ -254,7 +291,7 @@ mod tests {
         let events = one_of_each_kind();
         let mut names: Vec<&str> = events.iter().map(ShopEvent::kind).collect();
         names.dedup();
-        assert_eq!(names.len(), 8, "one event per kind");
+        assert_eq!(names.len(), 11, "one event per kind");
         for event in events {
             let text = serde_json::to_string(&event).unwrap();
             let value: Value = serde_json::from_str(&text).unwrap();

@@ -15,6 +15,7 @@ pub mod ports;
 pub mod publish;
 pub mod query;
 pub mod queue;
+pub mod reviews;
 
 #[cfg(feature = "contract-tests")]
 pub mod contract;

@@ -11,6 +11,7 @@ use crate::catalog::{Author, Book, CatalogData, Category, Publisher};
 use crate::events::{EventCursor, ShopEvent};
 use crate::ids::{AuthorId, BookId, CategoryId, PublisherId};
 use crate::query::{BookQuery, Page, PageSize};
+use crate::reviews::{Ratings, ReportedQuery, Review, ReviewQuery, ReviewWrite, Saved};
 
 /// Reads books: what the shopper-facing catalog functions need.
 #[async_trait]
@@ -213,4 +214,34 @@ pub struct OrderQuery {
     /// Orders after this position, newest first (the sort key of the last one seen).
     pub after: Option<EventCursor>,
     pub limit: PageSize,
+}
+
+/// Books' ratings, for the catalog's answers.
+#[async_trait]
+pub trait RatingReader: Send + Sync {
+    /// Each book's ratings, in the order asked; zero counts for a book nobody reviewed.
+    async fn ratings(&self, books: &[BookId]) -> Result<Vec<Ratings>, Error>;
+}
+
+/// Reviews, their marks and each book's rating counts.
+#[async_trait]
+pub trait ReviewStore: RatingReader {
+    async fn review(&self, id: Uuid) -> Result<Option<Review>, Error>;
+    /// The review `reviewer` wrote of `book`, if any (at most one exists).
+    async fn review_by(&self, book: BookId, reviewer: &str) -> Result<Option<Review>, Error>;
+    /// One page of a book's visible reviews, in the query's order.
+    async fn list_reviews(&self, query: &ReviewQuery) -> Result<Page<Review>, Error>;
+    /// Reviews with open reports, latest report first (eventually consistent).
+    async fn reported(&self, query: &ReportedQuery) -> Result<Page<Review>, Error>;
+    /// Writes the change in one transaction: the review (only if the stored one is still
+    /// `before`), the rating counts it moves, its mark, its quota and its event. A new review
+    /// is written only while its book is live. Nothing is written unless all of it is.
+    async fn write_review(&self, change: &ReviewWrite<'_>) -> Result<Saved, Error>;
+}
+
+/// What a buyer bought, for the verified-purchase mark.
+#[async_trait]
+pub trait Purchases: Send + Sync {
+    /// Whether `buyer` has a completed order containing `book`.
+    async fn bought(&self, buyer: &str, book: BookId) -> Result<bool, Error>;
 }

@@ -247,8 +247,6 @@ mod tests {
             author_ids: vec![AuthorId::derived("a")],
             category_id: CategoryId::derived("c"),
             publisher_id: PublisherId::derived("p"),
-            average_rating: 0.0,
-            review_count: 0,
         }
     }
 

@@ -3,11 +3,13 @@
 //! `schema`) creates them from there for tests and the local stack.
 
 mod catalog;
+mod reviews;
 #[cfg(feature = "schema")]
 pub mod schema;
 mod shop;
 
 pub use catalog::DynamoCatalog;
+pub use reviews::{DynamoRatings, DynamoReviews, ReviewTables};
 pub use shop::{DynamoShop, ReadBudget, ShopTables};
 
 use aws_sdk_dynamodb::error::DisplayErrorContext;
@@ -78,20 +80,29 @@ fn classify<'a>(codes: impl IntoIterator<Item = Option<&'a str>>) -> Cancelled {
 /// How often a transaction cancelled by contention or throttling is tried, in all.
 const TRANSACT_ATTEMPTS: u32 = 4;
 
-/// Runs a transaction; `Ok(false)` when a condition failed (another writer won a race). One
-/// cancelled by contention or throttling is tried again after a growing, jittered pause;
-/// any other cancellation is an error (503) with DynamoDB's reasons logged.
+/// Runs a transaction; `Ok(false)` when a condition failed (another writer won a race).
 async fn transact(
     client: &aws_sdk_dynamodb::Client,
     writes: Vec<aws_sdk_dynamodb::types::TransactWriteItem>,
     context: &'static str,
 ) -> Result<bool, Error> {
+    Ok(transact_checked(client, writes, context).await?.is_empty())
+}
+
+/// Runs a transaction and says which writes' conditions failed, by their index (none: it was
+/// written). One cancelled by contention or throttling is tried again after a growing,
+/// jittered pause; any other cancellation is an error (503) with DynamoDB's reasons logged.
+async fn transact_checked(
+    client: &aws_sdk_dynamodb::Client,
+    writes: Vec<aws_sdk_dynamodb::types::TransactWriteItem>,
+    context: &'static str,
+) -> Result<Vec<usize>, Error> {
     use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
     let mut attempt = 1;
     loop {
         let error = match client.transact_write_items().set_transact_items(Some(writes.clone())).send().await
         {
-            Ok(_) => return Ok(true),
+            Ok(_) => return Ok(Vec::new()),
             Err(error) => error,
         };
         let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) = error.as_service_error()
@@ -100,7 +111,11 @@ async fn transact(
         };
         let codes = cancelled.cancellation_reasons().iter().map(|reason| reason.code());
         match classify(codes) {
-            Cancelled::LostRace => return Ok(false),
+            Cancelled::LostRace => {
+                let reasons = cancelled.cancellation_reasons().iter();
+                let failed = reasons.enumerate().filter(|(_, reason)| reason.code() == Some("ConditionalCheckFailed"));
+                return Ok(failed.map(|(index, _)| index).collect());
+            }
             Cancelled::Transient if attempt < TRANSACT_ATTEMPTS => {
                 tracing::info!(context, attempt, "transaction cancelled by contention; trying again");
                 tokio::time::sleep(backoff(attempt)).await;

@@ -122,7 +122,7 @@ fn shop_key(shop: Uuid) -> String {
 
 /// An event's item: its attributes, its place in the shop's history, and the whole event as
 /// JSON (what the relay publishes, exactly as appended).
-fn event_item(event: &ShopEvent) -> Result<Item, Error> {
+pub(crate) fn event_item(event: &ShopEvent) -> Result<Item, Error> {
     let mut item: Item =
         serde_dynamo::to_item(event).map_err(|e| Error::unavailable("encode an event", e))?;
     item.insert("pk".into(), s(shop_key(event.shop_id)));

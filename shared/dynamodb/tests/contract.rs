@@ -3,7 +3,7 @@
 
 use aws_sdk_dynamodb::Client;
 use bookworm_domain::contract;
-use bookworm_dynamodb::{DynamoCatalog, DynamoShop, ReadBudget, ShopTables, schema};
+use bookworm_dynamodb::{DynamoCatalog, DynamoReviews, DynamoShop, ReadBudget, ReviewTables, ShopTables, schema};
 
 fn client() -> Client {
     Client::new(&test_support::moto("DYNAMODB_ENDPOINT"))
@@ -37,4 +37,53 @@ async fn a_listing_that_runs_out_of_read_budget_says_where_to_go_on() {
     let shop = DynamoShop::with_tables(client, tables).with_read_budget(ReadBudget { calls: 1, batch: 1 });
     contract::shop_store(&shop).await;
     contract::commerce_store(&shop).await;
+}
+
+/// The review store over its own table, the catalog (book checks) and the shop tables
+/// (events, orders), all created from the template.
+async fn review_stores(prefix: &str) -> (DynamoReviews, DynamoCatalog, DynamoShop) {
+    let client = client();
+    let prefix = format!("{prefix}-{}", uuid::Uuid::new_v4());
+    let shop_tables = ShopTables::prefixed(&prefix);
+    schema::create_shop_tables(&client, &shop_tables).await.expect("create shop tables");
+    let catalog = format!("{prefix}-catalog");
+    schema::create_catalog_table(&client, &catalog).await.expect("create the catalog table");
+    let reviews = format!("{prefix}-reviews");
+    schema::create_table(&client, "ReviewsTable", &reviews).await.expect("create the reviews table");
+    let tables = ReviewTables {
+        reviews,
+        catalog: catalog.clone(),
+        events: shop_tables.events.clone(),
+        orders: shop_tables.orders.clone(),
+    };
+    (
+        DynamoReviews::with_tables(client.clone(), tables),
+        DynamoCatalog::new(client.clone(), catalog),
+        DynamoShop::with_tables(client, shop_tables),
+    )
+}
+
+#[tokio::test]
+async fn meets_the_review_and_purchases_contracts() {
+    let (reviews, catalog, shop) = review_stores("reviews").await;
+    contract::review_store(&reviews, &catalog, &shop).await;
+    contract::purchases(&shop, &reviews).await;
+}
+
+#[tokio::test]
+async fn review_listings_cut_short_by_the_read_budget_resume_where_they_stopped() {
+    let (reviews, catalog, shop) = review_stores("reviews-budget").await;
+    let reviews = reviews.with_read_budget(ReadBudget { calls: 1, batch: 1 });
+    contract::review_store(&reviews, &catalog, &shop).await;
+}
+
+#[tokio::test]
+async fn ratings_read_many_books_in_batches_of_a_hundred() {
+    let (reviews, _, _) = review_stores("ratings").await;
+    let books: Vec<_> = (0..250).map(|_| bookworm_domain::ids::BookId::random()).collect();
+    let mut asked = books.clone();
+    asked.push(books[0]); // a book asked twice is answered twice
+    let ratings = bookworm_domain::ports::RatingReader::ratings(&reviews, &asked).await.expect("ratings");
+    assert_eq!(ratings.len(), 251);
+    assert!(ratings.iter().all(|r| r.count() == 0));
 }

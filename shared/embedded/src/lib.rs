@@ -5,8 +5,10 @@
 
 mod catalog;
 pub mod outbox;
+mod reviews;
 pub mod seed;
 mod shop;
 
 pub use catalog::EmbeddedCatalog;
+pub use reviews::EmbeddedReviews;
 pub use shop::EmbeddedShop;

@@ -115,12 +115,8 @@ fn derived_book(
         category_id: category,
         publisher_id: publishers[(hash >> 8) as usize % publishers.len()].id,
     };
-    let mut book = draft.validate(id)?;
-    book.review_count = ((hash >> 16) % 400) as u32;
-    if book.review_count > 0 {
-        book.average_rating = 3.0 + ((hash >> 24) % 21) as f32 / 10.0;
-    }
-    Ok(book)
+    // No synthetic ratings: a rating is what readers' reviews say, or nothing yet.
+    draft.validate(id)
 }
 
 fn era(year: i32) -> String {

@@ -30,27 +30,27 @@ const ORDERS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("orders");
 /// Key: the user id. Value: their preferences as JSON.
 const PREFERENCES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("preferences");
 
-type Table = TableDefinition<'static, &'static [u8], &'static [u8]>;
+pub(crate) type Table = TableDefinition<'static, &'static [u8], &'static [u8]>;
 
 /// One atomic change: rows to write, keys to remove, events to append.
 #[derive(Default)]
-struct Change {
-    writes: Vec<(Table, Vec<u8>, Vec<u8>)>,
-    removals: Vec<(Table, Vec<u8>)>,
-    events: Vec<ShopEvent>,
+pub(crate) struct Change {
+    pub(crate) writes: Vec<(Table, Vec<u8>, Vec<u8>)>,
+    pub(crate) removals: Vec<(Table, Vec<u8>)>,
+    pub(crate) events: Vec<ShopEvent>,
 }
 
 /// Baskets and orders, in memory; every change also goes to the redb file first.
 #[derive(Default)]
-struct Commerce {
+pub(crate) struct Commerce {
     baskets: HashMap<(Uuid, String), Basket>,
-    orders: HashMap<Uuid, Order>,
+    pub(crate) orders: HashMap<Uuid, Order>,
     /// "buyer\u{0}key" → order id, for idempotent checkout.
     keys: HashMap<String, Uuid>,
 }
 
 pub struct EmbeddedShop {
-    db: Database,
+    pub(crate) db: Database,
     /// (shop, sort key) → event, for history pages.
     events: RwLock<BTreeMap<(Uuid, String), ShopEvent>>,
     connections: RwLock<HashMap<String, Connection>>,
@@ -113,7 +113,7 @@ impl EmbeddedShop {
     }
 
     /// Writes a change in one redb transaction, then shows its events to history and the bus.
-    fn commit(&self, change: Change) -> Result<(), Error> {
+    pub(crate) fn commit(&self, change: Change) -> Result<(), Error> {
         let fail = |e: redb::Error| Error::unavailable("write the shop file", e);
         let txn = self.db.begin_write().map_err(|e| fail(e.into()))?;
         {
@@ -146,7 +146,7 @@ impl EmbeddedShop {
         Ok(())
     }
 
-    fn lock_commerce(&self) -> std::sync::MutexGuard<'_, Commerce> {
+    pub(crate) fn lock_commerce(&self) -> std::sync::MutexGuard<'_, Commerce> {
         self.commerce.lock().unwrap_or_else(PoisonError::into_inner)
     }
 

@@ -68,6 +68,11 @@ pub fn problem_response(error: &Error, request_id: Option<&str>) -> Response<Bod
         }
         Error::Forbidden(detail) => Problem::new(StatusCode::FORBIDDEN, detail.clone()),
         Error::Conflict(detail) => Problem::new(StatusCode::CONFLICT, detail.clone()),
+        Error::TooMany { detail, retry_after } => {
+            let mut response = Problem::new(StatusCode::TOO_MANY_REQUESTS, detail.clone()).into_response();
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+            return response;
+        }
         Error::TooLarge { field, limit } => {
             let mut problem = Problem::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -133,5 +138,9 @@ mod tests {
         let unauthenticated = problem_response(&Error::Unauthenticated, None);
         assert_eq!(unauthenticated.status(), 401);
         assert_eq!(unauthenticated.headers()[header::WWW_AUTHENTICATE], "Bearer");
+        let capped = problem_response(&Error::TooMany { detail: "enough".into(), retry_after: 90 }, None);
+        assert_eq!(capped.status(), 429);
+        assert_eq!(capped.headers()[header::RETRY_AFTER], "90");
+        assert_eq!(capped.headers()[header::CONTENT_TYPE], "application/problem+json");
     }
 }

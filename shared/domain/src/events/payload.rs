@@ -13,6 +13,7 @@ use crate::basket::{Order, OrderStatus};
 use crate::catalog::Book;
 use crate::ids::BookId;
 use crate::publish::CheckoutAction;
+use crate::reviews::{Review, ReviewStatus};
 
 /// An event's type (its CloudEvents `type`) and its `data`. The names are the strings in
 /// [`kinds`](super::kinds), which template filters and subscribers use.
@@ -43,6 +44,15 @@ pub enum Payload {
     /// An order was cancelled.
     #[serde(rename = "com.bookworm.order.cancelled")]
     OrderCancelled(OrderClosed),
+    /// A reader reviewed a book (on the catalog feed).
+    #[serde(rename = "com.bookworm.review.created")]
+    ReviewCreated(ReviewChanged),
+    /// A review was edited, hidden by reports, or restored by a moderator (catalog feed).
+    #[serde(rename = "com.bookworm.review.updated")]
+    ReviewUpdated(ReviewChanged),
+    /// A review was deleted by its author or removed by a moderator (catalog feed).
+    #[serde(rename = "com.bookworm.review.removed")]
+    ReviewRemoved(ReviewRemoved),
 }
 
 /// The online basket an event is about. Basket events use names of their own: the in-store
@@ -135,7 +145,52 @@ pub struct OrderClosed {
     pub total: Money,
 }
 
+/// `review.created` and `review.updated`: the review as it now is, without its text (which
+/// readers fetch, and whoever renders escapes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
+pub struct ReviewChanged {
+    pub review_id: Uuid,
+    pub book_id: BookId,
+    #[schemars(range(min = 1, max = 5))]
+    pub rating: u8,
+    pub status: ReviewStatus,
+    pub verified_purchase: bool,
+}
+
+/// Who took a review away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RemovedBy {
+    Author,
+    Moderator,
+}
+
+/// `review.removed`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
+pub struct ReviewRemoved {
+    pub review_id: Uuid,
+    pub book_id: BookId,
+    pub by: RemovedBy,
+}
+
 impl Payload {
+    pub(super) fn review_changed(review: &Review, new: bool) -> Self {
+        let data = ReviewChanged {
+            review_id: review.id,
+            book_id: review.book_id,
+            rating: review.rating,
+            status: review.status,
+            verified_purchase: review.verified_purchase,
+        };
+        if new { Self::ReviewCreated(data) } else { Self::ReviewUpdated(data) }
+    }
+
+    pub(super) fn review_removed(review: &Review, by: RemovedBy) -> Self {
+        Self::ReviewRemoved(ReviewRemoved { review_id: review.id, book_id: review.book_id, by })
+    }
+
     pub(super) fn basket_item_set(
         basket: &crate::basket::Basket,
         book: &Book,
@@ -220,6 +275,9 @@ impl Payload {
             Self::CheckoutCompleted(_) => kinds::CHECKOUT_COMPLETED,
             Self::OrderCompleted(_) => kinds::ORDER_COMPLETED,
             Self::OrderCancelled(_) => kinds::ORDER_CANCELLED,
+            Self::ReviewCreated(_) => kinds::REVIEW_CREATED,
+            Self::ReviewUpdated(_) => kinds::REVIEW_UPDATED,
+            Self::ReviewRemoved(_) => kinds::REVIEW_REMOVED,
         }
     }
 }

@@ -1,0 +1,315 @@
+//! The embedded review store: reviews, marks and daily quotas in the shop's redb file, written
+//! in the same redb transaction as their event; each book's rating counts rebuilt from the
+//! visible reviews at start and kept in memory after.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use async_trait::async_trait;
+use bookworm_domain::Error;
+use bookworm_domain::basket::OrderStatus;
+use bookworm_domain::events::EventCursor;
+use bookworm_domain::ids::BookId;
+use bookworm_domain::ports::{BookReader, Purchases, RatingReader, ReviewStore};
+use bookworm_domain::query::Page;
+use bookworm_domain::reviews::{
+    DailyQuota, Mark, Ratings, ReportedQuery, Review, ReviewCursor, ReviewQuery, ReviewWrite, Saved,
+};
+use redb::{ReadableDatabase, ReadableTable, TableDefinition};
+use uuid::Uuid;
+
+use crate::EmbeddedShop;
+use crate::shop::Change;
+
+/// Key: the review id's 16 bytes. Value: the review as JSON.
+const REVIEWS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("reviews");
+/// Key: [`mark_key`]. Value: empty.
+const MARKS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("review_marks");
+/// Key: [`quota_key`]. Value: the count, as JSON.
+const QUOTAS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("review_quotas");
+
+#[derive(Default)]
+struct State {
+    reviews: HashMap<Uuid, Review>,
+    by_reviewer: HashMap<(BookId, String), Uuid>,
+    ratings: HashMap<BookId, Ratings>,
+    marks: HashSet<Vec<u8>>,
+    quotas: HashMap<Vec<u8>, u32>,
+}
+
+pub struct EmbeddedReviews {
+    shop: Arc<EmbeddedShop>,
+    /// Whether a book is live, for new reviews.
+    books: Arc<dyn BookReader>,
+    /// Held for each check-and-write, which makes the checks and their writes atomic.
+    state: Mutex<State>,
+}
+
+fn mark_key(mark: &Mark) -> Vec<u8> {
+    match mark {
+        Mark::Helpful { review, account } => format!("helpful\0{review}\0{account}"),
+        Mark::Report { review, account, .. } => format!("report\0{review}\0{account}"),
+    }
+    .into_bytes()
+}
+
+fn quota_key(quota: &DailyQuota) -> Vec<u8> {
+    format!("{}\0{}", quota.day, quota.account).into_bytes()
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, Error> {
+    serde_json::to_vec(value).map_err(|e| Error::unavailable("encode a review record", e))
+}
+
+impl EmbeddedReviews {
+    /// The review store in `shop`'s file, checking books in `books`.
+    pub fn open(shop: Arc<EmbeddedShop>, books: Arc<dyn BookReader>) -> Result<Self, Error> {
+        let fail = |e: redb::Error| Error::unavailable("read the review tables", e);
+        let txn = shop.db.begin_write().map_err(|e| fail(e.into()))?;
+        for table in [REVIEWS, MARKS, QUOTAS] {
+            txn.open_table(table).map_err(|e| fail(e.into()))?;
+        }
+        txn.commit().map_err(|e| fail(e.into()))?;
+        let mut state = State::default();
+        let txn = shop.db.begin_read().map_err(|e| fail(e.into()))?;
+        for row in txn.open_table(REVIEWS).map_err(|e| fail(e.into()))?.iter().map_err(|e| fail(e.into()))? {
+            let (_, value) = row.map_err(|e| fail(e.into()))?;
+            let review: Review = serde_json::from_slice(value.value())
+                .map_err(|e| Error::unavailable("decode a stored review", e))?;
+            state.add(review);
+        }
+        for row in txn.open_table(MARKS).map_err(|e| fail(e.into()))?.iter().map_err(|e| fail(e.into()))? {
+            let (key, _) = row.map_err(|e| fail(e.into()))?;
+            state.marks.insert(key.value().to_vec());
+        }
+        for row in txn.open_table(QUOTAS).map_err(|e| fail(e.into()))?.iter().map_err(|e| fail(e.into()))? {
+            let (key, value) = row.map_err(|e| fail(e.into()))?;
+            let count = serde_json::from_slice(value.value()).unwrap_or(u32::MAX);
+            state.quotas.insert(key.value().to_vec(), count);
+        }
+        drop(txn);
+        Ok(Self { shop, books, state: Mutex::new(state) })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl State {
+    fn add(&mut self, review: Review) {
+        let ratings = self.ratings.entry(review.book_id).or_default();
+        *ratings = ratings.apply(Ratings::delta(None, Some(&review)));
+        self.by_reviewer.insert((review.book_id, review.reviewer_id.clone()), review.id);
+        self.reviews.insert(review.id, review);
+    }
+
+    fn remove(&mut self, review: &Review) {
+        let ratings = self.ratings.entry(review.book_id).or_default();
+        *ratings = ratings.apply(Ratings::delta(Some(review), None));
+        self.by_reviewer.remove(&(review.book_id, review.reviewer_id.clone()));
+        self.reviews.remove(&review.id);
+    }
+
+    /// Why `change` cannot be written now, if it cannot.
+    fn refusal(&self, change: &ReviewWrite<'_>) -> Option<Saved> {
+        let stored = change.after.or(change.before).and_then(|review| self.reviews.get(&review.id));
+        let current = match change.before {
+            None => {
+                let after = change.after?;
+                let taken = self.by_reviewer.contains_key(&(after.book_id, after.reviewer_id.clone()));
+                stored.is_none() && !taken
+            }
+            Some(before) => stored.is_some_and(|stored| stored.revision == before.revision),
+        };
+        if !current {
+            return Some(Saved::Stale);
+        }
+        if change.mark.is_some_and(|mark| self.marks.contains(&mark_key(mark))) {
+            return Some(Saved::AlreadyMarked);
+        }
+        let used = |quota: &DailyQuota| self.quotas.get(&quota_key(quota)).copied().unwrap_or(0);
+        if change.quota.is_some_and(|quota| used(quota) >= quota.limit) {
+            return Some(Saved::OverQuota);
+        }
+        None
+    }
+}
+
+#[async_trait]
+impl RatingReader for EmbeddedReviews {
+    async fn ratings(&self, books: &[BookId]) -> Result<Vec<Ratings>, Error> {
+        let state = self.lock();
+        Ok(books.iter().map(|book| state.ratings.get(book).copied().unwrap_or_default()).collect())
+    }
+}
+
+#[async_trait]
+impl ReviewStore for EmbeddedReviews {
+    async fn review(&self, id: Uuid) -> Result<Option<Review>, Error> {
+        Ok(self.lock().reviews.get(&id).cloned())
+    }
+
+    async fn review_by(&self, book: BookId, reviewer: &str) -> Result<Option<Review>, Error> {
+        let state = self.lock();
+        let id = state.by_reviewer.get(&(book, reviewer.to_owned()));
+        Ok(id.and_then(|id| state.reviews.get(id)).cloned())
+    }
+
+    async fn list_reviews(&self, query: &ReviewQuery) -> Result<Page<Review>, Error> {
+        let listing = query.listing();
+        let state = self.lock();
+        let after = query.after.as_ref().map(|cursor| cursor.key.as_str());
+        let mut found: Vec<(String, &Review)> = state
+            .reviews
+            .values()
+            .filter(|review| query.admits(review))
+            .map(|review| (review.sort_key(listing), review))
+            .filter(|(key, _)| after.is_none_or(|after| key.as_str() < after))
+            .collect();
+        found.sort_by(|a, b| b.0.cmp(&a.0));
+        let items = found.into_iter().take(query.limit.get() + 1).map(|(_, review)| review.clone()).collect();
+        Ok(Page::from_lookahead_by(items, query.limit.get(), |last| ReviewCursor::after(listing, last).encode()))
+    }
+
+    async fn reported(&self, query: &ReportedQuery) -> Result<Page<Review>, Error> {
+        let state = self.lock();
+        let mut found: Vec<(String, &Review)> = state
+            .reviews
+            .values()
+            .filter(|review| !query.hidden_only || !review.is_visible())
+            .filter_map(|review| review.queue_key().map(|key| (key, review)))
+            .filter(|(key, _)| query.after.as_deref().is_none_or(|after| key.as_str() < after))
+            .collect();
+        found.sort_by(|a, b| b.0.cmp(&a.0));
+        let items = found.into_iter().take(query.limit.get() + 1).map(|(_, review)| review.clone()).collect();
+        Ok(Page::from_lookahead_by(items, query.limit.get(), |last: &Review| {
+            EventCursor(last.queue_key().unwrap_or_default()).encode()
+        }))
+    }
+
+    async fn write_review(&self, change: &ReviewWrite<'_>) -> Result<Saved, Error> {
+        // The book is checked before the lock (a read may await). DynamoDB checks it inside
+        // the transaction; here a deletion racing a first review by microseconds may let it in.
+        if let (None, Some(book)) = (change.before, change.book()) {
+            if self.books.get_book(book).await?.is_none() {
+                return Ok(Saved::BookGone);
+            }
+        }
+        let mut state = self.lock();
+        if let Some(refusal) = state.refusal(change) {
+            return Ok(refusal);
+        }
+        let mut writes = Vec::new();
+        let mut removals = Vec::new();
+        match (change.before, change.after) {
+            (_, Some(after)) => writes.push((REVIEWS, after.id.into_bytes().to_vec(), json(after)?)),
+            (Some(before), None) => removals.push((REVIEWS, before.id.into_bytes().to_vec())),
+            (None, None) => return Ok(Saved::Done),
+        }
+        if let Some(mark) = change.mark {
+            writes.push((MARKS, mark_key(mark), Vec::new()));
+        }
+        let quota = change.quota.map(|quota| {
+            let key = quota_key(quota);
+            let used = state.quotas.get(&key).copied().unwrap_or(0) + 1;
+            (key, used)
+        });
+        if let Some((key, used)) = &quota {
+            writes.push((QUOTAS, key.clone(), json(used)?));
+        }
+        let events = change.event.into_iter().cloned().collect();
+        self.shop.commit(Change { writes, removals, events })?;
+        if let Some(before) = change.before {
+            state.remove(before);
+        }
+        if let Some(after) = change.after {
+            state.add(after.clone());
+        }
+        if let Some(mark) = change.mark {
+            state.marks.insert(mark_key(mark));
+        }
+        if let Some((key, used)) = quota {
+            state.quotas.insert(key, used);
+        }
+        Ok(Saved::Done)
+    }
+}
+
+#[async_trait]
+impl Purchases for EmbeddedReviews {
+    async fn bought(&self, buyer: &str, book: BookId) -> Result<bool, Error> {
+        let commerce = self.shop.lock_commerce();
+        Ok(commerce.orders.values().any(|order| {
+            order.buyer_id == buyer
+                && order.status == OrderStatus::Completed
+                && order.lines.iter().any(|line| line.book_id == book)
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::EmbeddedCatalog;
+
+    fn stores() -> (Arc<EmbeddedShop>, Arc<EmbeddedCatalog>, EmbeddedReviews) {
+        let shop = Arc::new(EmbeddedShop::in_memory().unwrap());
+        let catalog = Arc::new(EmbeddedCatalog::in_memory().unwrap());
+        let reviews = EmbeddedReviews::open(shop.clone(), catalog.clone()).unwrap();
+        (shop, catalog, reviews)
+    }
+
+    #[tokio::test]
+    async fn meets_the_review_contract() {
+        let (shop, catalog, reviews) = stores();
+        bookworm_domain::contract::review_store(&reviews, catalog.as_ref(), shop.as_ref()).await;
+    }
+
+    #[tokio::test]
+    async fn meets_the_purchases_contract() {
+        let (shop, _, reviews) = stores();
+        bookworm_domain::contract::purchases(shop.as_ref(), &reviews).await;
+    }
+
+    #[tokio::test]
+    async fn reviews_marks_and_counts_survive_a_reopen() {
+        let dir = std::env::temp_dir().join(format!("reviews-{}", Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let catalog = Arc::new(EmbeddedCatalog::in_memory().unwrap());
+        let book = bookworm_domain::contract::fixture().books[0].clone();
+        bookworm_domain::ports::CatalogWriter::put_book(catalog.as_ref(), &book).await.unwrap();
+        let principal = bookworm_domain::identity::Principal {
+            user_id: "ann".into(),
+            username: None,
+            email: None,
+            name: Some("Ann".into()),
+            roles: Default::default(),
+            shop_ids: Default::default(),
+            email_verified: None,
+            phone_number_verified: None,
+        };
+        let content = bookworm_domain::reviews::ReviewContent { rating: 4, title: None, comment: None };
+        let review = Review::new(book.id, &principal, content, false, bookworm_domain::events::now_rfc3339());
+        let quota = DailyQuota::today("ann", 1);
+        {
+            let shop = Arc::new(EmbeddedShop::open(&dir.join("shop.redb")).unwrap());
+            let reviews = EmbeddedReviews::open(shop, catalog.clone()).unwrap();
+            let write = ReviewWrite { quota: Some(&quota), ..ReviewWrite::new(None, Some(&review)) };
+            assert_eq!(reviews.write_review(&write).await.unwrap(), Saved::Done);
+        }
+        let shop = Arc::new(EmbeddedShop::open(&dir.join("shop.redb")).unwrap());
+        let reviews = EmbeddedReviews::open(shop, catalog.clone()).unwrap();
+        assert_eq!(reviews.review_by(book.id, "ann").await.unwrap(), Some(review.clone()));
+        assert_eq!(reviews.ratings(&[book.id]).await.unwrap()[0].counts, [0, 0, 0, 1, 0]);
+        // Today's quota (one review) was kept too.
+        let mut second = bookworm_domain::contract::fixture().books[1].clone();
+        second.id = BookId::random();
+        bookworm_domain::ports::CatalogWriter::put_book(catalog.as_ref(), &second).await.unwrap();
+        let content = bookworm_domain::reviews::ReviewContent { rating: 2, title: None, comment: None };
+        let other = Review::new(second.id, &principal, content, false, bookworm_domain::events::now_rfc3339());
+        let write = ReviewWrite { quota: Some(&quota), ..ReviewWrite::new(None, Some(&other)) };
+        assert_eq!(reviews.write_review(&write).await.unwrap(), Saved::OverQuota);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}
