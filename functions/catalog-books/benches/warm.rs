@@ -27,14 +27,16 @@ fn event(file: &str, query: Option<(&str, &str)>) -> String {
 
 fn bench_event(bencher: Bencher, event: String) {
     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
-    let catalog = EmbeddedCatalog::in_memory().unwrap();
+    let catalog = std::sync::Arc::new(EmbeddedCatalog::in_memory().unwrap());
     runtime.block_on(catalog.import(&seed::catalog().unwrap())).unwrap();
+    let shop = std::sync::Arc::new(bookworm_embedded::EmbeddedShop::in_memory().unwrap());
+    let ratings = bookworm_embedded::EmbeddedReviews::open(shop, catalog.clone()).unwrap();
     let request = || lambda_http::request::from_str(&event).unwrap();
-    let check = runtime.block_on(catalog_books::handle(&catalog, request()));
+    let check = runtime.block_on(catalog_books::handle(catalog.as_ref(), &ratings, request()));
     assert_eq!(check.status(), 200, "{:?}", check.body());
     bencher
         .with_inputs(request)
-        .bench_local_values(|request: Request| runtime.block_on(catalog_books::handle(&catalog, request)));
+        .bench_local_values(|request: Request| runtime.block_on(catalog_books::handle(catalog.as_ref(), &ratings, request)));
 }
 
 /// `GET /books/{id}`: one book by id.

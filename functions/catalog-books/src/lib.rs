@@ -1,8 +1,12 @@
-//! `GET /books` and `GET /books/{id}`: the public book catalog.
+//! `GET /books` and `GET /books/{id}`: the public book catalog, each book with its rating
+//! (average, count and distribution) read from the review store's exact counts.
 
 use bookworm_domain::error::Problems;
 use bookworm_domain::ids::{AuthorId, BookId, CategoryId, PublisherId};
-use bookworm_domain::ports::BookReader;
+use bookworm_domain::catalog::Book;
+use bookworm_domain::ports::{BookReader, RatingReader};
+use bookworm_domain::query::Page;
+use bookworm_domain::reviews::RatedBook;
 use bookworm_domain::query::{BookQuery, Cursor, SortField};
 use bookworm_domain::{Error, Money};
 use bookworm_http::{Outcome, QueryParams, cacheable, json, path_parameter, respond};
@@ -23,24 +27,33 @@ pub const LIST_PARAMETERS: [&str; 10] = [
     "q",
 ];
 
-pub async fn handle(books: &dyn BookReader, request: Request) -> Response<Body> {
+pub async fn handle(books: &dyn BookReader, ratings: &dyn RatingReader, request: Request) -> Response<Body> {
     let outcome = match path_parameter(&request, "id") {
-        Some(id) => get_book(books, id).await,
-        None => list_books(books, &request).await,
+        Some(id) => get_book(books, ratings, id).await,
+        None => list_books(books, ratings, &request).await,
     };
     respond(&request, outcome)
 }
 
-async fn get_book(books: &dyn BookReader, id: &str) -> Outcome {
+async fn get_book(books: &dyn BookReader, ratings: &dyn RatingReader, id: &str) -> Outcome {
     let id = BookId::parse("id", id)?;
     let book = books.get_book(id).await?.ok_or_else(|| Error::not_found("book", id))?;
-    json(StatusCode::OK, &book).map(cacheable)
+    let mut rated = rate(ratings, vec![book]).await?;
+    json(StatusCode::OK, &rated.pop()).map(cacheable)
 }
 
-async fn list_books(books: &dyn BookReader, request: &Request) -> Outcome {
+async fn list_books(books: &dyn BookReader, ratings: &dyn RatingReader, request: &Request) -> Outcome {
     let params = QueryParams::parse(request, &LIST_PARAMETERS)?;
     let page = books.list_books(&book_query(&params)?).await?;
+    let page = Page { items: rate(ratings, page.items).await?, next_cursor: page.next_cursor };
     json(StatusCode::OK, &page).map(cacheable)
+}
+
+/// The books with their ratings: one batched read for the whole page.
+async fn rate(ratings: &dyn RatingReader, books: Vec<Book>) -> Result<Vec<RatedBook>, Error> {
+    let ids: Vec<BookId> = books.iter().map(|book| book.id).collect();
+    let counts = ratings.ratings(&ids).await?;
+    Ok(books.into_iter().zip(counts).map(|(book, counts)| RatedBook { book, rating: counts.summary() }).collect())
 }
 
 /// Reads every parameter and reports every bad one at once.

@@ -2,16 +2,18 @@
 
 use std::convert::Infallible;
 
-use bookworm_dynamodb::DynamoCatalog;
+use bookworm_dynamodb::{DynamoCatalog, DynamoRatings};
 use lambda_http::{Error, service_fn};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
-    let catalog = DynamoCatalog::from_env()?;
-    let catalog = &catalog;
+    let config = bookworm_aws::config_from_env()?;
+    let catalog = DynamoCatalog::from_config(&config)?;
+    let ratings = DynamoRatings::from_config(&config)?;
+    let (catalog, ratings) = (&catalog, &ratings);
     lambda_http::run(service_fn(move |request| async move {
-        Ok::<_, Infallible>(catalog_books::handle(catalog, request).await)
+        Ok::<_, Infallible>(catalog_books::handle(catalog, ratings, request).await)
     }))
     .await
 }

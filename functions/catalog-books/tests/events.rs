@@ -47,8 +47,10 @@ const CASES: &[(&str, u16, Check)] = &[
 
 #[tokio::test]
 async fn every_sample_event_gets_its_expected_response() {
-    let catalog = EmbeddedCatalog::in_memory().unwrap();
+    let catalog = std::sync::Arc::new(EmbeddedCatalog::in_memory().unwrap());
     catalog.import(&seed::catalog().unwrap()).await.unwrap();
+    let shop = std::sync::Arc::new(bookworm_embedded::EmbeddedShop::in_memory().unwrap());
+    let ratings = bookworm_embedded::EmbeddedReviews::open(shop, catalog.clone()).unwrap();
     let folder = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../events/catalog-books");
 
     let files: BTreeSet<String> = std::fs::read_dir(&folder)
@@ -61,7 +63,7 @@ async fn every_sample_event_gets_its_expected_response() {
     for (file, status, check) in CASES {
         let text = std::fs::read_to_string(folder.join(file)).unwrap();
         let request = lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
-        let response = catalog_books::handle(&catalog, request).await;
+        let response = catalog_books::handle(catalog.as_ref(), &ratings, request).await;
         assert_eq!(response.status().as_u16(), *status, "{file}");
         let content_type = if *status < 400 { "application/json" } else { "application/problem+json" };
         assert_eq!(response.headers()["content-type"], content_type, "{file}");

@@ -38,7 +38,10 @@ impl Kind {
             | Payload::BasketItemAdded(_)
             | Payload::BasketItemUpdated(_)
             | Payload::BasketItemRemoved(_)
-            | Payload::BasketCleared(_) => None,
+            | Payload::BasketCleared(_)
+            | Payload::ReviewCreated(_)
+            | Payload::ReviewUpdated(_)
+            | Payload::ReviewRemoved(_) => None,
         }
     }
 

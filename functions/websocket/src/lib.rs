@@ -29,6 +29,7 @@ pub async fn handle(
             let status = match error {
                 Error::Unauthenticated => 401,
                 Error::Forbidden(_) => 403,
+                Error::TooMany { .. } => 429,
                 Error::Invalid(_) | Error::NotFound { .. } | Error::Conflict(_) | Error::TooLarge { .. } => {
                     400
                 }

@@ -73,8 +73,8 @@ impl DynamoReviews {
         Self { budget, ..self }
     }
 
-    pub fn from_env() -> Result<Self, Error> {
-        Ok(Self::with_tables(Client::new(&crate::sdk_config_from_env()?), ReviewTables::from_env()?))
+    pub fn new(config: &bookworm_aws::SdkConfig) -> Result<Self, Error> {
+        Ok(Self::with_tables(Client::new(config), ReviewTables::from_env()?))
     }
 }
 
@@ -90,8 +90,8 @@ impl DynamoRatings {
         Self { client, table }
     }
 
-    pub fn from_env() -> Result<Self, Error> {
-        Ok(Self::new(Client::new(&crate::sdk_config_from_env()?), required_env("REVIEWS_TABLE")?))
+    pub fn from_config(config: &bookworm_aws::SdkConfig) -> Result<Self, Error> {
+        Ok(Self::new(Client::new(config), required_env("REVIEWS_TABLE")?))
     }
 }
 

@@ -57,6 +57,16 @@ pub const RULES: &[(&str, Access)] = &[
     ("PATCH /orders/{id}/complete", Access::AnyOf(&[Role::Admin])),
     ("PATCH /orders/{id}/cancel", Access::AnyOf(&[Role::Admin])),
     ("GET /shops/{shop_id}/events", Access::ShopStaff),
+    ("GET /books/{id}/reviews", Access::Public),
+    ("POST /books/{id}/reviews", Access::SignedIn),
+    ("GET /books/{id}/reviews/mine", Access::SignedIn),
+    ("PUT /books/{id}/reviews/mine", Access::SignedIn),
+    ("DELETE /books/{id}/reviews/mine", Access::SignedIn),
+    ("POST /reviews/{id}/helpful", Access::SignedIn),
+    ("POST /reviews/{id}/reports", Access::SignedIn),
+    ("GET /reviews", Access::AnyOf(&[Role::Support, Role::Admin])),
+    ("POST /reviews/{id}/restore", Access::AnyOf(&[Role::Support, Role::Admin])),
+    ("DELETE /reviews/{id}", Access::AnyOf(&[Role::Support, Role::Admin])),
 ];
 
 pub fn rule(route_key: &str) -> Option<Access> {

@@ -16,10 +16,11 @@ pub enum Function {
     Basket,
     Checkout,
     Orders,
+    Reviews,
 }
 
 impl Function {
-    pub const ALL: [Function; 8] = [
+    pub const ALL: [Function; 9] = [
         Function::CatalogBooks,
         Function::CatalogLookups,
         Function::CatalogAdmin,
@@ -28,6 +29,7 @@ impl Function {
         Function::Basket,
         Function::Checkout,
         Function::Orders,
+        Function::Reviews,
     ];
 
     pub fn name(self) -> &'static str {
@@ -40,6 +42,7 @@ impl Function {
             Self::Basket => "basket",
             Self::Checkout => "checkout",
             Self::Orders => "orders",
+            Self::Reviews => "reviews",
         }
     }
 
@@ -50,7 +53,9 @@ impl Function {
     /// Runs the function's handler, exactly as its Lambda `main` does.
     pub async fn call(self, stores: &Stores, request: Request) -> Response<Body> {
         match self {
-            Self::CatalogBooks => catalog_books::handle(stores.catalog.as_ref(), request).await,
+            Self::CatalogBooks => {
+                catalog_books::handle(stores.catalog.as_ref(), stores.reviews.as_ref(), request).await
+            }
             Self::CatalogLookups => catalog_lookups::handle(stores.catalog.as_ref(), request).await,
             Self::CatalogAdmin => catalog_admin::handle(stores.catalog.as_ref(), request).await,
             Self::Account => account::handle(stores.shop.as_ref(), request).await,
@@ -67,6 +72,15 @@ impl Function {
                 checkout::handle(&stores, request).await
             }
             Self::Orders => orders::handle(stores.shop.as_ref(), request).await,
+            Self::Reviews => {
+                let service = reviews::Reviews {
+                    books: stores.catalog.as_ref(),
+                    reviews: stores.reviews.as_ref(),
+                    purchases: stores.reviews.as_ref(),
+                    policy: stores.review_policy,
+                };
+                reviews::handle(&service, request).await
+            }
         }
     }
 }

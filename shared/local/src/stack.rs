@@ -8,7 +8,7 @@ use bookworm_auth::{StaticKeys, Verifier, VerifierConfig};
 use bookworm_domain::ports::{CatalogStore, CatalogWriter, Push};
 use bookworm_dynamodb::DynamoCatalog;
 use bookworm_embedded::outbox::LocalOutbox;
-use bookworm_embedded::{EmbeddedCatalog, EmbeddedShop, seed};
+use bookworm_embedded::{EmbeddedCatalog, EmbeddedReviews, EmbeddedShop, seed};
 use email::Notifier;
 use fanout::Fanout;
 
@@ -22,6 +22,10 @@ pub struct Stores {
     pub shop: Arc<EmbeddedShop>,
     /// Where the email function's mail lands: `DATA_DIR/outbox/`.
     pub outbox: Arc<LocalOutbox>,
+    /// Reviews and ratings, in the shop's file (their events go to its log).
+    pub reviews: Arc<EmbeddedReviews>,
+    /// `REVIEW_REPORTS_TO_HIDE` and `REVIEWS_PER_DAY`, as the reviews function reads them.
+    pub review_policy: reviews::Policy,
 }
 
 impl Stores {
@@ -154,13 +158,17 @@ impl Stack {
             leeway_seconds: Verifier::DEFAULT_LEEWAY_SECONDS,
         };
         let verifier = Verifier::new(verifier_config, Arc::new(StaticKeys::new(issuer.jwks())));
+        let shop = Arc::new(EmbeddedShop::open(&config.data_dir.join("shop.redb"))?);
+        let reviews = Arc::new(EmbeddedReviews::open(shop.clone(), catalog.clone())?);
         Ok(Self {
             routes,
             websocket_routes: template::websocket_routes(&text)?,
             stores: Stores {
                 catalog,
-                shop: Arc::new(EmbeddedShop::open(&config.data_dir.join("shop.redb"))?),
+                shop,
                 outbox: Arc::new(LocalOutbox::new(&config.data_dir.join("outbox"), "orders@bookworm.local")?),
+                reviews,
+                review_policy: reviews::Policy::from_env()?,
             },
             data_dir: config.data_dir.clone(),
             issuer,
