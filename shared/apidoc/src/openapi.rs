@@ -14,6 +14,7 @@ use bookworm_domain::events::CloudEvent;
 use bookworm_domain::identity::Principal;
 use bookworm_domain::mail::Preferences;
 use bookworm_domain::query::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, SEARCH_MAX};
+use bookworm_domain::reviews::{OwnReview, PublicReview, RatedBook, Review, ReviewInput};
 use bookworm_http::access::{Access, rule};
 use bookworm_http::{MAX_BODY_BYTES, Problem};
 use schemars::SchemaGenerator;
@@ -41,6 +42,8 @@ pub enum Refusal {
     Forbidden,
     NotFound,
     Conflict,
+    /// A per-account cap of ours (problem+json with `Retry-After`), besides API Gateway's 429.
+    TooMany,
 }
 
 impl Operation {
@@ -104,10 +107,18 @@ impl Operation {
 
 /// Every operation of the HTTPS API.
 pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
-    use Refusal::{BadRequest, Conflict, Forbidden, NotFound};
+    use Refusal::{BadRequest, Conflict, Forbidden, NotFound, TooMany};
     let mut schema = |f: fn(&mut SchemaGenerator) -> schemars::Schema| f(schemas).to_value();
-    let book = schema(|g| g.subschema_for::<Book>());
-    let books = schema(|g| g.subschema_for::<Page<Book>>());
+    let stored_book = schema(|g| g.subschema_for::<Book>());
+    let book = schema(|g| g.subschema_for::<RatedBook>());
+    let books = schema(|g| g.subschema_for::<Page<RatedBook>>());
+    let review_input = schema(|g| g.subschema_for::<ReviewInput>());
+    let report_input = schema(|g| g.subschema_for::<reviews::ReportInput>());
+    let public_review = schema(|g| g.subschema_for::<PublicReview>());
+    let public_reviews = schema(|g| g.subschema_for::<Page<PublicReview>>());
+    let own_review = schema(|g| g.subschema_for::<OwnReview>());
+    let review = schema(|g| g.subschema_for::<Review>());
+    let moderated = schema(|g| g.subschema_for::<Page<Review>>());
     let author = schema(|g| g.subschema_for::<Author>());
     let category = schema(|g| g.subschema_for::<Category>());
     let publisher = schema(|g| g.subschema_for::<Publisher>());
@@ -148,6 +159,17 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
             "Words that must all occur in the title, in any case.",
             json!({ "type": "string", "minLength": 1, "maxLength": SEARCH_MAX }),
         ),
+    ];
+    let review_filters = [
+        limit(),
+        cursor(),
+        choice("sort", &["newest", "highest", "lowest", "helpful"], "Newest first (the default), most or fewest stars first, or most helpful first; newest first within ties."),
+        query("rating", "Only reviews with this many stars.", json!({ "type": "integer", "minimum": 1, "maximum": 5 })),
+    ];
+    let queue_filters = [
+        limit(),
+        cursor(),
+        choice("status", &["reported", "hidden"], "Every review with open reports (the default), or only those reports hid."),
     ];
     let order_filters = [
         limit(),
@@ -192,11 +214,11 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
         ),
         Operation::new("POST /books", "catalog administration", "Add a book")
             .body(book_input.clone())
-            .ok(201, "The new book.", book.clone())
+            .ok(201, "The new book.", stored_book.clone())
             .located(),
         Operation::new("PUT /books/{id}", "catalog administration", "Replace a book's details")
             .body(book_input)
-            .ok(200, "The book as stored; its ratings are kept.", book)
+            .ok(200, "The book as stored (its rating comes from reviews, unchanged by an edit).", stored_book)
             .refusing(&[NotFound]),
         Operation::new("DELETE /books/{id}", "catalog administration", "Take a book out of the catalog")
             .no_content("Deleted; orders keep their lines.")
@@ -266,6 +288,41 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
         Operation::new("GET /shops/{shop_id}/events", "live events", "Read a shop's event history")
             .query([limit(), cursor()])
             .ok(200, "A page of CloudEvents, newest first.", events),
+        Operation::new("GET /books/{id}/reviews", "reviews", "List a book's reviews: sort, filter by stars, page")
+            .query(review_filters)
+            .ok(200, "A page of the book's visible reviews.", public_reviews)
+            .refusing(&[NotFound]),
+        Operation::new("POST /books/{id}/reviews", "reviews", "Review a book (once per account)")
+            .body(review_input.clone())
+            .ok(201, "The review, visible now and counted in the book's rating.", own_review.clone())
+            .located()
+            .refusing(&[NotFound, Conflict, TooMany]),
+        Operation::new("GET /books/{id}/reviews/mine", "reviews", "Read one's own review of a book")
+            .ok(200, "The caller's review, hidden or not.", own_review.clone())
+            .refusing(&[NotFound]),
+        Operation::new("PUT /books/{id}/reviews/mine", "reviews", "Edit one's own review")
+            .body(review_input)
+            .ok(200, "The review as edited.", own_review)
+            .refusing(&[NotFound, Conflict]),
+        Operation::new("DELETE /books/{id}/reviews/mine", "reviews", "Delete one's own review")
+            .no_content("Deleted, and out of the book's rating.")
+            .refusing(&[NotFound, Conflict]),
+        Operation::new("POST /reviews/{id}/helpful", "reviews", "Mark a review helpful (once per account)")
+            .ok(200, "The review with its new count.", public_review)
+            .refusing(&[Forbidden, NotFound, Conflict]),
+        Operation::new("POST /reviews/{id}/reports", "reviews", "Report a review (once per account)")
+            .body(report_input)
+            .no_content("Reported; enough distinct reports hide the review until a moderator looks.")
+            .refusing(&[Forbidden, NotFound, Conflict]),
+        Operation::new("GET /reviews", "review moderation", "List reviews with open reports")
+            .query(queue_filters)
+            .ok(200, "A page of reported reviews, latest report first, whole.", moderated),
+        Operation::new("POST /reviews/{id}/restore", "review moderation", "Keep a review: show it again, dismiss its reports")
+            .ok(200, "The review, visible and counted.", review)
+            .refusing(&[NotFound, Conflict]),
+        Operation::new("DELETE /reviews/{id}", "review moderation", "Remove a review")
+            .no_content("Removed, and out of the book's rating.")
+            .refusing(&[NotFound, Conflict]),
     ]
 }
 
@@ -301,6 +358,8 @@ pub fn document(servers: Value) -> Value {
             { "name": "basket", "description": "A customer's basket in one shop." },
             { "name": "orders", "description": "Checkout and orders." },
             { "name": "live events", "description": "In-store actions and a shop's event history." },
+            { "name": "reviews", "description": "Readers' reviews and ratings of books." },
+            { "name": "review moderation", "description": "Support and admins." },
         ],
         "paths": paths,
         "components": {
@@ -343,12 +402,17 @@ fn render(operation: Operation) -> Value {
             Refusal::Forbidden => refer(403, "Forbidden"),
             Refusal::NotFound => refer(404, "NotFound"),
             Refusal::Conflict => refer(409, "Conflict"),
+            Refusal::TooMany => {}
         }
     }
     if operation.body.is_some() {
         refer(413, "TooLarge");
     }
-    refer(429, "Throttled");
+    if operation.refusals.iter().any(|refusal| matches!(refusal, Refusal::TooMany)) {
+        refer(429, "ThrottledOrCapped");
+    } else {
+        refer(429, "Throttled");
+    }
     refer(503, "Unavailable");
     let mut rendered = json!({
         "operationId": operation_id(operation.key),
@@ -417,6 +481,7 @@ fn path_parameters(path: &str) -> Vec<Value> {
                 ("id", Some("categories")) => "category",
                 ("id", Some("publishers")) => "publisher",
                 ("id", Some("orders")) => "order",
+                ("id", Some("reviews")) => "review",
                 _ => "resource",
             };
             json!({
@@ -504,6 +569,18 @@ fn shared_responses(problem: &Value) -> Value {
         "Throttled": {
             "description": "API Gateway's throttling (the stage's rate and burst limits): retry later.",
             "content": { "application/json": { "schema": gateway_message() } },
+        },
+        "ThrottledOrCapped": {
+            "description": "API Gateway's throttling (`application/json`), or a per-account cap of \
+                ours (`application/problem+json`): retry after `Retry-After` seconds.",
+            "headers": { "Retry-After": {
+                "description": "Seconds until the cap resets (ours only).",
+                "schema": { "type": "integer", "minimum": 1 },
+            }},
+            "content": {
+                "application/json": { "schema": gateway_message() },
+                "application/problem+json": { "schema": problem },
+            },
         },
         "Unavailable": problem_response("A dependency failed; retry. `request_id` names it in our logs."),
     })

@@ -77,6 +77,7 @@ fn every_problem_the_api_sends_is_a_documented_problem() {
         Error::Forbidden("no".into()),
         Error::Conflict("busy".into()),
         Error::TooLarge { field: "body", limit: 16 },
+        Error::TooMany { detail: "enough for today".into(), retry_after: 60 },
         Error::unavailable("read", "down"),
     ];
     for error in errors {
