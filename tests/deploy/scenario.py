@@ -56,6 +56,35 @@ def order_event(case, order_id):
     return event
 
 
+READER = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"  # another reader than the sample events
+
+
+def review_request(case, *, route=None, review=None, user=None, roles=None, body=..., query=None):
+    """A reviews sample event, aimed elsewhere: another route, review, caller, body or query."""
+    (_, event), = events("reviews", case)
+    context = event["requestContext"]
+    if route:
+        event["routeKey"] = context["routeKey"] = route
+        context["http"]["method"] = route.split(" ")[0]
+    template = event["routeKey"].split(" ", 1)[1]
+    if review:
+        event["pathParameters"] = {"id": review}
+    path = template.replace("{id}", event["pathParameters"]["id"])
+    event["rawPath"] = context["http"]["path"] = path
+    if user:
+        context["authorizer"]["lambda"]["user_id"] = user
+    if roles:
+        context["authorizer"]["lambda"]["roles"] = roles
+    if body is None:
+        event.pop("body", None)
+    elif body is not ...:
+        event["body"] = json.dumps(body)
+    if query is not None:
+        event["rawQueryString"] = query
+        event["queryStringParameters"] = dict(part.split("=", 1) for part in query.split("&"))
+    return event
+
+
 class Rehearsal:
     def __init__(self, moto, stack, logs):
         self.moto, self.stack, self.logs = moto, stack, logs
@@ -66,7 +95,8 @@ class Rehearsal:
     def host(self, function):
         if function not in self.hosts:
             configuration = self.stack.function_configuration(function)
-            variables = configuration.get("Environment", {}).get("Variables", {})
+            # Lambda passes every variable as text; a Number parameter may come back as a number.
+            variables = {k: str(v) for k, v in configuration.get("Environment", {}).get("Variables", {}).items()}
             if "WEBSOCKET_ENDPOINT" in variables:
                 # moto serves the management API at its root only; the grant is checked
                 # against the API and stage the stack's own endpoint names.
@@ -117,12 +147,13 @@ class Rehearsal:
 
 def rehearse(moto, stack, logs):
     harness_environment = moto.harness_environment(CATALOG_TABLE=stack.physical["CatalogTable"])
-    subprocess.run(
+    seeded = subprocess.run(
         [str(binary_dir() / "bookworm-local"), "seed", "--catalog", "dynamodb"],
         env=harness_environment,
-        check=True,
         capture_output=True,
+        text=True,
     )
+    assert seeded.returncode == 0, f"seeding the catalog failed: {seeded.stderr}"
     moto.client("ses").verify_email_identity(EmailAddress=PARAMETERS["MailFrom"])
 
     run = Rehearsal(moto, stack, logs)
@@ -160,6 +191,7 @@ def rehearse(moto, stack, logs):
         (_, all_orders), = events("orders", "list-orders")
         all_orders["requestContext"]["authorizer"]["lambda"]["roles"] = "customer,admin"
         run.invoke("OrdersFunction", "list everyone's orders (admin)", all_orders)
+        rehearse_reviews(run)
         run.run_all("PublishFunction", "publish", "history")
         run.run_all("BasketFunction", "put-item", "empty-basket")
 
@@ -199,3 +231,23 @@ def rehearse(moto, stack, logs):
     finally:
         run.stop()
     return run
+
+
+def rehearse_reviews(run):
+    """Every review route and listing order, so each grant of the function is used."""
+    run.run_all("ReviewsFunction", "list-reviews", "write-review", "edit-own-review", "list-reported-as-support", "vote-unknown-review")
+    written = json.loads(run.outcomes["ReviewsFunction"][1][1]["body"])["id"]
+    for sort in ("newest", "lowest", "helpful"):
+        run.invoke("ReviewsFunction", f"list reviews, {sort} first", review_request("list-reviews", query=f"sort={sort}"))
+    run.invoke("ReviewsFunction", "vote helpful (another reader)", review_request("vote-unknown-review", review=written, user=READER))
+    report = review_request("report-invalid-reason", review=written, user=READER, body={"reason": "spam"})
+    run.invoke("ReviewsFunction", "report (another reader)", report)
+    support = "customer,support"
+    restore = review_request("vote-unknown-review", route="POST /reviews/{id}/restore", review=written, roles=support)
+    run.invoke("ReviewsFunction", "dismiss the report (support)", restore)
+    delete = review_request("edit-own-review", route="DELETE /books/{id}/reviews/mine", body=None)
+    run.invoke("ReviewsFunction", "delete one's own review", delete)
+    run.run_all("ReviewsFunction", "write-review")
+    second = json.loads(run.outcomes["ReviewsFunction"][-1][1]["body"])["id"]
+    remove = review_request("vote-unknown-review", route="DELETE /reviews/{id}", review=second, roles=support)
+    run.invoke("ReviewsFunction", "remove a review (support)", remove)

@@ -87,6 +87,16 @@ def test_the_rehearsal_did_real_work(rehearsal, moto):
     closed = [r for r in rehearsal.moto.sent_by("FanoutFunction") if r.method == "DELETE"]
     assert [unquote(r.path) for r in closed] == ["/@connections/expiring-connection="], closed
     assert rehearsal.connections_after_fanout, "the live connection stays"
+    reviews = {case: status("ReviewsFunction", case) for case in (
+        "edit-own-review", "vote helpful (another reader)", "report (another reader)",
+        "dismiss the report (support)", "delete one's own review", "remove a review (support)",
+        "list reviews, helpful first",
+    )}
+    assert reviews == {
+        "edit-own-review": 200, "vote helpful (another reader)": 200, "report (another reader)": 204,
+        "dismiss the report (support)": 200, "delete one's own review": 204, "remove a review (support)": 204,
+        "list reviews, helpful first": 200,
+    }, reviews
 
 
 def code_needs(rehearsal, function):

@@ -34,9 +34,9 @@ fn bench_event(bencher: Bencher, event: String) {
     let request = || lambda_http::request::from_str(&event).unwrap();
     let check = runtime.block_on(catalog_books::handle(catalog.as_ref(), &ratings, request()));
     assert_eq!(check.status(), 200, "{:?}", check.body());
-    bencher
-        .with_inputs(request)
-        .bench_local_values(|request: Request| runtime.block_on(catalog_books::handle(catalog.as_ref(), &ratings, request)));
+    bencher.with_inputs(request).bench_local_values(|request: Request| {
+        runtime.block_on(catalog_books::handle(catalog.as_ref(), &ratings, request))
+    });
 }
 
 /// `GET /books/{id}`: one book by id.

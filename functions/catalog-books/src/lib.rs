@@ -1,13 +1,13 @@
 //! `GET /books` and `GET /books/{id}`: the public book catalog, each book with its rating
 //! (average, count and distribution) read from the review store's exact counts.
 
+use bookworm_domain::catalog::Book;
 use bookworm_domain::error::Problems;
 use bookworm_domain::ids::{AuthorId, BookId, CategoryId, PublisherId};
-use bookworm_domain::catalog::Book;
 use bookworm_domain::ports::{BookReader, RatingReader};
 use bookworm_domain::query::Page;
-use bookworm_domain::reviews::RatedBook;
 use bookworm_domain::query::{BookQuery, Cursor, SortField};
+use bookworm_domain::reviews::RatedBook;
 use bookworm_domain::{Error, Money};
 use bookworm_http::{Outcome, QueryParams, cacheable, json, path_parameter, respond};
 use lambda_http::http::StatusCode;
@@ -53,7 +53,11 @@ async fn list_books(books: &dyn BookReader, ratings: &dyn RatingReader, request:
 async fn rate(ratings: &dyn RatingReader, books: Vec<Book>) -> Result<Vec<RatedBook>, Error> {
     let ids: Vec<BookId> = books.iter().map(|book| book.id).collect();
     let counts = ratings.ratings(&ids).await?;
-    Ok(books.into_iter().zip(counts).map(|(book, counts)| RatedBook { book, rating: counts.summary() }).collect())
+    Ok(books
+        .into_iter()
+        .zip(counts)
+        .map(|(book, counts)| RatedBook { book, rating: counts.summary() })
+        .collect())
 }
 
 /// Reads every parameter and reports every bad one at once.

@@ -20,8 +20,9 @@ use bookworm_domain::ids::BookId;
 use bookworm_domain::ports::{BookReader, Purchases, ReviewStore};
 use bookworm_domain::query::Page;
 use bookworm_domain::reviews::{
-    DEFAULT_REPORTS_TO_HIDE, DEFAULT_REVIEWS_PER_DAY, DailyQuota, Mark, OwnReview, PublicReview, ReportReason,
-    ReportedQuery, Review, ReviewCursor, ReviewInput, ReviewQuery, ReviewSort, ReviewWrite, Saved,
+    DEFAULT_REPORTS_TO_HIDE, DEFAULT_REVIEWS_PER_DAY, DailyQuota, Mark, OwnReview, PublicReview,
+    ReportReason, ReportedQuery, Review, ReviewCursor, ReviewInput, ReviewQuery, ReviewSort, ReviewWrite,
+    Saved,
 };
 use bookworm_http::access::{authorize, route_key};
 use bookworm_http::{Outcome, QueryParams, json, json_body, no_content, path_parameter, respond};
@@ -59,12 +60,9 @@ impl Policy {
     pub fn from_env() -> Result<Self, Error> {
         let read = |name: &'static str, default: u32, max: u32| match std::env::var(name) {
             Err(_) => Ok(default),
-            Ok(text) => text
-                .trim()
-                .parse()
-                .ok()
-                .filter(|n| (1..=max).contains(n))
-                .ok_or_else(|| Error::unavailable("configuration", format!("{name} must be a number from 1 to {max}"))),
+            Ok(text) => text.trim().parse().ok().filter(|n| (1..=max).contains(n)).ok_or_else(|| {
+                Error::unavailable("configuration", format!("{name} must be a number from 1 to {max}"))
+            }),
         };
         Ok(Self {
             reports_to_hide: read("REVIEW_REPORTS_TO_HIDE", DEFAULT_REPORTS_TO_HIDE, 100)?,
@@ -100,17 +98,24 @@ async fn route(service: &Reviews<'_>, request: &Request) -> Outcome {
     let signed_in = || caller.clone().ok_or(Error::Unauthenticated);
     let id = || path_parameter(request, "id").unwrap_or_default();
     let review_id = || {
-        bookworm_domain::ids::parse_hyphenated(id()).ok_or_else(|| Error::invalid("id", "must be a review id (a UUID)"))
+        bookworm_domain::ids::parse_hyphenated(id())
+            .ok_or_else(|| Error::invalid("id", "must be a review id (a UUID)"))
     };
     match route_key(request).unwrap_or_default().as_str() {
         "GET /books/{id}/reviews" => list(service, BookId::parse("id", id())?, request).await,
-        "POST /books/{id}/reviews" => create(service, &signed_in()?, BookId::parse("id", id())?, request).await,
+        "POST /books/{id}/reviews" => {
+            create(service, &signed_in()?, BookId::parse("id", id())?, request).await
+        }
         "GET /books/{id}/reviews/mine" => {
             let book = live_book(service, BookId::parse("id", id())?).await?;
             json(StatusCode::OK, &OwnReview::from(&own_review(service, &signed_in()?, book).await?))
         }
-        "PUT /books/{id}/reviews/mine" => edit(service, &signed_in()?, BookId::parse("id", id())?, request).await,
-        "DELETE /books/{id}/reviews/mine" => delete_own(service, &signed_in()?, BookId::parse("id", id())?).await,
+        "PUT /books/{id}/reviews/mine" => {
+            edit(service, &signed_in()?, BookId::parse("id", id())?, request).await
+        }
+        "DELETE /books/{id}/reviews/mine" => {
+            delete_own(service, &signed_in()?, BookId::parse("id", id())?).await
+        }
         "POST /reviews/{id}/helpful" => vote(service, &signed_in()?, review_id()?).await,
         "POST /reviews/{id}/reports" => report(service, &signed_in()?, review_id()?, request).await,
         "GET /reviews" => queue(service, request).await,
@@ -127,7 +132,11 @@ async fn live_book(service: &Reviews<'_>, id: BookId) -> Result<BookId, Error> {
 }
 
 async fn own_review(service: &Reviews<'_>, caller: &Principal, book: BookId) -> Result<Review, Error> {
-    service.reviews.review_by(book, &caller.user_id).await?.ok_or_else(|| Error::not_found("review of yours for book", book))
+    service
+        .reviews
+        .review_by(book, &caller.user_id)
+        .await?
+        .ok_or_else(|| Error::not_found("review of yours for book", book))
 }
 
 /// A review other readers may see and act on; a hidden one is not found.
@@ -145,7 +154,10 @@ async fn list(service: &Reviews<'_>, book: BookId, request: &Request) -> Outcome
         ReviewSort::parse(text).ok_or_else(|| "must be one of: newest, highest, lowest, helpful".to_owned())
     }));
     let rating = problems.check(params.parse_with("rating", |text| {
-        text.parse::<u8>().ok().filter(|n| (1..=5).contains(n)).ok_or_else(|| "must be a whole number from 1 to 5".to_owned())
+        text.parse::<u8>()
+            .ok()
+            .filter(|n| (1..=5).contains(n))
+            .ok_or_else(|| "must be a whole number from 1 to 5".to_owned())
     }));
     let limit = problems.check(params.page_size());
     problems.into_result()?;
@@ -160,7 +172,10 @@ async fn list(service: &Reviews<'_>, book: BookId, request: &Request) -> Outcome
     let query = query.validate()?;
     live_book(service, book).await?;
     let page = service.reviews.list_reviews(&query).await?;
-    json(StatusCode::OK, &Page { items: page.items.iter().map(PublicReview::from).collect(), next_cursor: page.next_cursor })
+    json(
+        StatusCode::OK,
+        &Page { items: page.items.iter().map(PublicReview::from).collect(), next_cursor: page.next_cursor },
+    )
 }
 
 async fn create(service: &Reviews<'_>, caller: &Principal, book: BookId, request: &Request) -> Outcome {
@@ -170,7 +185,8 @@ async fn create(service: &Reviews<'_>, caller: &Principal, book: BookId, request
     let review = Review::new(book, caller, content, verified, now_rfc3339());
     let quota = DailyQuota::today(&caller.user_id, service.policy.reviews_per_day);
     let event = ShopEvent::review_changed(&review, true);
-    let write = ReviewWrite { quota: Some(&quota), event: Some(&event), ..ReviewWrite::new(None, Some(&review)) };
+    let write =
+        ReviewWrite { quota: Some(&quota), event: Some(&event), ..ReviewWrite::new(None, Some(&review)) };
     match service.reviews.write_review(&write).await? {
         Saved::Done => {
             let mut response = json(StatusCode::CREATED, &OwnReview::from(&review))?;
@@ -196,7 +212,11 @@ async fn create(service: &Reviews<'_>, caller: &Principal, book: BookId, request
 
 /// Applies `change` to the current review until it is written over no other change, or the
 /// change refuses. `change` gives the new review, its mark and its event, or `Err` to stop.
-async fn retry_on_stale<F>(service: &Reviews<'_>, target: Target<'_>, mut change: F) -> Result<(Review, Option<Review>), Error>
+async fn retry_on_stale<F>(
+    service: &Reviews<'_>,
+    target: Target<'_>,
+    mut change: F,
+) -> Result<(Review, Option<Review>), Error>
 where
     F: FnMut(&Review) -> Result<Planned, Error>,
 {
@@ -211,8 +231,12 @@ where
         match service.reviews.write_review(&write).await? {
             Saved::Done => return Ok((current, planned.next)),
             Saved::Stale => continue,
-            Saved::AlreadyMarked => return Err(Error::Conflict(planned.already.unwrap_or("Already done.").to_owned())),
-            Saved::OverQuota | Saved::BookGone => return Err(Error::Conflict("the review cannot change now".into())),
+            Saved::AlreadyMarked => {
+                return Err(Error::Conflict(planned.already.unwrap_or("Already done.").to_owned()));
+            }
+            Saved::OverQuota | Saved::BookGone => {
+                return Err(Error::Conflict("the review cannot change now".into()));
+            }
         }
     }
     Err(Error::Conflict("the review is changing; try again".into()))
@@ -292,7 +316,8 @@ async fn vote(service: &Reviews<'_>, caller: &Principal, id: Uuid) -> Outcome {
 }
 
 async fn report(service: &Reviews<'_>, caller: &Principal, id: Uuid, request: &Request) -> Outcome {
-    let reason = json_body::<ReportInput>(request)?.reason.ok_or_else(|| Error::invalid("reason", "is required"))?;
+    let reason =
+        json_body::<ReportInput>(request)?.reason.ok_or_else(|| Error::invalid("reason", "is required"))?;
     let hide_at = service.policy.reports_to_hide;
     retry_on_stale(service, Target::Visible(id), |current| {
         not_ones_own(caller, current, "report")?;

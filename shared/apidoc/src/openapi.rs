@@ -163,13 +163,25 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
     let review_filters = [
         limit(),
         cursor(),
-        choice("sort", &["newest", "highest", "lowest", "helpful"], "Newest first (the default), most or fewest stars first, or most helpful first; newest first within ties."),
-        query("rating", "Only reviews with this many stars.", json!({ "type": "integer", "minimum": 1, "maximum": 5 })),
+        choice(
+            "sort",
+            &["newest", "highest", "lowest", "helpful"],
+            "Newest first (the default), most or fewest stars first, or most helpful first; newest first within ties.",
+        ),
+        query(
+            "rating",
+            "Only reviews with this many stars.",
+            json!({ "type": "integer", "minimum": 1, "maximum": 5 }),
+        ),
     ];
     let queue_filters = [
         limit(),
         cursor(),
-        choice("status", &["reported", "hidden"], "Every review with open reports (the default), or only those reports hid."),
+        choice(
+            "status",
+            &["reported", "hidden"],
+            "Every review with open reports (the default), or only those reports hid.",
+        ),
     ];
     let order_filters = [
         limit(),
@@ -288,10 +300,14 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
         Operation::new("GET /shops/{shop_id}/events", "live events", "Read a shop's event history")
             .query([limit(), cursor()])
             .ok(200, "A page of CloudEvents, newest first.", events),
-        Operation::new("GET /books/{id}/reviews", "reviews", "List a book's reviews: sort, filter by stars, page")
-            .query(review_filters)
-            .ok(200, "A page of the book's visible reviews.", public_reviews)
-            .refusing(&[NotFound]),
+        Operation::new(
+            "GET /books/{id}/reviews",
+            "reviews",
+            "List a book's reviews: sort, filter by stars, page",
+        )
+        .query(review_filters)
+        .ok(200, "A page of the book's visible reviews.", public_reviews)
+        .refusing(&[NotFound]),
         Operation::new("POST /books/{id}/reviews", "reviews", "Review a book (once per account)")
             .body(review_input.clone())
             .ok(201, "The review, visible now and counted in the book's rating.", own_review.clone())
@@ -317,9 +333,13 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
         Operation::new("GET /reviews", "review moderation", "List reviews with open reports")
             .query(queue_filters)
             .ok(200, "A page of reported reviews, latest report first, whole.", moderated),
-        Operation::new("POST /reviews/{id}/restore", "review moderation", "Keep a review: show it again, dismiss its reports")
-            .ok(200, "The review, visible and counted.", review)
-            .refusing(&[NotFound, Conflict]),
+        Operation::new(
+            "POST /reviews/{id}/restore",
+            "review moderation",
+            "Keep a review: show it again, dismiss its reports",
+        )
+        .ok(200, "The review, visible and counted.", review)
+        .refusing(&[NotFound, Conflict]),
         Operation::new("DELETE /reviews/{id}", "review moderation", "Remove a review")
             .no_content("Removed, and out of the book's rating.")
             .refusing(&[NotFound, Conflict]),

@@ -273,7 +273,10 @@ pub fn one_of_each_kind() -> Vec<ShopEvent> {
         ShopEvent::order_closed(&order).unwrap(),
         ShopEvent::order_closed(&cancelled).unwrap(),
         ShopEvent::review_changed(&review, true),
-        ShopEvent::review_changed(&review.reported(crate::reviews::ReportReason::Spam, 1, now_rfc3339()), false),
+        ShopEvent::review_changed(
+            &review.reported(crate::reviews::ReportReason::Spam, 1, now_rfc3339()),
+            false,
+        ),
         ShopEvent::review_removed(&review, RemovedBy::Moderator),
     ]
 }

@@ -17,8 +17,8 @@ use uuid::Uuid;
 use crate::Error;
 use crate::error::Problems;
 use crate::events::ShopEvent;
-use crate::ids::BookId;
 use crate::identity::Principal;
+use crate::ids::BookId;
 
 pub const RATING_MAX: u8 = 5;
 pub const TITLE_MAX: usize = 120;
@@ -130,14 +130,23 @@ impl ReviewInput {
 
 /// Trimmed text, `None` when blank; at most `max` characters as sent; no control characters
 /// (line breaks and tabs allowed where `multiline`).
-fn optional_text(field: &str, text: Option<String>, max: usize, multiline: bool) -> Result<Option<String>, Error> {
+fn optional_text(
+    field: &str,
+    text: Option<String>,
+    max: usize,
+    multiline: bool,
+) -> Result<Option<String>, Error> {
     let Some(text) = text else { return Ok(None) };
     if text.chars().count() > max {
         return Err(Error::invalid(field, format!("must be at most {max} characters")));
     }
     let allowed = |c: char| multiline && matches!(c, '\n' | '\r' | '\t');
     if text.chars().any(|c| c.is_control() && !allowed(c)) {
-        let what = if multiline { "control characters other than line breaks and tabs" } else { "control characters" };
+        let what = if multiline {
+            "control characters other than line breaks and tabs"
+        } else {
+            "control characters"
+        };
         return Err(Error::invalid(field, format!("must not contain {what}")));
     }
     let trimmed = text.trim();
@@ -158,7 +167,13 @@ pub fn display_name(principal: &Principal) -> String {
 
 impl Review {
     /// A new, visible review by `author` at `now`.
-    pub fn new(book_id: BookId, author: &Principal, content: ReviewContent, verified_purchase: bool, now: String) -> Self {
+    pub fn new(
+        book_id: BookId,
+        author: &Principal,
+        content: ReviewContent,
+        verified_purchase: bool,
+        now: String,
+    ) -> Self {
         Self {
             id: Uuid::new_v4(),
             book_id,
@@ -180,7 +195,13 @@ impl Review {
     }
 
     /// The review with new content (and the author's current name and purchase mark).
-    pub fn edited(&self, author: &Principal, content: ReviewContent, verified_purchase: bool, now: String) -> Self {
+    pub fn edited(
+        &self,
+        author: &Principal,
+        content: ReviewContent,
+        verified_purchase: bool,
+        now: String,
+    ) -> Self {
         Self {
             reviewer_name: display_name(author),
             rating: content.rating,
@@ -359,10 +380,14 @@ impl ReviewCursor {
             (ReviewSort::Highest | ReviewSort::Lowest, Some(stars)) => {
                 stars.len() == 1 && stars.parse::<u8>().is_ok_and(|n| (1..=RATING_MAX).contains(&n))
             }
-            (ReviewSort::Helpful, Some(count)) => count.len() == 10 && count.bytes().all(|b| b.is_ascii_digit()),
+            (ReviewSort::Helpful, Some(count)) => {
+                count.len() == 10 && count.bytes().all(|b| b.is_ascii_digit())
+            }
             _ => false,
         };
-        if !prefix_is_ours || crate::events::EventCursor::decode(&URL_SAFE_NO_PAD.encode(time_and_id)).is_err() {
+        if !prefix_is_ours
+            || crate::events::EventCursor::decode(&URL_SAFE_NO_PAD.encode(time_and_id)).is_err()
+        {
             return Err(bad());
         }
         Ok(Self { sort, key: key.to_owned() })
@@ -717,7 +742,8 @@ mod tests {
         };
         assert_eq!(query(ReviewSort::Lowest, None).listing(), ReviewSort::Highest);
         assert_eq!(query(ReviewSort::Helpful, None).listing(), ReviewSort::Helpful);
-        let from_five = ReviewCursor { sort: ReviewSort::Highest, key: review(5).sort_key(ReviewSort::Highest) };
+        let from_five =
+            ReviewCursor { sort: ReviewSort::Highest, key: review(5).sort_key(ReviewSort::Highest) };
         assert!(query(ReviewSort::Newest, Some(from_five)).validate().is_err());
         let from_four = ReviewCursor::after(ReviewSort::Highest, &four);
         assert!(query(ReviewSort::Newest, Some(from_four)).validate().is_ok());

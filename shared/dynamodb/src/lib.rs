@@ -113,7 +113,8 @@ async fn transact_checked(
         match classify(codes) {
             Cancelled::LostRace => {
                 let reasons = cancelled.cancellation_reasons().iter();
-                let failed = reasons.enumerate().filter(|(_, reason)| reason.code() == Some("ConditionalCheckFailed"));
+                let failed =
+                    reasons.enumerate().filter(|(_, reason)| reason.code() == Some("ConditionalCheckFailed"));
                 return Ok(failed.map(|(index, _)| index).collect());
             }
             Cancelled::Transient if attempt < TRANSACT_ATTEMPTS => {

@@ -17,7 +17,8 @@ use bookworm_domain::ids::BookId;
 use bookworm_domain::ports::{Purchases, RatingReader, ReviewStore};
 use bookworm_domain::query::Page;
 use bookworm_domain::reviews::{
-    DailyQuota, Mark, Ratings, ReportedQuery, Review, ReviewCursor, ReviewQuery, ReviewSort, ReviewWrite, Saved,
+    DailyQuota, Mark, Ratings, ReportedQuery, Review, ReviewCursor, ReviewQuery, ReviewSort, ReviewWrite,
+    Saved,
 };
 use uuid::Uuid;
 
@@ -104,7 +105,10 @@ fn book_key(book: BookId) -> String {
 }
 
 fn guard_key(book: BookId, reviewer: &str) -> Item {
-    HashMap::from([("pk".to_owned(), s(book_key(book))), ("sk".to_owned(), s(format!("REVIEWER#{reviewer}")))])
+    HashMap::from([
+        ("pk".to_owned(), s(book_key(book))),
+        ("sk".to_owned(), s(format!("REVIEWER#{reviewer}"))),
+    ])
 }
 
 fn ratings_key(book: BookId) -> Item {
@@ -185,7 +189,10 @@ impl DynamoReviews {
                     .key("pk", s(book_key(after.book_id)))
                     .key("sk", s("BOOK"))
                     .condition_expression("attribute_exists(pk) AND attribute_not_exists(deleted_at)");
-                writes.push(TransactWriteItem::builder().condition_check(build(check.build())?).build(), Saved::BookGone);
+                writes.push(
+                    TransactWriteItem::builder().condition_check(build(check.build())?).build(),
+                    Saved::BookGone,
+                );
             }
             (Some(before), Some(after)) => {
                 let put = Put::builder()
@@ -201,8 +208,11 @@ impl DynamoReviews {
                     .set_key(Some(review_key(before.id)))
                     .condition_expression("revision = :revision")
                     .expression_attribute_values(":revision", revision(before));
-                writes.push(TransactWriteItem::builder().delete(build(delete.build())?).build(), Saved::Stale);
-                let guard = Delete::builder().table_name(table).set_key(Some(guard_key(before.book_id, &before.reviewer_id)));
+                writes
+                    .push(TransactWriteItem::builder().delete(build(delete.build())?).build(), Saved::Stale);
+                let guard = Delete::builder()
+                    .table_name(table)
+                    .set_key(Some(guard_key(before.book_id, &before.reviewer_id)));
                 writes.push(TransactWriteItem::builder().delete(build(guard.build())?).build(), Saved::Stale);
             }
             (None, None) => {}
@@ -213,7 +223,8 @@ impl DynamoReviews {
             let mut adds = Vec::new();
             for (star, d) in (1..).zip(delta).filter(|(_, d)| *d != 0) {
                 adds.push(format!("r{star} :r{star}"));
-                update = update.expression_attribute_values(format!(":r{star}"), AttributeValue::N(d.to_string()));
+                update =
+                    update.expression_attribute_values(format!(":r{star}"), AttributeValue::N(d.to_string()));
             }
             let update = update.update_expression(format!("ADD {}", adds.join(", ")));
             writes.push(TransactWriteItem::builder().update(build(update.build())?).build(), Saved::Stale);
@@ -221,21 +232,33 @@ impl DynamoReviews {
         if let Some(mark) = change.mark {
             let (review, sk, reason) = match mark {
                 Mark::Helpful { review, account } => (review, format!("HELPFUL#{account}"), None),
-                Mark::Report { review, account, reason } => (review, format!("REPORT#{account}"), Some(reason)),
+                Mark::Report { review, account, reason } => {
+                    (review, format!("REPORT#{account}"), Some(reason))
+                }
             };
-            let mut item = HashMap::from([("pk".to_owned(), s(format!("REVIEW#{review}"))), ("sk".to_owned(), s(sk))]);
+            let mut item =
+                HashMap::from([("pk".to_owned(), s(format!("REVIEW#{review}"))), ("sk".to_owned(), s(sk))]);
             if let Some(reason) = reason {
-                item.insert("reason".into(), serde_dynamo::to_attribute_value(reason).map_err(|e| Error::unavailable("encode a report", e))?);
+                item.insert(
+                    "reason".into(),
+                    serde_dynamo::to_attribute_value(reason)
+                        .map_err(|e| Error::unavailable("encode a report", e))?,
+                );
             }
             item.insert("at".into(), s(bookworm_domain::events::now_rfc3339()));
-            let put = Put::builder().table_name(table).set_item(Some(item)).condition_expression("attribute_not_exists(pk)");
+            let put = Put::builder()
+                .table_name(table)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(pk)");
             writes.push(TransactWriteItem::builder().put(build(put.build())?).build(), Saved::AlreadyMarked);
         }
         if let Some(quota) = change.quota {
             writes.push(quota_write(table, quota)?, Saved::OverQuota);
         }
         if let Some(event) = change.event {
-            let put = Put::builder().table_name(&self.tables.events).set_item(Some(crate::shop::event_item(event)?));
+            let put = Put::builder()
+                .table_name(&self.tables.events)
+                .set_item(Some(crate::shop::event_item(event)?));
             writes.push(TransactWriteItem::builder().put(build(put.build())?).build(), Saved::Stale);
         }
         Ok(writes)
@@ -284,11 +307,17 @@ async fn read_ratings(client: &Client, table: &str, books: &[BookId]) -> Result<
             for item in output.responses.and_then(|mut r| r.remove(table)).unwrap_or_default() {
                 let pk = item.get("pk").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
                 let count = |star: usize| {
-                    item.get(&format!("r{star}")).and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok()).unwrap_or(0)
+                    item.get(&format!("r{star}"))
+                        .and_then(|v| v.as_n().ok())
+                        .and_then(|n| n.parse().ok())
+                        .unwrap_or(0)
                 };
                 found.insert(pk, Ratings { counts: [count(1), count(2), count(3), count(4), count(5)] });
             }
-            request = output.unprocessed_keys.and_then(|mut left| left.remove(table)).filter(|k| !k.keys().is_empty());
+            request = output
+                .unprocessed_keys
+                .and_then(|mut left| left.remove(table))
+                .filter(|k| !k.keys().is_empty());
         }
         if request.is_some() {
             return Err(Error::unavailable("read ratings", "DynamoDB left keys unprocessed"));
@@ -418,7 +447,8 @@ impl ReviewStore for DynamoReviews {
             _ => None,
         };
         let limit = query.limit.get();
-        let (reviews, stopped) = self.query_index(index_name, partition, prefix, filter, start, limit).await?;
+        let (reviews, stopped) =
+            self.query_index(index_name, partition, prefix, filter, start, limit).await?;
         if let Some(stopped) = stopped {
             let resume = stopped.get(attribute).and_then(|v| v.as_s().ok()).cloned();
             let next_cursor = resume.map(|key| ReviewCursor { sort: listing, key }.encode());
@@ -441,14 +471,17 @@ impl ReviewStore for DynamoReviews {
             let resume = stopped.get("queue_key").and_then(|v| v.as_s().ok()).cloned();
             return Ok(Page { items: reviews, next_cursor: resume.map(|key| EventCursor(key).encode()) });
         }
-        Ok(Page::from_lookahead_by(reviews, limit, |last| EventCursor(last.queue_key().unwrap_or_default()).encode()))
+        Ok(Page::from_lookahead_by(reviews, limit, |last| {
+            EventCursor(last.queue_key().unwrap_or_default()).encode()
+        }))
     }
 
     async fn write_review(&self, change: &ReviewWrite<'_>) -> Result<Saved, Error> {
         let writes = self.writes(change)?;
         let failed = transact_checked(&self.client, writes.items, "write a review").await?;
         // Several conditions may fail at once; the most telling refusal wins.
-        let refusals: Vec<Saved> = failed.iter().filter_map(|index| writes.meaning.get(*index).copied()).collect();
+        let refusals: Vec<Saved> =
+            failed.iter().filter_map(|index| writes.meaning.get(*index).copied()).collect();
         Ok([Saved::BookGone, Saved::Stale, Saved::AlreadyMarked, Saved::OverQuota]
             .into_iter()
             .find(|refusal| refusals.contains(refusal))

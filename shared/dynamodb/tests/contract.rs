@@ -3,7 +3,9 @@
 
 use aws_sdk_dynamodb::Client;
 use bookworm_domain::contract;
-use bookworm_dynamodb::{DynamoCatalog, DynamoReviews, DynamoShop, ReadBudget, ReviewTables, ShopTables, schema};
+use bookworm_dynamodb::{
+    DynamoCatalog, DynamoReviews, DynamoShop, ReadBudget, ReviewTables, ShopTables, schema,
+};
 
 fn client() -> Client {
     Client::new(&test_support::moto("DYNAMODB_ENDPOINT"))

@@ -169,7 +169,9 @@ impl ReviewStore for EmbeddedReviews {
             .collect();
         found.sort_by(|a, b| b.0.cmp(&a.0));
         let items = found.into_iter().take(query.limit.get() + 1).map(|(_, review)| review.clone()).collect();
-        Ok(Page::from_lookahead_by(items, query.limit.get(), |last| ReviewCursor::after(listing, last).encode()))
+        Ok(Page::from_lookahead_by(items, query.limit.get(), |last| {
+            ReviewCursor::after(listing, last).encode()
+        }))
     }
 
     async fn reported(&self, query: &ReportedQuery) -> Result<Page<Review>, Error> {
@@ -307,7 +309,8 @@ mod tests {
         second.id = BookId::random();
         bookworm_domain::ports::CatalogWriter::put_book(catalog.as_ref(), &second).await.unwrap();
         let content = bookworm_domain::reviews::ReviewContent { rating: 2, title: None, comment: None };
-        let other = Review::new(second.id, &principal, content, false, bookworm_domain::events::now_rfc3339());
+        let other =
+            Review::new(second.id, &principal, content, false, bookworm_domain::events::now_rfc3339());
         let write = ReviewWrite { quota: Some(&quota), ..ReviewWrite::new(None, Some(&other)) };
         assert_eq!(reviews.write_review(&write).await.unwrap(), Saved::OverQuota);
         std::fs::remove_dir_all(&dir).ok();

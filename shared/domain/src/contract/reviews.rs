@@ -4,11 +4,11 @@
 
 use std::collections::BTreeSet;
 
+use crate::basket::{Basket, Order, OrderStatus, PricedBasket};
 use crate::catalog::Book;
 use crate::events::{CATALOG_FEED, RemovedBy, ShopEvent};
 use crate::identity::Principal;
 use crate::ports::{BasketStore, CatalogWriter, EventLog, OrderStore, Purchases, ReviewStore};
-use crate::basket::{Basket, Order, OrderStatus, PricedBasket};
 use crate::query::PageSize;
 use crate::reviews::{
     DailyQuota, Mark, Ratings, ReportReason, ReportedQuery, Review, ReviewContent, ReviewCursor, ReviewQuery,
@@ -38,9 +38,14 @@ fn quota(who: &str) -> DailyQuota {
 }
 
 /// Writes a new review with its quota and event; what the store said.
-async fn create<S: ReviewStore + ?Sized>(store: &S, review: &Review, quota: &DailyQuota) -> (Saved, ShopEvent) {
+async fn create<S: ReviewStore + ?Sized>(
+    store: &S,
+    review: &Review,
+    quota: &DailyQuota,
+) -> (Saved, ShopEvent) {
     let event = ShopEvent::review_changed(review, true);
-    let write = ReviewWrite { quota: Some(quota), event: Some(&event), ..ReviewWrite::new(None, Some(review)) };
+    let write =
+        ReviewWrite { quota: Some(quota), event: Some(&event), ..ReviewWrite::new(None, Some(review)) };
     (store.write_review(&write).await.expect("write a review"), event)
 }
 
@@ -106,7 +111,12 @@ async fn writes_are_atomic_and_counted<S: ReviewStore>(
     assert_eq!(store.review(ann.id).await.expect("review").as_ref(), Some(&edited));
 
     // An edit made from an older revision is stale, and changes nothing.
-    let late = ann.edited(&reader("ann"), ReviewContent { rating: 5, title: None, comment: None }, false, crate::events::now_rfc3339());
+    let late = ann.edited(
+        &reader("ann"),
+        ReviewContent { rating: 5, title: None, comment: None },
+        false,
+        crate::events::now_rfc3339(),
+    );
     let late_event = ShopEvent::review_changed(&late, false);
     let write = ReviewWrite { event: Some(&late_event), ..ReviewWrite::new(Some(&ann), Some(&late)) };
     assert_eq!(store.write_review(&write).await.expect("edit"), Saved::Stale);
@@ -121,7 +131,10 @@ async fn writes_are_atomic_and_counted<S: ReviewStore>(
     assert_eq!(store.write_review(&write).await.expect("report"), Saved::Done);
     assert_eq!(ratings(store, emma).await.count(), 0);
     let restored = hidden.restored();
-    assert_eq!(store.write_review(&ReviewWrite::new(Some(&hidden), Some(&restored))).await.expect("restore"), Saved::Done);
+    assert_eq!(
+        store.write_review(&ReviewWrite::new(Some(&hidden), Some(&restored))).await.expect("restore"),
+        Saved::Done
+    );
     assert_eq!(ratings(store, emma).await.counts, [0, 1, 0, 0, 0]);
     let removed = ShopEvent::review_removed(&restored, RemovedBy::Author);
     let write = ReviewWrite { event: Some(&removed), ..ReviewWrite::new(Some(&restored), None) };
@@ -137,7 +150,12 @@ async fn writes_are_atomic_and_counted<S: ReviewStore>(
     assert_eq!(many, vec![Ratings::default(), Ratings { counts: [0, 0, 0, 0, 1] }], "in the order asked");
 }
 
-async fn marks_and_quotas_hold<S: ReviewStore>(store: &S, book: &Book, catalog: &dyn CatalogWriter, gone: &Book) {
+async fn marks_and_quotas_hold<S: ReviewStore>(
+    store: &S,
+    book: &Book,
+    catalog: &dyn CatalogWriter,
+    gone: &Book,
+) {
     let review = new_review(book, "cat", 3);
     assert_eq!(create(store, &review, &quota("cat")).await.0, Saved::Done);
 
@@ -172,7 +190,11 @@ async fn marks_and_quotas_hold<S: ReviewStore>(store: &S, book: &Book, catalog: 
     assert_eq!(store.review(over.id).await.expect("review"), None);
     assert_eq!(ratings(store, &books[2]).await, Ratings::default());
     let other = new_review(&books[2], "fay", 5);
-    assert_eq!(create(store, &other, &DailyQuota::today("fay", 2)).await.0, Saved::Done, "caps are per account");
+    assert_eq!(
+        create(store, &other, &DailyQuota::today("fay", 2)).await.0,
+        Saved::Done,
+        "caps are per account"
+    );
 
     // No new reviews of a deleted book.
     catalog.delete_book(gone.id).await.expect("delete the book");
@@ -206,7 +228,8 @@ async fn listings_page_every_visible_review_once<S: ReviewStore>(store: &S, cata
         }
     }
     for (i, threshold) in [(1, 1), (2, 3)] {
-        let mark = Mark::Report { review: reviews[i].id, account: "reporter".into(), reason: ReportReason::Spam };
+        let mark =
+            Mark::Report { review: reviews[i].id, account: "reporter".into(), reason: ReportReason::Spam };
         let reported = reviews[i].reported(ReportReason::Spam, threshold, crate::events::now_rfc3339());
         let write = ReviewWrite { mark: Some(&mark), ..ReviewWrite::new(Some(&reviews[i]), Some(&reported)) };
         assert_eq!(store.write_review(&write).await.expect("report"), Saved::Done);
@@ -218,12 +241,22 @@ async fn listings_page_every_visible_review_once<S: ReviewStore>(store: &S, cata
     for sort in ReviewSort::ALL {
         for rating in [None, Some(5), Some(3), Some(2)] {
             for limit in [1, 3, 100] {
-                let query = ReviewQuery { book: book.id, sort, rating, after: None, limit: PageSize::new(limit).unwrap() };
+                let query = ReviewQuery {
+                    book: book.id,
+                    sort,
+                    rating,
+                    after: None,
+                    limit: PageSize::new(limit).unwrap(),
+                };
                 let mut expected: Vec<&Review> = reviews.iter().filter(|r| query.admits(r)).collect();
                 expected.sort_by_key(|r| std::cmp::Reverse(r.sort_key(query.listing())));
                 let got = page_through(store, query.clone()).await;
                 let want: Vec<_> = expected.iter().map(|r| r.id).collect();
-                assert_eq!(got.iter().map(|r| r.id).collect::<Vec<_>>(), want, "{sort:?} {rating:?} by {limit}");
+                assert_eq!(
+                    got.iter().map(|r| r.id).collect::<Vec<_>>(),
+                    want,
+                    "{sort:?} {rating:?} by {limit}"
+                );
                 assert!(got.iter().all(|r| r.is_visible() && rating.is_none_or(|n| r.rating == n)));
                 let ordered = |a: &Review, b: &Review| match sort {
                     ReviewSort::Newest => a.created_at >= b.created_at,
@@ -243,7 +276,9 @@ async fn listings_page_every_visible_review_once<S: ReviewStore>(store: &S, cata
             let page = store.reported(&query).await.expect("reported");
             ids.extend(page.items.iter().map(|r| (r.id, r.status)));
             match page.next_cursor {
-                Some(cursor) => query.after = Some(crate::events::EventCursor::decode(&cursor).expect("cursor").0),
+                Some(cursor) => {
+                    query.after = Some(crate::events::EventCursor::decode(&cursor).expect("cursor").0)
+                }
                 None => return ids,
             }
         }
@@ -251,10 +286,15 @@ async fn listings_page_every_visible_review_once<S: ReviewStore>(store: &S, cata
     let all = queued(false).await;
     let (hidden, flagged) = (reviews[1].id, reviews[2].id);
     let at = |id| all.iter().position(|(r, _)| *r == id);
-    assert!(at(flagged).expect("reported, still visible") < at(hidden).expect("hidden"), "latest report first");
+    assert!(
+        at(flagged).expect("reported, still visible") < at(hidden).expect("hidden"),
+        "latest report first"
+    );
     let only_hidden = queued(true).await;
     assert!(only_hidden.iter().all(|(_, status)| *status == crate::reviews::ReviewStatus::Hidden));
-    assert!(only_hidden.iter().any(|(id, _)| *id == hidden) && !only_hidden.iter().any(|(id, _)| *id == flagged));
+    assert!(
+        only_hidden.iter().any(|(id, _)| *id == hidden) && !only_hidden.iter().any(|(id, _)| *id == flagged)
+    );
     let unique: BTreeSet<_> = all.iter().map(|(id, _)| id).collect();
     assert_eq!(unique.len(), all.len(), "no review twice");
 }
@@ -265,7 +305,9 @@ async fn page_through<S: ReviewStore>(store: &S, mut query: ReviewQuery) -> Vec<
         let page = store.list_reviews(&query).await.expect("list reviews");
         found.extend(page.items);
         match page.next_cursor {
-            Some(cursor) => query.after = Some(ReviewCursor::decode(&cursor, query.listing()).expect("cursor")),
+            Some(cursor) => {
+                query.after = Some(ReviewCursor::decode(&cursor, query.listing()).expect("cursor"))
+            }
             None => return found,
         }
     }
@@ -276,7 +318,8 @@ async fn concurrent_reviews_leave_exact_counts<S: ReviewStore>(store: &S, catalo
     let mut book = super::fixture().books[2].clone();
     book.id = crate::ids::BookId::random();
     catalog.put_book(&book).await.expect("put a book");
-    let reviews: Vec<Review> = (0..20).map(|i| new_review(&book, &format!("crowd-{i}"), 1 + (i % 5) as u8)).collect();
+    let reviews: Vec<Review> =
+        (0..20).map(|i| new_review(&book, &format!("crowd-{i}"), 1 + (i % 5) as u8)).collect();
     let quotas: Vec<DailyQuota> = (0..20).map(|i| quota(&format!("crowd-{i}"))).collect();
     let writes = reviews.iter().zip(&quotas).map(|(review, quota)| create(store, review, quota));
     let results = futures::future::join_all(writes).await;
@@ -286,7 +329,6 @@ async fn concurrent_reviews_leave_exact_counts<S: ReviewStore>(store: &S, catalo
     assert_eq!(counted.sum(), reviews.iter().map(|r| u64::from(r.rating)).sum::<u64>());
     assert_eq!(counted.counts, [4, 4, 4, 4, 4]);
 }
-
 
 /// `bought` is true only for a completed order of the buyer's containing the book.
 pub async fn purchases<S: BasketStore + OrderStore>(orders: &S, purchases: &dyn Purchases) {
