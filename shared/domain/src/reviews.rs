@@ -432,10 +432,10 @@ impl ReviewQuery {
     /// The query, if its cursor belongs to it (a cursor from another star's list would start
     /// outside the range read).
     pub fn validate(self) -> Result<Self, Error> {
-        if let (Some(after), Some(prefix)) = (&self.after, self.key_prefix()) {
-            if !after.key.starts_with(&prefix) {
-                return Err(Error::invalid("cursor", "is not a cursor from this list"));
-            }
+        if let (Some(after), Some(prefix)) = (&self.after, self.key_prefix())
+            && !after.key.starts_with(&prefix)
+        {
+            return Err(Error::invalid("cursor", "is not a cursor from this list"));
         }
         Ok(self)
     }

@@ -193,10 +193,10 @@ impl ReviewStore for EmbeddedReviews {
     async fn write_review(&self, change: &ReviewWrite<'_>) -> Result<Saved, Error> {
         // The book is checked before the lock (a read may await). DynamoDB checks it inside
         // the transaction; here a deletion racing a first review by microseconds may let it in.
-        if let (None, Some(book)) = (change.before, change.book()) {
-            if self.books.get_book(book).await?.is_none() {
-                return Ok(Saved::BookGone);
-            }
+        if let (None, Some(book)) = (change.before, change.book())
+            && self.books.get_book(book).await?.is_none()
+        {
+            return Ok(Saved::BookGone);
         }
         let mut state = self.lock();
         if let Some(refusal) = state.refusal(change) {
