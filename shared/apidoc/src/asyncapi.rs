@@ -53,7 +53,8 @@ pub fn document(servers: Value) -> Value {
                 is not guaranteed: deduplicate by `id`, order by `time`, and read what was missed \
                 (a dropped socket, a failed push) from `GET /shops/{shop_id}/events` (OpenAPI). \
                 A socket whose token has expired is closed at its shop's next event; reconnect \
-                with a fresh token.",
+                with a fresh token. Review events belong to no shop: they come on the catalog \
+                feed, `shop_id=00000000-0000-0000-0000-000000000000`, which only admins may watch.",
             "license": { "name": "Apache-2.0", "url": "https://www.apache.org/licenses/LICENSE-2.0" },
         },
         "defaultContentType": "application/json",
@@ -127,7 +128,7 @@ fn event_message(kind: &str, variant: &Value) -> Value {
                 "source": { "type": "string", "pattern": "^/shops/[0-9a-f-]{36}$", "description": "`/shops/<shop id>`." },
                 "type": { "const": kind },
                 "time": { "type": "string", "format": "date-time", "description": "When it happened (UTC, milliseconds)." },
-                "subject": { "type": "string", "description": "What it is about: `sessions/<id>`, `baskets/<id>` or `orders/<id>`." },
+                "subject": { "type": "string", "description": "What it is about: `sessions/<id>`, `baskets/<id>`, `orders/<id>` or `books/<book id>/reviews/<review id>`." },
                 "datacontenttype": { "const": "application/json" },
                 "data": variant["properties"]["data"],
             },
