@@ -38,6 +38,7 @@ const CLAIMS: &str = "ClaimsTable";
 const BASKETS: &str = "BasketsTable";
 const ORDERS: &str = "OrdersTable";
 const PREFERENCES: &str = "PreferencesTable";
+const REVIEWS_TABLE: &str = "ReviewsTable";
 
 /// How long a new table may take to become active before its TTL can be set (AWS takes
 /// seconds; moto and DynamoDB Local create it active).
@@ -52,6 +53,11 @@ pub async fn create_table(client: &Client, logical_id: &str, name: &str) -> Resu
 /// The catalog table (`CatalogTable`).
 pub async fn create_catalog_table(client: &Client, name: &str) -> Result<(), Error> {
     create_table(client, CATALOG, name).await
+}
+
+/// The reviews table (`ReviewsTable`).
+pub async fn create_reviews_table(client: &Client, name: &str) -> Result<(), Error> {
+    create_table(client, REVIEWS_TABLE, name).await
 }
 
 /// The shop tables, named by `tables`: events, connections, claims, baskets, orders,
@@ -632,6 +638,16 @@ mod tests {
                      global by_buyer (buyer_id HASH, sort_key RANGE) ALL; \
                      global all_orders (kind HASH, sort_key RANGE) ALL"
                 ),
+                (
+                    REVIEWS_TABLE,
+                    "key pk HASH, sk RANGE; attributes pk S, sk S, book_key S, newest_key S, highest_key S, \
+                     lowest_key S, helpful_key S, queue S, queue_key S; PAY_PER_REQUEST; \
+                     global newest (book_key HASH, newest_key RANGE) ALL; \
+                     global highest (book_key HASH, highest_key RANGE) ALL; \
+                     global lowest (book_key HASH, lowest_key RANGE) ALL; \
+                     global helpful (book_key HASH, helpful_key RANGE) ALL; \
+                     global reported (queue HASH, queue_key RANGE) ALL; ttl expires_at"
+                ),
             ]
             .map(|(id, summary)| (id, summary.to_owned()))
         );
@@ -653,6 +669,7 @@ mod tests {
             ("BASKETS_TABLE", BASKETS),
             ("ORDERS_TABLE", ORDERS),
             ("PREFERENCES_TABLE", PREFERENCES),
+            ("REVIEWS_TABLE", REVIEWS_TABLE),
         ]
         .map(|(variable, id)| (variable.to_owned(), id.to_owned()));
         assert_eq!(variables, expected);

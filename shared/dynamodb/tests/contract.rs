@@ -51,7 +51,7 @@ async fn review_stores(prefix: &str) -> (DynamoReviews, DynamoCatalog, DynamoSho
     let catalog = format!("{prefix}-catalog");
     schema::create_catalog_table(&client, &catalog).await.expect("create the catalog table");
     let reviews = format!("{prefix}-reviews");
-    schema::create_table(&client, "ReviewsTable", &reviews).await.expect("create the reviews table");
+    schema::create_reviews_table(&client, &reviews).await.expect("create the reviews table");
     let tables = ReviewTables {
         reviews,
         catalog: catalog.clone(),
