@@ -8,7 +8,7 @@ use bookworm_domain::ports::EventLog;
 use bookworm_domain::publish::CheckoutAction;
 use bookworm_domain::query::Page;
 use bookworm_http::access::caller;
-use bookworm_http::{Outcome, QueryParams, json, json_body, respond, shop_id};
+use bookworm_http::{Outcome, QueryParams, feed_id, json, json_body, respond, shop_id};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
@@ -21,11 +21,10 @@ pub async fn handle(events: &dyn EventLog, request: Request) -> Response<Body> {
 
 async fn route(events: &dyn EventLog, request: &Request) -> Outcome {
     let caller = caller(request)?;
-    let shop = shop_id(request)?;
     if request.method() == Method::POST {
-        publish(events, shop, &caller, request).await
+        publish(events, shop_id(request)?, &caller, request).await
     } else {
-        history(events, shop, request).await
+        history(events, feed_id(request)?, request).await
     }
 }
 

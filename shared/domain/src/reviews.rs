@@ -149,6 +149,9 @@ fn optional_text(
         };
         return Err(Error::invalid(field, format!("must not contain {what}")));
     }
+    if text.chars().any(is_direction_override) {
+        return Err(Error::invalid(field, "must not contain bidirectional override or isolate characters"));
+    }
     let trimmed = text.trim();
     Ok((!trimmed.is_empty()).then(|| trimmed.to_owned()))
 }
@@ -162,7 +165,14 @@ pub fn display_name(principal: &Principal) -> String {
         .map(str::trim)
         .find(|name| !name.is_empty())
         .unwrap_or("Reader");
-    name.chars().filter(|c| !c.is_control()).take(REVIEWER_NAME_MAX).collect()
+    name.chars().filter(|c| !c.is_control() && !is_direction_override(*c)).take(REVIEWER_NAME_MAX).collect()
+}
+
+/// Unicode's explicit embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069): they
+/// make text display in another order than it reads ("Trojan Source"), so a review could show
+/// a name or words it does not contain. Ordinary right-to-left text needs none of them.
+fn is_direction_override(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 impl Review {
@@ -248,7 +258,9 @@ impl Review {
     }
 
     /// Its key in the listing of `sort`. Every listing reads newest first within ties, and
-    /// the id suffix makes each key unique, so pages never skip or repeat a review.
+    /// the id suffix makes each key unique, so pages never skip or repeat a review that keeps
+    /// its key. A vote (helpful order) or a new star count (star orders) moves a review: one
+    /// moving while a reader pages may be seen twice or not at all, as in any live ranking.
     pub fn sort_key(&self, sort: ReviewSort) -> String {
         let tail = format!("{}#{}", self.created_at, self.id);
         match sort {
@@ -637,6 +649,9 @@ mod tests {
         assert_eq!(fields(input(None, None, None).validate().unwrap_err()), ["rating"]);
         assert_eq!(fields(input(Some(0), None, None).validate().unwrap_err()), ["rating"]);
         assert_eq!(fields(input(Some(3), Some("a\nb"), None).validate().unwrap_err()), ["title"]);
+        let reversed = input(Some(3), Some("good \u{202E}doog"), Some("\u{2067}x\u{2069}")).validate();
+        assert_eq!(fields(reversed.unwrap_err()), ["title", "comment"]);
+        assert!(input(Some(3), Some("كتاب رائع"), None).validate().is_ok(), "right-to-left text is fine");
     }
 
     #[test]
@@ -765,5 +780,7 @@ mod tests {
         who.name = Some(format!("Ann\u{0}{}", "x".repeat(200)));
         assert_eq!(display_name(&who).chars().count(), REVIEWER_NAME_MAX);
         assert!(!display_name(&who).contains('\u{0}'));
+        who.name = Some("\u{202E}nimda".into());
+        assert_eq!(display_name(&who), "nimda");
     }
 }

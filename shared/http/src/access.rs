@@ -90,7 +90,7 @@ pub fn authorize(request: &Request) -> Result<Option<Principal>, Error> {
         }
         Some(Access::ShopStaff) => {
             let caller = principal(request)?;
-            if caller.works_for(crate::shop_id(request)?) {
+            if caller.works_for(crate::feed_id(request)?) {
                 Ok(Some(caller))
             } else {
                 Err(Error::Forbidden("Only this shop's merchants and admins may do this.".into()))

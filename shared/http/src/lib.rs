@@ -58,8 +58,18 @@ pub fn no_content() -> Response<Body> {
     response
 }
 
-/// The route's `{shop_id}`, which must be a UUID.
+/// The route's `{shop_id}` of a shop to act in: a UUID, and not the catalog feed's (no shop
+/// event may be written where admins read catalog events).
 pub fn shop_id(request: &Request) -> Result<uuid::Uuid, Error> {
+    let shop = feed_id(request)?;
+    if shop == bookworm_domain::events::CATALOG_FEED {
+        return Err(Error::invalid("shop_id", "is the catalog feed's id, not a shop's"));
+    }
+    Ok(shop)
+}
+
+/// The route's `{shop_id}` of a feed to read: a shop's, or the catalog feed.
+pub fn feed_id(request: &Request) -> Result<uuid::Uuid, Error> {
     path_parameter(request, "shop_id")
         .and_then(bookworm_domain::ids::parse_hyphenated)
         .ok_or_else(|| Error::invalid("shop_id", "must be a shop id (a UUID)"))
