@@ -197,7 +197,8 @@ async fn create(service: &Reviews<'_>, caller: &Principal, book: BookId, request
             Ok(response)
         }
         Saved::Stale | Saved::AlreadyMarked => Err(Error::Conflict(format!(
-            "You have reviewed this book already; edit it with PUT /books/{book}/reviews/mine."
+            "You have reviewed this book already; edit it with PUT /books/{book}/reviews/mine \
+             (a review removed by moderation cannot be replaced)."
         ))),
         Saved::OverQuota => Err(Error::TooMany {
             detail: format!(
@@ -226,6 +227,7 @@ where
         let write = ReviewWrite {
             mark: planned.mark.as_ref(),
             event: planned.event.as_ref(),
+            bar_reviewer: planned.bar_reviewer,
             ..ReviewWrite::new(Some(&current), planned.next.as_ref())
         };
         match service.reviews.write_review(&write).await? {
@@ -250,6 +252,8 @@ struct Planned {
     event: Option<ShopEvent>,
     /// What to say when the mark was left already.
     already: Option<&'static str>,
+    /// On a removal: no new review of the book by its author.
+    bar_reviewer: bool,
 }
 
 /// Which review a change applies to.
@@ -279,7 +283,7 @@ async fn edit(service: &Reviews<'_>, caller: &Principal, book: BookId, request: 
     let (_, next) = retry_on_stale(service, Target::Own(caller, book), |current| {
         let next = current.edited(caller, content.clone(), verified, now_rfc3339());
         let event = ShopEvent::review_changed(&next, false);
-        Ok(Planned { next: Some(next), mark: None, event: Some(event), already: None })
+        Ok(Planned { next: Some(next), mark: None, event: Some(event), already: None, bar_reviewer: false })
     })
     .await?;
     json(StatusCode::OK, &next.as_ref().map(OwnReview::from))
@@ -288,7 +292,9 @@ async fn edit(service: &Reviews<'_>, caller: &Principal, book: BookId, request: 
 async fn delete_own(service: &Reviews<'_>, caller: &Principal, book: BookId) -> Outcome {
     retry_on_stale(service, Target::Own(caller, book), |current| {
         let event = ShopEvent::review_removed(current, RemovedBy::Author);
-        Ok(Planned { next: None, mark: None, event: Some(event), already: None })
+        // Deleting a review that reports hid is no way to post a fresh one past moderation.
+        let bar_reviewer = !current.is_visible();
+        Ok(Planned { next: None, mark: None, event: Some(event), already: None, bar_reviewer })
     })
     .await?;
     Ok(no_content())
@@ -309,6 +315,7 @@ async fn vote(service: &Reviews<'_>, caller: &Principal, id: Uuid) -> Outcome {
             mark: Some(Mark::Helpful { review: id, account: caller.user_id.clone() }),
             event: None,
             already: Some("You marked this review helpful already."),
+            bar_reviewer: false,
         })
     })
     .await?;
@@ -329,6 +336,7 @@ async fn report(service: &Reviews<'_>, caller: &Principal, id: Uuid, request: &R
             mark: Some(Mark::Report { review: id, account: caller.user_id.clone(), reason }),
             event,
             already: Some("You reported this review already."),
+            bar_reviewer: false,
         })
     })
     .await?;
@@ -358,7 +366,7 @@ async fn restore(service: &Reviews<'_>, id: Uuid) -> Outcome {
     let (_, next) = retry_on_stale(service, Target::Any(id), |current| {
         let next = current.restored();
         let event = ShopEvent::review_changed(&next, false);
-        Ok(Planned { next: Some(next), mark: None, event: Some(event), already: None })
+        Ok(Planned { next: Some(next), mark: None, event: Some(event), already: None, bar_reviewer: false })
     })
     .await?;
     json(StatusCode::OK, &next)
@@ -367,7 +375,7 @@ async fn restore(service: &Reviews<'_>, id: Uuid) -> Outcome {
 async fn remove(service: &Reviews<'_>, id: Uuid) -> Outcome {
     retry_on_stale(service, Target::Any(id), |current| {
         let event = ShopEvent::review_removed(current, RemovedBy::Moderator);
-        Ok(Planned { next: None, mark: None, event: Some(event), already: None })
+        Ok(Planned { next: None, mark: None, event: Some(event), already: None, bar_reviewer: true })
     })
     .await?;
     Ok(no_content())

@@ -599,11 +599,15 @@ pub struct ReviewWrite<'a> {
     pub mark: Option<&'a Mark>,
     pub quota: Option<&'a DailyQuota>,
     pub event: Option<&'a ShopEvent>,
+    /// On a removal: the reviewer may not review the book again (a moderator removed the
+    /// review, or its author deleted it while reports hid it), so removal is no way around
+    /// moderation.
+    pub bar_reviewer: bool,
 }
 
 impl<'a> ReviewWrite<'a> {
     pub fn new(before: Option<&'a Review>, after: Option<&'a Review>) -> Self {
-        Self { before, after, mark: None, quota: None, event: None }
+        Self { before, after, mark: None, quota: None, event: None, bar_reviewer: false }
     }
 
     /// The book the change is about.

@@ -210,10 +210,18 @@ impl DynamoReviews {
                     .expression_attribute_values(":revision", revision(before));
                 writes
                     .push(TransactWriteItem::builder().delete(build(delete.build())?).build(), Saved::Stale);
-                let guard = Delete::builder()
-                    .table_name(table)
-                    .set_key(Some(guard_key(before.book_id, &before.reviewer_id)));
-                writes.push(TransactWriteItem::builder().delete(build(guard.build())?).build(), Saved::Stale);
+                let guard = guard_key(before.book_id, &before.reviewer_id);
+                let guard = if change.bar_reviewer {
+                    // The guard stays, marked: no new review by this account of this book.
+                    let mut barred = guard;
+                    barred.insert("barred".into(), AttributeValue::Bool(true));
+                    let put = Put::builder().table_name(table).set_item(Some(barred));
+                    TransactWriteItem::builder().put(build(put.build())?).build()
+                } else {
+                    let delete = Delete::builder().table_name(table).set_key(Some(guard));
+                    TransactWriteItem::builder().delete(build(delete.build())?).build()
+                };
+                writes.push(guard, Saved::Stale);
             }
             (None, None) => {}
         }
@@ -425,6 +433,9 @@ impl ReviewStore for DynamoReviews {
 
     async fn review_by(&self, book: BookId, reviewer: &str) -> Result<Option<Review>, Error> {
         let Some(guard) = self.get(guard_key(book, reviewer)).await? else { return Ok(None) };
+        if guard.contains_key("barred") {
+            return Ok(None);
+        }
         let id = guard.get("review_id").and_then(|v| v.as_s().ok()).and_then(|id| id.parse().ok());
         match id {
             Some(id) => self.review(id).await,

@@ -34,6 +34,8 @@ struct State {
     by_reviewer: HashMap<(BookId, String), Uuid>,
     ratings: HashMap<BookId, Ratings>,
     marks: HashSet<Vec<u8>>,
+    /// (book, reviewer) pairs barred from reviewing again; persisted in `MARKS`.
+    barred: HashSet<(BookId, String)>,
     quotas: HashMap<Vec<u8>, u32>,
 }
 
@@ -51,6 +53,10 @@ fn mark_key(mark: &Mark) -> Vec<u8> {
         Mark::Report { review, account, .. } => format!("report\0{review}\0{account}"),
     }
     .into_bytes()
+}
+
+fn barred_key(book: BookId, reviewer: &str) -> Vec<u8> {
+    format!("barred\0{book}\0{reviewer}").into_bytes()
 }
 
 fn quota_key(quota: &DailyQuota) -> Vec<u8> {
@@ -80,7 +86,16 @@ impl EmbeddedReviews {
         }
         for row in txn.open_table(MARKS).map_err(|e| fail(e.into()))?.iter().map_err(|e| fail(e.into()))? {
             let (key, _) = row.map_err(|e| fail(e.into()))?;
-            state.marks.insert(key.value().to_vec());
+            let key = key.value().to_vec();
+            if let Some(barred) = key.strip_prefix(b"barred\0") {
+                let text = String::from_utf8_lossy(barred);
+                if let Some((book, reviewer)) = text.split_once('\0')
+                    && let Ok(book) = book.parse()
+                {
+                    state.barred.insert((book, reviewer.to_owned()));
+                }
+            }
+            state.marks.insert(key);
         }
         for row in txn.open_table(QUOTAS).map_err(|e| fail(e.into()))?.iter().map_err(|e| fail(e.into()))? {
             let (key, value) = row.map_err(|e| fail(e.into()))?;
@@ -117,7 +132,8 @@ impl State {
         let current = match change.before {
             None => {
                 let after = change.after?;
-                let taken = self.by_reviewer.contains_key(&(after.book_id, after.reviewer_id.clone()));
+                let pair = (after.book_id, after.reviewer_id.clone());
+                let taken = self.by_reviewer.contains_key(&pair) || self.barred.contains(&pair);
                 stored.is_none() && !taken
             }
             Some(before) => stored.is_some_and(|stored| stored.revision == before.revision),
@@ -212,6 +228,13 @@ impl ReviewStore for EmbeddedReviews {
         if let Some(mark) = change.mark {
             writes.push((MARKS, mark_key(mark), Vec::new()));
         }
+        let barred = match (change.before, change.after) {
+            (Some(before), None) if change.bar_reviewer => Some((before.book_id, before.reviewer_id.clone())),
+            _ => None,
+        };
+        if let Some((book, reviewer)) = &barred {
+            writes.push((MARKS, barred_key(*book, reviewer), Vec::new()));
+        }
         let quota = change.quota.map(|quota| {
             let key = quota_key(quota);
             let used = state.quotas.get(&key).copied().unwrap_or(0) + 1;
@@ -233,6 +256,9 @@ impl ReviewStore for EmbeddedReviews {
         }
         if let Some((key, used)) = quota {
             state.quotas.insert(key, used);
+        }
+        if let Some(pair) = barred {
+            state.barred.insert(pair);
         }
         Ok(Saved::Done)
     }

@@ -152,6 +152,8 @@ async fn a_review_from_post_to_moderation() {
     support.expect(Method::DELETE, &format!("/reviews/{id}"), None, 204).await;
     assert_eq!(rating(&stack, &book).await, (json!(5.0), 1, json!({"1": 0, "2": 0, "3": 0, "4": 0, "5": 1})));
     ann.expect(Method::GET, &mine, None, 404).await;
+    let barred = ann.expect(Method::POST, &reviews, Some(json!({"rating": 5})), 409).await;
+    assert!(barred["detail"].as_str().unwrap().contains("moderation"), "{barred}");
     bob.expect(Method::DELETE, &mine, None, 204).await;
     assert_eq!(rating(&stack, &book).await.1, 0);
 

@@ -146,6 +146,16 @@ async fn writes_are_atomic_and_counted<S: ReviewStore>(
     let anew = new_review(emma, "ann", 5);
     assert_eq!(create(store, &anew, &quota("ann")).await.0, Saved::Done, "after a delete, a new review");
 
+    // A removal that bars the reviewer (moderation) leaves no way to post again.
+    let barring = ReviewWrite { bar_reviewer: true, ..ReviewWrite::new(Some(&anew), None) };
+    assert_eq!(store.write_review(&barring).await.expect("remove"), Saved::Done);
+    assert_eq!(store.review_by(emma.id, "ann").await.expect("by"), None);
+    let again = new_review(emma, "ann", 5);
+    assert_eq!(create(store, &again, &quota("ann")).await.0, Saved::Stale, "barred");
+    assert_eq!(store.review(again.id).await.expect("review"), None);
+    let theirs = new_review(emma, "ann-2", 5);
+    assert_eq!(create(store, &theirs, &quota("ann-2")).await.0, Saved::Done, "only that account");
+
     let many = store.ratings(&[persuasion.id, emma.id]).await.expect("ratings");
     assert_eq!(many, vec![Ratings::default(), Ratings { counts: [0, 0, 0, 0, 1] }], "in the order asked");
 }
