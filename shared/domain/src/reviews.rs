@@ -583,6 +583,11 @@ impl DailyQuota {
         Self { account: account.to_owned(), day: today.to_string(), limit }
     }
 
+    /// The first day whose quota records still matter (yesterday, UTC): older ones may go.
+    pub fn oldest_kept_day() -> String {
+        (time::OffsetDateTime::now_utc() - time::Duration::days(1)).date().to_string()
+    }
+
     /// Seconds until the quota resets, at the next UTC midnight (at least 1).
     pub fn retry_after() -> u64 {
         (86_400 - crate::events::unix_now() % 86_400).max(1)

@@ -97,12 +97,24 @@ impl EmbeddedReviews {
             }
             state.marks.insert(key);
         }
+        // Quotas of days before yesterday count for nothing now: dropped, as DynamoDB's TTL does.
+        let yesterday = DailyQuota::oldest_kept_day();
+        let mut expired = Vec::new();
         for row in txn.open_table(QUOTAS).map_err(|e| fail(e.into()))?.iter().map_err(|e| fail(e.into()))? {
             let (key, value) = row.map_err(|e| fail(e.into()))?;
+            let key = key.value().to_vec();
+            if key.split(|b| *b == 0).next().is_some_and(|day| day < yesterday.as_bytes()) {
+                expired.push(key);
+                continue;
+            }
             let count = serde_json::from_slice(value.value()).unwrap_or(u32::MAX);
-            state.quotas.insert(key.value().to_vec(), count);
+            state.quotas.insert(key, count);
         }
         drop(txn);
+        if !expired.is_empty() {
+            let removals = expired.into_iter().map(|key| (QUOTAS, key)).collect();
+            shop.commit(Change { removals, ..Change::default() })?;
+        }
         Ok(Self { shop, books, state: Mutex::new(state) })
     }
 
@@ -339,6 +351,20 @@ mod tests {
             Review::new(second.id, &principal, content, false, bookworm_domain::events::now_rfc3339());
         let write = ReviewWrite { quota: Some(&quota), ..ReviewWrite::new(None, Some(&other)) };
         assert_eq!(reviews.write_review(&write).await.unwrap(), Saved::OverQuota);
+        // A quota of long ago is dropped at the next start; today's stays.
+        let old = DailyQuota { account: "ann".into(), day: "2020-01-01".into(), limit: 1 };
+        reviews
+            .shop
+            .commit(Change {
+                writes: vec![(QUOTAS, quota_key(&old), json(&1u32).unwrap())],
+                ..Change::default()
+            })
+            .unwrap();
+        drop(reviews);
+        let shop = Arc::new(EmbeddedShop::open(&dir.join("shop.redb")).unwrap());
+        let reviews = EmbeddedReviews::open(shop, catalog.clone()).unwrap();
+        let quotas = reviews.lock().quotas.keys().cloned().collect::<Vec<_>>();
+        assert_eq!(quotas, vec![quota_key(&quota)], "the 2020 quota was pruned");
         std::fs::remove_dir_all(&dir).ok();
     }
 }
