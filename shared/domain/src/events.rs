@@ -182,14 +182,20 @@ impl EventCursor {
         }
         let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| garbled())?;
         let key = String::from_utf8(bytes).map_err(|_| garbled())?;
-        let (time, id) = key.split_once('#').ok_or_else(garbled)?;
-        let time_is_ours = OffsetDateTime::parse(time, &Rfc3339).is_ok_and(|t| rfc3339_millis(t) == time);
-        let id_is_ours = id.parse::<Uuid>().is_ok_and(|uuid| uuid.hyphenated().to_string() == id);
-        if !time_is_ours || !id_is_ours {
+        if !is_time_and_id(&key) {
             return Err(garbled());
         }
         Ok(Self(key))
     }
+}
+
+/// Whether `key` is `<RFC 3339 UTC time, milliseconds>#<hyphenated UUID>`, exactly as this
+/// crate writes them: the tail of every newest-first sort key.
+pub(crate) fn is_time_and_id(key: &str) -> bool {
+    let Some((time, id)) = key.split_once('#') else { return false };
+    let time_is_ours = OffsetDateTime::parse(time, &Rfc3339).is_ok_and(|t| rfc3339_millis(t) == time);
+    let id_is_ours = id.parse::<Uuid>().is_ok_and(|uuid| uuid.hyphenated().to_string() == id);
+    time_is_ours && id_is_ours
 }
 
 /// Now, in Unix seconds: the unit of token expiries and DynamoDB TTLs.
@@ -251,16 +257,7 @@ pub fn one_of_each_kind() -> Vec<ShopEvent> {
     let mut cancelled = order.clone();
     cancelled.transition(crate::basket::OrderStatus::Cancelled).unwrap();
     order.transition(crate::basket::OrderStatus::Completed).unwrap();
-    let reader = crate::identity::Principal {
-        user_id: "ann".into(),
-        username: None,
-        email: None,
-        name: Some("Ann".into()),
-        roles: Default::default(),
-        shop_ids: Default::default(),
-        email_verified: None,
-        phone_number_verified: None,
-    };
+    let reader = crate::identity::Principal::sample("ann");
     let content = crate::reviews::ReviewContent { rating: 4, title: None, comment: Some("Fine.".into()) };
     let review = Review::new(book.id, &reader, content, true, now_rfc3339());
     vec![

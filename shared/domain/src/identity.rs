@@ -83,6 +83,21 @@ impl ContactPolicy {
 }
 
 impl Principal {
+    /// A signed-in caller with only an id (also their username), for tests and contract suites.
+    #[cfg(any(test, feature = "contract-tests"))]
+    pub fn sample(user_id: &str) -> Self {
+        Self {
+            user_id: user_id.into(),
+            username: Some(user_id.into()),
+            email: None,
+            name: None,
+            roles: BTreeSet::new(),
+            shop_ids: BTreeSet::new(),
+            email_verified: None,
+            phone_number_verified: None,
+        }
+    }
+
     /// The email to send order mail to, if the policy trusts it.
     pub fn contact_email(&self, policy: ContactPolicy) -> Option<String> {
         self.email.clone().filter(|_| policy.allows(self.email_verified))

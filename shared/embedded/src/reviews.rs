@@ -164,6 +164,19 @@ impl State {
     }
 }
 
+/// Up to `limit + 1` reviews by key, descending, after the key `after`: a page and its lookahead,
+/// in the order DynamoDB reads the same index backwards.
+fn descending_after<'a>(
+    keyed: impl Iterator<Item = (String, &'a Review)>,
+    after: Option<&str>,
+    limit: usize,
+) -> Vec<Review> {
+    let mut found: Vec<(String, &Review)> =
+        keyed.filter(|(key, _)| after.is_none_or(|after| key.as_str() < after)).collect();
+    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.into_iter().take(limit + 1).map(|(_, review)| review.clone()).collect()
+}
+
 #[async_trait]
 impl RatingReader for EmbeddedReviews {
     async fn ratings(&self, books: &[BookId]) -> Result<Vec<Ratings>, Error> {
@@ -187,16 +200,13 @@ impl ReviewStore for EmbeddedReviews {
     async fn list_reviews(&self, query: &ReviewQuery) -> Result<Page<Review>, Error> {
         let listing = query.listing();
         let state = self.lock();
-        let after = query.after.as_ref().map(|cursor| cursor.key.as_str());
-        let mut found: Vec<(String, &Review)> = state
+        let keyed = state
             .reviews
             .values()
             .filter(|review| query.admits(review))
-            .map(|review| (review.sort_key(listing), review))
-            .filter(|(key, _)| after.is_none_or(|after| key.as_str() < after))
-            .collect();
-        found.sort_by(|a, b| b.0.cmp(&a.0));
-        let items = found.into_iter().take(query.limit.get() + 1).map(|(_, review)| review.clone()).collect();
+            .map(|review| (review.sort_key(listing), review));
+        let after = query.after.as_ref().map(|cursor| cursor.key.as_str());
+        let items = descending_after(keyed, after, query.limit.get());
         Ok(Page::from_lookahead_by(items, query.limit.get(), |last| {
             ReviewCursor::after(listing, last).encode()
         }))
@@ -204,15 +214,12 @@ impl ReviewStore for EmbeddedReviews {
 
     async fn reported(&self, query: &ReportedQuery) -> Result<Page<Review>, Error> {
         let state = self.lock();
-        let mut found: Vec<(String, &Review)> = state
+        let keyed = state
             .reviews
             .values()
             .filter(|review| !query.hidden_only || !review.is_visible())
-            .filter_map(|review| review.queue_key().map(|key| (key, review)))
-            .filter(|(key, _)| query.after.as_deref().is_none_or(|after| key.as_str() < after))
-            .collect();
-        found.sort_by(|a, b| b.0.cmp(&a.0));
-        let items = found.into_iter().take(query.limit.get() + 1).map(|(_, review)| review.clone()).collect();
+            .filter_map(|review| review.queue_key().map(|key| (key, review)));
+        let items = descending_after(keyed, query.after.as_deref(), query.limit.get());
         Ok(Page::from_lookahead_by(items, query.limit.get(), |last: &Review| {
             EventCursor(last.queue_key().unwrap_or_default()).encode()
         }))
@@ -319,16 +326,7 @@ mod tests {
         let catalog = Arc::new(EmbeddedCatalog::in_memory().unwrap());
         let book = bookworm_domain::contract::fixture().books[0].clone();
         bookworm_domain::ports::CatalogWriter::put_book(catalog.as_ref(), &book).await.unwrap();
-        let principal = bookworm_domain::identity::Principal {
-            user_id: "ann".into(),
-            username: None,
-            email: None,
-            name: Some("Ann".into()),
-            roles: Default::default(),
-            shop_ids: Default::default(),
-            email_verified: None,
-            phone_number_verified: None,
-        };
+        let principal = bookworm_domain::identity::Principal::sample("ann");
         let content = bookworm_domain::reviews::ReviewContent { rating: 4, title: None, comment: None };
         let review = Review::new(book.id, &principal, content, false, bookworm_domain::events::now_rfc3339());
         let quota = DailyQuota::today("ann", 1);

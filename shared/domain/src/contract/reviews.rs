@@ -16,16 +16,7 @@ use crate::reviews::{
 };
 
 fn reader(id: &str) -> Principal {
-    Principal {
-        user_id: id.into(),
-        username: Some(id.into()),
-        email: None,
-        name: None,
-        roles: Default::default(),
-        shop_ids: Default::default(),
-        email_verified: None,
-        phone_number_verified: None,
-    }
+    Principal::sample(id)
 }
 
 fn new_review(book: &Book, who: &str, rating: u8) -> Review {
