@@ -16,6 +16,7 @@ pub mod publish;
 pub mod query;
 pub mod queue;
 pub mod reviews;
+pub mod search;
 
 #[cfg(feature = "contract-tests")]
 pub mod contract;

@@ -12,6 +12,7 @@ use crate::events::{EventCursor, ShopEvent};
 use crate::ids::{AuthorId, BookId, CategoryId, PublisherId};
 use crate::query::{BookQuery, Page, PageSize};
 use crate::reviews::{Ratings, ReportedQuery, Review, ReviewQuery, ReviewWrite, Saved};
+use crate::search::{IndexPointer, Published, SearchQuery, SearchResults, Suggestion};
 
 /// Reads books: what the shopper-facing catalog functions need.
 #[async_trait]
@@ -244,4 +245,32 @@ pub trait ReviewStore: RatingReader {
 pub trait Purchases: Send + Sync {
     /// Whether `buyer` has a completed order containing `book`.
     async fn bought(&self, buyer: &str, book: BookId) -> Result<bool, Error>;
+}
+
+/// Ranked full-text search over the catalog.
+#[async_trait]
+pub trait CatalogSearch: Send + Sync {
+    async fn search(&self, query: &SearchQuery) -> Result<SearchResults, Error>;
+    /// Up to [`SUGGESTIONS_MAX`](crate::search::SUGGESTIONS_MAX) titles and authors that
+    /// complete `prefix` (checked with [`check_text`](crate::search::check_text)).
+    async fn suggest(&self, prefix: &str) -> Result<Vec<Suggestion>, Error>;
+}
+
+/// Where built search indexes are kept: immutable versions, and a pointer to the current one
+/// that moves only by compare-and-swap, so concurrent indexers never lose each other's work.
+#[async_trait]
+pub trait IndexStore: Send + Sync {
+    /// The current version, or `None` before the first is published.
+    async fn current(&self) -> Result<Option<IndexPointer>, Error>;
+    /// The bundle of one version. A version stays readable after newer ones are published
+    /// (at least a day in S3), so a reader that saw its pointer can always fetch it.
+    async fn fetch(&self, pointer: &IndexPointer) -> Result<Vec<u8>, Error>;
+    /// Stores `bundle` (an index of `books` books) as the version after `replacing` (`None`:
+    /// the first) and moves the pointer to it, unless the pointer is no longer `replacing`.
+    async fn publish(
+        &self,
+        bundle: Vec<u8>,
+        books: u64,
+        replacing: Option<&IndexPointer>,
+    ) -> Result<Published, Error>;
 }

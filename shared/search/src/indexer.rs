@@ -1,0 +1,123 @@
+//! From catalog changes to index changes. A change only says *what* changed; the book cards
+//! are read from the catalog as they are now, so changes may arrive late, twice or out of order
+//! and the index still ends up as the catalog is.
+
+use std::collections::{BTreeSet, HashMap};
+
+use bookworm_domain::Error;
+use bookworm_domain::catalog::{Author, Book, Category, Publisher};
+use bookworm_domain::ids::{AuthorId, BookId, CategoryId, PublisherId};
+use bookworm_domain::ports::{BookReader, LookupReader};
+use bookworm_domain::query::{BookQuery, Cursor, PageSize, MAX_PAGE_SIZE};
+use bookworm_domain::search::BookCard;
+
+use crate::index::Changes;
+
+/// Something in the catalog that changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CatalogChange {
+    Book(BookId),
+    /// A renamed author: every book of theirs shows the new name.
+    Author(AuthorId),
+    Category(CategoryId),
+    Publisher(PublisherId),
+}
+
+/// The catalog reads indexing needs.
+pub trait CatalogReader: BookReader + LookupReader {}
+impl<T: BookReader + LookupReader + ?Sized> CatalogReader for T {}
+
+/// The index changes that bring every book `changes` touch up to date.
+pub async fn resolve<C: CatalogReader + ?Sized>(catalog: &C, changes: &[CatalogChange]) -> Result<Changes, Error> {
+    let mut books = BTreeSet::new();
+    for change in changes {
+        let mut query = BookQuery { limit: PageSize::new(MAX_PAGE_SIZE)?, ..BookQuery::default() };
+        match *change {
+            CatalogChange::Book(id) => {
+                books.insert(id);
+                continue;
+            }
+            CatalogChange::Author(id) => query.filter.author = Some(id),
+            CatalogChange::Category(id) => query.filter.category = Some(id),
+            CatalogChange::Publisher(id) => query.filter.publisher = Some(id),
+        }
+        books.extend(all_books(catalog, query).await?.iter().map(|book| book.id));
+    }
+    let mut names = Names::default();
+    let mut result = Changes::default();
+    for id in books {
+        match catalog.get_book(id).await? {
+            Some(book) => result.upserts.push(names.card(catalog, book).await?),
+            None => result.deletes.push(id),
+        }
+    }
+    Ok(result)
+}
+
+/// Every live book's card, for a full rebuild.
+pub async fn everything<C: CatalogReader + ?Sized>(catalog: &C) -> Result<Vec<BookCard>, Error> {
+    let mut names = Names {
+        authors: catalog.list_authors().await?.into_iter().map(|a| (a.id, a)).collect(),
+        categories: catalog.list_categories().await?.into_iter().map(|c| (c.id, c)).collect(),
+        publishers: catalog.list_publishers().await?.into_iter().map(|p| (p.id, p)).collect(),
+    };
+    let query = BookQuery { limit: PageSize::new(MAX_PAGE_SIZE)?, ..BookQuery::default() };
+    let mut cards = Vec::new();
+    for book in all_books(catalog, query).await? {
+        cards.push(names.card(catalog, book).await?);
+    }
+    Ok(cards)
+}
+
+/// Every page of a listing.
+async fn all_books<C: CatalogReader + ?Sized>(catalog: &C, mut query: BookQuery) -> Result<Vec<Book>, Error> {
+    let mut books = Vec::new();
+    loop {
+        let page = catalog.list_books(&query).await?;
+        books.extend(page.items);
+        match page.next_cursor {
+            Some(cursor) => query.after = Some(Cursor::decode(&cursor, query.sort)?),
+            None => return Ok(books),
+        }
+    }
+}
+
+/// Authors, categories and publishers read once per batch.
+#[derive(Default)]
+struct Names {
+    authors: HashMap<AuthorId, Author>,
+    categories: HashMap<CategoryId, Category>,
+    publishers: HashMap<PublisherId, Publisher>,
+}
+
+impl Names {
+    async fn card<C: CatalogReader + ?Sized>(&mut self, catalog: &C, book: Book) -> Result<BookCard, Error> {
+        let mut authors = Vec::with_capacity(book.author_ids.len());
+        for &id in &book.author_ids {
+            if !self.authors.contains_key(&id) {
+                let author = catalog.get_author(id).await?.unwrap_or_else(|| missing("author", id, Author { id, name: String::new() }));
+                self.authors.insert(id, author);
+            }
+            authors.push(self.authors[&id].clone());
+        }
+        let id = book.category_id;
+        if !self.categories.contains_key(&id) {
+            let category = catalog.get_category(id).await?.unwrap_or_else(|| missing("category", id, Category { id, name: String::new() }));
+            self.categories.insert(id, category);
+        }
+        let id = book.publisher_id;
+        if !self.publishers.contains_key(&id) {
+            let publisher = catalog.get_publisher(id).await?.unwrap_or_else(|| missing("publisher", id, Publisher { id, name: String::new() }));
+            self.publishers.insert(id, publisher);
+        }
+        let category = self.categories[&book.category_id].clone();
+        let publisher = self.publishers[&book.publisher_id].clone();
+        Ok(BookCard::new(book, authors, category, publisher))
+    }
+}
+
+/// A book naming a record that is gone is still indexed (it is still sold), without the name.
+fn missing<T>(kind: &str, id: impl std::fmt::Display, blank: T) -> T {
+    tracing::warn!(kind, %id, "a book names a record the catalog does not have; indexed without its name");
+    blank
+}

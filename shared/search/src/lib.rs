@@ -1,0 +1,27 @@
+//! Catalog search on [tantivy]: BM25 ranking with field boosts, typo tolerance, prefix matching
+//! on the last word, filters, facets, highlights and suggestions.
+//!
+//! - [`CatalogIndex`]: one index, on disk or in memory, and its bundle (a tar of its files);
+//! - [`indexer`]: catalog changes to index changes, read from the catalog as it is now;
+//! - [`LiveIndex`] and [`IndexedCatalog`]: the local stack's index, updated with every write;
+//! - [`IndexPublisher`]: the indexer function's side, versions published to an
+//!   [`IndexStore`](bookworm_domain::ports::IndexStore) by compare-and-swap;
+//! - [`PublishedIndex`]: the search function's side, the current version loaded and refreshed;
+//! - [`FolderIndexStore`]: the store in a local folder (S3's is `bookworm-s3`).
+
+mod engine;
+mod folder;
+mod index;
+pub mod indexer;
+mod live;
+mod matcher;
+mod published;
+mod publisher;
+mod schema;
+
+pub use folder::FolderIndexStore;
+pub use index::{CatalogIndex, Changes};
+pub use indexer::CatalogChange;
+pub use live::{IndexedCatalog, LiveIndex};
+pub use published::{DEFAULT_CHECK_EVERY, PublishedIndex};
+pub use publisher::IndexPublisher;
