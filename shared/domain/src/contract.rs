@@ -6,7 +6,9 @@
 use std::collections::HashSet;
 
 mod reviews;
+mod search;
 pub use reviews::{purchases, review_store};
+pub use search::index_store;
 
 use crate::Error;
 use crate::Money;

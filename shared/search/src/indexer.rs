@@ -5,7 +5,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use bookworm_domain::Error;
-use bookworm_domain::catalog::{Author, Book, Category, Publisher};
+use bookworm_domain::catalog::{Author, Book, CatalogData, Category, Publisher};
 use bookworm_domain::ids::{AuthorId, BookId, CategoryId, PublisherId};
 use bookworm_domain::ports::{BookReader, LookupReader};
 use bookworm_domain::query::{BookQuery, Cursor, PageSize, MAX_PAGE_SIZE};
@@ -67,6 +67,22 @@ pub async fn everything<C: CatalogReader + ?Sized>(catalog: &C) -> Result<Vec<Bo
         cards.push(names.card(catalog, book).await?);
     }
     Ok(cards)
+}
+
+/// The cards of a whole data set (the seed, a generated catalog), without a store.
+pub fn cards(data: &CatalogData) -> Vec<BookCard> {
+    let authors: HashMap<AuthorId, &Author> = data.authors.iter().map(|a| (a.id, a)).collect();
+    let categories: HashMap<CategoryId, &Category> = data.categories.iter().map(|c| (c.id, c)).collect();
+    let publishers: HashMap<PublisherId, &Publisher> = data.publishers.iter().map(|p| (p.id, p)).collect();
+    data.books
+        .iter()
+        .map(|book| {
+            let named = |id: AuthorId| authors.get(&id).map_or(Author { id, name: String::new() }, |a| (*a).clone());
+            let category = categories.get(&book.category_id).map_or(Category { id: book.category_id, name: String::new() }, |c| (*c).clone());
+            let publisher = publishers.get(&book.publisher_id).map_or(Publisher { id: book.publisher_id, name: String::new() }, |p| (*p).clone());
+            BookCard::new(book.clone(), book.author_ids.iter().copied().map(named).collect(), category, publisher)
+        })
+        .collect()
 }
 
 /// Every page of a listing.
