@@ -191,7 +191,7 @@ mod tests {
     fn only_the_last_unfinished_word_matches_as_a_prefix() {
         let typing = QueryWords::new("sherlock hol");
         assert!(typing.last_is_prefix && typing.matches(1, "holmes"));
-        assert!(!typing.matches(0, "sherlocked"), "an earlier word is complete");
+        assert!(!typing.matches(0, "sherlockian"), "an earlier word is complete (and 3 edits away)");
         assert!(!QueryWords::new("hol ").last_is_prefix, "a trailing space finishes the word");
         assert!(!QueryWords::new("h").last_is_prefix, "one letter is too short a prefix");
     }

@@ -6,6 +6,7 @@
 //! the pointer: an indexer that lost the race reloads the winner's version and applies its batch
 //! again, so no batch is lost and none is applied to a stale copy.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use bookworm_domain::Error;
@@ -19,22 +20,22 @@ use crate::indexer::{self, CatalogChange, CatalogReader};
 /// Tries of a publish racing other indexers before the batch fails (and is retried by Lambda).
 const ATTEMPTS: usize = 5;
 
-pub struct IndexPublisher<C, S> {
-    catalog: C,
+pub struct IndexPublisher<S> {
+    catalog: Arc<dyn CatalogReader>,
     store: S,
     /// The version this indexer last published or loaded.
     cache: Mutex<Option<(IndexPointer, CatalogIndex)>>,
 }
 
-impl<C: CatalogReader, S: IndexStore> IndexPublisher<C, S> {
-    pub fn new(catalog: C, store: S) -> Self {
+impl<S: IndexStore> IndexPublisher<S> {
+    pub fn new(catalog: Arc<dyn CatalogReader>, store: S) -> Self {
         Self { catalog, store, cache: Mutex::new(None) }
     }
 
     /// Brings the books `changes` touch up to date in a new version. With no index published
     /// yet, builds the whole catalog instead.
     pub async fn apply(&self, changes: &[CatalogChange]) -> Result<IndexPointer, Error> {
-        let resolved = indexer::resolve(&self.catalog, changes).await?;
+        let resolved = indexer::resolve(&*self.catalog, changes).await?;
         let mut cache = self.cache.lock().await;
         for _ in 0..ATTEMPTS {
             let Some(pointer) = self.store.current().await? else {
@@ -68,7 +69,7 @@ impl<C: CatalogReader, S: IndexStore> IndexPublisher<C, S> {
         for _ in 0..ATTEMPTS {
             let started = Instant::now();
             let current = self.store.current().await?;
-            let cards = indexer::everything(&self.catalog).await?;
+            let cards = indexer::everything(&*self.catalog).await?;
             let read = started.elapsed();
             let index = CatalogIndex::in_memory()?;
             index.apply_and_settle(&Changes { upserts: cards, deletes: Vec::new() }, true)?;
