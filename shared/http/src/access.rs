@@ -33,6 +33,8 @@ pub const RULES: &[(&str, Access)] = &[
     ("GET /authors", Access::Public),
     ("GET /categories", Access::Public),
     ("GET /publishers", Access::Public),
+    ("GET /search", Access::Public),
+    ("GET /search/suggest", Access::Public),
     ("GET /me", Access::SignedIn),
     ("GET /me/preferences", Access::SignedIn),
     ("PUT /me/preferences", Access::SignedIn),

@@ -23,5 +23,5 @@ pub use folder::FolderIndexStore;
 pub use index::{CatalogIndex, Changes};
 pub use indexer::CatalogChange;
 pub use live::{IndexedCatalog, LiveIndex};
-pub use published::{DEFAULT_CHECK_EVERY, PublishedIndex};
+pub use published::{DEFAULT_CHECK_EVERY, PublishedIndex, check_every_from_env};
 pub use publisher::IndexPublisher;

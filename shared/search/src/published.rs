@@ -17,6 +17,16 @@ use crate::index::CatalogIndex;
 /// How often a warm search function looks for a newer index by default.
 pub const DEFAULT_CHECK_EVERY: Duration = Duration::from_secs(15);
 
+/// `SEARCH_INDEX_CHECK_SECONDS` (0–300), else [`DEFAULT_CHECK_EVERY`].
+pub fn check_every_from_env() -> Result<Duration, Error> {
+    match std::env::var("SEARCH_INDEX_CHECK_SECONDS") {
+        Err(_) => Ok(DEFAULT_CHECK_EVERY),
+        Ok(text) => text.trim().parse().ok().filter(|s| *s <= 300).map(Duration::from_secs).ok_or_else(|| {
+            Error::unavailable("configuration", "SEARCH_INDEX_CHECK_SECONDS must be a number from 0 to 300")
+        }),
+    }
+}
+
 pub struct PublishedIndex<S> {
     store: S,
     check_every: Duration,
@@ -32,16 +42,6 @@ struct Loaded {
 impl<S: IndexStore> PublishedIndex<S> {
     pub fn new(store: S, check_every: Duration) -> Self {
         Self { store, check_every, loaded: Mutex::new(None) }
-    }
-
-    /// `SEARCH_INDEX_CHECK_SECONDS` (0–300), else the default.
-    pub fn check_every_from_env() -> Result<Duration, Error> {
-        match std::env::var("SEARCH_INDEX_CHECK_SECONDS") {
-            Err(_) => Ok(DEFAULT_CHECK_EVERY),
-            Ok(text) => text.trim().parse().ok().filter(|s| *s <= 300).map(Duration::from_secs).ok_or_else(|| {
-                Error::unavailable("configuration", "SEARCH_INDEX_CHECK_SECONDS must be a number from 0 to 300")
-            }),
-        }
     }
 
     /// The version in use, if one was loaded.

@@ -1,0 +1,123 @@
+//! Catalog search (public).
+//!
+//! - `GET /search?q=…`: books ranked by relevance (BM25, title and author above the rest),
+//!   typo-tolerant, the last word matched as a prefix; filters `category_id`, `author_id`,
+//!   `publisher_id`, `min_price`, `max_price`, `in_stock`; facet counts per category and
+//!   publisher; each hit with its score and highlights; `limit` and `cursor` paging.
+//! - `GET /search/suggest?q=…`: up to 10 titles and authors completing what was typed.
+//!
+//! The index is the published one (`bookworm_search::PublishedIndex`) in Lambda, and the live
+//! one in the local stack: the handler only sees the [`CatalogSearch`] port.
+
+use bookworm_domain::error::Problems;
+use bookworm_domain::ids::{AuthorId, CategoryId, PublisherId};
+use bookworm_domain::ports::CatalogSearch;
+use bookworm_domain::search::{SearchFilter, SearchQuery, check_text};
+use bookworm_domain::{Error, Money};
+use bookworm_http::access::{authorize, route_key};
+use bookworm_http::{Outcome, QueryParams, cacheable, json, respond};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+
+/// The query parameters of `GET /search`; any other is refused by name.
+pub const SEARCH_PARAMETERS: [&str; 9] =
+    ["q", "category_id", "author_id", "publisher_id", "min_price", "max_price", "in_stock", "limit", "cursor"];
+/// The query parameters of `GET /search/suggest`.
+pub const SUGGEST_PARAMETERS: [&str; 1] = ["q"];
+
+pub async fn handle(search: &dyn CatalogSearch, request: Request) -> Response<Body> {
+    let outcome = route(search, &request).await;
+    respond(&request, outcome)
+}
+
+async fn route(search: &dyn CatalogSearch, request: &Request) -> Outcome {
+    authorize(request)?;
+    match route_key(request).unwrap_or_default().as_str() {
+        "GET /search" => {
+            let query = search_query(&QueryParams::parse(request, &SEARCH_PARAMETERS)?)?;
+            json(StatusCode::OK, &search.search(&query).await?).map(cacheable)
+        }
+        "GET /search/suggest" => {
+            let params = QueryParams::parse(request, &SUGGEST_PARAMETERS)?;
+            let prefix = params.get("q").unwrap_or_default();
+            check_text("q", prefix)?;
+            json(StatusCode::OK, &search.suggest(prefix).await?).map(cacheable)
+        }
+        other => Err(Error::not_found("route", other)),
+    }
+}
+
+/// Reads every parameter and reports every bad one at once.
+fn search_query(params: &QueryParams) -> Result<SearchQuery, Error> {
+    let mut problems = Problems::default();
+    let mut filter = SearchFilter::default();
+    filter.category = problems.check(id_param(params, "category_id", CategoryId::parse)).flatten();
+    filter.author = problems.check(id_param(params, "author_id", AuthorId::parse)).flatten();
+    filter.publisher = problems.check(id_param(params, "publisher_id", PublisherId::parse)).flatten();
+    filter.min_price = problems.check(money_param(params, "min_price")).flatten();
+    filter.max_price = problems.check(money_param(params, "max_price")).flatten();
+    let in_stock = params.parse_with("in_stock", |text| match text {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err("must be true or false".to_owned()),
+    });
+    filter.in_stock = problems.check(in_stock).flatten();
+    let limit = problems.check(params.page_size()).flatten().unwrap_or_default();
+    let text = params.get("q").unwrap_or_default();
+    let query = problems.check(SearchQuery::new(text, filter, limit));
+    problems.into_result()?;
+    let query = query.ok_or_else(|| Error::invalid("q", "is required"))?;
+    match params.get("cursor") {
+        Some(cursor) => query.resume(cursor),
+        None => Ok(query),
+    }
+}
+
+fn id_param<T>(params: &QueryParams, name: &str, parse: fn(&str, &str) -> Result<T, Error>) -> Result<Option<T>, Error> {
+    params.get(name).map(|text| parse(name, text)).transpose()
+}
+
+fn money_param(params: &QueryParams, name: &str) -> Result<Option<Money>, Error> {
+    params.parse_with(name, |text| text.parse::<Money>().map_err(|e| e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(text: &str) -> Vec<String> {
+        match QueryParams::from_query(text, &SEARCH_PARAMETERS).and_then(|p| search_query(&p)) {
+            Err(Error::Invalid(errors)) => errors.into_iter().map(|e| e.field).collect(),
+            other => panic!("{text}: expected invalid input, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn reads_every_parameter() {
+        let author = AuthorId::derived("x");
+        let params = QueryParams::from_query(
+            &format!("q=sea&author_id={author}&min_price=5&max_price=9.50&in_stock=true&limit=7"),
+            &SEARCH_PARAMETERS,
+        )
+        .unwrap();
+        let query = search_query(&params).unwrap();
+        assert_eq!((query.text.as_str(), query.limit.get()), ("sea", 7));
+        assert_eq!(query.filter.author, Some(author));
+        assert_eq!(query.filter.max_price.map(Money::cents), Some(950));
+        assert_eq!(query.filter.in_stock, Some(true));
+    }
+
+    #[test]
+    fn each_bad_parameter_is_named() {
+        assert_eq!(fields(""), ["q"]);
+        assert_eq!(fields("q=%20"), ["q"]);
+        assert_eq!(fields("q=a&in_stock=yes"), ["in_stock"]);
+        assert_eq!(fields("q=a&category_id=fiction"), ["category_id"]);
+        assert_eq!(fields("q=a&min_price=-1"), ["min_price"]);
+        assert_eq!(fields("q=a&min_price=9&max_price=5"), ["min_price"]);
+        assert_eq!(fields("q=a&limit=0"), ["limit"]);
+        assert_eq!(fields("q=a&cursor=garbage"), ["cursor"]);
+        assert_eq!(fields("q=a&page=2"), ["page"]);
+        assert_eq!(fields("in_stock=maybe&limit=0"), ["in_stock", "limit", "q"]);
+    }
+}

@@ -1,0 +1,22 @@
+//! Lambda wiring for search: the published index, loaded at init and refreshed as it changes.
+
+use std::convert::Infallible;
+
+use bookworm_s3::S3IndexStore;
+use bookworm_search::{PublishedIndex, check_every_from_env};
+use lambda_http::{Error, service_fn};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let config = bookworm_aws::config_from_env()?;
+    let index = PublishedIndex::new(S3IndexStore::from_env(&config)?, check_every_from_env()?);
+    // Loaded during init, so the first shopper does not wait for the download. Without an
+    // index yet, the function still starts and answers 503 until one is published.
+    if let Err(error) = index.warm_up().await {
+        tracing::warn!(%error, "no search index loaded at init");
+    }
+    let index = &index;
+    lambda_http::run(service_fn(move |request| async move { Ok::<_, Infallible>(search::handle(index, request).await) }))
+        .await
+}
