@@ -195,6 +195,30 @@ def _sesv2(request, account):
         yield Need(f"ses:unknown {request.method} {request.path}", "*")
 
 
+def _s3(request):
+    """Path-style requests (the SDK uses them against a custom endpoint). S3 ARNs carry no
+    region or account."""
+    bucket, _, key = unquote(request.path).lstrip("/").partition("/")
+    query = parse_qs(request.query, keep_blank_values=True)
+    if not key:
+        if request.method == "GET" and ("list-type" in query or not query):
+            yield Need("s3:ListBucket", f"arn:aws:s3:::{bucket}")
+        else:
+            yield Need(f"s3:unknown {request.method} /{bucket}?{request.query}", "*")
+        return
+    resource = f"arn:aws:s3:::{bucket}/{key}"
+    if "tagging" in query:
+        yield Need("s3:PutObjectTagging" if request.method == "PUT" else "s3:GetObjectTagging", resource)
+    elif request.method in ("GET", "HEAD"):
+        yield Need("s3:GetObject", resource)
+    elif request.method == "PUT" and "x-amz-copy-source" not in request.headers:
+        yield Need("s3:PutObject", resource)
+    elif request.method == "DELETE":
+        yield Need("s3:DeleteObject", resource)
+    else:
+        yield Need(f"s3:unknown {request.method} {request.path}", "*")
+
+
 def needs(request, account, websocket):
     """The permissions `request` needs. `websocket` is the (api id, stage) the function's
     WEBSOCKET_ENDPOINT names, for management API calls (moto serves those at its root)."""
@@ -210,6 +234,8 @@ def needs(request, account, websocket):
         return list(_sns(request, account))
     if service == "ses":
         return list(_sesv2(request, account))
+    if service == "s3":
+        return list(_s3(request))
     if service == "execute-api" and "/@connections/" in request.path:
         connection = unquote(request.path.split("/@connections/", 1)[1])
         api, stage = websocket

@@ -228,6 +228,7 @@ def rehearse(moto, stack, logs):
 
         run.run_all("WebSocketFunction", "disconnect")
         run.run_all("CatalogAdminFunction", "create-author", "create-book", "update-book", "delete-author-with-books", "delete-book")
+        rehearse_search(run)
     finally:
         run.stop()
     return run
@@ -257,3 +258,12 @@ def rehearse_reviews(run):
     second = json.loads(run.outcomes["ReviewsFunction"][-1][1]["body"])["id"]
     remove = review_request("vote-unknown-review", route="DELETE /reviews/{id}", review=second, roles=support)
     run.invoke("ReviewsFunction", "remove a review (support)", remove)
+
+
+def rehearse_search(run):
+    """Search before any index (503), the rebuild that publishes the first version, a stream
+    batch that publishes the next (and marks the first superseded), then every query."""
+    (_, typo), = events("search", "search-typo")
+    run.invoke("SearchFunction", "search before any index exists", typo)
+    run.run_all("SearchIndexerFunction", "reindex", "catalog-changes")
+    run.run_all("SearchFunction", "search-typo", "search-filtered", "search-bad-parameters", "suggest")

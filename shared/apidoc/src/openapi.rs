@@ -15,6 +15,7 @@ use bookworm_domain::identity::Principal;
 use bookworm_domain::mail::Preferences;
 use bookworm_domain::query::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, SEARCH_MAX};
 use bookworm_domain::reviews::{OwnReview, PublicReview, RatedBook, Review, ReviewInput};
+use bookworm_domain::search::{QUERY_MAX_CHARS, SearchResults, Suggestion};
 use bookworm_http::access::{Access, rule};
 use bookworm_http::{MAX_BODY_BYTES, Problem};
 use schemars::SchemaGenerator;
@@ -136,6 +137,12 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
     let action = schema(|g| g.subschema_for::<bookworm_domain::publish::CheckoutAction>());
     let events = schema(|g| g.subschema_for::<Page<CloudEvent<'static>>>());
     let money = schema(|g| g.subschema_for::<Money>());
+    let search_results = schema(|g| g.subschema_for::<SearchResults>());
+    let suggestions = schema(|g| g.subschema_for::<Vec<Suggestion>>());
+    let search_text = |description: &str| {
+        json!({ "name": "q", "in": "query", "required": true, "description": description,
+            "schema": { "type": "string", "minLength": 1, "maxLength": QUERY_MAX_CHARS } })
+    };
     let list = |item: &Value| {
         json!({ "type": "object", "required": ["items"], "properties": {
             "items": { "type": "array", "items": item },
@@ -153,12 +160,28 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
         id_query("author_id", "Only books by this author."),
         id_query("publisher_id", "Only books from this publisher."),
         query("min_price", "Selling price at least this.", money.clone()),
-        query("max_price", "Selling price at most this (not below `min_price`).", money),
+        query("max_price", "Selling price at most this (not below `min_price`).", money.clone()),
         query(
             "q",
             "Words that must all occur in the title, in any case.",
             json!({ "type": "string", "minLength": 1, "maxLength": SEARCH_MAX }),
         ),
+    ];
+    let search_filters = [
+        search_text(
+            "What to look for, at most 12 words: each must match a title, author, category, publisher \
+             or description word, allowing one typo from 4 letters and two from 8; the last may be \
+             the start of a word unless followed by a space. When no book matches every word, \
+             books matching some are returned with `partial: true`.",
+        ),
+        id_query("category_id", "Only books of this category."),
+        id_query("author_id", "Only books by this author."),
+        id_query("publisher_id", "Only books from this publisher."),
+        query("min_price", "Selling price at least this.", money.clone()),
+        query("max_price", "Selling price at most this (not below `min_price`).", money),
+        query("in_stock", "Only books in stock (`true`) or out of stock (`false`).", json!({ "type": "boolean" })),
+        limit(),
+        cursor(),
     ];
     let review_filters = [
         limit(),
@@ -193,6 +216,16 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
             .query(book_filters)
             .ok(200, "A page of books.", books)
             .cacheable(),
+        Operation::new("GET /search", "search", "Search books: ranked, typo-tolerant, filtered, with facets")
+            .query(search_filters)
+            .ok(200, "Hits best first, each with its score and highlights; facet counts; the total.", search_results)
+            .cacheable()
+            .refusing(&[BadRequest]),
+        Operation::new("GET /search/suggest", "search", "Complete titles and authors as the shopper types")
+            .query([search_text("What was typed so far; the last word is completed.")])
+            .ok(200, "Up to 10 titles and authors containing every typed word, best first.", suggestions)
+            .cacheable()
+            .refusing(&[BadRequest]),
         Operation::new("GET /books/{id}", "catalog", "Read a book")
             .ok(200, "The book.", book.clone())
             .cacheable()

@@ -17,10 +17,11 @@ pub enum Function {
     Checkout,
     Orders,
     Reviews,
+    Search,
 }
 
 impl Function {
-    pub const ALL: [Function; 9] = [
+    pub const ALL: [Function; 10] = [
         Function::CatalogBooks,
         Function::CatalogLookups,
         Function::CatalogAdmin,
@@ -30,6 +31,7 @@ impl Function {
         Function::Checkout,
         Function::Orders,
         Function::Reviews,
+        Function::Search,
     ];
 
     pub fn name(self) -> &'static str {
@@ -43,6 +45,7 @@ impl Function {
             Self::Checkout => "checkout",
             Self::Orders => "orders",
             Self::Reviews => "reviews",
+            Self::Search => "search",
         }
     }
 
@@ -81,6 +84,7 @@ impl Function {
                 };
                 reviews::handle(&service, request).await
             }
+            Self::Search => search::handle(stores.search.as_ref(), request).await,
         }
     }
 }

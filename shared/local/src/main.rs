@@ -7,11 +7,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use bookworm_auth::dev_issuer::{DevIssuer, TokenRequest};
-use bookworm_domain::ports::CatalogWriter;
+use bookworm_domain::ports::{CatalogStore, CatalogWriter};
 use bookworm_dynamodb::DynamoCatalog;
 use bookworm_embedded::{EmbeddedCatalog, seed};
 use bookworm_local::dev_routes::{DevRoutes, EXPOSE_FLAG};
-use bookworm_local::stack::issuer_key_path;
+use bookworm_local::stack::{issuer_key_path, open_catalog, search_index_path};
+use bookworm_search::{IndexedCatalog, LiveIndex};
 use bookworm_local::{AuthConfig, CatalogBackend, PushBackend, Stack, StackConfig, invoke, server};
 use clap::{Args, Parser, Subcommand};
 
@@ -75,6 +76,15 @@ enum Command {
         /// Generate this many synthetic books (for load tests) instead of the real seed.
         #[arg(long)]
         synthetic: Option<usize>,
+    },
+    /// Rebuild the search index of the data folder from the configured catalog store: after
+    /// writes that did not go through this stack (another process, a shared DynamoDB table).
+    /// Stop the stack first: the index has one writer.
+    Reindex {
+        #[arg(long, env = "CATALOG_BACKEND", value_enum, default_value_t = CatalogBackend::Embedded)]
+        catalog: CatalogBackend,
+        #[arg(long, env = "DATA_DIR", default_value = ".local-data")]
+        data_dir: PathBuf,
     },
     /// Create every table in the DynamoDB of the environment (AWS_ENDPOINT_URL, e.g. moto), named
     /// by CATALOG_TABLE, EVENTS_TABLE, CONNECTIONS_TABLE, CLAIMS_TABLE, BASKETS_TABLE, ORDERS_TABLE
@@ -278,6 +288,13 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             println!("created the catalog and shop tables");
             Ok(())
         }
+        Command::Reindex { catalog, data_dir } => {
+            let catalog = open_catalog(catalog, &data_dir).await?;
+            let started = std::time::Instant::now();
+            let books = LiveIndex::open(&search_index_path(&data_dir))?.rebuild(catalog.as_ref()).await?;
+            println!("indexed {books} books in {:.1} s", started.elapsed().as_secs_f64());
+            Ok(())
+        }
         Command::Seed { catalog, data_dir, synthetic } => {
             let data = match synthetic {
                 Some(books) => seed::synthetic(books)?,
@@ -286,7 +303,10 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             match catalog {
                 CatalogBackend::Embedded => {
                     std::fs::create_dir_all(&data_dir)?;
-                    EmbeddedCatalog::open(&data_dir.join("catalog.redb"))?.import(&data).await?;
+                    let catalog: Arc<dyn CatalogStore> = Arc::new(EmbeddedCatalog::open(&data_dir.join("catalog.redb"))?);
+                    let index = Arc::new(LiveIndex::open(&search_index_path(&data_dir))?);
+                    // Through the index, so what was seeded is searchable at the next start.
+                    IndexedCatalog::new(catalog, index).import(&data).await?;
                 }
                 CatalogBackend::Dynamodb => DynamoCatalog::from_env()?.import(&data).await?,
             }

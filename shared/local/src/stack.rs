@@ -9,6 +9,7 @@ use bookworm_domain::ports::{CatalogStore, CatalogWriter, Push};
 use bookworm_dynamodb::DynamoCatalog;
 use bookworm_embedded::outbox::LocalOutbox;
 use bookworm_embedded::{EmbeddedCatalog, EmbeddedReviews, EmbeddedShop, seed};
+use bookworm_search::{IndexedCatalog, LiveIndex};
 use email::Notifier;
 use fanout::Fanout;
 
@@ -17,7 +18,10 @@ use crate::template::{self, Route};
 
 /// The stores the functions run on.
 pub struct Stores {
+    /// The catalog; every write through it also updates `search`.
     pub catalog: Arc<dyn CatalogStore>,
+    /// The search index in `DATA_DIR/search-index/`, current with every catalog write.
+    pub search: Arc<LiveIndex>,
     /// Events, connections and claims; its appended events feed the local event bus.
     pub shop: Arc<EmbeddedShop>,
     /// Where the email function's mail lands: `DATA_DIR/outbox/`.
@@ -147,10 +151,9 @@ impl Stack {
                 }),
             })
             .collect::<Result<_, _>>()?;
-        let catalog: Arc<dyn CatalogStore> = match config.catalog {
-            CatalogBackend::Embedded => Arc::new(open_embedded_catalog(&config.data_dir).await?),
-            CatalogBackend::Dynamodb => Arc::new(DynamoCatalog::from_env()?),
-        };
+        let catalog = open_catalog(config.catalog, &config.data_dir).await?;
+        let search = Arc::new(open_search_index(&config.data_dir, catalog.as_ref()).await?);
+        let catalog: Arc<dyn CatalogStore> = Arc::new(IndexedCatalog::new(catalog, search.clone()));
         let issuer = DevIssuer::load_or_create(&issuer_key_path(&config.data_dir))?;
         let verifier_config = VerifierConfig {
             issuer: config.auth.issuer.clone(),
@@ -165,6 +168,7 @@ impl Stack {
             websocket_routes: template::websocket_routes(&text)?,
             stores: Stores {
                 catalog,
+                search,
                 shop,
                 outbox: Arc::new(LocalOutbox::new(&config.data_dir.join("outbox"), "orders@bookworm.local")?),
                 reviews,
@@ -186,6 +190,36 @@ impl Stack {
             .map(|(_, function)| *function)
             .ok_or_else(|| StackError::NoSuchFunction(name.to_owned()))
     }
+}
+
+/// The configured catalog store, as the functions' writes reach it before the index.
+pub async fn open_catalog(
+    backend: CatalogBackend,
+    data_dir: &std::path::Path,
+) -> Result<Arc<dyn CatalogStore>, StackError> {
+    Ok(match backend {
+        CatalogBackend::Embedded => Arc::new(open_embedded_catalog(data_dir).await?),
+        CatalogBackend::Dynamodb => Arc::new(DynamoCatalog::from_env()?),
+    })
+}
+
+/// Where the local search index lives.
+pub fn search_index_path(data_dir: &std::path::Path) -> PathBuf {
+    data_dir.join("search-index")
+}
+
+/// The search index of `data_dir`, built from `catalog` when empty (a first start, or a data
+/// folder from before search). Writes elsewhere (another process, a shared DynamoDB table)
+/// do not reach it: `bookworm-local reindex` rebuilds it.
+pub async fn open_search_index(data_dir: &std::path::Path, catalog: &dyn CatalogStore) -> Result<LiveIndex, StackError> {
+    let index = LiveIndex::open(&search_index_path(data_dir))?;
+    if index.books() == 0 {
+        let books = index.rebuild(catalog).await?;
+        if books > 0 {
+            tracing::info!(books, "built the search index");
+        }
+    }
+    Ok(index)
 }
 
 /// The embedded catalog in `data_dir`, seeded with the repository's catalog when new.
