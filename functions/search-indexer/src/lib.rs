@@ -46,7 +46,10 @@ impl Indexed {
     }
 }
 
-pub async fn handle<S: IndexStore>(publisher: &IndexPublisher<S>, invocation: Invocation) -> Result<Indexed, Error> {
+pub async fn handle<S: IndexStore>(
+    publisher: &IndexPublisher<S>,
+    invocation: Invocation,
+) -> Result<Indexed, Error> {
     match invocation {
         Invocation::Command(Command::Reindex) => Ok(Indexed::new(&publisher.rebuild().await?, 0)),
         Invocation::Stream(batch) => {
@@ -54,7 +57,12 @@ pub async fn handle<S: IndexStore>(publisher: &IndexPublisher<S>, invocation: In
             changes.sort_unstable();
             changes.dedup();
             let pointer = publisher.apply(&changes).await?;
-            tracing::info!(records = batch.records.len(), changes = changes.len(), version = pointer.version, "indexed");
+            tracing::info!(
+                records = batch.records.len(),
+                changes = changes.len(),
+                version = pointer.version,
+                "indexed"
+            );
             Ok(Indexed::new(&pointer, changes.len()))
         }
     }

@@ -38,9 +38,13 @@ async fn every_sample_event_is_indexed() {
 
     let reader = PublishedIndex::new(FolderIndexStore::new(dir.path()).unwrap(), Duration::ZERO);
     let filter = SearchFilter { author: Some(austen), ..SearchFilter::default() };
-    let hits = reader.search(&SearchQuery::new("austen", filter, PageSize::default()).unwrap()).await.unwrap().hits;
+    let hits =
+        reader.search(&SearchQuery::new("austen", filter, PageSize::default()).unwrap()).await.unwrap().hits;
     assert_eq!(hits.len(), 6);
-    assert!(hits.iter().all(|h| h.book.authors[0].name == "Jane Austen (1775–1817)"), "every Austen book has the new name");
+    assert!(
+        hits.iter().all(|h| h.book.authors[0].name == "Jane Austen (1775–1817)"),
+        "every Austen book has the new name"
+    );
 }
 
 #[test]

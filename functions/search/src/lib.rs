@@ -20,8 +20,17 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 /// The query parameters of `GET /search`; any other is refused by name.
-pub const SEARCH_PARAMETERS: [&str; 9] =
-    ["q", "category_id", "author_id", "publisher_id", "min_price", "max_price", "in_stock", "limit", "cursor"];
+pub const SEARCH_PARAMETERS: [&str; 9] = [
+    "q",
+    "category_id",
+    "author_id",
+    "publisher_id",
+    "min_price",
+    "max_price",
+    "in_stock",
+    "limit",
+    "cursor",
+];
 /// The query parameters of `GET /search/suggest`.
 pub const SUGGEST_PARAMETERS: [&str; 1] = ["q"];
 
@@ -50,18 +59,19 @@ async fn route(search: &dyn CatalogSearch, request: &Request) -> Outcome {
 /// Reads every parameter and reports every bad one at once.
 fn search_query(params: &QueryParams) -> Result<SearchQuery, Error> {
     let mut problems = Problems::default();
-    let mut filter = SearchFilter::default();
-    filter.category = problems.check(id_param(params, "category_id", CategoryId::parse)).flatten();
-    filter.author = problems.check(id_param(params, "author_id", AuthorId::parse)).flatten();
-    filter.publisher = problems.check(id_param(params, "publisher_id", PublisherId::parse)).flatten();
-    filter.min_price = problems.check(money_param(params, "min_price")).flatten();
-    filter.max_price = problems.check(money_param(params, "max_price")).flatten();
     let in_stock = params.parse_with("in_stock", |text| match text {
         "true" => Ok(true),
         "false" => Ok(false),
         _ => Err("must be true or false".to_owned()),
     });
-    filter.in_stock = problems.check(in_stock).flatten();
+    let filter = SearchFilter {
+        category: problems.check(id_param(params, "category_id", CategoryId::parse)).flatten(),
+        author: problems.check(id_param(params, "author_id", AuthorId::parse)).flatten(),
+        publisher: problems.check(id_param(params, "publisher_id", PublisherId::parse)).flatten(),
+        min_price: problems.check(money_param(params, "min_price")).flatten(),
+        max_price: problems.check(money_param(params, "max_price")).flatten(),
+        in_stock: problems.check(in_stock).flatten(),
+    };
     let limit = problems.check(params.page_size()).flatten().unwrap_or_default();
     let text = params.get("q").unwrap_or_default();
     let query = problems.check(SearchQuery::new(text, filter, limit));
@@ -73,7 +83,11 @@ fn search_query(params: &QueryParams) -> Result<SearchQuery, Error> {
     }
 }
 
-fn id_param<T>(params: &QueryParams, name: &str, parse: fn(&str, &str) -> Result<T, Error>) -> Result<Option<T>, Error> {
+fn id_param<T>(
+    params: &QueryParams,
+    name: &str,
+    parse: fn(&str, &str) -> Result<T, Error>,
+) -> Result<Option<T>, Error> {
     params.get(name).map(|text| parse(name, text)).transpose()
 }
 

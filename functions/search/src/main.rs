@@ -17,6 +17,8 @@ async fn main() -> Result<(), Error> {
         tracing::warn!(%error, "no search index loaded at init");
     }
     let index = &index;
-    lambda_http::run(service_fn(move |request| async move { Ok::<_, Infallible>(search::handle(index, request).await) }))
-        .await
+    lambda_http::run(service_fn(move |request| async move {
+        Ok::<_, Infallible>(search::handle(index, request).await)
+    }))
+    .await
 }

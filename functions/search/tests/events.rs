@@ -26,7 +26,8 @@ const CASES: &[(&str, u16, Check)] = &[
         assert_eq!(body["next_cursor"], Value::Null);
     }),
     ("search-bad-parameters.json", 400, |body| {
-        let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        let fields: Vec<&str> =
+            body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
         assert_eq!(fields, ["in_stock", "limit", "q"]);
     }),
     ("suggest.json", 200, |body| {
@@ -39,11 +40,16 @@ const CASES: &[(&str, u16, Check)] = &[
 async fn every_sample_event_gets_its_expected_response() {
     let dir = tempfile::tempdir().unwrap();
     let index = Arc::new(LiveIndex::open(dir.path()).unwrap());
-    let catalog = IndexedCatalog::new(Arc::new(EmbeddedCatalog::in_memory().unwrap()) as Arc<dyn CatalogStore>, index.clone());
+    let catalog = IndexedCatalog::new(
+        Arc::new(EmbeddedCatalog::in_memory().unwrap()) as Arc<dyn CatalogStore>,
+        index.clone(),
+    );
     catalog.import(&seed::catalog().unwrap()).await.unwrap();
 
     let cases: Vec<&str> = CASES.iter().map(|(file, _, _)| *file).collect();
-    for ((file, text), (_, status, check)) in test_support::sample_events("search", &cases).into_iter().zip(CASES) {
+    for ((file, text), (_, status, check)) in
+        test_support::sample_events("search", &cases).into_iter().zip(CASES)
+    {
         let request = lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
         let response = search::handle(&*index, request).await;
         assert_eq!(response.status().as_u16(), *status, "{file}");

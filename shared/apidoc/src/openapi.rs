@@ -179,7 +179,11 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
         id_query("publisher_id", "Only books from this publisher."),
         query("min_price", "Selling price at least this.", money.clone()),
         query("max_price", "Selling price at most this (not below `min_price`).", money),
-        query("in_stock", "Only books in stock (`true`) or out of stock (`false`).", json!({ "type": "boolean" })),
+        query(
+            "in_stock",
+            "Only books in stock (`true`) or out of stock (`false`).",
+            json!({ "type": "boolean" }),
+        ),
         limit(),
         cursor(),
     ];
@@ -218,7 +222,11 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
             .cacheable(),
         Operation::new("GET /search", "search", "Search books: ranked, typo-tolerant, filtered, with facets")
             .query(search_filters)
-            .ok(200, "Hits best first, each with its score and highlights; facet counts; the total.", search_results)
+            .ok(
+                200,
+                "Hits best first, each with its score and highlights; facet counts; the total.",
+                search_results,
+            )
             .cacheable()
             .refusing(&[BadRequest]),
         Operation::new("GET /search/suggest", "search", "Complete titles and authors as the shopper types")

@@ -12,8 +12,8 @@ use bookworm_dynamodb::DynamoCatalog;
 use bookworm_embedded::{EmbeddedCatalog, seed};
 use bookworm_local::dev_routes::{DevRoutes, EXPOSE_FLAG};
 use bookworm_local::stack::{issuer_key_path, open_catalog, search_index_path};
-use bookworm_search::{IndexedCatalog, LiveIndex};
 use bookworm_local::{AuthConfig, CatalogBackend, PushBackend, Stack, StackConfig, invoke, server};
+use bookworm_search::{IndexedCatalog, LiveIndex};
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
@@ -303,7 +303,8 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             match catalog {
                 CatalogBackend::Embedded => {
                     std::fs::create_dir_all(&data_dir)?;
-                    let catalog: Arc<dyn CatalogStore> = Arc::new(EmbeddedCatalog::open(&data_dir.join("catalog.redb"))?);
+                    let catalog: Arc<dyn CatalogStore> =
+                        Arc::new(EmbeddedCatalog::open(&data_dir.join("catalog.redb"))?);
                     let index = Arc::new(LiveIndex::open(&search_index_path(&data_dir))?);
                     // Through the index, so what was seeded is searchable at the next start.
                     IndexedCatalog::new(catalog, index).import(&data).await?;

@@ -211,7 +211,10 @@ pub fn search_index_path(data_dir: &std::path::Path) -> PathBuf {
 /// The search index of `data_dir`, built from `catalog` when empty (a first start, or a data
 /// folder from before search). Writes elsewhere (another process, a shared DynamoDB table)
 /// do not reach it: `bookworm-local reindex` rebuilds it.
-pub async fn open_search_index(data_dir: &std::path::Path, catalog: &dyn CatalogStore) -> Result<LiveIndex, StackError> {
+pub async fn open_search_index(
+    data_dir: &std::path::Path,
+    catalog: &dyn CatalogStore,
+) -> Result<LiveIndex, StackError> {
     let index = LiveIndex::open(&search_index_path(data_dir))?;
     if index.books() == 0 {
         let books = index.rebuild(catalog).await?;

@@ -69,10 +69,13 @@ impl S3IndexStore {
 
     async fn supersede(&self, key: &str) {
         let tagging = Tagging::builder()
-            .tag_set(Tag::builder().key(SUPERSEDED.0).value(SUPERSEDED.1).build().expect("key and value are set"))
+            .tag_set(
+                Tag::builder().key(SUPERSEDED.0).value(SUPERSEDED.1).build().expect("key and value are set"),
+            )
             .build()
             .expect("the tag set is set");
-        let tagged = self.client.put_object_tagging().bucket(&self.bucket).key(key).tagging(tagging).send().await;
+        let tagged =
+            self.client.put_object_tagging().bucket(&self.bucket).key(key).tagging(tagging).send().await;
         if let Err(error) = tagged {
             // Only storage is at stake: the object stays until someone deletes it.
             tracing::warn!(key, error = %DisplayErrorContext(error), "could not tag a superseded search index version");
@@ -80,7 +83,10 @@ impl S3IndexStore {
     }
 }
 
-fn unavailable<E: std::error::Error + Send + Sync + 'static>(context: &'static str, error: SdkError<E>) -> Error {
+fn unavailable<E: std::error::Error + Send + Sync + 'static>(
+    context: &'static str,
+    error: SdkError<E>,
+) -> Error {
     Error::unavailable(context, DisplayErrorContext(error).to_string())
 }
 
@@ -109,7 +115,12 @@ impl IndexStore for S3IndexStore {
         Ok(body.into_bytes().to_vec())
     }
 
-    async fn publish(&self, bundle: Vec<u8>, books: u64, replacing: Option<&IndexPointer>) -> Result<Published, Error> {
+    async fn publish(
+        &self,
+        bundle: Vec<u8>,
+        books: u64,
+        replacing: Option<&IndexPointer>,
+    ) -> Result<Published, Error> {
         let version = replacing.map_or(1, |p| p.version + 1);
         let object = format!("{version:012}-{}.tar", uuid::Uuid::new_v4());
         let key = format!("{VERSIONS}{object}");
@@ -123,7 +134,8 @@ impl IndexStore for S3IndexStore {
             .send()
             .await
             .map_err(|e| unavailable("search index version", e))?;
-        let mut pointer = IndexPointer { version, object, books, bytes, built_at: now_rfc3339(), revision: String::new() };
+        let mut pointer =
+            IndexPointer { version, object, books, bytes, built_at: now_rfc3339(), revision: String::new() };
         let json = serde_json::to_vec(&pointer).map_err(|e| Error::unavailable("search index pointer", e))?;
         let put = self.client.put_object().bucket(&self.bucket).key(POINTER).content_type("application/json");
         let put = match replacing {
@@ -139,7 +151,10 @@ impl IndexStore for S3IndexStore {
                 Ok(Published::Current(pointer))
             }
             // 412: the pointer moved (or appeared). 409: a concurrent conditional write to it.
-            Err(SdkError::ServiceError(e)) if matches!(e.err().code(), Some("PreconditionFailed" | "ConditionalRequestConflict")) || matches!(e.raw().status().as_u16(), 409 | 412) => {
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err().code(), Some("PreconditionFailed" | "ConditionalRequestConflict"))
+                    || matches!(e.raw().status().as_u16(), 409 | 412) =>
+            {
                 self.supersede(&key).await;
                 Ok(Published::Stale)
             }

@@ -30,13 +30,18 @@ async fn the_s3_store_meets_the_contract() {
 async fn replaced_versions_and_lost_uploads_are_tagged_for_expiry_and_the_current_one_is_not() {
     let (store, client, bucket) = store().await;
     let Published::Current(first) = store.publish(vec![1; 100], 1, None).await.unwrap() else { panic!() };
-    let Published::Current(second) = store.publish(vec![2; 100], 1, Some(&first)).await.unwrap() else { panic!() };
+    let Published::Current(second) = store.publish(vec![2; 100], 1, Some(&first)).await.unwrap() else {
+        panic!()
+    };
     assert_eq!(store.publish(vec![3; 100], 1, Some(&first)).await.unwrap(), Published::Stale);
 
     let superseded = vec![(SUPERSEDED.0.to_owned(), SUPERSEDED.1.to_owned())];
     let key = |object: &str| format!("search/versions/{object}");
     assert_eq!(tags(&client, &bucket, &key(&first.object)).await, superseded, "the replaced version");
-    assert!(tags(&client, &bucket, &key(&second.object)).await.is_empty(), "the current version never expires");
+    assert!(
+        tags(&client, &bucket, &key(&second.object)).await.is_empty(),
+        "the current version never expires"
+    );
     let listed = client.list_objects_v2().bucket(&bucket).prefix("search/versions/").send().await.unwrap();
     let lost: Vec<String> = listed
         .contents()

@@ -16,8 +16,8 @@ use bookworm_domain::search::{
 };
 use tantivy::collector::{Count, FacetCollector, FacetCounts, TopDocs};
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, Query,
-    RangeQuery, TermQuery,
+    BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, Query, RangeQuery,
+    TermQuery,
 };
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
@@ -83,7 +83,13 @@ impl CatalogIndex {
                 Ok(SearchHit { book, score, highlights })
             })
             .collect::<Result<Vec<_>, Error>>()?;
-        Ok(SearchResults { hits, total: found.total, facets, next_cursor: query.next_cursor(found.total), partial })
+        Ok(SearchResults {
+            hits,
+            total: found.total,
+            facets,
+            next_cursor: query.next_cursor(found.total),
+            partial,
+        })
     }
 
     /// Titles and author names that contain every typed word, the last as a prefix.
@@ -93,9 +99,8 @@ impl CatalogIndex {
             return Ok(Vec::new());
         }
         let fields = [self.fields.title, self.fields.authors];
-        let clauses = (0..words.words.len())
-            .map(|i| (Occur::Must, word_query(&fields, &words, i)))
-            .collect::<Vec<_>>();
+        let clauses =
+            (0..words.words.len()).map(|i| (Occur::Must, word_query(&fields, &words, i))).collect::<Vec<_>>();
         let searcher = self.reader.searcher();
         let top = searcher
             .search(&BooleanQuery::new(clauses), &TopDocs::with_limit(SUGGEST_CANDIDATES).order_by_score())
@@ -105,7 +110,8 @@ impl CatalogIndex {
         for (_, address) in top {
             let card = self.card(&searcher, address)?;
             let authors = card.authors.iter().map(|a| (a.name.as_str(), SuggestionKind::Author, a.id.0));
-            for (text, kind, id) in std::iter::once((card.name.as_str(), SuggestionKind::Title, card.id.0)).chain(authors)
+            for (text, kind, id) in
+                std::iter::once((card.name.as_str(), SuggestionKind::Title, card.id.0)).chain(authors)
             {
                 if words.all_match(text) && seen.insert((kind, text.to_lowercase())) {
                     let highlighted = words.mark(text).unwrap_or_else(|| crate::matcher::escape(text));
@@ -134,7 +140,12 @@ impl CatalogIndex {
         Ok(Found { top, total: total as u64, facets })
     }
 
-    fn facet_counts(&self, searcher: &Searcher, text: &dyn Query, filter: &SearchFilter) -> Result<FacetCounts, Error> {
+    fn facet_counts(
+        &self,
+        searcher: &Searcher,
+        text: &dyn Query,
+        filter: &SearchFilter,
+    ) -> Result<FacetCounts, Error> {
         searcher.search(&filtered(&self.fields, text, filter), &facet_collector()).map_err(failed)
     }
 
@@ -207,8 +218,11 @@ fn word_query(fields: &[TextField], words: &QueryWords, index: usize) -> Box<dyn
 /// `text` restricted by every filter, the filters adding nothing to the score.
 fn filtered(fields: &Fields, text: &dyn Query, filter: &SearchFilter) -> BooleanQuery {
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text.box_clone())];
-    let mut require = |query: Box<dyn Query>| clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(query, 0.0))));
-    let id_term = |field, id: String| Box::new(TermQuery::new(Term::from_field_text(field, &id), IndexRecordOption::Basic));
+    let mut require =
+        |query: Box<dyn Query>| clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(query, 0.0))));
+    let id_term = |field, id: String| {
+        Box::new(TermQuery::new(Term::from_field_text(field, &id), IndexRecordOption::Basic))
+    };
     if let Some(id) = filter.category {
         require(id_term(fields.category_id, id.to_string()));
     }
@@ -225,7 +239,10 @@ fn filtered(fields: &Fields, text: &dyn Query, filter: &SearchFilter) -> Boolean
         require(Box::new(RangeQuery::new(bound(filter.min_price), bound(filter.max_price))));
     }
     if let Some(in_stock) = filter.in_stock {
-        require(Box::new(TermQuery::new(Term::from_field_bool(fields.in_stock, in_stock), IndexRecordOption::Basic)));
+        require(Box::new(TermQuery::new(
+            Term::from_field_bool(fields.in_stock, in_stock),
+            IndexRecordOption::Basic,
+        )));
     }
     BooleanQuery::new(clauses)
 }

@@ -39,8 +39,8 @@ impl FolderIndexStore {
     fn read_pointer(&self) -> Result<Option<IndexPointer>, Error> {
         match fs::read(self.pointer_path()) {
             Ok(bytes) => {
-                let mut pointer: IndexPointer =
-                    serde_json::from_slice(&bytes).map_err(|e| Error::unavailable("search index pointer", e))?;
+                let mut pointer: IndexPointer = serde_json::from_slice(&bytes)
+                    .map_err(|e| Error::unavailable("search index pointer", e))?;
                 pointer.revision = pointer.version.to_string();
                 Ok(Some(pointer))
             }
@@ -82,7 +82,12 @@ impl IndexStore for FolderIndexStore {
         fs::read(self.dir.join("versions").join(&pointer.object)).map_err(io)
     }
 
-    async fn publish(&self, bundle: Vec<u8>, books: u64, replacing: Option<&IndexPointer>) -> Result<Published, Error> {
+    async fn publish(
+        &self,
+        bundle: Vec<u8>,
+        books: u64,
+        replacing: Option<&IndexPointer>,
+    ) -> Result<Published, Error> {
         let lock = fs::File::create(self.dir.join("CURRENT.lock")).map_err(io)?;
         lock.lock().map_err(io)?;
         let current = self.read_pointer()?;
@@ -93,8 +98,10 @@ impl IndexStore for FolderIndexStore {
         let object = format!("{version:012}-{}.tar", uuid::Uuid::new_v4());
         let bytes = bundle.len() as u64;
         write_durably(&self.dir.join("versions").join(&object), &bundle)?;
-        let mut pointer = IndexPointer { version, object, books, bytes, built_at: now_rfc3339(), revision: String::new() };
-        let json = serde_json::to_vec_pretty(&pointer).map_err(|e| Error::unavailable("search index pointer", e))?;
+        let mut pointer =
+            IndexPointer { version, object, books, bytes, built_at: now_rfc3339(), revision: String::new() };
+        let json =
+            serde_json::to_vec_pretty(&pointer).map_err(|e| Error::unavailable("search index pointer", e))?;
         write_durably(&self.pointer_path(), &json)?;
         pointer.revision = version.to_string();
         self.prune(version)?;

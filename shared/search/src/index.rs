@@ -107,7 +107,8 @@ impl CatalogIndex {
             writer.delete_term(Term::from_field_text(self.fields.id, &id.to_string()));
         }
         for card in &changes.upserts {
-            let doc = schema::document(&self.fields, card).map_err(|e| Error::unavailable("search index", e))?;
+            let doc =
+                schema::document(&self.fields, card).map_err(|e| Error::unavailable("search index", e))?;
             writer.add_document(doc).map_err(failed)?;
         }
         writer.commit().map_err(failed)?;
@@ -135,7 +136,8 @@ impl CatalogIndex {
 
     /// The committed index as one tar: `meta.json` and the files of its live segments.
     pub fn bundle(&self) -> Result<Vec<u8>, Error> {
-        let mut files: Vec<PathBuf> = self.index.load_metas().map_err(failed)?.list_segment_files().into_iter().collect();
+        let mut files: Vec<PathBuf> =
+            self.index.load_metas().map_err(failed)?.list_segment_files().into_iter().collect();
         files.sort();
         files.insert(0, PathBuf::from(META));
         let mut archive = tar::Builder::new(Vec::new());

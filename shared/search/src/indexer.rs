@@ -2,13 +2,14 @@
 //! are read from the catalog as they are now, so changes may arrive late, twice or out of order
 //! and the index still ends up as the catalog is.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
 
 use bookworm_domain::Error;
 use bookworm_domain::catalog::{Author, Book, CatalogData, Category, Publisher};
 use bookworm_domain::ids::{AuthorId, BookId, CategoryId, PublisherId};
 use bookworm_domain::ports::{BookReader, LookupReader};
-use bookworm_domain::query::{BookQuery, Cursor, PageSize, MAX_PAGE_SIZE};
+use bookworm_domain::query::{BookQuery, Cursor, MAX_PAGE_SIZE, PageSize};
 use bookworm_domain::search::BookCard;
 
 use crate::index::Changes;
@@ -28,7 +29,10 @@ pub trait CatalogReader: BookReader + LookupReader {}
 impl<T: BookReader + LookupReader + ?Sized> CatalogReader for T {}
 
 /// The index changes that bring every book `changes` touch up to date.
-pub async fn resolve<C: CatalogReader + ?Sized>(catalog: &C, changes: &[CatalogChange]) -> Result<Changes, Error> {
+pub async fn resolve<C: CatalogReader + ?Sized>(
+    catalog: &C,
+    changes: &[CatalogChange],
+) -> Result<Changes, Error> {
     let mut books = BTreeSet::new();
     for change in changes {
         let mut query = BookQuery { limit: PageSize::new(MAX_PAGE_SIZE)?, ..BookQuery::default() };
@@ -77,10 +81,20 @@ pub fn cards(data: &CatalogData) -> Vec<BookCard> {
     data.books
         .iter()
         .map(|book| {
-            let named = |id: AuthorId| authors.get(&id).map_or(Author { id, name: String::new() }, |a| (*a).clone());
-            let category = categories.get(&book.category_id).map_or(Category { id: book.category_id, name: String::new() }, |c| (*c).clone());
-            let publisher = publishers.get(&book.publisher_id).map_or(Publisher { id: book.publisher_id, name: String::new() }, |p| (*p).clone());
-            BookCard::new(book.clone(), book.author_ids.iter().copied().map(named).collect(), category, publisher)
+            let named =
+                |id: AuthorId| authors.get(&id).map_or(Author { id, name: String::new() }, |a| (*a).clone());
+            let category = categories
+                .get(&book.category_id)
+                .map_or(Category { id: book.category_id, name: String::new() }, |c| (*c).clone());
+            let publisher = publishers
+                .get(&book.publisher_id)
+                .map_or(Publisher { id: book.publisher_id, name: String::new() }, |p| (*p).clone());
+            BookCard::new(
+                book.clone(),
+                book.author_ids.iter().copied().map(named).collect(),
+                category,
+                publisher,
+            )
         })
         .collect()
 }
@@ -110,21 +124,27 @@ impl Names {
     async fn card<C: CatalogReader + ?Sized>(&mut self, catalog: &C, book: Book) -> Result<BookCard, Error> {
         let mut authors = Vec::with_capacity(book.author_ids.len());
         for &id in &book.author_ids {
-            if !self.authors.contains_key(&id) {
-                let author = catalog.get_author(id).await?.unwrap_or_else(|| missing("author", id, Author { id, name: String::new() }));
-                self.authors.insert(id, author);
+            if let Entry::Vacant(slot) = self.authors.entry(id) {
+                let author = catalog.get_author(id).await?;
+                slot.insert(
+                    author.unwrap_or_else(|| missing("author", id, Author { id, name: String::new() })),
+                );
             }
             authors.push(self.authors[&id].clone());
         }
         let id = book.category_id;
-        if !self.categories.contains_key(&id) {
-            let category = catalog.get_category(id).await?.unwrap_or_else(|| missing("category", id, Category { id, name: String::new() }));
-            self.categories.insert(id, category);
+        if let Entry::Vacant(slot) = self.categories.entry(id) {
+            let category = catalog.get_category(id).await?;
+            slot.insert(
+                category.unwrap_or_else(|| missing("category", id, Category { id, name: String::new() })),
+            );
         }
         let id = book.publisher_id;
-        if !self.publishers.contains_key(&id) {
-            let publisher = catalog.get_publisher(id).await?.unwrap_or_else(|| missing("publisher", id, Publisher { id, name: String::new() }));
-            self.publishers.insert(id, publisher);
+        if let Entry::Vacant(slot) = self.publishers.entry(id) {
+            let publisher = catalog.get_publisher(id).await?;
+            slot.insert(
+                publisher.unwrap_or_else(|| missing("publisher", id, Publisher { id, name: String::new() })),
+            );
         }
         let category = self.categories[&book.category_id].clone();
         let publisher = self.publishers[&book.publisher_id].clone();

@@ -38,14 +38,16 @@ impl LiveIndex {
         if changes.is_empty() {
             return Ok(());
         }
-        let mut writer = self.writer.lock().map_err(|_| Error::unavailable("search index", "a writer panicked"))?;
+        let mut writer =
+            self.writer.lock().map_err(|_| Error::unavailable("search index", "a writer panicked"))?;
         self.index.apply(&mut writer, changes)
     }
 
     /// Rebuilds the index from the catalog; returns the books indexed.
     pub async fn rebuild<C: indexer::CatalogReader + ?Sized>(&self, catalog: &C) -> Result<u64, Error> {
         let cards = indexer::everything(catalog).await?;
-        let mut writer = self.writer.lock().map_err(|_| Error::unavailable("search index", "a writer panicked"))?;
+        let mut writer =
+            self.writer.lock().map_err(|_| Error::unavailable("search index", "a writer panicked"))?;
         self.index.rebuild(&mut writer, &cards)?;
         Ok(cards.len() as u64)
     }

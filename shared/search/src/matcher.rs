@@ -80,7 +80,8 @@ impl QueryWords {
             start = text[start..first].find(' ').map_or(start, |space| start + space + 1);
         }
         let end = text[start..].char_indices().nth(width).map_or(text.len(), |(i, _)| start + i);
-        let end = if end < text.len() { text[..end].rfind(' ').filter(|&e| e > first).unwrap_or(end) } else { end };
+        let end =
+            if end < text.len() { text[..end].rfind(' ').filter(|&e| e > first).unwrap_or(end) } else { end };
         let inside: Vec<(usize, usize)> = spans
             .iter()
             .filter(|(from, to)| *from >= start && *to <= end)
@@ -159,7 +160,8 @@ fn within(a: &str, b: &str, max: u8) -> bool {
         let mut best = i;
         for j in 1..width {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut d = (rows[previous][j] + 1).min(rows[current][j - 1] + 1).min(rows[previous][j - 1] + cost);
+            let mut d =
+                (rows[previous][j] + 1).min(rows[current][j - 1] + 1).min(rows[previous][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 d = d.min(rows[before][j - 2] + 1);
             }

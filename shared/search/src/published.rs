@@ -21,9 +21,14 @@ pub const DEFAULT_CHECK_EVERY: Duration = Duration::from_secs(15);
 pub fn check_every_from_env() -> Result<Duration, Error> {
     match std::env::var("SEARCH_INDEX_CHECK_SECONDS") {
         Err(_) => Ok(DEFAULT_CHECK_EVERY),
-        Ok(text) => text.trim().parse().ok().filter(|s| *s <= 300).map(Duration::from_secs).ok_or_else(|| {
-            Error::unavailable("configuration", "SEARCH_INDEX_CHECK_SECONDS must be a number from 0 to 300")
-        }),
+        Ok(text) => {
+            text.trim().parse().ok().filter(|s| *s <= 300).map(Duration::from_secs).ok_or_else(|| {
+                Error::unavailable(
+                    "configuration",
+                    "SEARCH_INDEX_CHECK_SECONDS must be a number from 0 to 300",
+                )
+            })
+        }
     }
 }
 

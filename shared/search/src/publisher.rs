@@ -53,7 +53,10 @@ impl<S: IndexStore> IndexPublisher<S> {
                     *cache = Some((next.clone(), index));
                     return Ok(next);
                 }
-                Published::Stale => tracing::info!(version = pointer.version, "another indexer published first; applying the batch again"),
+                Published::Stale => tracing::info!(
+                    version = pointer.version,
+                    "another indexer published first; applying the batch again"
+                ),
             }
         }
         Err(Error::unavailable("search index", format!("lost the publish race {ATTEMPTS} times")))
@@ -92,7 +95,11 @@ impl<S: IndexStore> IndexPublisher<S> {
         Err(Error::unavailable("search index", format!("lost the publish race {ATTEMPTS} times")))
     }
 
-    async fn publish(&self, index: &CatalogIndex, replacing: Option<&IndexPointer>) -> Result<Published, Error> {
+    async fn publish(
+        &self,
+        index: &CatalogIndex,
+        replacing: Option<&IndexPointer>,
+    ) -> Result<Published, Error> {
         self.store.publish(index.bundle()?, index.books(), replacing).await
     }
 }

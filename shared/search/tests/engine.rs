@@ -1,10 +1,10 @@
 //! The search engine's rules, each with the case that would break it.
 
+use bookworm_domain::Money;
 use bookworm_domain::catalog::{Author, BookStatus, Category, Publisher};
 use bookworm_domain::ids::{AuthorId, BookId, CategoryId, PublisherId};
 use bookworm_domain::query::PageSize;
 use bookworm_domain::search::{BookCard, RESULTS_DEPTH_MAX, SearchFilter, SearchQuery, SuggestionKind};
-use bookworm_domain::Money;
 use bookworm_embedded::seed;
 use bookworm_search::{CatalogIndex, Changes, indexer};
 
@@ -55,7 +55,11 @@ fn title_and_author_matches_rank_above_description_matches() {
 fn short_words_get_no_typos_and_long_words_get_two() {
     let index = seeded();
     assert_eq!(index.search(&query("emmx")).unwrap().hits[0].book.name, "Emma", "4 letters: one edit");
-    assert_eq!(index.search(&query("kym")).unwrap().total, 0, "3 letters: exact only (Kim is not found by kym)");
+    assert_eq!(
+        index.search(&query("kym")).unwrap().total,
+        0,
+        "3 letters: exact only (Kim is not found by kym)"
+    );
     let two = index.search(&query("karamazvv")).unwrap();
     assert_eq!(two.hits[0].book.name, "The Brothers Karamazov", "9 letters: two edits");
     assert_eq!(index.search(&query("karaxxzvv")).unwrap().total, 0, "three edits are too many");
@@ -111,11 +115,15 @@ fn facets_count_the_matching_set_and_each_ignores_its_own_filter() {
     let all = index.search(&query("the")).unwrap();
     let counted: u64 = all.facets.categories.iter().map(|f| f.count).sum();
     assert_eq!(counted, all.total, "each matching book has one category");
-    let fiction = all.facets.categories.iter().find(|f| f.name == "Fiction").expect("a Fiction facet").clone();
+    let fiction =
+        all.facets.categories.iter().find(|f| f.name == "Fiction").expect("a Fiction facet").clone();
     assert!(all.facets.categories.windows(2).all(|w| w[0].count >= w[1].count), "most books first");
 
     let picked = index
-        .search(&filtered("the", SearchFilter { category: Some(CategoryId(fiction.id)), ..SearchFilter::default() }))
+        .search(&filtered(
+            "the",
+            SearchFilter { category: Some(CategoryId(fiction.id)), ..SearchFilter::default() },
+        ))
         .unwrap();
     assert_eq!(picked.total, fiction.count, "the facet's count is what picking it returns");
     assert_eq!(picked.facets.categories, all.facets.categories, "the other categories stay visible");
@@ -160,7 +168,10 @@ fn highlights_mark_what_matched_and_escape_everything_else() {
         hit.highlights.name.as_deref(),
         Some("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; the <mark>Wizard</mark>")
     );
-    assert_eq!(hit.highlights.description.as_deref(), Some("A &lt;b&gt;bold&lt;/b&gt; <mark>wizrd</mark> story."));
+    assert_eq!(
+        hit.highlights.description.as_deref(),
+        Some("A &lt;b&gt;bold&lt;/b&gt; <mark>wizrd</mark> story.")
+    );
     assert!(hit.highlights.authors.is_empty() && hit.highlights.category.is_none(), "only matched fields");
     assert_eq!(hit.book.name, hostile, "the book itself is returned as stored");
 }
@@ -206,8 +217,14 @@ fn suggestions_complete_titles_and_authors_from_a_prefix() {
     assert_eq!(suggestions[0].text, "The Adventures of Sherlock Holmes");
     assert_eq!(suggestions[0].highlighted, "The Adventures of <mark>Sherlock</mark> Holmes");
     let authors = index.suggest("jane aus").unwrap();
-    assert!(authors.iter().any(|s| s.kind == SuggestionKind::Author && s.text == "Jane Austen"), "{authors:?}");
-    assert!(authors.iter().all(|s| s.text.to_lowercase().contains("jane")), "every typed word is in each: {authors:?}");
+    assert!(
+        authors.iter().any(|s| s.kind == SuggestionKind::Author && s.text == "Jane Austen"),
+        "{authors:?}"
+    );
+    assert!(
+        authors.iter().all(|s| s.text.to_lowercase().contains("jane")),
+        "every typed word is in each: {authors:?}"
+    );
     let many = index.suggest("th").unwrap();
     assert!(many.len() <= 10);
     let texts: std::collections::HashSet<_> = many.iter().map(|s| (s.kind, s.text.clone())).collect();

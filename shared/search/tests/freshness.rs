@@ -13,7 +13,9 @@ use bookworm_domain::ports::{BookReader, CatalogSearch, CatalogStore, CatalogWri
 use bookworm_domain::query::PageSize;
 use bookworm_domain::search::{IndexPointer, Published, SearchFilter, SearchQuery};
 use bookworm_embedded::{EmbeddedCatalog, seed};
-use bookworm_search::{CatalogChange, FolderIndexStore, IndexPublisher, IndexedCatalog, LiveIndex, PublishedIndex};
+use bookworm_search::{
+    CatalogChange, FolderIndexStore, IndexPublisher, IndexedCatalog, LiveIndex, PublishedIndex,
+};
 
 fn query(text: &str) -> SearchQuery {
     SearchQuery::new(text, SearchFilter::default(), PageSize::new(10).unwrap()).unwrap()
@@ -47,7 +49,10 @@ fn draft(name: &str, author: AuthorId) -> BookDraft {
 async fn the_live_index_sees_every_catalog_write_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let index = Arc::new(LiveIndex::open(dir.path()).unwrap());
-    let catalog = IndexedCatalog::new(Arc::new(EmbeddedCatalog::in_memory().unwrap()) as Arc<dyn CatalogStore>, index.clone());
+    let catalog = IndexedCatalog::new(
+        Arc::new(EmbeddedCatalog::in_memory().unwrap()) as Arc<dyn CatalogStore>,
+        index.clone(),
+    );
     catalog.import(&seed::catalog().unwrap()).await.unwrap();
     assert_eq!(index.books(), seed::catalog().unwrap().books.len() as u64, "an import indexes everything");
 
@@ -91,7 +96,12 @@ impl<S: IndexStore> IndexStore for Counting<S> {
     async fn fetch(&self, pointer: &IndexPointer) -> Result<Vec<u8>, Error> {
         self.inner.fetch(pointer).await
     }
-    async fn publish(&self, bundle: Vec<u8>, books: u64, replacing: Option<&IndexPointer>) -> Result<Published, Error> {
+    async fn publish(
+        &self,
+        bundle: Vec<u8>,
+        books: u64,
+        replacing: Option<&IndexPointer>,
+    ) -> Result<Published, Error> {
         self.inner.publish(bundle, books, replacing).await
     }
 }
@@ -112,11 +122,16 @@ async fn a_published_change_reaches_a_reader_on_its_next_check_and_not_before() 
     assert_eq!(first.books, seed::catalog().unwrap().books.len() as u64);
     assert_eq!(titles(&reader, "emma").await, ["Emma"]);
 
-    let book = draft("Lady Susan", AuthorId::derived("Jane Austen")).validate(BookId::derived("Lady Susan")).unwrap();
+    let book = draft("Lady Susan", AuthorId::derived("Jane Austen"))
+        .validate(BookId::derived("Lady Susan"))
+        .unwrap();
     catalog.put_book(&book).await.unwrap();
     let second = publisher.apply(&[CatalogChange::Book(book.id)]).await.unwrap();
     assert_eq!(second.version, first.version + 1);
-    assert!(titles(&reader, "susan").await.is_empty(), "checked less than an hour ago: still the old version");
+    assert!(
+        titles(&reader, "susan").await.is_empty(),
+        "checked less than an hour ago: still the old version"
+    );
 
     let fresh = PublishedIndex::new(FolderIndexStore::new(dir.path()).unwrap(), Duration::ZERO);
     assert_eq!(titles(&fresh, "susan").await, ["Lady Susan"], "a reader due to check sees it");
@@ -135,8 +150,12 @@ async fn racing_indexers_lose_no_batch() {
     a.rebuild().await.unwrap();
     b.apply(&[]).await.unwrap(); // b now holds the current version in memory
 
-    let one = draft("Lady Susan", AuthorId::derived("Jane Austen")).validate(BookId::derived("Lady Susan")).unwrap();
-    let two = draft("The Watsons", AuthorId::derived("Jane Austen")).validate(BookId::derived("The Watsons")).unwrap();
+    let one = draft("Lady Susan", AuthorId::derived("Jane Austen"))
+        .validate(BookId::derived("Lady Susan"))
+        .unwrap();
+    let two = draft("The Watsons", AuthorId::derived("Jane Austen"))
+        .validate(BookId::derived("The Watsons"))
+        .unwrap();
     catalog.put_book(&one).await.unwrap();
     catalog.put_book(&two).await.unwrap();
     // a publishes first; b's cached copy is now stale and must not overwrite a's book.

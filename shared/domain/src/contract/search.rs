@@ -23,7 +23,11 @@ pub async fn index_store<S: IndexStore>(store: &S) {
     assert_eq!(p2.version, 2);
     assert_ne!(p2.object, p1.object, "each version has its own object");
     assert_eq!(store.fetch(&p2).await.expect("fetch"), second);
-    assert_eq!(store.fetch(&p1).await.expect("fetch the replaced"), first, "a replaced version stays readable");
+    assert_eq!(
+        store.fetch(&p1).await.expect("fetch the replaced"),
+        first,
+        "a replaced version stays readable"
+    );
 
     assert_eq!(
         store.publish(bundle(3, 10), 1, Some(&p1)).await.expect("publish"),
