@@ -617,7 +617,7 @@ mod tests {
                 (
                     CATALOG,
                     "key pk HASH, sk RANGE; attributes pk S, sk S, by_name S, by_price S; PAY_PER_REQUEST; \
-                     local by_name (pk HASH, by_name RANGE) ALL; local by_price (pk HASH, by_price RANGE) ALL"
+                     local by_name (pk HASH, by_name RANGE) ALL; local by_price (pk HASH, by_price RANGE) ALL; stream on KEYS_ONLY"
                 ),
                 (
                     EVENTS,

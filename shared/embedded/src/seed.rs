@@ -82,11 +82,110 @@ pub fn synthetic(count: usize) -> Result<CatalogData, Error> {
         let title = format!("The {} {} {}", ADJECTIVES[i % 12], NOUNS[(i / 12) % 12], i / 144 + 1);
         let author = &authors[i % authors.len()];
         let category = &seed.categories[i % seed.categories.len()];
-        let description = format!("Synthetic book {i} for load tests.");
+        let description = synthetic_description(i);
         let id = BookId::derived(&format!("synthetic book {i}"));
         books.push(derived_book(id, &title, description, author.id, category.id, &seed.publishers)?);
     }
     Ok(CatalogData { authors, categories: seed.categories, publishers: seed.publishers, books })
+}
+
+/// About 200–300 characters of varied prose, derived from the book's number: phrases from
+/// word lists and two invented names, so a large synthetic index has a realistic vocabulary
+/// (tens of thousands of distinct words) for search benchmarks.
+fn synthetic_description(i: usize) -> String {
+    const OPENINGS: [&str; 8] = [
+        "A sweeping tale of",
+        "A quiet story about",
+        "An unforgettable journey with",
+        "A sharp comedy of",
+        "A haunting portrait of",
+        "A tender account of",
+        "A gripping chronicle of",
+        "A witty meditation on",
+    ];
+    const SUBJECTS: [&str; 24] = [
+        "lighthouse keepers",
+        "smugglers",
+        "cartographers",
+        "apothecaries",
+        "orphaned heirs",
+        "travelling players",
+        "rival bakers",
+        "exiled princes",
+        "clockmakers",
+        "river pilots",
+        "botanists",
+        "forgers",
+        "shipwrights",
+        "governesses",
+        "mountain guides",
+        "spies",
+        "astronomers",
+        "beekeepers",
+        "detectives",
+        "sailors",
+        "weavers",
+        "poets",
+        "soldiers",
+        "pilgrims",
+    ];
+    const PLACES: [&str; 16] = [
+        "a northern fishing town",
+        "the salt marshes",
+        "a crumbling Venetian palace",
+        "the Scottish highlands",
+        "a frontier railway camp",
+        "the streets of Lisbon",
+        "an island monastery",
+        "a Yorkshire mill town",
+        "the court of a dying king",
+        "a Baltic port",
+        "the Andes",
+        "a Cornish village",
+        "a Parisian boarding house",
+        "the Mississippi delta",
+        "a desert caravan",
+        "a London bookshop",
+    ];
+    const TURNS: [&str; 12] = [
+        "until a stranger arrives with a map",
+        "when a forgotten letter resurfaces",
+        "as a long winter closes every road",
+        "after a fire takes everything they own",
+        "while an epidemic empties the streets",
+        "when the harvest fails for a third year",
+        "as war creeps closer each season",
+        "until a debt comes due",
+        "after an inheritance divides a family",
+        "when a comet is sighted over the bay",
+        "as an old friendship turns to rivalry",
+        "until a secret wedding is discovered",
+    ];
+    const SYLLABLES: [&str; 40] = [
+        "al", "ber", "cor", "da", "el", "fen", "gar", "hal", "is", "jor", "kel", "lin", "mar", "nor", "os",
+        "per", "quin", "ros", "sel", "tam", "ul", "ver", "wen", "yar", "zel", "bra", "cas", "dre", "fal",
+        "gri", "hes", "lor", "mir", "nes", "oth", "ran", "sta", "tor", "val", "wyn",
+    ];
+    let mut state = fnv1a(&format!("synthetic description {i}"));
+    let mut pick = |n: usize| {
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) as usize % n
+    };
+    let mut name = || {
+        let mut name: String = (0..3).map(|_| SYLLABLES[pick(SYLLABLES.len())]).collect();
+        name[..1].make_ascii_uppercase();
+        name
+    };
+    let (hero, rival) = (name(), name());
+    let opening = OPENINGS[pick(OPENINGS.len())];
+    let subject = SUBJECTS[pick(SUBJECTS.len())];
+    let place = PLACES[pick(PLACES.len())];
+    let turn = TURNS[pick(TURNS.len())];
+    let other = SUBJECTS[pick(SUBJECTS.len())];
+    format!(
+        "{opening} {subject} in {place}, {turn}. {hero} must choose between loyalty and ambition, \
+         while {rival} and a band of {other} close in. Book {i} of the synthetic catalog."
+    )
 }
 
 fn publishers() -> Result<Vec<Publisher>, Error> {

@@ -14,7 +14,11 @@ const TWO_TYPOS_FROM: usize = 8;
 pub const PREFIX_FROM: usize = 2;
 
 /// The edits (insertions, deletions, substitutions, swaps of neighbours) a word may differ by.
+/// None in numbers: a year or a volume one digit off is another book, not a typo.
 pub fn typos_allowed(word: &str) -> u8 {
+    if word.chars().any(|c| c.is_ascii_digit()) {
+        return 0;
+    }
     match word.chars().count() {
         n if n >= TWO_TYPOS_FROM => 2,
         n if n >= ONE_TYPO_FROM => 1,
@@ -187,6 +191,7 @@ mod tests {
         assert!(!within("cat", "cot", 0));
         assert!(!within("dickens", "dockers", 1));
         assert!(within("shakespere", "shakespeare", 2));
+        assert_eq!(typos_allowed("1984"), 0, "numbers are typed exactly");
     }
 
     #[test]
