@@ -11,7 +11,7 @@ use lambda_http::lambda_runtime::{self, Error, LambdaEvent, service_fn};
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = bookworm_aws::config_from_env()?;
-    let catalog = Arc::new(DynamoCatalog::from_config(&config)?);
+    let catalog = Arc::new(DynamoCatalog::from_config(&config)?.consistent());
     let publisher = IndexPublisher::new(catalog, S3IndexStore::from_env(&config)?);
     let publisher = &publisher;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<search_indexer::Invocation>| async move {

@@ -6,6 +6,9 @@
 //!   publisher; each hit with its score and highlights; `limit` and `cursor` paging.
 //! - `GET /search/suggest?q=…`: up to 10 titles and authors completing what was typed.
 //!
+//! Answers carry no `Cache-Control`: a cached answer would outlive the freshness promised
+//! (a catalog change searchable within a minute on AWS, at once locally).
+//!
 //! The index is the published one (`bookworm_search::PublishedIndex`) in Lambda, and the live
 //! one in the local stack: the handler only sees the [`CatalogSearch`] port.
 
@@ -15,7 +18,7 @@ use bookworm_domain::ports::CatalogSearch;
 use bookworm_domain::search::{SearchFilter, SearchQuery, check_text};
 use bookworm_domain::{Error, Money};
 use bookworm_http::access::{authorize, route_key};
-use bookworm_http::{Outcome, QueryParams, cacheable, json, respond};
+use bookworm_http::{Outcome, QueryParams, json, respond};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
@@ -44,13 +47,13 @@ async fn route(search: &dyn CatalogSearch, request: &Request) -> Outcome {
     match route_key(request).unwrap_or_default().as_str() {
         "GET /search" => {
             let query = search_query(&QueryParams::parse(request, &SEARCH_PARAMETERS)?)?;
-            json(StatusCode::OK, &search.search(&query).await?).map(cacheable)
+            json(StatusCode::OK, &search.search(&query).await?)
         }
         "GET /search/suggest" => {
             let params = QueryParams::parse(request, &SUGGEST_PARAMETERS)?;
             let prefix = params.get("q").unwrap_or_default();
             check_text("q", prefix)?;
-            json(StatusCode::OK, &search.suggest(prefix).await?).map(cacheable)
+            json(StatusCode::OK, &search.suggest(prefix).await?)
         }
         other => Err(Error::not_found("route", other)),
     }

@@ -232,7 +232,6 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
         Operation::new("GET /search/suggest", "search", "Complete titles and authors as the shopper types")
             .query([search_text("What was typed so far; the last word is completed.")])
             .ok(200, "Up to 10 titles and authors containing every typed word, best first.", suggestions)
-            .cacheable()
             .refusing(&[BadRequest]),
         Operation::new("GET /books/{id}", "catalog", "Read a book")
             .ok(200, "The book.", book.clone())

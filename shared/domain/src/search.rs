@@ -57,7 +57,8 @@ impl SearchQuery {
             problems.add("min_price", "must not exceed max_price");
         }
         problems.into_result()?;
-        Ok(Self { text: text.trim().to_owned(), filter, offset: 0, limit })
+        // Trailing white space is kept: it says the last word is finished (no prefix match).
+        Ok(Self { text: text.trim_start().to_owned(), filter, offset: 0, limit })
     }
 
     /// Resumes at `cursor`, which must have been returned for this same query.
@@ -78,7 +79,7 @@ impl SearchQuery {
         let f = &self.filter;
         let key = format!(
             "{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
-            self.text.to_lowercase(),
+            self.text.trim_end().to_lowercase(),
             f.category,
             f.author,
             f.publisher,
@@ -323,7 +324,7 @@ mod tests {
         assert_eq!(field(new(&"a".repeat(QUERY_MAX_CHARS + 1))), ["q"]);
         assert_eq!(field(new("tab\there")), ["q"]);
         assert_eq!(field(new(&"w ".repeat(QUERY_WORDS_MAX + 1))), ["q"]);
-        assert_eq!(new("  Emma ").unwrap().text, "Emma");
+        assert_eq!(new("  Emma ").unwrap().text, "Emma ");
     }
 
     #[test]

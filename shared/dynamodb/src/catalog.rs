@@ -30,11 +30,21 @@ const PUBLISHERS: &str = "PUBLISHERS";
 pub struct DynamoCatalog {
     client: Client,
     table: String,
+    /// Every read strongly consistent (see [`DynamoCatalog::consistent`]).
+    consistent: bool,
 }
 
 impl DynamoCatalog {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+        Self { client, table: table.into(), consistent: false }
+    }
+
+    /// Every read strongly consistent, at twice the read cost: for the search indexer, which
+    /// reads a book because its stream record says it changed, and must not read it as it was
+    /// just before (an eventually consistent read may, and the index would keep that state).
+    /// The table's indexes are local, so its queries can be consistent too.
+    pub fn consistent(self) -> Self {
+        Self { consistent: true, ..self }
     }
 
     /// The Lambda wiring: region, credentials and endpoint from the environment (so
@@ -55,7 +65,7 @@ impl DynamoCatalog {
             .table_name(&self.table)
             .key("pk", s(pk))
             .key("sk", s(sk))
-            .consistent_read(consistent)
+            .consistent_read(consistent || self.consistent)
             .send()
             .await
             .map_err(|e| unavailable("read a catalog item", e))?;
@@ -73,6 +83,7 @@ impl DynamoCatalog {
                 .table_name(&self.table)
                 .key_condition_expression("pk = :pk")
                 .expression_attribute_values(":pk", s(pk))
+                .consistent_read(self.consistent)
                 .set_exclusive_start_key(start)
                 .send()
                 .await
@@ -202,6 +213,7 @@ impl BookReader for DynamoCatalog {
                 .index_name(index)
                 .key_condition_expression("pk = :pk")
                 .expression_attribute_values(":pk", s(&partition))
+                .consistent_read(self.consistent)
                 .scan_index_forward(!query.descending)
                 .limit(batch)
                 .set_exclusive_start_key(start.take());

@@ -19,6 +19,16 @@ async fn meets_the_catalog_contract() {
     contract::catalog_store(&DynamoCatalog::new(client, table)).await;
 }
 
+/// The search indexer's reads: the same answers, every read (local-index queries included)
+/// strongly consistent, which DynamoDB accepts only on tables and local indexes.
+#[tokio::test]
+async fn meets_the_catalog_contract_reading_consistently() {
+    let client = client();
+    let table = format!("catalog-{}", uuid::Uuid::new_v4());
+    schema::create_catalog_table(&client, &table).await.expect("create table");
+    contract::catalog_store(&DynamoCatalog::new(client, table).consistent()).await;
+}
+
 #[tokio::test]
 async fn meets_the_shop_and_commerce_contracts() {
     let client = client();

@@ -16,7 +16,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::timeout::TimeoutConfig;
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::error::{DisplayErrorContext, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{Tag, Tagging};
 use bookworm_domain::Error;
@@ -67,18 +67,26 @@ impl S3IndexStore {
         Ok(Self::from_config(config, bucket))
     }
 
+    /// Tags `key` for the lifecycle rule. Only storage is at stake if this fails: the object
+    /// then stays until someone deletes it.
     async fn supersede(&self, key: &str) {
-        let tagging = Tagging::builder()
-            .tag_set(
-                Tag::builder().key(SUPERSEDED.0).value(SUPERSEDED.1).build().expect("key and value are set"),
-            )
-            .build()
-            .expect("the tag set is set");
-        let tagged =
-            self.client.put_object_tagging().bucket(&self.bucket).key(key).tagging(tagging).send().await;
+        let tag = Tag::builder().key(SUPERSEDED.0).value(SUPERSEDED.1).build();
+        let tagging = tag.and_then(|tag| Tagging::builder().tag_set(tag).build());
+        let tagged = match tagging {
+            Ok(tagging) => self
+                .client
+                .put_object_tagging()
+                .bucket(&self.bucket)
+                .key(key)
+                .tagging(tagging)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| DisplayErrorContext(e).to_string()),
+            Err(e) => Err(e.to_string()),
+        };
         if let Err(error) = tagged {
-            // Only storage is at stake: the object stays until someone deletes it.
-            tracing::warn!(key, error = %DisplayErrorContext(error), "could not tag a superseded search index version");
+            tracing::warn!(key, error, "could not tag a superseded search index version");
         }
     }
 }
@@ -112,7 +120,8 @@ impl IndexStore for S3IndexStore {
         let object = self.client.get_object().bucket(&self.bucket).key(key).send().await;
         let object = object.map_err(|e| unavailable("search index version", e))?;
         let body = object.body.collect().await.map_err(|e| Error::unavailable("search index version", e))?;
-        Ok(body.into_bytes().to_vec())
+        // Bytes into Vec: no copy, the body was collected into one buffer.
+        Ok(Vec::from(body.into_bytes()))
     }
 
     async fn publish(
@@ -151,14 +160,27 @@ impl IndexStore for S3IndexStore {
                 Ok(Published::Current(pointer))
             }
             // 412: the pointer moved (or appeared). 409: a concurrent conditional write to it.
-            Err(SdkError::ServiceError(e))
-                if matches!(e.err().code(), Some("PreconditionFailed" | "ConditionalRequestConflict"))
-                    || matches!(e.raw().status().as_u16(), 409 | 412) =>
-            {
-                self.supersede(&key).await;
-                Ok(Published::Stale)
+            // Either may also answer the SDK's retry of a write whose first attempt succeeded
+            // unseen: the pointer then names this very version, which must not be superseded.
+            Err(SdkError::ServiceError(e)) if matches!(e.raw().status().as_u16(), 409 | 412) => {
+                match self.current().await? {
+                    Some(now) if now.object == pointer.object => Ok(Published::Current(now)),
+                    _ => {
+                        self.supersede(&key).await;
+                        Ok(Published::Stale)
+                    }
+                }
             }
-            Err(e) => Err(unavailable("search index pointer", e)),
+            Err(e) => {
+                // The write may have landed unseen: supersede the upload only when the pointer
+                // is known not to name it (an unreadable pointer leaves it, costing storage only).
+                if let Ok(now) = self.current().await
+                    && now.is_none_or(|now| now.object != pointer.object)
+                {
+                    self.supersede(&key).await;
+                }
+                Err(unavailable("search index pointer", e))
+            }
         }
     }
 }

@@ -41,7 +41,7 @@ const SUGGEST_CANDIDATES: usize = 40;
 
 impl CatalogIndex {
     pub fn search(&self, query: &SearchQuery) -> Result<SearchResults, Error> {
-        let words = QueryWords::new(&query.text);
+        let words = QueryWords::parse(&query.text)?;
         if words.words.is_empty() {
             // Only punctuation or symbols: nothing can match, which is not the shopper's error.
             return Ok(SearchResults {
@@ -94,7 +94,7 @@ impl CatalogIndex {
 
     /// Titles and author names that contain every typed word, the last as a prefix.
     pub fn suggest(&self, prefix: &str) -> Result<Vec<Suggestion>, Error> {
-        let words = QueryWords::new(prefix);
+        let words = QueryWords::parse(prefix)?;
         if words.words.is_empty() {
             return Ok(Vec::new());
         }
@@ -114,7 +114,7 @@ impl CatalogIndex {
                 std::iter::once((card.name.as_str(), SuggestionKind::Title, card.id.0)).chain(authors)
             {
                 if words.all_match(text) && seen.insert((kind, text.to_lowercase())) {
-                    let highlighted = words.mark(text).unwrap_or_else(|| crate::matcher::escape(text));
+                    let highlighted = words.mark(text, true).unwrap_or_else(|| crate::matcher::escape(text));
                     suggestions.push(Suggestion { text: text.to_owned(), highlighted, kind, id });
                 }
             }
@@ -249,10 +249,10 @@ fn filtered(fields: &Fields, text: &dyn Query, filter: &SearchFilter) -> Boolean
 
 fn highlights(words: &QueryWords, card: &BookCard) -> Highlights {
     Highlights {
-        name: words.mark(&card.name),
-        authors: card.authors.iter().filter_map(|a| words.mark(&a.name)).collect(),
-        category: words.mark(&card.category.name),
-        publisher: words.mark(&card.publisher.name),
+        name: words.mark(&card.name, true),
+        authors: card.authors.iter().filter_map(|a| words.mark(&a.name, true)).collect(),
+        category: words.mark(&card.category.name, true),
+        publisher: words.mark(&card.publisher.name, true),
         description: words.excerpt(&card.description, EXCERPT_WIDTH),
     }
 }

@@ -42,8 +42,18 @@ pub struct CatalogIndex {
 }
 
 impl CatalogIndex {
-    /// Opens the index in `dir`, creating an empty one there first if there is none.
+    /// Opens the index in `dir`, creating an empty one there first if there is none. An index
+    /// this code cannot open (another version's schema, damaged files) is derived data: it is
+    /// removed and an empty one made, for the caller to rebuild from the catalog.
     pub fn open_or_create(dir: &Path) -> Result<Self, Error> {
+        Self::open_or_create_once(dir).or_else(|error| {
+            tracing::warn!(%error, dir = %dir.display(), "cannot open the search index there; starting a new one");
+            std::fs::remove_dir_all(dir).map_err(|e| Error::unavailable("search index folder", e))?;
+            Self::open_or_create_once(dir)
+        })
+    }
+
+    fn open_or_create_once(dir: &Path) -> Result<Self, Error> {
         std::fs::create_dir_all(dir).map_err(|e| Error::unavailable("search index folder", e))?;
         let directory = MmapDirectory::open(dir).map_err(|e| Error::unavailable("search index folder", e))?;
         let (schema, _) = schema::schema();
@@ -85,7 +95,7 @@ impl CatalogIndex {
         if index.schema() != schema {
             return Err(Error::unavailable(
                 "search index",
-                "was built with another schema: rebuild it (bookworm-local reindex)",
+                "was built with another schema: it must be rebuilt",
             ));
         }
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(failed)?;
@@ -101,8 +111,33 @@ impl CatalogIndex {
         self.index.writer_with_num_threads(1, WRITER_MEMORY).map_err(failed)
     }
 
-    /// Applies `changes` in one commit and makes them visible to searches.
+    /// Applies `changes` in one commit and makes them visible to searches. On failure nothing
+    /// is applied: the writer is rolled back, so no queued delete rides on a later commit.
     pub fn apply(&self, writer: &mut IndexWriter, changes: &Changes) -> Result<(), Error> {
+        self.commit(writer, changes, false)
+    }
+
+    /// Replaces everything with `cards`, in one commit (rolled back on failure).
+    pub fn rebuild(&self, writer: &mut IndexWriter, cards: &[BookCard]) -> Result<(), Error> {
+        self.commit(writer, &Changes { upserts: cards.to_vec(), deletes: Vec::new() }, true)
+    }
+
+    fn commit(&self, writer: &mut IndexWriter, changes: &Changes, replace_all: bool) -> Result<(), Error> {
+        let staged =
+            self.stage(writer, changes, replace_all).and_then(|()| writer.commit().map(drop).map_err(failed));
+        if let Err(error) = staged {
+            if let Err(rollback) = writer.rollback() {
+                tracing::error!(%rollback, "could not roll the search index writer back");
+            }
+            return Err(error);
+        }
+        self.reader.reload().map_err(failed)
+    }
+
+    fn stage(&self, writer: &mut IndexWriter, changes: &Changes, replace_all: bool) -> Result<(), Error> {
+        if replace_all {
+            writer.delete_all_documents().map_err(failed)?;
+        }
         for id in changes.deletes.iter().chain(changes.upserts.iter().map(|card| &card.id)) {
             writer.delete_term(Term::from_field_text(self.fields.id, &id.to_string()));
         }
@@ -111,14 +146,7 @@ impl CatalogIndex {
                 schema::document(&self.fields, card).map_err(|e| Error::unavailable("search index", e))?;
             writer.add_document(doc).map_err(failed)?;
         }
-        writer.commit().map_err(failed)?;
-        self.reader.reload().map_err(failed)
-    }
-
-    /// Replaces everything with `cards`, in one commit.
-    pub fn rebuild(&self, writer: &mut IndexWriter, cards: &[BookCard]) -> Result<(), Error> {
-        writer.delete_all_documents().map_err(failed)?;
-        self.apply(writer, &Changes { upserts: cards.to_vec(), deletes: Vec::new() })
+        Ok(())
     }
 
     /// Applies `changes` with a writer of its own, and waits for the merges it starts, so the

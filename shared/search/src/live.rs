@@ -68,14 +68,18 @@ impl CatalogSearch for LiveIndex {
 pub struct IndexedCatalog {
     catalog: Arc<dyn CatalogStore>,
     index: Arc<LiveIndex>,
+    /// One reindex at a time, read and applied together: two writes to one book racing
+    /// could otherwise apply the first's (older) read last.
+    reindexing: tokio::sync::Mutex<()>,
 }
 
 impl IndexedCatalog {
     pub fn new(catalog: Arc<dyn CatalogStore>, index: Arc<LiveIndex>) -> Self {
-        Self { catalog, index }
+        Self { catalog, index, reindexing: tokio::sync::Mutex::new(()) }
     }
 
     async fn reindex(&self, change: CatalogChange) -> Result<(), Error> {
+        let _one_at_a_time = self.reindexing.lock().await;
         let changes = indexer::resolve(&*self.catalog, &[change]).await?;
         self.index.apply(&changes)
     }
@@ -138,7 +142,7 @@ impl CatalogWriter for IndexedCatalog {
 
     async fn delete_book(&self, id: BookId) -> Result<bool, Error> {
         let deleted = self.catalog.delete_book(id).await?;
-        self.index.apply(&Changes { upserts: Vec::new(), deletes: vec![id] })?;
+        self.reindex(CatalogChange::Book(id)).await?;
         Ok(deleted)
     }
 
@@ -150,6 +154,7 @@ impl CatalogWriter for IndexedCatalog {
     /// The store's bulk path, then one rebuild instead of a commit per book.
     async fn import(&self, data: &CatalogData) -> Result<(), Error> {
         self.catalog.import(data).await?;
+        let _one_at_a_time = self.reindexing.lock().await;
         self.index.rebuild(&*self.catalog).await.map(drop)
     }
 }

@@ -1,7 +1,10 @@
 //! Which indexed words a query word matches: itself, a word within its typo allowance, and for
-//! the last word of the query also any word it begins. The query builder asks tantivy for
-//! exactly these rules; the highlighter applies them to the stored text, so what is marked is
-//! what matched.
+//! the last word of the query also any word it begins (in the fields that allow prefixes). The
+//! query builder asks tantivy for exactly these rules; the highlighter applies them to the
+//! stored text, field by field, so what is marked is what matched.
+
+use bookworm_domain::Error;
+use bookworm_domain::search::QUERY_WORDS_MAX;
 
 use crate::schema::analyzer;
 
@@ -36,48 +39,52 @@ pub struct QueryWords {
 
 impl QueryWords {
     /// `text` analyzed as the index analyzes titles. The last word is a prefix unless the text
-    /// ends in white space or punctuation (the shopper finished it).
-    pub fn new(text: &str) -> Self {
+    /// ends in white space or punctuation (the shopper finished it). Refused, naming `q`, with
+    /// more than [`QUERY_WORDS_MAX`] words as the analyzer splits them (`a-b-c` is three).
+    pub fn parse(text: &str) -> Result<Self, Error> {
         let words = crate::schema::words(text);
+        if words.len() > QUERY_WORDS_MAX {
+            return Err(Error::invalid("q", format!("must have at most {QUERY_WORDS_MAX} words")));
+        }
         let finished = text.ends_with(|c: char| !c.is_alphanumeric());
         let last_is_prefix = !finished && words.last().is_some_and(|w| w.chars().count() >= PREFIX_FROM);
-        Self { words, last_is_prefix }
+        Ok(Self { words, last_is_prefix })
     }
 
-    /// Whether `token` (analyzed) matches query word `index`.
-    pub fn matches(&self, index: usize, token: &str) -> bool {
+    /// Whether `token` (analyzed) matches query word `index` in a field where the last word
+    /// may match as a prefix (`prefixes`) or not.
+    pub fn matches(&self, index: usize, token: &str, prefixes: bool) -> bool {
         let word = &self.words[index];
         token == word
-            || (self.last_is_prefix && index + 1 == self.words.len() && token.starts_with(word.as_str()))
+            || (prefixes
+                && self.last_is_prefix
+                && index + 1 == self.words.len()
+                && token.starts_with(word.as_str()))
             || within(word, token, typos_allowed(word))
-    }
-
-    fn matches_any(&self, token: &str) -> bool {
-        (0..self.words.len()).any(|i| self.matches(i, token))
     }
 
     /// Whether every query word matches some word of `text`: a completion must contain them all.
     pub fn all_match(&self, text: &str) -> bool {
         let tokens = crate::schema::words(text);
-        (0..self.words.len()).all(|i| tokens.iter().any(|t| self.matches(i, t)))
+        (0..self.words.len()).all(|i| tokens.iter().any(|t| self.matches(i, t, true)))
     }
 
     /// `text` HTML-escaped with every matching word in `<mark>`; `None` when nothing matches.
-    pub fn mark(&self, text: &str) -> Option<String> {
-        let spans = self.spans(text);
+    pub fn mark(&self, text: &str, prefixes: bool) -> Option<String> {
+        let spans = self.spans(text, prefixes);
         (!spans.is_empty()).then(|| marked(text, &spans))
     }
 
-    /// An excerpt of about `width` characters around the first match, marked as [`mark`] does,
-    /// with an ellipsis where the text was cut.
+    /// An excerpt of about `width` characters around the first match, marked as [`mark`] does
+    /// (in a field without prefixes), with an ellipsis where the text was cut.
     pub fn excerpt(&self, text: &str, width: usize) -> Option<String> {
-        let spans = self.spans(text);
+        let spans = self.spans(text, false);
         let first = spans.first()?.0;
         if text.chars().count() <= width {
             return Some(marked(text, &spans));
         }
         // Start a third of the way before the match, at a word boundary.
-        let lead = width / 3;
+        let lead = (width / 3).max(1);
         let before: Vec<(usize, char)> = text[..first].char_indices().collect();
         let mut start = before.len().checked_sub(lead).map_or(0, |i| before[i].0);
         if start > 0 {
@@ -103,13 +110,13 @@ impl QueryWords {
     }
 
     /// Byte ranges of the words of `text` that match.
-    fn spans(&self, text: &str) -> Vec<(usize, usize)> {
+    fn spans(&self, text: &str, prefixes: bool) -> Vec<(usize, usize)> {
         let mut analyzer = analyzer();
         let mut stream = analyzer.token_stream(text);
         let mut spans = Vec::new();
         while stream.advance() {
             let token = stream.token();
-            if self.matches_any(&token.text) {
+            if (0..self.words.len()).any(|i| self.matches(i, &token.text, prefixes)) {
                 spans.push((token.offset_from, token.offset_to));
             }
         }
@@ -196,21 +203,23 @@ mod tests {
 
     #[test]
     fn only_the_last_unfinished_word_matches_as_a_prefix() {
-        let typing = QueryWords::new("sherlock hol");
-        assert!(typing.last_is_prefix && typing.matches(1, "holmes"));
-        assert!(!typing.matches(0, "sherlockian"), "an earlier word is complete (and 3 edits away)");
-        assert!(!QueryWords::new("hol ").last_is_prefix, "a trailing space finishes the word");
-        assert!(!QueryWords::new("h").last_is_prefix, "one letter is too short a prefix");
+        let typing = QueryWords::parse("sherlock hol").unwrap();
+        assert!(typing.last_is_prefix && typing.matches(1, "holmes", true));
+        assert!(!typing.matches(1, "holmes", false), "not in a field without prefixes");
+        assert!(!typing.matches(0, "sherlockian", true), "an earlier word is complete (and 3 edits away)");
+        assert!(!QueryWords::parse("hol ").unwrap().last_is_prefix, "a trailing space finishes the word");
+        assert!(!QueryWords::parse("h").unwrap().last_is_prefix, "one letter is too short a prefix");
+        assert!(QueryWords::parse(&"ab-".repeat(13)).is_err(), "13 words once split on punctuation");
     }
 
     #[test]
     fn marks_are_escaped_and_cover_the_matched_words_only() {
-        let words = QueryWords::new("tom sawy");
+        let words = QueryWords::parse("tom sawy").unwrap();
         assert_eq!(
-            words.mark("The <Adventures> of Tom Sawyer & co").unwrap(),
+            words.mark("The <Adventures> of Tom Sawyer & co", true).unwrap(),
             "The &lt;Adventures&gt; of <mark>Tom</mark> <mark>Sawyer</mark> &amp; co"
         );
-        assert_eq!(words.mark("Huckleberry Finn"), None);
+        assert_eq!(words.mark("Huckleberry Finn", true), None);
         assert!(words.all_match("Tom Sawyer, Detective"));
         assert!(!words.all_match("Tom Jones"));
     }
@@ -218,10 +227,21 @@ mod tests {
     #[test]
     fn an_excerpt_centres_on_the_first_match_and_says_where_it_was_cut() {
         let text = format!("{} whale {}", "sea ".repeat(60), "wave ".repeat(60));
-        let excerpt = QueryWords::new("whale ").excerpt(&text, 80).unwrap();
+        let excerpt = QueryWords::parse("whale ").unwrap().excerpt(&text, 80).unwrap();
         assert!(excerpt.starts_with('…') && excerpt.ends_with('…'), "{excerpt}");
         assert!(excerpt.contains("<mark>whale</mark>"), "{excerpt}");
         assert!(excerpt.chars().count() <= 80 + 2 + 13, "{excerpt}");
-        assert_eq!(QueryWords::new("whale").excerpt("a whale", 80).unwrap(), "a <mark>whale</mark>");
+        assert_eq!(
+            QueryWords::parse("whale").unwrap().excerpt("a whale", 80).unwrap(),
+            "a <mark>whale</mark>"
+        );
+        assert!(
+            QueryWords::parse("wha").unwrap().excerpt("a whale", 80).is_none(),
+            "no prefixes in descriptions"
+        );
+        assert!(
+            QueryWords::parse("whale").unwrap().excerpt(&text, 1).is_some(),
+            "a tiny width cuts, never panics"
+        );
     }
 }

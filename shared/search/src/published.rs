@@ -69,37 +69,48 @@ impl<S: IndexStore> PublishedIndex<S> {
         }
         let pointer = match self.store.current().await {
             Ok(pointer) => pointer,
-            // A store hiccup must not take search down while an index is loaded: keep serving
-            // it, and look again after the next interval.
-            Err(error) if loaded.is_some() => {
-                tracing::warn!(%error, "could not read the search index pointer; serving the loaded version");
-                let current = loaded.as_mut().expect("checked above");
-                current.checked = Instant::now();
-                return Ok(current.index.clone());
-            }
-            Err(error) => return Err(error),
+            Err(error) => return keep_serving(&mut loaded, error, "could not read the search index pointer"),
         };
         let Some(pointer) = pointer else {
             return Err(Error::unavailable("search index", "no index has been published yet"));
         };
         if let Some(current) = loaded.as_mut()
-            && current.pointer.version == pointer.version
+            && current.pointer.object == pointer.object
         {
             current.checked = Instant::now();
             return Ok(current.index.clone());
         }
         let started = Instant::now();
-        let bundle = self.store.fetch(&pointer).await?;
-        let index = Arc::new(CatalogIndex::from_bundle(&bundle)?);
+        let opened = self.store.fetch(&pointer).await.and_then(|bundle| {
+            let bytes = bundle.len();
+            CatalogIndex::from_bundle(&bundle).map(|index| (Arc::new(index), bytes))
+        });
+        let (index, bytes) = match opened {
+            Ok(opened) => opened,
+            Err(error) => return keep_serving(&mut loaded, error, "could not load the new search index"),
+        };
         tracing::info!(
             version = pointer.version,
             books = pointer.books,
-            bytes = bundle.len(),
+            bytes,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "search index loaded"
         );
         *loaded = Some(Loaded { index: index.clone(), pointer, checked: Instant::now() });
         Ok(index)
+    }
+}
+
+/// A store hiccup must not take search down while an index is loaded: the loaded version keeps
+/// serving, and the store is tried again after the next interval. With none loaded, the error.
+fn keep_serving(loaded: &mut Option<Loaded>, error: Error, what: &str) -> Result<Arc<CatalogIndex>, Error> {
+    match loaded.as_mut() {
+        Some(current) => {
+            tracing::warn!(%error, version = current.pointer.version, "{what}; serving the loaded version");
+            current.checked = Instant::now();
+            Ok(current.index.clone())
+        }
+        None => Err(error),
     }
 }
 

@@ -3,8 +3,9 @@
 //!
 //! A warm indexer keeps the version it last published in memory and only downloads when
 //! another indexer (another stream shard) published since. Publishing is a compare-and-swap on
-//! the pointer: an indexer that lost the race reloads the winner's version and applies its batch
-//! again, so no batch is lost and none is applied to a stale copy.
+//! the pointer: an indexer that lost the race reloads the winner's version, reads its books
+//! again and applies its batch again, so no batch is lost and no book goes back to an older
+//! state.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -32,20 +33,42 @@ impl<S: IndexStore> IndexPublisher<S> {
         Self { catalog, store, cache: Mutex::new(None) }
     }
 
-    /// Brings the books `changes` touch up to date in a new version. With no index published
-    /// yet, builds the whole catalog instead.
+    /// Brings the books `changes` touch up to date in a new version; the current one when
+    /// nothing in the index changes. With no index published yet, builds the whole catalog.
+    ///
+    /// The books are read after the pointer, on every try: a try that lost the race starts
+    /// from the winner's version *and* re-reads the catalog, so it never writes a book as it
+    /// was before a change the winner already published.
     pub async fn apply(&self, changes: &[CatalogChange]) -> Result<IndexPointer, Error> {
-        let resolved = indexer::resolve(&*self.catalog, changes).await?;
         let mut cache = self.cache.lock().await;
         for _ in 0..ATTEMPTS {
             let Some(pointer) = self.store.current().await? else {
                 // Nothing to apply the batch to: build everything, which includes the batch.
-                drop(cache);
-                return self.rebuild().await;
+                // Another shard may build the first version meanwhile; then apply on top of it.
+                if let Some(built) = self.build_and_publish(None, &mut cache).await? {
+                    return Ok(built);
+                }
+                continue;
             };
-            let index = match cache.take() {
-                Some((cached, index)) if cached.version == pointer.version => index,
-                _ => CatalogIndex::from_bundle(&self.store.fetch(&pointer).await?)?,
+            let resolved = indexer::resolve(&*self.catalog, changes).await?;
+            if resolved.is_empty() {
+                return Ok(pointer);
+            }
+            let cached = cache.take().filter(|(cached, _)| cached.object == pointer.object);
+            let index = match cached {
+                Some((_, index)) => index,
+                None => match self.load(&pointer).await {
+                    Ok(index) => index,
+                    // A version this code cannot open (another schema, a damaged object) is
+                    // replaced by a rebuild rather than failing every batch into the DLQ.
+                    Err(error) => {
+                        tracing::warn!(%error, version = pointer.version, "cannot open the current search index; rebuilding it");
+                        match self.build_and_publish(Some(&pointer), &mut cache).await? {
+                            Some(built) => return Ok(built),
+                            None => continue,
+                        }
+                    }
+                },
             };
             index.apply_and_settle(&resolved, false)?;
             match self.publish(&index, Some(&pointer)).await? {
@@ -62,37 +85,55 @@ impl<S: IndexStore> IndexPublisher<S> {
         Err(Error::unavailable("search index", format!("lost the publish race {ATTEMPTS} times")))
     }
 
-    /// Builds the whole catalog into a new version: the first index, or a repair.
+    /// Builds the whole catalog into a new version: a repair, or a schema change.
     ///
     /// The pointer is read before the catalog, and the new version replaces only that one: a
     /// batch published meanwhile may hold a change this read missed, so the rebuild starts over
-    /// rather than overwrite it.
+    /// rather than overwrite it. On a catalog written more often than a rebuild takes, pause
+    /// the indexer's event source mapping while rebuilding (README, "Search").
     pub async fn rebuild(&self) -> Result<IndexPointer, Error> {
         let mut cache = self.cache.lock().await;
         for _ in 0..ATTEMPTS {
-            let started = Instant::now();
             let current = self.store.current().await?;
-            let cards = indexer::everything(&*self.catalog).await?;
-            let read = started.elapsed();
-            let index = CatalogIndex::in_memory()?;
-            index.apply_and_settle(&Changes { upserts: cards, deletes: Vec::new() }, true)?;
-            match self.publish(&index, current.as_ref()).await? {
-                Published::Current(next) => {
-                    tracing::info!(
-                        version = next.version,
-                        books = next.books,
-                        bytes = next.bytes,
-                        read_ms = read.as_millis() as u64,
-                        total_ms = started.elapsed().as_millis() as u64,
-                        "search index rebuilt"
-                    );
-                    *cache = Some((next.clone(), index));
-                    return Ok(next);
-                }
-                Published::Stale => tracing::info!("an indexer published during the rebuild; starting over"),
+            if let Some(built) = self.build_and_publish(current.as_ref(), &mut cache).await? {
+                return Ok(built);
             }
+            tracing::info!("an indexer published during the rebuild; starting over");
         }
         Err(Error::unavailable("search index", format!("lost the publish race {ATTEMPTS} times")))
+    }
+
+    async fn load(&self, pointer: &IndexPointer) -> Result<CatalogIndex, Error> {
+        CatalogIndex::from_bundle(&self.store.fetch(pointer).await?)
+    }
+
+    /// Reads every book, builds a version and publishes it in place of `replacing`; `None`
+    /// when another publisher moved the pointer first.
+    async fn build_and_publish(
+        &self,
+        replacing: Option<&IndexPointer>,
+        cache: &mut Option<(IndexPointer, CatalogIndex)>,
+    ) -> Result<Option<IndexPointer>, Error> {
+        let started = Instant::now();
+        let cards = indexer::everything(&*self.catalog).await?;
+        let read = started.elapsed();
+        let index = CatalogIndex::in_memory()?;
+        index.apply_and_settle(&Changes { upserts: cards, deletes: Vec::new() }, true)?;
+        match self.publish(&index, replacing).await? {
+            Published::Current(next) => {
+                tracing::info!(
+                    version = next.version,
+                    books = next.books,
+                    bytes = next.bytes,
+                    read_ms = read.as_millis() as u64,
+                    total_ms = started.elapsed().as_millis() as u64,
+                    "search index rebuilt"
+                );
+                *cache = Some((next.clone(), index));
+                Ok(Some(next))
+            }
+            Published::Stale => Ok(None),
+        }
     }
 
     async fn publish(

@@ -141,29 +141,95 @@ async fn a_published_change_reaches_a_reader_on_its_next_check_and_not_before() 
     assert_eq!(fresh.version().await, Some(second.version + 1));
 }
 
+/// A store that, on its first publish, first lets something else happen (another indexer
+/// publishing a newer change): the race the compare-and-swap exists for.
+struct Interfering<S> {
+    inner: S,
+    meanwhile: tokio::sync::Mutex<Option<futures::future::BoxFuture<'static, ()>>>,
+}
+
+#[async_trait]
+impl<S: IndexStore> IndexStore for Interfering<S> {
+    async fn current(&self) -> Result<Option<IndexPointer>, Error> {
+        self.inner.current().await
+    }
+    async fn fetch(&self, pointer: &IndexPointer) -> Result<Vec<u8>, Error> {
+        self.inner.fetch(pointer).await
+    }
+    async fn publish(
+        &self,
+        bundle: Vec<u8>,
+        books: u64,
+        replacing: Option<&IndexPointer>,
+    ) -> Result<Published, Error> {
+        if let Some(meanwhile) = self.meanwhile.lock().await.take() {
+            meanwhile.await;
+        }
+        self.inner.publish(bundle, books, replacing).await
+    }
+}
+
 #[tokio::test]
-async fn racing_indexers_lose_no_batch() {
+async fn an_indexer_that_loses_the_race_neither_drops_its_batch_nor_undoes_the_winners() {
     let dir = tempfile::tempdir().unwrap();
     let catalog = seeded_catalog().await;
-    let a = IndexPublisher::new(catalog.clone(), FolderIndexStore::new(dir.path()).unwrap());
-    let b = IndexPublisher::new(catalog.clone(), FolderIndexStore::new(dir.path()).unwrap());
-    a.rebuild().await.unwrap();
-    b.apply(&[]).await.unwrap(); // b now holds the current version in memory
+    let winner = Arc::new(IndexPublisher::new(catalog.clone(), FolderIndexStore::new(dir.path()).unwrap()));
+    winner.rebuild().await.unwrap();
 
-    let one = draft("Lady Susan", AuthorId::derived("Jane Austen"))
+    // The loser's batch: a new book, and Emma as it was when the batch was read.
+    let susan = draft("Lady Susan", AuthorId::derived("Jane Austen"))
         .validate(BookId::derived("Lady Susan"))
         .unwrap();
-    let two = draft("The Watsons", AuthorId::derived("Jane Austen"))
-        .validate(BookId::derived("The Watsons"))
-        .unwrap();
-    catalog.put_book(&one).await.unwrap();
-    catalog.put_book(&two).await.unwrap();
-    // a publishes first; b's cached copy is now stale and must not overwrite a's book.
-    a.apply(&[CatalogChange::Book(one.id)]).await.unwrap();
-    b.apply(&[CatalogChange::Book(two.id)]).await.unwrap();
+    catalog.put_book(&susan).await.unwrap();
+    let emma = catalog.get_book(BookId::derived("Emma")).await.unwrap().unwrap();
+    // Meanwhile Emma is renamed and the winner publishes that first.
+    let (renamed_catalog, renaming) = (catalog.clone(), winner.clone());
+    let renamed = bookworm_domain::catalog::Book { name: "Emma: A Novel".into(), ..emma.clone() };
+    let meanwhile = async move {
+        renamed_catalog.put_book(&renamed).await.unwrap();
+        renaming.apply(&[CatalogChange::Book(renamed.id)]).await.unwrap();
+    };
+    let loser = IndexPublisher::new(
+        catalog.clone(),
+        Interfering {
+            inner: FolderIndexStore::new(dir.path()).unwrap(),
+            meanwhile: tokio::sync::Mutex::new(Some(Box::pin(meanwhile))),
+        },
+    );
+    loser.apply(&[CatalogChange::Book(susan.id), CatalogChange::Book(emma.id)]).await.unwrap();
 
     let reader = PublishedIndex::new(FolderIndexStore::new(dir.path()).unwrap(), Duration::ZERO);
-    assert_eq!(titles(&reader, "susan").await, ["Lady Susan"], "a's batch survived b's publish");
-    assert_eq!(titles(&reader, "watsons").await, ["The Watsons"]);
-    assert!(catalog.get_book(one.id).await.unwrap().is_some());
+    assert_eq!(titles(&reader, "lady susan").await[0], "Lady Susan", "the loser's batch is in");
+    assert_eq!(titles(&reader, "emma novel").await[0], "Emma: A Novel", "the winner's rename was not undone");
+    assert_eq!(reader.version().await, Some(3));
+}
+
+#[tokio::test]
+async fn a_batch_that_changes_nothing_publishes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let publisher = IndexPublisher::new(seeded_catalog().await, FolderIndexStore::new(dir.path()).unwrap());
+    let first = publisher.rebuild().await.unwrap();
+    assert_eq!(publisher.apply(&[]).await.unwrap(), first, "no new version for warm readers to download");
+}
+
+#[tokio::test]
+async fn a_version_that_cannot_be_opened_leaves_the_loaded_one_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let publisher = IndexPublisher::new(seeded_catalog().await, FolderIndexStore::new(dir.path()).unwrap());
+    let good = publisher.rebuild().await.unwrap();
+    let reader = PublishedIndex::new(FolderIndexStore::new(dir.path()).unwrap(), Duration::ZERO);
+    assert_eq!(titles(&reader, "emma").await, ["Emma"]);
+
+    let store = FolderIndexStore::new(dir.path()).unwrap();
+    let Published::Current(_) = store.publish(b"not an index".to_vec(), 1, Some(&good)).await.unwrap() else {
+        panic!("no one else publishes")
+    };
+    assert_eq!(titles(&reader, "emma").await, ["Emma"], "still answering, from the version it had");
+    assert_eq!(reader.version().await, Some(good.version));
+
+    // The indexer meets the damaged version too, and repairs it with a rebuild.
+    let repaired = publisher.apply(&[CatalogChange::Book(BookId::derived("Emma"))]).await.unwrap();
+    assert_eq!(repaired.version, good.version + 2);
+    assert_eq!(titles(&reader, "emma").await, ["Emma"]);
+    assert_eq!(reader.version().await, Some(repaired.version), "and the reader moves on to the repair");
 }

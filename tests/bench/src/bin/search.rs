@@ -74,6 +74,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("prefix (last word)", texts(&["secret gar", "wild isl", "broken lett", "quiet orch"])),
         ("author name", texts(&["author 00042", "author 01234", "author 04999", "author 00007"])),
         ("description word", texts(&["lighthouse", "smugglers", "cartographer", "apothecary"])),
+        // The most a query may ask: 12 words, each long enough for two typos, in every field.
+        (
+            "hostile: 12 words of 13–16 letters",
+            texts(&[
+                "extraordinarily misapprehended incomprehension uncharacteristic counterrevolts disproportional internationals institutionally telecommunicate overcompensated electrophoresis thermodynamical",
+                "lighthousekeeps cartographicals apothecaryshops smugglersharbor mountainguides riverpilotguild clockmakerunion beekeepersassoc astronomersclub shipwrightsyard governessesroom travellingplays",
+            ]),
+        ),
         ("filtered (category, price, stock)", {
             let filter = SearchFilter {
                 category: Some(fiction),
