@@ -191,6 +191,7 @@ def rehearse(moto, stack, logs):
         (_, all_orders), = events("orders", "list-orders")
         all_orders["requestContext"]["authorizer"]["lambda"]["roles"] = "customer,admin"
         run.invoke("OrdersFunction", "list everyone's orders (admin)", all_orders)
+        run.run_all("OrdersFunction", "list-shop-orders", "list-shop-orders-other-shop")
         rehearse_reviews(run)
         run.run_all("PublishFunction", "publish", "history")
         run.run_all("BasketFunction", "put-item", "empty-basket")

@@ -84,6 +84,8 @@ def test_the_rehearsal_did_real_work(rehearsal, moto):
     assert status("BasketFunction", "put-item, cancelled by TransactionConflict") == 200, "tried again"
     assert status("BasketFunction", "put-item, cancelled by ValidationError") == 503, "a fault, not a 409"
     assert status("AccountFunction", "set-preferences") == 200
+    assert status("OrdersFunction", "list-shop-orders") == 200, "the shop's merchant lists its orders"
+    assert status("OrdersFunction", "list-shop-orders-other-shop") == 403
     assert rehearsal.outcomes["FanoutFunction"], "events were fanned out"
     assert "gone-connection=" not in rehearsal.connections_after_fanout, "a 410 forgets the connection"
     assert "expiring-connection=" not in rehearsal.connections_after_fanout, "an expired token ends the socket"

@@ -1,5 +1,6 @@
 //! Orders after checkout. `GET /orders`: a customer's own, or everyone's for an admin,
-//! newest first, filtered by `status`, paged with a cursor. `GET /orders/{id}`: its buyer or an
+//! newest first, filtered by `status`, paged with a cursor. `GET /shops/{shop_id}/orders`: the
+//! same for one shop, for its merchants and admins (the merchant dashboard). `GET /orders/{id}`: its buyer or an
 //! admin; anyone else gets 404, so an order's existence is not revealed. `PATCH
 //! /orders/{id}/complete` and `/cancel` (admins): only from `new`; repeating the same move
 //! returns the order; any other move is 409. Each move is saved with an event to the order's
@@ -9,10 +10,10 @@ use bookworm_domain::Error;
 use bookworm_domain::basket::{Order, OrderStatus};
 use bookworm_domain::events::{EventCursor, ShopEvent};
 use bookworm_domain::identity::{Principal, Role};
-use bookworm_domain::ports::{OrderQuery, OrderStore};
-use bookworm_http::access::caller;
-use bookworm_http::{Outcome, QueryParams, json, path_parameter, respond};
-use lambda_http::http::{Method, StatusCode};
+use bookworm_domain::ports::{OrderQuery, OrderScope, OrderStore};
+use bookworm_http::access::{caller, route_key};
+use bookworm_http::{Outcome, QueryParams, json, path_parameter, respond, shop_id};
+use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use uuid::Uuid;
 
@@ -26,33 +27,36 @@ pub async fn handle(orders: &dyn OrderStore, request: Request) -> Response<Body>
 
 async fn route(orders: &dyn OrderStore, request: &Request) -> Outcome {
     let caller = caller(request)?;
-    let Some(id) = path_parameter(request, "id") else {
-        return list(orders, &caller, request).await;
+    let id = || {
+        bookworm_domain::ids::parse_hyphenated(path_parameter(request, "id").unwrap_or_default())
+            .ok_or_else(|| Error::invalid("id", "must be an order id (a UUID)"))
     };
-    let id = bookworm_domain::ids::parse_hyphenated(id)
-        .ok_or_else(|| Error::invalid("id", "must be an order id (a UUID)"))?;
-    if request.method() == Method::GET {
-        let order = visible(orders, &caller, id).await?;
-        return json(StatusCode::OK, &order);
+    match route_key(request).unwrap_or_default().as_str() {
+        // Admins see every order; everyone else their own.
+        "GET /orders" => {
+            let scope = match caller.has(Role::Admin) {
+                true => OrderScope::Everyone,
+                false => OrderScope::Buyer(caller.user_id.clone()),
+            };
+            list(orders, scope, request).await
+        }
+        // The access rule let only this shop's merchants and admins through.
+        "GET /shops/{shop_id}/orders" => list(orders, OrderScope::Shop(shop_id(request)?), request).await,
+        "GET /orders/{id}" => json(StatusCode::OK, &visible(orders, &caller, id()?).await?),
+        "PATCH /orders/{id}/complete" => transition(orders, &caller, id()?, OrderStatus::Completed).await,
+        "PATCH /orders/{id}/cancel" => transition(orders, &caller, id()?, OrderStatus::Cancelled).await,
+        other => Err(Error::not_found("route", other)),
     }
-    let target = match request.uri().path().rsplit('/').next() {
-        Some("complete") => OrderStatus::Completed,
-        Some("cancel") => OrderStatus::Cancelled,
-        _ => return Err(Error::not_found("route", request.uri().path())),
-    };
-    transition(orders, &caller, id, target).await
 }
 
-async fn list(orders: &dyn OrderStore, caller: &Principal, request: &Request) -> Outcome {
+async fn list(orders: &dyn OrderStore, scope: OrderScope, request: &Request) -> Outcome {
     let params = QueryParams::parse(request, &["status", "limit", "cursor"])?;
     let status = params.parse_with("status", |text| {
         OrderStatus::parse(text).ok_or_else(|| "must be one of: new, completed, cancelled".to_owned())
     })?;
     let limit = params.page_size()?.unwrap_or_default();
     let after = params.get("cursor").map(EventCursor::decode).transpose()?;
-    // Admins see every order; everyone else their own.
-    let buyer = (!caller.has(Role::Admin)).then(|| caller.user_id.clone());
-    let page = orders.list_orders(&OrderQuery { buyer, status, after, limit }).await?;
+    let page = orders.list_orders(&OrderQuery { scope, status, after, limit }).await?;
     json(StatusCode::OK, &page)
 }
 

@@ -8,6 +8,8 @@ const CASES: &[(&str, u16)] = &[
     ("get-unknown-order.json", 404),
     ("complete-unknown-order.json", 404),
     ("cancel-as-customer.json", 403),
+    ("list-shop-orders.json", 200),
+    ("list-shop-orders-other-shop.json", 403),
 ];
 
 #[tokio::test]

@@ -326,8 +326,16 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
             .ok(200, "The order an earlier call with this key placed.", order.clone())
             .refusing(&[Conflict]),
         Operation::new("GET /orders", "orders", "List orders: the caller's, or everyone's for admins")
-            .query(order_filters)
-            .ok(200, "A page of orders, newest first.", orders),
+            .query(order_filters.clone())
+            .ok(200, "A page of orders, newest first.", orders.clone()),
+        Operation::new(
+            "GET /shops/{shop_id}/orders",
+            "orders",
+            "List a shop's orders (its merchants, admins)",
+        )
+        .query(order_filters)
+        .ok(200, "A page of the shop's orders, newest first.", orders)
+        .refusing(&[Forbidden]),
         Operation::new("GET /orders/{id}", "orders", "Read an order")
             .ok(200, "The order.", order.clone())
             .refusing(&[NotFound]),

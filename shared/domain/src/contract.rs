@@ -482,7 +482,7 @@ async fn orders_list_and_move<S: BasketStore + OrderStore>(
 ) {
     use crate::basket::{Basket, Order, OrderStatus, PricedBasket};
     use crate::events::EventCursor;
-    use crate::ports::OrderQuery;
+    use crate::ports::{OrderQuery, OrderScope};
 
     let shop = uuid::Uuid::new_v4();
     let mut placed = Vec::new();
@@ -511,7 +511,7 @@ async fn orders_list_and_move<S: BasketStore + OrderStore>(
             }
         }
     };
-    let cy = OrderQuery { buyer: Some("cy".into()), limit: page(1), ..Default::default() };
+    let cy = OrderQuery { scope: OrderScope::Buyer("cy".into()), limit: page(1), ..Default::default() };
     assert_eq!(list(cy.clone()).await, [placed[2].id, placed[0].id], "a buyer's orders, newest first");
     let everyone = list(OrderQuery { limit: page(2), ..Default::default() }).await;
     let ours: Vec<_> = everyone.into_iter().filter(|id| placed.iter().any(|o| o.id == *id)).collect();
@@ -530,19 +530,39 @@ async fn orders_list_and_move<S: BasketStore + OrderStore>(
         Some(OrderStatus::Completed)
     );
     let done = OrderQuery {
-        buyer: Some("cy".into()),
+        scope: OrderScope::Buyer("cy".into()),
         status: Some(OrderStatus::Completed),
         limit: page(5),
         ..Default::default()
     };
     assert_eq!(list(done).await, [completed.id]);
     let fresh = OrderQuery {
-        buyer: Some("cy".into()),
+        scope: OrderScope::Buyer("cy".into()),
         status: Some(OrderStatus::New),
         limit: page(5),
         ..Default::default()
     };
     assert_eq!(list(fresh).await, [placed[2].id]);
+
+    // Another shop's order, by a buyer the first shop also has: a shop lists its own only.
+    let other = uuid::Uuid::new_v4();
+    let mut basket = Basket::new(other, "cy");
+    basket.set(BookId::derived("Emma"), 1).expect("set");
+    store.save_basket(&basket, None, &any_event(other)).await.expect("save");
+    let priced = PricedBasket::price(&basket, books).expect("price");
+    let elsewhere = Order::checkout(priced, "cy", None, "k-other").expect("checkout");
+    store.place_order(&elsewhere, &basket, &any_event(other)).await.expect("place");
+    let ours = OrderQuery { scope: OrderScope::Shop(shop), limit: page(1), ..Default::default() };
+    assert_eq!(list(ours).await, [placed[2].id, placed[1].id, placed[0].id], "a shop's orders, newest first");
+    let theirs = OrderQuery { scope: OrderScope::Shop(other), limit: page(5), ..Default::default() };
+    assert_eq!(list(theirs).await, [elsewhere.id]);
+    let shop_done = OrderQuery {
+        scope: OrderScope::Shop(shop),
+        status: Some(OrderStatus::Completed),
+        limit: page(5),
+        ..Default::default()
+    };
+    assert_eq!(list(shop_done).await, [completed.id], "a shop's orders of one status");
 }
 
 /// The contract of the preference store.

@@ -206,11 +206,22 @@ pub trait OrderStore: Send + Sync {
     -> Result<bool, Error>;
 }
 
+/// Whose orders to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum OrderScope {
+    /// Every order (admins).
+    #[default]
+    Everyone,
+    /// One buyer's (customers see their own).
+    Buyer(String),
+    /// One shop's (its merchants, admins).
+    Shop(Uuid),
+}
+
 /// Which orders to list.
 #[derive(Debug, Clone, Default)]
 pub struct OrderQuery {
-    /// Only this buyer's orders (customers); `None` for everyone's (admins).
-    pub buyer: Option<String>,
+    pub scope: OrderScope,
     pub status: Option<OrderStatus>,
     /// Orders after this position, newest first (the sort key of the last one seen).
     pub after: Option<EventCursor>,

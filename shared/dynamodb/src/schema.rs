@@ -634,9 +634,10 @@ mod tests {
                 (PREFERENCES, "key user_id HASH; attributes user_id S; PAY_PER_REQUEST"),
                 (
                     ORDERS,
-                    "key id HASH; attributes id S, buyer_id S, kind S, sort_key S; PAY_PER_REQUEST; \
+                    "key id HASH; attributes id S, buyer_id S, shop_id S, kind S, sort_key S; PAY_PER_REQUEST; \
                      global by_buyer (buyer_id HASH, sort_key RANGE) ALL; \
-                     global all_orders (kind HASH, sort_key RANGE) ALL"
+                     global all_orders (kind HASH, sort_key RANGE) ALL; \
+                     global by_shop (shop_id HASH, sort_key RANGE) ALL"
                 ),
                 (
                     REVIEWS_TABLE,

@@ -12,7 +12,8 @@ use bookworm_domain::basket::{Basket, Order, OrderStatus, Placed};
 use bookworm_domain::events::{EventCursor, ShopEvent};
 use bookworm_domain::mail::{PreferenceStore, Preferences};
 use bookworm_domain::ports::{
-    BasketStore, Claim, Connection, Connections, Deduplicator, EventLog, Listener, OrderQuery, OrderStore,
+    BasketStore, Claim, Connection, Connections, Deduplicator, EventLog, Listener, OrderQuery, OrderScope,
+    OrderStore,
 };
 use bookworm_domain::query::{Page, PageSize};
 use uuid::Uuid;
@@ -481,9 +482,10 @@ impl OrderStore for DynamoShop {
     /// short page, with a cursor to go on from.
     async fn list_orders(&self, query: &OrderQuery) -> Result<Page<Order>, Error> {
         let wanted = query.limit.get() + 1;
-        let (index, key_name, key_value) = match &query.buyer {
-            Some(buyer) => ("by_buyer", "buyer_id", buyer.clone()),
-            None => ("all_orders", "kind", "ORDER".to_owned()),
+        let (index, key_name, key_value) = match &query.scope {
+            OrderScope::Buyer(buyer) => ("by_buyer", "buyer_id", buyer.clone()),
+            OrderScope::Shop(shop) => ("by_shop", "shop_id", shop.to_string()),
+            OrderScope::Everyone => ("all_orders", "kind", "ORDER".to_owned()),
         };
         let mut start = query.after.as_ref().map(|after| {
             let id = after.0.rsplit_once('#').map(|(_, id)| id.to_owned()).unwrap_or_default();

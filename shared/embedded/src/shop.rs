@@ -14,7 +14,8 @@ use bookworm_domain::basket::{Basket, Order, OrderStatus, Placed};
 use bookworm_domain::events::{EventCursor, ShopEvent};
 use bookworm_domain::mail::{PreferenceStore, Preferences};
 use bookworm_domain::ports::{
-    BasketStore, Claim, Connection, Connections, Deduplicator, EventLog, Listener, OrderQuery, OrderStore,
+    BasketStore, Claim, Connection, Connections, Deduplicator, EventLog, Listener, OrderQuery, OrderScope,
+    OrderStore,
 };
 use bookworm_domain::query::{Page, PageSize};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
@@ -355,7 +356,11 @@ impl OrderStore for EmbeddedShop {
         let mut orders: Vec<&Order> = commerce
             .orders
             .values()
-            .filter(|order| query.buyer.as_deref().is_none_or(|buyer| order.buyer_id == buyer))
+            .filter(|order| match &query.scope {
+                OrderScope::Everyone => true,
+                OrderScope::Buyer(buyer) => order.buyer_id == *buyer,
+                OrderScope::Shop(shop) => order.shop_id == *shop,
+            })
             .filter(|order| query.status.is_none_or(|status| order.status == status))
             .filter(|order| query.after.as_ref().is_none_or(|after| order.sort_key() < after.0))
             .collect();

@@ -59,6 +59,7 @@ pub const RULES: &[(&str, Access)] = &[
     ("PATCH /orders/{id}/complete", Access::AnyOf(&[Role::Admin])),
     ("PATCH /orders/{id}/cancel", Access::AnyOf(&[Role::Admin])),
     ("GET /shops/{shop_id}/events", Access::ShopStaff),
+    ("GET /shops/{shop_id}/orders", Access::ShopStaff),
     ("GET /books/{id}/reviews", Access::Public),
     ("POST /books/{id}/reviews", Access::SignedIn),
     ("GET /books/{id}/reviews/mine", Access::SignedIn),

@@ -438,3 +438,40 @@ async fn an_unverified_address_gets_no_mail_and_the_order_still_succeeds() {
     assert!(to_victim.is_empty(), "{to_victim:?}");
     assert!(unverified["id"].is_string());
 }
+
+#[tokio::test]
+async fn a_shop_lists_its_own_orders_to_its_merchants_and_admins_only() {
+    let stack = LocalStack::start().await;
+    let ann = Shopper::new(&stack, "ann");
+    let pick = books(&stack, 1).await[0]["id"].as_str().unwrap().to_owned();
+    let mut placed = Vec::new();
+    for key in ["shop-1", "shop-2"] {
+        ann.put(&pick, json!(1)).await;
+        let order: Value = ann.checkout(Some(key)).await.json().await.unwrap();
+        placed.push(order["id"].clone());
+    }
+    let get = |token: String, query: &'static str| {
+        let request = stack.client.get(stack.url(&format!("/shops/{SHOP}/orders{query}"))).bearer_auth(token);
+        async move { request.send().await.unwrap() }
+    };
+    let merchant = stack.token(&["merchant"], &[SHOP]);
+    let page: Value = get(merchant.clone(), "?limit=1").await.json().await.unwrap();
+    assert_eq!(page["items"][0]["id"], placed[1], "newest first");
+    let cursor = page["next_cursor"].as_str().expect("a second page").to_owned();
+    let rest = stack
+        .client
+        .get(stack.url(&format!("/shops/{SHOP}/orders?limit=1&cursor={cursor}")))
+        .bearer_auth(&merchant)
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(rest["items"][0]["id"], placed[0]);
+    assert_eq!(get(stack.token(&["admin"], &[]), "?status=new").await.status(), 200);
+    let elsewhere = stack.token(&["merchant"], &["9b2f3c1a-4d5e-4f60-8a7b-1c2d3e4f5a6b"]);
+    assert_eq!(get(elsewhere, "").await.status(), 403, "another shop's merchant");
+    assert_eq!(get(ann.token.clone(), "").await.status(), 403, "a customer, even the buyer");
+    assert_eq!(get(merchant, "?status=lost").await.status(), 400);
+}
