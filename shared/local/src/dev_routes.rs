@@ -1,5 +1,6 @@
 //! Who may reach the local stack's development-only routes: `/_local/*` (the outbox of sent
-//! mail) and `/@connections/*` (the WebSocket management API). Neither has any authentication
+//! mail), `/@connections/*` (the WebSocket management API) and `/oauth2/*` (the development
+//! issuer's sign-in, which lets anyone pick any identity). None has any authentication
 //! (in AWS there is no `/_local`, and `@connections` wants IAM-signed requests), so this module
 //! decides whether a listen address serves them at all, checks the Host and Origin of every
 //! request to them, and words what `serve` prints about it.
@@ -17,9 +18,10 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 /// What each development-only route gives whoever reaches it: for the banner and the warning.
-pub const ROUTES: [(&str, &str, &str); 2] = [
+pub const ROUTES: [(&str, &str, &str); 3] = [
     ("GET", "/_local/outbox", "every mail and text the stack sent"),
     ("POST/GET/DELETE", "/@connections/{id}", "post to, inspect or close any merchant's WebSocket"),
+    ("GET/POST", "/oauth2/*", "sign in as anyone, with any role and shop (the development issuer)"),
 ];
 
 /// The flag that serves them on a non-loopback address.
@@ -28,7 +30,7 @@ pub const EXPOSE_FLAG: &str = "--expose-dev-routes";
 /// Whether a path is development-only. By prefix rather than by route, so that a route added
 /// under `/_local/` later is guarded without anyone remembering to.
 pub fn is_dev_path(path: &str) -> bool {
-    ["/_local", "/@connections"]
+    ["/_local", "/@connections", "/oauth2"]
         .iter()
         .any(|prefix| path.strip_prefix(prefix).is_some_and(|rest| rest.is_empty() || rest.starts_with('/')))
 }

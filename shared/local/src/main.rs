@@ -136,11 +136,14 @@ struct AuthArgs {
     /// The client id (`aud`) of local tokens.
     #[arg(long, env = "AUTH_AUDIENCE", default_value = AuthConfig::DEFAULT_AUDIENCE)]
     audience: String,
+    /// Lifetime in seconds of the tokens the sign-in flow (/oauth2/token) issues.
+    #[arg(long, env = "TOKEN_TTL", default_value_t = bookworm_local::oidc::DEFAULT_TOKEN_TTL)]
+    token_ttl: u64,
 }
 
 impl AuthArgs {
     fn config(self) -> AuthConfig {
-        AuthConfig { issuer: self.issuer, audience: self.audience }
+        AuthConfig { issuer: self.issuer, audience: self.audience, token_ttl: self.token_ttl }
     }
 }
 

@@ -59,7 +59,12 @@ pub fn router(stack: Arc<Stack>) -> Router {
         .route("/asyncapi.json", get(asyncapi))
         .route("/_local/outbox", get(outbox).with_state(stack.clone()))
         .route("/.well-known/jwks.json", get(jwks).with_state(stack.clone()))
-        .route("/.well-known/openid-configuration", get(openid_configuration).with_state(stack.clone()));
+        .route("/.well-known/openid-configuration", get(openid_configuration).with_state(stack.clone()))
+        .route(
+            "/oauth2/authorize",
+            get(crate::oidc::authorize_page).post(crate::oidc::authorize_submit).with_state(stack.clone()),
+        )
+        .route("/oauth2/token", axum::routing::post(crate::oidc::token).with_state(stack.clone()));
     for (path, methods) in by_path {
         router = router.route(&path, methods.fallback(method_not_allowed));
     }
@@ -173,6 +178,14 @@ async fn openid_configuration(State(stack): State<Arc<Stack>>, request: AxumRequ
     axum::Json(serde_json::json!({
         "issuer": stack.auth.issuer,
         "jwks_uri": format!("http://{host}/.well-known/jwks.json"),
+        "authorization_endpoint": format!("http://{host}/oauth2/authorize"),
+        "token_endpoint": format!("http://{host}/oauth2/token"),
+        "response_types_supported": ["code"],
+        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "code_challenge_methods_supported": ["S256"],
+        "token_endpoint_auth_methods_supported": ["none"],
+        "scopes_supported": ["openid"],
+        "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["ES256"],
     }))
 }

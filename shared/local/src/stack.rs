@@ -85,6 +85,8 @@ pub struct StackConfig {
 pub struct AuthConfig {
     pub issuer: String,
     pub audience: String,
+    /// Lifetime of the tokens the sign-in flow issues (`/oauth2/token`), in seconds.
+    pub token_ttl: u64,
 }
 
 impl AuthConfig {
@@ -94,7 +96,11 @@ impl AuthConfig {
 
 impl Default for AuthConfig {
     fn default() -> Self {
-        Self { issuer: Self::DEFAULT_ISSUER.into(), audience: Self::DEFAULT_AUDIENCE.into() }
+        Self {
+            issuer: Self::DEFAULT_ISSUER.into(),
+            audience: Self::DEFAULT_AUDIENCE.into(),
+            token_ttl: crate::oidc::DEFAULT_TOKEN_TTL,
+        }
     }
 }
 
@@ -109,6 +115,8 @@ pub struct Stack {
     pub auth: AuthConfig,
     /// The authorizer's verifier, trusting the development issuer's key only.
     pub verifier: Verifier,
+    /// The development issuer's sign-ins in progress and refresh tokens (`/oauth2/*`).
+    pub sign_ins: crate::oidc::SignIns,
     pub push: PushBackend,
 }
 
@@ -178,6 +186,7 @@ impl Stack {
             issuer,
             auth: config.auth.clone(),
             verifier,
+            sign_ins: Default::default(),
             push: config.push,
         })
     }

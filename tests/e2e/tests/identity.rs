@@ -93,8 +93,12 @@ async fn every_forged_token_is_refused_with_a_401_problem_that_leaks_nothing() {
 #[tokio::test]
 async fn the_keycloak_token_shape_yields_its_principal() {
     let realm = "http://localhost:8080/auth/realms/master";
-    let stack =
-        LocalStack::start_with(AuthConfig { issuer: realm.into(), audience: "comfortech".into() }).await;
+    let stack = LocalStack::start_with(AuthConfig {
+        issuer: realm.into(),
+        audience: "comfortech".into(),
+        ..AuthConfig::default()
+    })
+    .await;
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
     let token = stack.stack.issuer.sign(&keycloak_sample_claims(realm, now)).unwrap();
     let me: Value =
