@@ -7,6 +7,7 @@ pub mod bus;
 pub mod dev_routes;
 pub mod functions;
 pub mod invoke;
+pub mod merchant;
 pub mod oidc;
 pub mod server;
 pub mod stack;

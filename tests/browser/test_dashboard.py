@@ -1,0 +1,211 @@
+"""The merchant dashboard in a real browser (Debian's chromium, driven by Playwright): sign in
+through the development issuer's page, see an in-store action arrive within a second, see a
+checkout with its total, restart the stack and see what was published meanwhile appear once
+each, and complete an order as an admin. Leaves a screenshot for the README.
+
+tests/browser/run starts nothing itself: this file starts and stops its own bookworm-local."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOP = "123e4567-e89b-42d3-a456-426614174000"
+LOCAL = os.environ["BOOKWORM_LOCAL"]
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# The README's picture is made by this test: SCREENSHOT=tests/browser/merchant-dashboard.png
+# tests/browser/run. Otherwise it goes under target/, leaving the tree as it was.
+SCREENSHOT = ROOT / os.environ.get("SCREENSHOT", "target/browser/merchant-dashboard.png")
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Stack:
+    """A bookworm-local on 127.0.0.1 with its own data folder; restartable on the same port."""
+
+    def __init__(self, data, *serve_args):
+        self.data, self.port, self.process = data, free_port(), None
+        self.serve_args = list(serve_args)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [LOCAL, "serve", "--data-dir", self.data, "--port", str(self.port), "--template", str(ROOT / "template.yaml"),
+             *self.serve_args],
+            stdout=subprocess.DEVNULL, stderr=open(Path(self.data) / "stack.log", "a"),
+        )
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(f"{self.url}/health", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("the local stack did not start")
+
+    def stop(self):
+        if self.process:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=20)
+            self.process = None
+
+    def token(self, *args):
+        out = subprocess.run([LOCAL, "token", "--data-dir", self.data, *args], check=True, capture_output=True, text=True)
+        return out.stdout.strip()
+
+    def call(self, method, path, token, body=None, headers=None):
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(f"{self.url}{path}", data=data, method=method)
+        request.add_header("Authorization", f"Bearer {token}")
+        request.add_header("Content-Type", "application/json")
+        for name, value in (headers or {}).items():
+            request.add_header(name, value)
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read() or b"null")
+
+    def publish(self, product):
+        """An in-store checkout action, as the in-store app (and curl) sends it."""
+        action = {
+            "session_id": str(uuid.uuid4()), "shop_id": SHOP, "shopper_id": "ab29b2d3-7c8a-446e-a4e1-d8e2a51c0e94",
+            "action_id": 101, "create_time": "2026-11-24T10:30:00.000Z", "action": "ADD",
+            "product_name": product, "product_id": 500100, "product_price": 3.5, "UPC": "042100005264",
+            "category_id": "fruit", "basket_total": 12.18,
+        }
+        # A customer publishes their own actions only: the token's sub is the shopper.
+        shopper = self.token("--role", "customer", "--sub", action["shopper_id"])
+        return self.call("POST", f"/publish/{SHOP}", shopper, action)
+
+
+@pytest.fixture
+def stack():
+    with tempfile.TemporaryDirectory() as data:
+        running = Stack(data)
+        running.start()
+        try:
+            yield running
+        finally:
+            running.stop()
+
+
+@pytest.fixture
+def page():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        # A tablet held in portrait.
+        context = browser.new_context(viewport={"width": 768, "height": 1024})
+        yield context.new_page()
+        browser.close()
+
+
+@pytest.fixture
+def short_lived_stack():
+    """Tokens from the sign-in last 66 s: the page renews them 60 s early, so after 6 s."""
+    with tempfile.TemporaryDirectory() as data:
+        running = Stack(data, "--token-ttl", "66")
+        running.start()
+        try:
+            yield running
+        finally:
+            running.stop()
+
+
+def sign_in(page, stack, shops, roles=("merchant",)):
+    page.goto(f"{stack.url}/merchant/")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("User id").fill("merchant-42")
+    page.get_by_label("Name").fill("Morgan")
+    for role in roles:
+        page.get_by_label(role).check()
+    page.get_by_label("Shops").fill(" ".join(shops))
+    page.get_by_role("button", name="Sign in").click()
+
+
+def feed_items(page, product):
+    return page.locator("#feed li", has_text=product)
+
+
+def test_a_merchant_watches_the_shop_live_and_misses_nothing(stack, page):
+    page.goto(f"{stack.url}/merchant/")
+    page.get_by_role("button", name="Sign in").click()
+    # The development issuer's page: a merchant of the shop who is also an admin.
+    page.get_by_label("User id").fill("merchant-42")
+    page.get_by_label("Name").fill("Morgan")
+    page.get_by_label("admin").check()
+    page.get_by_label("Shops").fill(SHOP)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#connection")).to_have_text("Live", timeout=10_000)
+    expect(page.locator("#who")).to_have_text("Signed in as Morgan")
+
+    # An in-store action published with curl appears within a second.
+    started = time.monotonic()
+    stack.publish("FUJI Apples")
+    expect(feed_items(page, "ADD FUJI Apples")).to_have_count(1, timeout=1_000)
+    assert time.monotonic() - started < 1.0
+
+    # A checkout, with its total.
+    books = json.load(urllib.request.urlopen(f"{stack.url}/books?limit=1"))["items"]
+    customer = stack.token("--role", "customer", "--sub", "ann-1")
+    stack.call("PUT", f"/shops/{SHOP}/basket/items/{books[0]['id']}", customer, {"quantity": 2})
+    order = stack.call("POST", f"/shops/{SHOP}/checkout", customer, headers={"Idempotency-Key": "b-1"})
+    checkout = page.locator("#feed li[data-type='com.bookworm.checkout.completed']")
+    expect(checkout).to_have_count(1, timeout=2_000)
+    expect(checkout).to_contain_text(f"{float(order['total']):.2f}")
+    expect(page.locator("#count-checkouts")).to_have_text("1")
+    expect(page.locator("#count-revenue")).to_have_text(f"{float(order['total']):.2f}")
+
+    # The stack stops and comes back; what is published before the page reconnects appears
+    # once each, from the history.
+    stack.stop()
+    expect(page.locator("#connection")).to_contain_text("Reconnecting", timeout=5_000)
+    stack.start()
+    stack.publish("Pears while away")
+    stack.publish("Plums while away")
+    expect(page.locator("#connection")).to_have_text("Live", timeout=40_000)
+    expect(feed_items(page, "Pears while away")).to_have_count(1, timeout=5_000)
+    expect(feed_items(page, "Plums while away")).to_have_count(1)
+    expect(feed_items(page, "ADD FUJI Apples")).to_have_count(1)
+    ids = page.locator("#feed li").evaluate_all("items => items.map(item => item.dataset.eventId)")
+    assert len(ids) == len(set(ids)), "no event is shown twice"
+
+    # The admin completes the order from the list.
+    row = page.locator(f"#orders tr[data-order-id='{order['id']}']")
+    expect(row).to_contain_text("new")
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    row.get_by_role("button", name=f"Complete order {order['id'][:8]}").click()
+    expect(page.locator(f"#orders tr[data-order-id='{order['id']}']")).to_have_count(0, timeout=3_000)
+    assert stack.call("GET", f"/orders/{order['id']}", stack.token("--role", "admin"))["status"] == "completed"
+    expect(page.locator("#feed li[data-type='com.bookworm.order.completed']")).to_have_count(1, timeout=2_000)
+
+
+def test_a_merchant_of_two_shops_picks_one_and_the_token_is_renewed_before_it_expires(short_lived_stack, page):
+    stack = short_lived_stack
+    other = "9b2f3c1a-4d5e-4f60-8a7b-1c2d3e4f5a6b"
+    sign_in(page, stack, [other, SHOP])
+    page.get_by_label("Shop", exact=True).select_option(SHOP)
+    page.get_by_role("button", name="Watch this shop").press("Enter")  # keyboard, not a click
+    expect(page.locator("#connection")).to_have_text("Live", timeout=10_000)
+    first = page.evaluate("JSON.parse(sessionStorage.getItem('bookworm.tokens')).access_token")
+
+    # Six seconds in, the page renews its token and reconnects with it.
+    page.wait_for_function(
+        "first => JSON.parse(sessionStorage.getItem('bookworm.tokens')).access_token !== first", arg=first,
+        timeout=15_000,
+    )
+    expect(page.locator("#connection")).to_have_text("Live", timeout=10_000)
+    stack.publish("After renewal")
+    expect(feed_items(page, "After renewal")).to_have_count(1, timeout=2_000)
