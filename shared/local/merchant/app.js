@@ -204,16 +204,17 @@ async function catchUp() {
 
 /// Shows events (oldest first), skipping any already shown.
 function addEvents(events) {
+  let ordersChanged = false;
   for (const event of events) {
     if (state.seen.has(event.id)) continue;
     state.seen.add(event.id);
     state.events.unshift(event);
     $("feed").prepend(feedItem(event));
-    if (event.type === "com.bookworm.checkout.completed" || event.type.startsWith("com.bookworm.order.")) {
-      refreshOrders().catch((error) => showError(error.message));
-    }
+    ordersChanged ||= event.type === "com.bookworm.checkout.completed" || event.type.startsWith("com.bookworm.order.");
   }
   updateCounters();
+  // One reload of the orders for a whole catch-up, not one per checkout in it.
+  if (ordersChanged) refreshOrders().catch((error) => showError(error.message));
 }
 
 function money(value) {
