@@ -21,6 +21,7 @@ from playwright.sync_api import expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOP = "123e4567-e89b-42d3-a456-426614174000"
+SHOPPER = "ab29b2d3-7c8a-446e-a4e1-d8e2a51c0e94"  # the sample publish event's caller
 LOCAL = os.environ["BOOKWORM_LOCAL"]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # The README's picture is made by this test: SCREENSHOT=tests/browser/merchant-dashboard.png
@@ -77,17 +78,36 @@ class Stack:
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read() or b"null")
 
-    def publish(self, product):
+    def publish(self, product, shopper_token=None):
         """An in-store checkout action, as the in-store app (and curl) sends it."""
-        action = {
-            "session_id": str(uuid.uuid4()), "shop_id": SHOP, "shopper_id": "ab29b2d3-7c8a-446e-a4e1-d8e2a51c0e94",
+        action = self.action(product)
+        # A customer publishes their own actions only: the token's sub is the shopper.
+        shopper = shopper_token or self.shopper_token()
+        return self.call("POST", f"/publish/{SHOP}", shopper, action)
+
+    def shopper_token(self):
+        return self.token("--role", "customer", "--sub", SHOPPER)
+
+    def publish_while_stopped(self, product):
+        """The publish function run on the stopped stack's data folder (`bookworm-local invoke`):
+        the event is stored while no socket can possibly carry it."""
+        event = json.loads((ROOT / "events" / "publish" / "publish.json").read_text())
+        event["body"] = json.dumps(self.action(product))
+        path = Path(self.data) / f"publish-{uuid.uuid4()}.json"
+        path.write_text(json.dumps(event))
+        subprocess.run(
+            [LOCAL, "invoke", "--data-dir", self.data, "--template", str(ROOT / "template.yaml"), "publish", "--event", str(path)],
+            check=True, capture_output=True,
+        )
+
+    @staticmethod
+    def action(product):
+        return {
+            "session_id": str(uuid.uuid4()), "shop_id": SHOP, "shopper_id": SHOPPER,
             "action_id": 101, "create_time": "2026-11-24T10:30:00.000Z", "action": "ADD",
             "product_name": product, "product_id": 500100, "product_price": 3.5, "UPC": "042100005264",
             "category_id": "fruit", "basket_total": 12.18,
         }
-        # A customer publishes their own actions only: the token's sub is the shopper.
-        shopper = self.token("--role", "customer", "--sub", action["shopper_id"])
-        return self.call("POST", f"/publish/{SHOP}", shopper, action)
 
 
 @pytest.fixture
@@ -138,7 +158,18 @@ def feed_items(page, product):
     return page.locator("#feed li", has_text=product)
 
 
+def record_frames(page):
+    """Every WebSocket frame the page receives, and the URL of every socket it opens."""
+    frames, sockets = [], []
+    def opened(socket):
+        sockets.append(socket.url)
+        socket.on("framereceived", lambda payload: frames.append(str(payload)))
+    page.on("websocket", opened)
+    return frames, sockets
+
+
 def test_a_merchant_watches_the_shop_live_and_misses_nothing(stack, page):
+    frames, _ = record_frames(page)
     page.goto(f"{stack.url}/merchant/")
     page.get_by_role("button", name="Sign in").click()
     # The development issuer's page: a merchant of the shop who is also an admin.
@@ -150,9 +181,10 @@ def test_a_merchant_watches_the_shop_live_and_misses_nothing(stack, page):
     expect(page.locator("#connection")).to_have_text("Live", timeout=10_000)
     expect(page.locator("#who")).to_have_text("Signed in as Morgan")
 
-    # An in-store action published with curl appears within a second.
+    # An in-store action published over HTTP appears within a second (the token is minted first).
+    shopper = stack.shopper_token()
     started = time.monotonic()
-    stack.publish("FUJI Apples")
+    stack.publish("FUJI Apples", shopper)
     expect(feed_items(page, "ADD FUJI Apples")).to_have_count(1, timeout=1_000)
     assert time.monotonic() - started < 1.0
 
@@ -167,19 +199,20 @@ def test_a_merchant_watches_the_shop_live_and_misses_nothing(stack, page):
     expect(page.locator("#count-checkouts")).to_have_text("1")
     expect(page.locator("#count-revenue")).to_have_text(f"{float(order['total']):.2f}")
 
-    # The stack stops and comes back; what is published before the page reconnects appears
-    # once each, from the history.
+    # The stack stops; two actions are stored while it is down; it comes back. They appear
+    # once each, from the history: no socket ever carried them.
     stack.stop()
     expect(page.locator("#connection")).to_contain_text("Reconnecting", timeout=5_000)
+    stack.publish_while_stopped("Pears while away")
+    stack.publish_while_stopped("Plums while away")
     stack.start()
-    stack.publish("Pears while away")
-    stack.publish("Plums while away")
     expect(page.locator("#connection")).to_have_text("Live", timeout=40_000)
     expect(feed_items(page, "Pears while away")).to_have_count(1, timeout=5_000)
     expect(feed_items(page, "Plums while away")).to_have_count(1)
     expect(feed_items(page, "ADD FUJI Apples")).to_have_count(1)
     ids = page.locator("#feed li").evaluate_all("items => items.map(item => item.dataset.eventId)")
     assert len(ids) == len(set(ids)), "no event is shown twice"
+    assert not [f for f in frames if "while away" in f], "the catch-up, not the socket, brought them"
 
     # The admin completes the order from the list.
     row = page.locator(f"#orders tr[data-order-id='{order['id']}']")
@@ -194,6 +227,7 @@ def test_a_merchant_watches_the_shop_live_and_misses_nothing(stack, page):
 
 def test_a_merchant_of_two_shops_picks_one_and_the_token_is_renewed_before_it_expires(short_lived_stack, page):
     stack = short_lived_stack
+    _, sockets = record_frames(page)
     other = "9b2f3c1a-4d5e-4f60-8a7b-1c2d3e4f5a6b"
     sign_in(page, stack, [other, SHOP])
     page.get_by_label("Shop", exact=True).select_option(SHOP)
@@ -207,5 +241,8 @@ def test_a_merchant_of_two_shops_picks_one_and_the_token_is_renewed_before_it_ex
         timeout=15_000,
     )
     expect(page.locator("#connection")).to_have_text("Live", timeout=10_000)
+    renewed = page.evaluate("JSON.parse(sessionStorage.getItem('bookworm.tokens')).access_token")
+    page.wait_for_function("() => true")  # let the reconnect's socket event reach the recorder
+    assert any(renewed in url for url in sockets), "a new socket opened with the renewed token"
     stack.publish("After renewal")
     expect(feed_items(page, "After renewal")).to_have_count(1, timeout=2_000)

@@ -10,6 +10,9 @@ const SHOP = "bookworm.shop";
 const MAX_BACKOFF_MS = 30_000;
 /// Renew this long before the access token expires.
 const RENEW_EARLY_MS = 60_000;
+/// A catch-up reads back to this long before the newest event shown: events are stamped by the
+/// function that stored them, and one stored a moment earlier may reach the socket later.
+const CATCH_UP_OVERLAP_MS = 30_000;
 
 const state = {
   config: null,
@@ -19,7 +22,9 @@ const state = {
   socket: null,
   backoff: 1000,
   seen: new Set(),   // event ids shown, so a catch-up never repeats one
-  events: [],        // shown events, newest first
+  events: [],        // shown events, newest first (by time)
+  catchUpFrom: 0,    // ms: how far back the next catch-up reads
+  ordersRequest: 0,  // the latest orders request; older answers are dropped
   renewTimer: null,
   reconnectTimer: null,
   ordersCursor: null,
@@ -83,11 +88,16 @@ async function tokenRequest(form) {
     body: new URLSearchParams(form),
   });
   const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(`Sign-in failed: ${body.error_description || body.error || response.status}`);
+  if (!response.ok) {
+    const error = new Error(`Sign-in failed: ${body.error_description || body.error || response.status}`);
+    error.code = body.error;
+    throw error;
+  }
+  const lifetime = Number.isFinite(body.expires_in) && body.expires_in > 0 ? body.expires_in : 300;
   saveTokens({
     access_token: body.access_token,
     refresh_token: body.refresh_token || (state.tokens && state.tokens.refresh_token),
-    expires_at: Date.now() + body.expires_in * 1000,
+    expires_at: Date.now() + lifetime * 1000,
   });
 }
 
@@ -103,18 +113,37 @@ function scheduleRenewal() {
   clearTimeout(state.renewTimer);
   const wait = Math.max(0, state.tokens.expires_at - Date.now() - RENEW_EARLY_MS);
   state.renewTimer = setTimeout(async () => {
-    try {
-      await tokenRequest({
-        grant_type: "refresh_token",
-        refresh_token: state.tokens.refresh_token,
-        client_id: state.config.client_id,
-      });
-      if (state.socket) state.socket.close(4000, "token renewed");
-    } catch (error) {
-      showError(`${error.message} Sign in again.`);
-      signOut();
-    }
+    if (await renew() && state.socket) state.socket.close(4000, "token renewed");
   }, wait);
+}
+
+/// Trades the refresh token for fresh tokens. A refused refresh token signs out; anything else
+/// (the network, the provider restarting) is tried again in 10 s.
+async function renew() {
+  try {
+    await tokenRequest({
+      grant_type: "refresh_token",
+      refresh_token: state.tokens.refresh_token,
+      client_id: state.config.client_id,
+    });
+    return true;
+  } catch (error) {
+    if (error.code === "invalid_grant" || error.code === "invalid_client") {
+      signOut();
+      showError(`${error.message} Sign in again.`);
+    } else {
+      showError(`${error.message}; trying again.`);
+      clearTimeout(state.renewTimer);
+      state.renewTimer = setTimeout(() => renew().then((ok) => ok && state.socket && state.socket.close(4000, "token renewed")), 10_000);
+    }
+    return false;
+  }
+}
+
+/// A timer may fire late (a laptop asleep): before using the token, renew it if it is due.
+async function freshToken() {
+  if (state.tokens && state.tokens.expires_at - Date.now() < RENEW_EARLY_MS) await renew();
+  return state.tokens;
 }
 
 function signOut() {
@@ -133,11 +162,14 @@ function signOut() {
 
 // ---- the API ----------------------------------------------------------------------------------
 
-async function api(method, path) {
+async function api(method, path, retried = false) {
+  const tokens = await freshToken();
+  if (!tokens) throw new Error("Signed out.");
   const response = await fetch(`${state.config.api_url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${state.tokens.access_token}` },
+    headers: { authorization: `Bearer ${tokens.access_token}` },
   });
+  if (response.status === 401 && !retried && (await renew())) return api(method, path, true);
   const body = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(body.detail || `${method} ${path}: ${response.status}`);
   return body;
@@ -145,10 +177,15 @@ async function api(method, path) {
 
 // ---- live events ------------------------------------------------------------------------------
 
-function connect() {
+async function connect() {
   clearTimeout(state.reconnectTimer);
+  const tokens = await freshToken();
+  if (!tokens) return;
+  // Fixed before the socket opens: live events arriving during the catch-up must not move it.
+  const newest = state.events.length ? Date.parse(state.events[0].time) : startOfToday();
+  state.catchUpFrom = Math.max(startOfToday(), newest - CATCH_UP_OVERLAP_MS);
   const url = `${state.config.websocket_url}?shop_id=${encodeURIComponent(state.shop)}` +
-    `&token=${encodeURIComponent(state.tokens.access_token)}`;
+    `&token=${encodeURIComponent(tokens.access_token)}`;
   const socket = new WebSocket(url);
   state.socket = socket;
   socket.onopen = async () => {
@@ -173,43 +210,54 @@ function connect() {
     if (state.socket !== socket || !state.tokens) return;
     setConnection("reconnecting", `Reconnecting in ${Math.round(state.backoff / 1000)} s`);
     const jitter = Math.random() * 250;
-    state.reconnectTimer = setTimeout(connect, state.backoff + jitter);
+    state.reconnectTimer = setTimeout(() => connect().catch((error) => showError(error.message)), state.backoff + jitter);
     state.backoff = Math.min(state.backoff * 2, MAX_BACKOFF_MS);
   };
 }
 
-/// Reads the shop's history, newest first, until it reaches an event already shown (or the
-/// start of today): what arrived while the socket was down appears once, in order.
+function startOfToday() {
+  const day = new Date();
+  day.setHours(0, 0, 0, 0);
+  return day.getTime();
+}
+
+/// Reads the shop's history, newest first, back to `catchUpFrom` (the newest event shown before
+/// the socket dropped, less an overlap), adding what is not shown yet: what arrived while the
+/// socket was down appears once, in time order, even if live events came in meanwhile.
 async function catchUp() {
-  const startOfDay = new Date();
-  startOfDay.setHours(0, 0, 0, 0);
   const missed = [];
   let cursor = null;
   for (let page = 0; page < 20; page++) {
     const query = `limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
     const body = await api("GET", `/shops/${state.shop}/events?${query}`);
-    let reachedKnown = false;
+    let reachedStart = false;
     for (const event of body.items) {
-      if (state.seen.has(event.id) || new Date(event.time) < startOfDay) {
-        reachedKnown = true;
+      if (Date.parse(event.time) < state.catchUpFrom) {
+        reachedStart = true;
         break;
       }
       missed.push(event);
     }
     cursor = body.next_cursor;
-    if (reachedKnown || !cursor) break;
+    if (reachedStart || !cursor) break;
   }
-  addEvents(missed.reverse());
+  addEvents(missed.reverse(), false);
 }
 
-/// Shows events (oldest first), skipping any already shown.
-function addEvents(events) {
+/// Shows events, each where its time puts it (newest first), skipping any already shown.
+/// Live ones are also announced to screen readers; a catch-up is not read out item by item.
+function addEvents(events, live = true) {
   let ordersChanged = false;
+  const feed = $("feed");
   for (const event of events) {
     if (state.seen.has(event.id)) continue;
     state.seen.add(event.id);
-    state.events.unshift(event);
-    $("feed").prepend(feedItem(event));
+    const time = Date.parse(event.time);
+    let index = state.events.findIndex((shown) => Date.parse(shown.time) < time);
+    if (index === -1) index = state.events.length;
+    state.events.splice(index, 0, event);
+    feed.insertBefore(feedItem(event), feed.children[index] || null);
+    if (live) $("announce").textContent = `New: ${describe(event).what}`;
     ordersChanged ||= event.type === "com.bookworm.checkout.completed" || event.type.startsWith("com.bookworm.order.");
   }
   updateCounters();
@@ -287,11 +335,13 @@ function updateCounters() {
 // ---- orders -----------------------------------------------------------------------------------
 
 async function refreshOrders(append = false) {
+  const request = ++state.ordersRequest;
   const status = $("order-status").value;
   const query = new URLSearchParams({ limit: "20" });
   if (status) query.set("status", status);
   if (append && state.ordersCursor) query.set("cursor", state.ordersCursor);
   const page = await api("GET", `/shops/${state.shop}/orders?${query}`);
+  if (request !== state.ordersRequest) return; // a newer request answers instead
   const rows = $("orders");
   if (!append) rows.replaceChildren();
   for (const order of page.items) rows.append(orderRow(order));
@@ -323,7 +373,9 @@ function orderRow(order) {
         button.disabled = true;
         try {
           await api("PATCH", `/orders/${order.id}/${move}`);
+          $("announce").textContent = `Order ${short(order.id)} ${move === "complete" ? "completed" : "cancelled"}`;
           await refreshOrders();
+          $("order-status").focus(); // the row and its button are gone
         } catch (error) {
           showError(error.message);
           button.disabled = false;
@@ -360,8 +412,9 @@ function watch(shop) {
   $("shop-name").textContent = `shop ${short(shop)}`;
   $("who").textContent = `Signed in as ${state.me.name || state.me.username || state.me.user_id}`;
   show("dashboard");
+  showError("");
   setConnection("reconnecting", "Connecting");
-  connect();
+  connect().catch((error) => showError(error.message));
   refreshOrders().catch((error) => showError(error.message));
 }
 
@@ -373,8 +426,14 @@ async function start() {
   $("more-orders").onclick = () => refreshOrders(true).catch((error) => showError(error.message));
   $("watch").onclick = () => watch($("shop").value);
 
-  state.config = await (await fetch("config.json")).json();
+  const config = await fetch("config.json");
+  state.config = config.ok ? await config.json().catch(() => null) : null;
+  if (!state.config) throw new Error(`config.json could not be read (${config.status}): ask whoever deployed this page.`);
   const params = new URLSearchParams(location.search);
+  if (params.has("error")) {
+    history.replaceState(null, "", redirectUri());
+    throw new Error(`Sign-in refused: ${params.get("error_description") || params.get("error")}`);
+  }
   if (params.has("code")) await finishSignIn(params);
   const stored = JSON.parse(sessionStorage.getItem(TOKENS) || "null");
   if (!state.tokens && stored && stored.expires_at > Date.now() + 5_000) saveTokens(stored);
@@ -383,7 +442,9 @@ async function start() {
   // Roles and shops as the API reads them from the token, whichever provider issued it
   // (Keycloak's and Cognito's claims differ; the API's authorizer knows both).
   state.me = await api("GET", "/me");
-  const shops = state.me.shop_ids;
+  // Shops are a merchant's; an admin watches the shops their token names too.
+  const watcher = state.me.roles.includes("merchant") || state.me.roles.includes("admin");
+  const shops = watcher ? state.me.shop_ids : [];
   if (shops.length === 0) {
     showError("This account works for no shop.");
     return show("signed-out");
@@ -393,6 +454,11 @@ async function start() {
   $("shop").replaceChildren(...shops.map((shop) => new Option(shop, shop)));
   show("pick-shop");
 }
+
+document.addEventListener("visibilitychange", () => {
+  // Back from sleep: a late renewal timer must not leave an expired token in use.
+  if (document.visibilityState === "visible" && state.tokens) freshToken().catch(() => {});
+});
 
 start().catch((error) => {
   showError(error.message);

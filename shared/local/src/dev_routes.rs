@@ -152,7 +152,7 @@ impl DevRoutes {
             let _ = writeln!(
                 notice,
                 "bookworm-local: listening on {address}, not a loopback address: the API is served, but the \
-                 development-only routes /_local/* and /@connections/* are off (they answer 404), since \
+                 development-only routes /_local/*, /@connections/* and /oauth2/* are off (they answer 404), since \
                  they have no authentication. Pass {EXPOSE_FLAG} to serve them on this address too."
             );
         }

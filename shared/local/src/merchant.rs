@@ -16,8 +16,8 @@ use crate::stack::Stack;
 const INDEX: &str = include_str!("../merchant/index.html");
 const SCRIPT: &str = include_str!("../merchant/app.js");
 const STYLE: &str = include_str!("../merchant/style.css");
-/// Scripts, styles and connections from this origin only (the WebSocket too).
-const POLICY: &str = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; \
+/// Scripts, styles and connections from this origin only (`'self'` covers its WebSocket).
+const POLICY: &str = "default-src 'self'; img-src 'self' data:; \
                       frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 pub fn routes(stack: Arc<Stack>) -> Router {

@@ -165,6 +165,9 @@ pub async fn token(State(stack): State<Arc<Stack>>, body: Bytes) -> Response {
     let form = single(&form(&body));
     let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
     let (identity, nonce) = match field("grant_type") {
+        "authorization_code" if field("code").is_empty() => {
+            return oauth_error("invalid_request", "code is required");
+        }
         "authorization_code" => {
             let pending =
                 stack.sign_ins.codes.lock().unwrap_or_else(|p| p.into_inner()).remove(field("code"));
@@ -185,19 +188,30 @@ pub async fn token(State(stack): State<Arc<Stack>>, body: Bytes) -> Response {
             if field("client_id") != stack.auth.audience {
                 return oauth_error("invalid_client", "unknown client_id");
             }
-            let refresh = stack.sign_ins.refresh.lock().unwrap_or_else(|p| p.into_inner());
-            match refresh.get(field("refresh_token")) {
-                Some(identity) => (identity.clone(), None),
-                None => return oauth_error("invalid_grant", "unknown refresh token (the stack restarted?)"),
+            // Taken out under the lock: of two requests with one refresh token, one gets tokens.
+            let taken = stack
+                .sign_ins
+                .refresh
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(field("refresh_token"));
+            match taken {
+                Some(identity) => (identity, None),
+                None => {
+                    return oauth_error(
+                        "invalid_grant",
+                        "unknown or used refresh token (the stack restarted?)",
+                    );
+                }
             }
         }
         "" => return oauth_error("invalid_request", "grant_type is required"),
         _ => return oauth_error("unsupported_grant_type", "authorization_code or refresh_token"),
     };
-    issue(&stack, identity, nonce, field("refresh_token"))
+    issue(&stack, identity, nonce)
 }
 
-fn issue(stack: &Stack, identity: Identity, nonce: Option<String>, old_refresh: &str) -> Response {
+fn issue(stack: &Stack, identity: Identity, nonce: Option<String>) -> Response {
     let ttl = stack.auth.token_ttl;
     let request = TokenRequest {
         sub: identity.sub.clone(),
@@ -223,7 +237,6 @@ fn issue(stack: &Stack, identity: Identity, nonce: Option<String>, old_refresh: 
     let refresh = random_token();
     {
         let mut tokens = stack.sign_ins.refresh.lock().unwrap_or_else(|p| p.into_inner());
-        tokens.remove(old_refresh); // each refresh token is used once
         tokens.insert(refresh.clone(), identity);
     }
     let body = json!({
@@ -291,10 +304,17 @@ fn identity(form: &[(String, String)]) -> Result<Identity, String> {
 
 /// `http(s)://` on the stack's own host (any port) or on a loopback host.
 fn redirect_allowed(uri: &str, stack_host: &str) -> bool {
+    // No fragment (RFC 6749 3.1.2): the code would land in it, out of the server's sight.
+    if uri.contains('#') {
+        return false;
+    }
     let Ok(uri) = uri.parse::<axum::http::Uri>() else { return false };
     let (Some(scheme), Some(host)) = (uri.scheme_str(), uri.host()) else { return false };
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    let own = stack_host.rsplit_once(':').map_or(stack_host, |(host, _)| host);
+    let own = match stack_host.parse::<axum::http::uri::Authority>() {
+        Ok(authority) => authority.host().trim_start_matches('[').trim_end_matches(']').to_owned(),
+        Err(_) => return false,
+    };
     matches!(scheme, "http" | "https")
         && (host == own
             || host == "localhost"
@@ -376,5 +396,7 @@ mod tests {
         assert!(!redirect_allowed("https://evil.example/steal", "127.0.0.1:3000"));
         assert!(!redirect_allowed("javascript:alert(1)", "127.0.0.1:3000"));
         assert!(!redirect_allowed("/relative", "127.0.0.1:3000"));
+        assert!(!redirect_allowed("http://127.0.0.1:3000/merchant/#x", "127.0.0.1:3000"), "no fragment");
+        assert!(redirect_allowed("http://[fd00::5]:3000/merchant/", "[fd00::5]:3000"), "its own IPv6 origin");
     }
 }
