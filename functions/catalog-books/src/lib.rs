@@ -1,6 +1,7 @@
 //! `GET /books` and `GET /books/{id}`: the public book catalog, each book with its rating
 //! (average, count and distribution) read from the review store's exact counts.
 
+use bookworm_domain::Error;
 use bookworm_domain::catalog::Book;
 use bookworm_domain::error::Problems;
 use bookworm_domain::ids::{AuthorId, BookId, CategoryId, PublisherId};
@@ -8,7 +9,6 @@ use bookworm_domain::ports::{BookReader, RatingReader};
 use bookworm_domain::query::Page;
 use bookworm_domain::query::{BookQuery, Cursor, SortField};
 use bookworm_domain::reviews::RatedBook;
-use bookworm_domain::{Error, Money};
 use bookworm_http::{Outcome, QueryParams, cacheable, json, path_parameter, respond};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -81,11 +81,11 @@ fn book_query(params: &QueryParams) -> Result<BookQuery, Error> {
     }
 
     let filter = &mut query.filter;
-    filter.category = problems.check(id_param(params, "category_id", CategoryId::parse)).flatten();
-    filter.author = problems.check(id_param(params, "author_id", AuthorId::parse)).flatten();
-    filter.publisher = problems.check(id_param(params, "publisher_id", PublisherId::parse)).flatten();
-    filter.min_price = problems.check(money_param(params, "min_price")).flatten();
-    filter.max_price = problems.check(money_param(params, "max_price")).flatten();
+    filter.category = problems.check(params.id("category_id", CategoryId::parse)).flatten();
+    filter.author = problems.check(params.id("author_id", AuthorId::parse)).flatten();
+    filter.publisher = problems.check(params.id("publisher_id", PublisherId::parse)).flatten();
+    filter.min_price = problems.check(params.money("min_price")).flatten();
+    filter.max_price = problems.check(params.money("max_price")).flatten();
     if let Some(text) = params.get("q") {
         problems.check(filter.set_search(text));
     }
@@ -93,21 +93,10 @@ fn book_query(params: &QueryParams) -> Result<BookQuery, Error> {
     query.validate()
 }
 
-fn id_param<T>(
-    params: &QueryParams,
-    name: &str,
-    parse: fn(&str, &str) -> Result<T, Error>,
-) -> Result<Option<T>, Error> {
-    params.get(name).map(|text| parse(name, text)).transpose()
-}
-
-fn money_param(params: &QueryParams, name: &str) -> Result<Option<Money>, Error> {
-    params.parse_with(name, |text| text.parse::<Money>().map_err(|e| e.to_string()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bookworm_domain::Money;
 
     fn query(text: &str) -> Result<BookQuery, Error> {
         book_query(&QueryParams::from_query(text, &LIST_PARAMETERS)?)

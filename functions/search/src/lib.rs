@@ -12,11 +12,11 @@
 //! The index is the published one (`bookworm_search::PublishedIndex`) in Lambda, and the live
 //! one in the local stack: the handler only sees the [`CatalogSearch`] port.
 
+use bookworm_domain::Error;
 use bookworm_domain::error::Problems;
 use bookworm_domain::ids::{AuthorId, CategoryId, PublisherId};
 use bookworm_domain::ports::CatalogSearch;
 use bookworm_domain::search::{SearchFilter, SearchQuery, check_text};
-use bookworm_domain::{Error, Money};
 use bookworm_http::access::{authorize, route_key};
 use bookworm_http::{Outcome, QueryParams, json, respond};
 use lambda_http::http::StatusCode;
@@ -68,11 +68,11 @@ fn search_query(params: &QueryParams) -> Result<SearchQuery, Error> {
         _ => Err("must be true or false".to_owned()),
     });
     let filter = SearchFilter {
-        category: problems.check(id_param(params, "category_id", CategoryId::parse)).flatten(),
-        author: problems.check(id_param(params, "author_id", AuthorId::parse)).flatten(),
-        publisher: problems.check(id_param(params, "publisher_id", PublisherId::parse)).flatten(),
-        min_price: problems.check(money_param(params, "min_price")).flatten(),
-        max_price: problems.check(money_param(params, "max_price")).flatten(),
+        category: problems.check(params.id("category_id", CategoryId::parse)).flatten(),
+        author: problems.check(params.id("author_id", AuthorId::parse)).flatten(),
+        publisher: problems.check(params.id("publisher_id", PublisherId::parse)).flatten(),
+        min_price: problems.check(params.money("min_price")).flatten(),
+        max_price: problems.check(params.money("max_price")).flatten(),
         in_stock: problems.check(in_stock).flatten(),
     };
     let limit = problems.check(params.page_size()).flatten().unwrap_or_default();
@@ -86,21 +86,10 @@ fn search_query(params: &QueryParams) -> Result<SearchQuery, Error> {
     }
 }
 
-fn id_param<T>(
-    params: &QueryParams,
-    name: &str,
-    parse: fn(&str, &str) -> Result<T, Error>,
-) -> Result<Option<T>, Error> {
-    params.get(name).map(|text| parse(name, text)).transpose()
-}
-
-fn money_param(params: &QueryParams, name: &str) -> Result<Option<Money>, Error> {
-    params.parse_with(name, |text| text.parse::<Money>().map_err(|e| e.to_string()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bookworm_domain::Money;
 
     fn fields(text: &str) -> Vec<String> {
         match QueryParams::from_query(text, &SEARCH_PARAMETERS).and_then(|p| search_query(&p)) {

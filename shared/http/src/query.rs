@@ -3,9 +3,9 @@
 
 use std::collections::HashMap;
 
-use bookworm_domain::Error;
 use bookworm_domain::error::Problems;
 use bookworm_domain::query::{MAX_PAGE_SIZE, PageSize};
+use bookworm_domain::{Error, Money};
 use lambda_http::Request;
 
 /// The query string of a request, checked against the parameters a route accepts.
@@ -50,6 +50,16 @@ impl QueryParams {
                 text.parse().map_err(|_| format!("must be a whole number from 1 to {MAX_PAGE_SIZE}"))?;
             PageSize::new(size).map_err(|_| format!("must be from 1 to {MAX_PAGE_SIZE}"))
         })
+    }
+
+    /// An id parameter when present, parsed by its type's `parse` (which names the field).
+    pub fn id<T>(&self, name: &str, parse: fn(&str, &str) -> Result<T, Error>) -> Result<Option<T>, Error> {
+        self.get(name).map(|text| parse(name, text)).transpose()
+    }
+
+    /// An amount parameter (`9.99`) when present.
+    pub fn money(&self, name: &str) -> Result<Option<Money>, Error> {
+        self.parse_with(name, |text| text.parse::<Money>().map_err(|e| e.to_string()))
     }
 
     /// Parses a parameter when present; `parse` names the problem, this adds the field.

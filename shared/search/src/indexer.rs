@@ -51,7 +51,10 @@ pub async fn resolve<C: CatalogReader + ?Sized>(
     let mut result = Changes::default();
     for id in books {
         match catalog.get_book(id).await? {
-            Some(book) => result.upserts.push(names.card(catalog, book).await?),
+            Some(book) => {
+                names.fetch_missing(catalog, &book).await?;
+                result.upserts.push(names.card(book));
+            }
             None => result.deletes.push(id),
         }
     }
@@ -60,43 +63,24 @@ pub async fn resolve<C: CatalogReader + ?Sized>(
 
 /// Every live book's card, for a full rebuild.
 pub async fn everything<C: CatalogReader + ?Sized>(catalog: &C) -> Result<Vec<BookCard>, Error> {
-    let mut names = Names {
-        authors: catalog.list_authors().await?.into_iter().map(|a| (a.id, a)).collect(),
-        categories: catalog.list_categories().await?.into_iter().map(|c| (c.id, c)).collect(),
-        publishers: catalog.list_publishers().await?.into_iter().map(|p| (p.id, p)).collect(),
-    };
+    let mut names = Names::new(
+        catalog.list_authors().await?,
+        catalog.list_categories().await?,
+        catalog.list_publishers().await?,
+    );
     let query = BookQuery { limit: PageSize::new(MAX_PAGE_SIZE)?, ..BookQuery::default() };
     let mut cards = Vec::new();
     for book in all_books(catalog, query).await? {
-        cards.push(names.card(catalog, book).await?);
+        names.fetch_missing(catalog, &book).await?;
+        cards.push(names.card(book));
     }
     Ok(cards)
 }
 
 /// The cards of a whole data set (the seed, a generated catalog), without a store.
 pub fn cards(data: &CatalogData) -> Vec<BookCard> {
-    let authors: HashMap<AuthorId, &Author> = data.authors.iter().map(|a| (a.id, a)).collect();
-    let categories: HashMap<CategoryId, &Category> = data.categories.iter().map(|c| (c.id, c)).collect();
-    let publishers: HashMap<PublisherId, &Publisher> = data.publishers.iter().map(|p| (p.id, p)).collect();
-    data.books
-        .iter()
-        .map(|book| {
-            let named =
-                |id: AuthorId| authors.get(&id).map_or(Author { id, name: String::new() }, |a| (*a).clone());
-            let category = categories
-                .get(&book.category_id)
-                .map_or(Category { id: book.category_id, name: String::new() }, |c| (*c).clone());
-            let publisher = publishers
-                .get(&book.publisher_id)
-                .map_or(Publisher { id: book.publisher_id, name: String::new() }, |p| (*p).clone());
-            BookCard::new(
-                book.clone(),
-                book.author_ids.iter().copied().map(named).collect(),
-                category,
-                publisher,
-            )
-        })
-        .collect()
+    let names = Names::new(data.authors.clone(), data.categories.clone(), data.publishers.clone());
+    data.books.iter().map(|book| names.card(book.clone())).collect()
 }
 
 /// Every page of a listing.
@@ -121,8 +105,21 @@ struct Names {
 }
 
 impl Names {
-    async fn card<C: CatalogReader + ?Sized>(&mut self, catalog: &C, book: Book) -> Result<BookCard, Error> {
-        let mut authors = Vec::with_capacity(book.author_ids.len());
+    fn new(authors: Vec<Author>, categories: Vec<Category>, publishers: Vec<Publisher>) -> Self {
+        Self {
+            authors: authors.into_iter().map(|a| (a.id, a)).collect(),
+            categories: categories.into_iter().map(|c| (c.id, c)).collect(),
+            publishers: publishers.into_iter().map(|p| (p.id, p)).collect(),
+        }
+    }
+
+    /// Reads the records `book` names that are not known yet; one the catalog does not have is
+    /// remembered without its name.
+    async fn fetch_missing<C: CatalogReader + ?Sized>(
+        &mut self,
+        catalog: &C,
+        book: &Book,
+    ) -> Result<(), Error> {
         for &id in &book.author_ids {
             if let Entry::Vacant(slot) = self.authors.entry(id) {
                 let author = catalog.get_author(id).await?;
@@ -130,7 +127,6 @@ impl Names {
                     author.unwrap_or_else(|| missing("author", id, Author { id, name: String::new() })),
                 );
             }
-            authors.push(self.authors[&id].clone());
         }
         let id = book.category_id;
         if let Entry::Vacant(slot) = self.categories.entry(id) {
@@ -146,9 +142,21 @@ impl Names {
                 publisher.unwrap_or_else(|| missing("publisher", id, Publisher { id, name: String::new() })),
             );
         }
-        let category = self.categories[&book.category_id].clone();
-        let publisher = self.publishers[&book.publisher_id].clone();
-        Ok(BookCard::new(book, authors, category, publisher))
+        Ok(())
+    }
+
+    /// The book's card with the names known; an unknown record's name is blank.
+    fn card(&self, book: Book) -> BookCard {
+        let authors = book
+            .author_ids
+            .iter()
+            .map(|&id| self.authors.get(&id).cloned().unwrap_or(Author { id, name: String::new() }))
+            .collect();
+        let id = book.category_id;
+        let category = self.categories.get(&id).cloned().unwrap_or(Category { id, name: String::new() });
+        let id = book.publisher_id;
+        let publisher = self.publishers.get(&id).cloned().unwrap_or(Publisher { id, name: String::new() });
+        BookCard::new(book, authors, category, publisher)
     }
 }
 

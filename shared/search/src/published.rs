@@ -49,6 +49,11 @@ impl<S: IndexStore> PublishedIndex<S> {
         Self { store, check_every, loaded: Mutex::new(None) }
     }
 
+    /// The store versions are loaded from.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
     /// The version in use, if one was loaded.
     pub async fn version(&self) -> Option<u64> {
         self.loaded.lock().await.as_ref().map(|loaded| loaded.pointer.version)

@@ -132,6 +132,12 @@ async fn a_published_change_reaches_a_reader_on_its_next_check_and_not_before() 
         titles(&reader, "susan").await.is_empty(),
         "checked less than an hour ago: still the old version"
     );
+    // One read finding nothing, one loading the first version; none since, within the hour.
+    assert_eq!(
+        reader.store().reads.load(Ordering::SeqCst),
+        2,
+        "the pointer is read at most once an interval"
+    );
 
     let fresh = PublishedIndex::new(FolderIndexStore::new(dir.path()).unwrap(), Duration::ZERO);
     assert_eq!(titles(&fresh, "susan").await, ["Lady Susan"], "a reader due to check sees it");
