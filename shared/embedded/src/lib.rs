@@ -1,14 +1,18 @@
 //! Embedded adapters: the local stack's stores and the fast tests' twins.
 //!
-//! Data lives in a redb file under the local data folder, so a restart keeps it; reads are
-//! served from indexes held in memory and rebuilt from that file at start.
+//! Data lives in redb files under the local data folder, so a restart keeps it. The shop file
+//! is read directly (bounded page cache) and written through a group-commit writer; the
+//! catalog and reviews keep small indexes in memory, rebuilt from their file at start.
 
 mod catalog;
+mod commerce;
 pub mod outbox;
 mod reviews;
 pub mod seed;
 mod shop;
+mod writer;
 
 pub use catalog::EmbeddedCatalog;
 pub use reviews::EmbeddedReviews;
 pub use shop::EmbeddedShop;
+pub use writer::WriteStats;

@@ -3,7 +3,7 @@
 //! visible reviews at start and kept in memory after.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use bookworm_domain::Error;
@@ -16,6 +16,7 @@ use bookworm_domain::reviews::{
     DailyQuota, Mark, Ratings, ReportedQuery, Review, ReviewCursor, ReviewQuery, ReviewWrite, Saved,
 };
 use redb::{ReadableDatabase, ReadableTable, TableDefinition};
+use tokio::sync::{Mutex, MutexGuard};
 use uuid::Uuid;
 
 use crate::EmbeddedShop;
@@ -112,14 +113,22 @@ impl EmbeddedReviews {
         }
         drop(txn);
         if !expired.is_empty() {
-            let removals = expired.into_iter().map(|key| (QUOTAS, key)).collect();
-            shop.commit(Change { removals, ..Change::default() })?;
+            // Before any request: straight to the file, not through the writer's queue.
+            let txn = shop.db.begin_write().map_err(|e| fail(e.into()))?;
+            {
+                let mut quotas = txn.open_table(QUOTAS).map_err(|e| fail(e.into()))?;
+                for key in &expired {
+                    quotas.remove(key.as_slice()).map_err(|e| fail(e.into()))?;
+                }
+            }
+            txn.commit().map_err(|e| fail(e.into()))?;
         }
         Ok(Self { shop, books, state: Mutex::new(state) })
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    /// Held across each check and its write's durable commit, which makes them atomic.
+    async fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().await
     }
 }
 
@@ -180,7 +189,7 @@ fn descending_after<'a>(
 #[async_trait]
 impl RatingReader for EmbeddedReviews {
     async fn ratings(&self, books: &[BookId]) -> Result<Vec<Ratings>, Error> {
-        let state = self.lock();
+        let state = self.lock().await;
         Ok(books.iter().map(|book| state.ratings.get(book).copied().unwrap_or_default()).collect())
     }
 }
@@ -188,18 +197,18 @@ impl RatingReader for EmbeddedReviews {
 #[async_trait]
 impl ReviewStore for EmbeddedReviews {
     async fn review(&self, id: Uuid) -> Result<Option<Review>, Error> {
-        Ok(self.lock().reviews.get(&id).cloned())
+        Ok(self.lock().await.reviews.get(&id).cloned())
     }
 
     async fn review_by(&self, book: BookId, reviewer: &str) -> Result<Option<Review>, Error> {
-        let state = self.lock();
+        let state = self.lock().await;
         let id = state.by_reviewer.get(&(book, reviewer.to_owned()));
         Ok(id.and_then(|id| state.reviews.get(id)).cloned())
     }
 
     async fn list_reviews(&self, query: &ReviewQuery) -> Result<Page<Review>, Error> {
         let listing = query.listing();
-        let state = self.lock();
+        let state = self.lock().await;
         let keyed = state
             .reviews
             .values()
@@ -213,7 +222,7 @@ impl ReviewStore for EmbeddedReviews {
     }
 
     async fn reported(&self, query: &ReportedQuery) -> Result<Page<Review>, Error> {
-        let state = self.lock();
+        let state = self.lock().await;
         let keyed = state
             .reviews
             .values()
@@ -233,7 +242,7 @@ impl ReviewStore for EmbeddedReviews {
         {
             return Ok(Saved::BookGone);
         }
-        let mut state = self.lock();
+        let mut state = self.lock().await;
         if let Some(refusal) = state.refusal(change) {
             return Ok(refusal);
         }
@@ -263,7 +272,7 @@ impl ReviewStore for EmbeddedReviews {
             writes.push((QUOTAS, key.clone(), json(used)?));
         }
         let events = change.event.into_iter().cloned().collect();
-        self.shop.commit(Change { writes, removals, events })?;
+        self.shop.commit(Change { writes, removals, events }).await?;
         if let Some(before) = change.before {
             state.remove(before);
         }
@@ -286,8 +295,7 @@ impl ReviewStore for EmbeddedReviews {
 #[async_trait]
 impl Purchases for EmbeddedReviews {
     async fn bought(&self, buyer: &str, book: BookId) -> Result<bool, Error> {
-        let commerce = self.shop.lock_commerce();
-        Ok(commerce.orders.values().any(|order| {
+        Ok(self.shop.orders_of(buyer)?.iter().any(|order| {
             order.buyer_id == buyer
                 && order.status == OrderStatus::Completed
                 && order.lines.iter().any(|line| line.book_id == book)
@@ -357,11 +365,12 @@ mod tests {
                 writes: vec![(QUOTAS, quota_key(&old), json(&1u32).unwrap())],
                 ..Change::default()
             })
+            .await
             .unwrap();
         drop(reviews);
         let shop = Arc::new(EmbeddedShop::open(&dir.join("shop.redb")).unwrap());
         let reviews = EmbeddedReviews::open(shop, catalog.clone()).unwrap();
-        let quotas = reviews.lock().quotas.keys().cloned().collect::<Vec<_>>();
+        let quotas = reviews.lock().await.quotas.keys().cloned().collect::<Vec<_>>();
         assert_eq!(quotas, vec![quota_key(&quota)], "the 2020 quota was pruned");
         std::fs::remove_dir_all(&dir).ok();
     }

@@ -1,39 +1,38 @@
-//! The embedded shop stores: the event log (kept in a redb file, so history survives a
-//! restart), open connections and consumer claims (in memory: sockets do not survive one).
-//! Appended events are handed to the subscriber, as DynamoDB's stream would.
+//! The embedded shop stores: events, baskets, orders and preferences in a redb file (so history
+//! survives a restart, and nothing of it is held in memory: reads go to the file, whose page
+//! cache is bounded); open connections and consumer claims in memory (sockets do not survive a
+//! restart). Writes go through the group-commit writer; appended events are handed to the
+//! subscriber once durable, as DynamoDB's stream would.
 
-use std::collections::{BTreeMap, HashMap};
-use std::ops::Bound;
+use std::collections::{HashMap, VecDeque};
 use std::path::Path;
-use std::sync::{Mutex, OnceLock, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use bookworm_domain::Error;
-use bookworm_domain::basket::{Basket, Order, OrderStatus, Placed};
 use bookworm_domain::events::{EventCursor, ShopEvent};
 use bookworm_domain::mail::{PreferenceStore, Preferences};
-use bookworm_domain::ports::{
-    BasketStore, Claim, Connection, Connections, Deduplicator, EventLog, Listener, OrderQuery, OrderScope,
-    OrderStore,
-};
+use bookworm_domain::ports::{Claim, Connection, Connections, Deduplicator, EventLog, Listener};
 use bookworm_domain::query::{Page, PageSize};
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-/// Key: the shop's 16 bytes, then the event's sort key. Value: the event as JSON.
-const EVENTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("events");
-/// Key: the shop's 16 bytes, then the customer id. Value: the basket as JSON.
-const BASKETS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("baskets");
-/// Key: the order id's 16 bytes. Value: the order as JSON.
-const ORDERS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("orders");
+use crate::writer::{Batch, EVENT_TTL, Subscriber, WriteStats, Writer, expiry_key, unix_now};
+
+/// Key: [`event_key`]. Value: the event as JSON.
+pub(crate) const EVENTS: Table = TableDefinition::new("events");
+/// Key: [`expiry_key`] of the event's key. Value: empty. Expired events are swept in key order.
+pub(crate) const EVENT_EXPIRY: Table = TableDefinition::new("event_expiry");
 /// Key: the user id. Value: their preferences as JSON.
-const PREFERENCES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("preferences");
+const PREFERENCES: Table = TableDefinition::new("preferences");
+/// Key: "version". Value: the layout's version, so an older file is brought up to date once.
+const META: Table = TableDefinition::new("meta");
+/// The file layout this code writes: 2 added the order indexes and event expiry.
+const LAYOUT: u8 = 2;
 
-pub(crate) type Table = TableDefinition<'static, &'static [u8], &'static [u8]>;
-
-/// One atomic change: rows to write, keys to remove, events to append.
+/// One unconditional change: rows to write, keys to remove, events to append.
 #[derive(Default)]
 pub(crate) struct Change {
     pub(crate) writes: Vec<(Table, Vec<u8>, Vec<u8>)>,
@@ -41,30 +40,32 @@ pub(crate) struct Change {
     pub(crate) events: Vec<ShopEvent>,
 }
 
-/// Baskets and orders, in memory; every change also goes to the redb file first.
-#[derive(Default)]
-pub(crate) struct Commerce {
-    baskets: HashMap<(Uuid, String), Basket>,
-    pub(crate) orders: HashMap<Uuid, Order>,
-    /// "buyer\u{0}key" → order id, for idempotent checkout.
-    keys: HashMap<String, Uuid>,
-}
+pub(crate) type Table = TableDefinition<'static, &'static [u8], &'static [u8]>;
+
+/// redb's page cache: what the file's reads may hold in memory, whatever the history's size.
+const CACHE_BYTES: usize = 64 * 1024 * 1024;
+
+/// A completed claim is kept this long: the claims table's TTL on AWS.
+const CLAIM_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
+/// Claims kept in memory at most. The local bus hands each event over once and never replays
+/// after a restart, so only a redelivery within this many events could meet an evicted claim.
+const MAX_CLAIMS: usize = 100_000;
 
 pub struct EmbeddedShop {
-    pub(crate) db: Database,
-    /// (shop, sort key) → event, for history pages.
-    events: RwLock<BTreeMap<(Uuid, String), ShopEvent>>,
+    pub(crate) db: Arc<Database>,
+    pub(crate) writer: Writer,
     connections: RwLock<HashMap<String, Connection>>,
-    /// (consumer, event) → completed, or the instant the claim's lease runs out.
-    claims: Mutex<HashMap<(String, Uuid), ClaimState>>,
-    /// Held for each check-and-write, which makes version checks and their writes atomic.
-    commerce: Mutex<Commerce>,
-    subscriber: OnceLock<mpsc::UnboundedSender<ShopEvent>>,
+    claims: Mutex<Claims>,
+    subscriber: Subscriber,
 }
 
 impl EmbeddedShop {
     pub fn open(path: &Path) -> Result<Self, Error> {
-        Self::load(Database::create(path).map_err(|e| Error::unavailable("open the shop file", e))?)
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(path)
+            .map_err(|e| Error::unavailable("open the shop file", e))?;
+        Self::load(db)
     }
 
     pub fn in_memory() -> Result<Self, Error> {
@@ -74,81 +75,26 @@ impl EmbeddedShop {
         Self::load(db)
     }
 
+    /// Creates the tables, brings an older file's layout up to date, and starts the writer.
+    /// Nothing is read into memory: start-up time does not grow with the history.
     fn load(db: Database) -> Result<Self, Error> {
-        let fail = |e: redb::Error| Error::unavailable("read the shop file", e);
+        let fail = |e: redb::Error| Error::unavailable("prepare the shop file", e);
         let txn = db.begin_write().map_err(|e| fail(e.into()))?;
-        for table in [EVENTS, BASKETS, ORDERS, PREFERENCES] {
+        for table in [EVENTS, EVENT_EXPIRY, PREFERENCES, META] {
             txn.open_table(table).map_err(|e| fail(e.into()))?;
         }
+        crate::commerce::create_tables(&txn).map_err(fail)?;
+        upgrade(&txn).map_err(fail)?;
         txn.commit().map_err(|e| fail(e.into()))?;
-        let mut events = BTreeMap::new();
-        let txn = db.begin_read().map_err(|e| fail(e.into()))?;
-        let table = txn.open_table(EVENTS).map_err(|e| fail(e.into()))?;
-        for row in table.iter().map_err(|e| fail(e.into()))? {
-            let (_, value) = row.map_err(|e| fail(e.into()))?;
-            // History written by an older version (basket events before they were typed) is
-            // left out of the feed rather than keeping the whole stack from starting.
-            match serde_json::from_slice::<ShopEvent>(value.value()) {
-                Ok(event) => {
-                    events.insert((event.shop_id, event.sort_key()), event);
-                }
-                Err(error) => tracing::warn!(%error, "skipped a stored event of an older shape"),
-            }
-        }
-        let mut commerce = Commerce::default();
-        for basket in read_all::<Basket>(&txn, BASKETS)? {
-            commerce.baskets.insert((basket.shop_id, basket.customer_id.clone()), basket);
-        }
-        for order in read_all::<Order>(&txn, ORDERS)? {
-            commerce.keys.insert(order_key(&order.buyer_id, &order.idempotency_key), order.id);
-            commerce.orders.insert(order.id, order);
-        }
+        let db = Arc::new(db);
+        let subscriber = Subscriber::default();
         Ok(Self {
+            writer: Writer::start(db.clone(), subscriber.clone())?,
             db,
-            events: RwLock::new(events),
             connections: RwLock::new(HashMap::new()),
-            claims: Mutex::new(HashMap::new()),
-            commerce: Mutex::new(commerce),
-            subscriber: OnceLock::new(),
+            claims: Mutex::new(Claims::default()),
+            subscriber,
         })
-    }
-
-    /// Writes a change in one redb transaction, then shows its events to history and the bus.
-    pub(crate) fn commit(&self, change: Change) -> Result<(), Error> {
-        let fail = |e: redb::Error| Error::unavailable("write the shop file", e);
-        let txn = self.db.begin_write().map_err(|e| fail(e.into()))?;
-        {
-            let mut events = txn.open_table(EVENTS).map_err(|e| fail(e.into()))?;
-            for event in &change.events {
-                let mut key = event.shop_id.into_bytes().to_vec();
-                key.extend_from_slice(event.sort_key().as_bytes());
-                let value =
-                    serde_json::to_vec(event).map_err(|e| Error::unavailable("encode an event", e))?;
-                events.insert(key.as_slice(), value.as_slice()).map_err(|e| fail(e.into()))?;
-            }
-        }
-        for (table, key, value) in &change.writes {
-            let mut table = txn.open_table(*table).map_err(|e| fail(e.into()))?;
-            table.insert(key.as_slice(), value.as_slice()).map_err(|e| fail(e.into()))?;
-        }
-        for (table, key) in &change.removals {
-            let mut table = txn.open_table(*table).map_err(|e| fail(e.into()))?;
-            table.remove(key.as_slice()).map_err(|e| fail(e.into()))?;
-        }
-        txn.commit().map_err(|e| fail(e.into()))?;
-        let mut history = self.events.write().unwrap_or_else(PoisonError::into_inner);
-        for event in change.events {
-            history.insert((event.shop_id, event.sort_key()), event.clone());
-            if let Some(subscriber) = self.subscriber.get() {
-                // A closed bus means the stack is stopping; the event is archived either way.
-                let _ = subscriber.send(event);
-            }
-        }
-        Ok(())
-    }
-
-    pub(crate) fn lock_commerce(&self) -> std::sync::MutexGuard<'_, Commerce> {
-        self.commerce.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Every event appended from now on, in order. One subscriber: the local event bus.
@@ -156,12 +102,81 @@ impl EmbeddedShop {
         let (sender, receiver) = mpsc::unbounded_channel();
         self.subscriber.set(sender).ok().map(|()| receiver)
     }
+
+    pub(crate) fn read(&self) -> Result<ReadTransaction, Error> {
+        self.db.begin_read().map_err(|e| Error::unavailable("read the shop file", e))
+    }
+
+    /// Writes `change` unconditionally (its checks were made by the caller, under its own lock).
+    pub(crate) async fn commit(&self, change: Change) -> Result<(), Error> {
+        self.write(move |batch| {
+            for (table, key, value) in &change.writes {
+                batch.put(*table, key, value)?;
+            }
+            for (table, key) in &change.removals {
+                batch.remove(*table, key)?;
+            }
+            change.events.iter().try_for_each(|event| batch.append(event))
+        })
+        .await
+    }
+
+    /// Writes acknowledged so far and the commits they shared.
+    pub fn write_stats(&self) -> &WriteStats {
+        self.writer.stats()
+    }
+
+    /// Runs `job` in the writer's next batch; see [`Writer::write`].
+    pub(crate) async fn write<R: Send + 'static>(
+        &self,
+        job: impl FnOnce(&mut Batch) -> Result<R, Error> + Send + 'static,
+    ) -> Result<R, Error> {
+        self.writer.write(job).await
+    }
+}
+
+/// Layout 1 kept no order indexes and no event expiry (it read everything into memory at
+/// start): both are built once from the rows.
+fn upgrade(txn: &redb::WriteTransaction) -> Result<(), redb::Error> {
+    let mut meta = txn.open_table(META)?;
+    let version = meta.get(b"version".as_slice())?.and_then(|v| v.value().first().copied());
+    if version.is_some_and(|version| version >= LAYOUT) {
+        return Ok(());
+    }
+    meta.insert(b"version".as_slice(), [LAYOUT].as_slice())?;
+    crate::commerce::index_orders(txn)?;
+    let expires = unix_now() + EVENT_TTL.as_secs();
+    let keys: Vec<Vec<u8>> = txn
+        .open_table(EVENTS)?
+        .iter()?
+        .map(|row| row.map(|(key, _)| key.value().to_vec()))
+        .collect::<Result<_, _>>()?;
+    let mut expiry = txn.open_table(EVENT_EXPIRY)?;
+    for key in keys {
+        expiry.insert(expiry_key(expires, &key).as_slice(), [].as_slice())?;
+    }
+    Ok(())
+}
+
+/// The events table's key: the shop's 16 bytes, then the event's sort key.
+pub(crate) fn event_key(shop: Uuid, sort_key: &str) -> Vec<u8> {
+    let mut key = shop.into_bytes().to_vec();
+    key.extend_from_slice(sort_key.as_bytes());
+    key
+}
+
+/// Every key of `prefix`'s rows sorts below this (sort keys are text, never byte 0xFF).
+pub(crate) fn after_prefix(prefix: &[u8]) -> Vec<u8> {
+    let mut end = prefix.to_vec();
+    end.push(0xFF);
+    end
 }
 
 #[async_trait]
 impl EventLog for EmbeddedShop {
     async fn append(&self, event: &ShopEvent) -> Result<(), Error> {
-        self.commit(Change { events: vec![event.clone()], ..Change::default() })
+        let event = event.clone();
+        self.write(move |batch| batch.append(&event)).await
     }
 
     async fn history(
@@ -170,17 +185,27 @@ impl EventLog for EmbeddedShop {
         after: Option<&EventCursor>,
         limit: PageSize,
     ) -> Result<Page<ShopEvent>, Error> {
-        let events = self.events.read().unwrap_or_else(PoisonError::into_inner);
+        let fail = |e: redb::Error| Error::unavailable("read the shop history", e);
+        let txn = self.read()?;
+        let table = txn.open_table(EVENTS).map_err(|e| fail(e.into()))?;
+        let start = event_key(shop, "");
         let end = match after {
-            Some(cursor) => Bound::Excluded((shop, cursor.0.clone())),
-            None => Bound::Included((shop, "\u{10FFFF}".to_owned())),
+            Some(cursor) => event_key(shop, &cursor.0),
+            None => after_prefix(&start),
         };
-        let items: Vec<ShopEvent> = events
-            .range((Bound::Included((shop, String::new())), end))
-            .rev()
-            .take(limit.get() + 1)
-            .map(|(_, event)| event.clone())
-            .collect();
+        let mut items = Vec::with_capacity(limit.get() + 1);
+        for row in table.range::<&[u8]>(start.as_slice()..end.as_slice()).map_err(|e| fail(e.into()))?.rev() {
+            let (_, value) = row.map_err(|e| fail(e.into()))?;
+            // History written by an older version (basket events before they were typed) is
+            // left out of the feed rather than failing every page that holds it.
+            match serde_json::from_slice::<ShopEvent>(value.value()) {
+                Ok(event) => items.push(event),
+                Err(error) => tracing::warn!(%error, "skipped a stored event of an older shape"),
+            }
+            if items.len() > limit.get() {
+                break;
+            }
+        }
         Ok(Page::from_lookahead_by(items, limit.get(), |last| EventCursor::after(last).encode()))
     }
 }
@@ -208,189 +233,95 @@ impl Connections for EmbeddedShop {
     }
 }
 
+/// Claims by (consumer, event), with the order they run out in, so expired ones are dropped as
+/// new ones come (DynamoDB's TTL) and memory stays bounded.
+#[derive(Default)]
+struct Claims {
+    states: HashMap<(String, Uuid), ClaimState>,
+    deadlines: VecDeque<(Instant, (String, Uuid))>,
+}
+
 #[derive(Debug, Clone, Copy)]
 enum ClaimState {
     Leased(Instant),
-    Completed,
+    Completed(Instant),
+}
+
+impl ClaimState {
+    fn until(self) -> Instant {
+        match self {
+            Self::Leased(until) | Self::Completed(until) => until,
+        }
+    }
+}
+
+impl Claims {
+    fn set(&mut self, key: (String, Uuid), state: ClaimState) {
+        self.deadlines.push_back((state.until(), key.clone()));
+        self.states.insert(key, state);
+    }
+
+    /// Drops claims whose time is up; then, over the cap, the oldest whatever their time.
+    fn expire(&mut self, now: Instant) {
+        while let Some((until, _)) = self.deadlines.front() {
+            let crowded = self.states.len() > MAX_CLAIMS || self.deadlines.len() > 2 * MAX_CLAIMS;
+            if *until > now && !crowded {
+                break;
+            }
+            let Some((until, key)) = self.deadlines.pop_front() else { break };
+            let evict = self.states.len() > MAX_CLAIMS;
+            // A later claim or completion of the same key queued its own, later deadline.
+            let expired = until <= now && self.states.get(&key).is_some_and(|state| state.until() <= until);
+            if expired || evict {
+                self.states.remove(&key);
+            }
+        }
+    }
 }
 
 #[async_trait]
 impl Deduplicator for EmbeddedShop {
     async fn claim(&self, consumer: &str, event: Uuid, lease: Duration) -> Result<Claim, Error> {
         let mut claims = self.claims.lock().unwrap_or_else(PoisonError::into_inner);
+        let now = Instant::now();
+        claims.expire(now);
         let key = (consumer.to_owned(), event);
-        let found = match claims.get(&key) {
-            Some(ClaimState::Completed) => Claim::Done,
-            Some(ClaimState::Leased(until)) if until > &Instant::now() => Claim::InProgress,
+        let found = match claims.states.get(&key) {
+            Some(ClaimState::Completed(_)) => Claim::Done,
+            Some(ClaimState::Leased(until)) if *until > now => Claim::InProgress,
             None | Some(ClaimState::Leased(_)) => Claim::Claimed,
         };
         if found == Claim::Claimed {
-            claims.insert(key, ClaimState::Leased(Instant::now() + lease));
+            claims.set(key, ClaimState::Leased(now + lease));
         }
         Ok(found)
     }
 
     async fn complete(&self, consumer: &str, event: Uuid) -> Result<(), Error> {
-        self.claims
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert((consumer.to_owned(), event), ClaimState::Completed);
+        let mut claims = self.claims.lock().unwrap_or_else(PoisonError::into_inner);
+        claims.set((consumer.to_owned(), event), ClaimState::Completed(Instant::now() + CLAIM_TTL));
         Ok(())
     }
 
     async fn release(&self, consumer: &str, event: Uuid) -> Result<(), Error> {
-        self.claims.lock().unwrap_or_else(PoisonError::into_inner).remove(&(consumer.to_owned(), event));
+        self.claims
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .states
+            .remove(&(consumer.to_owned(), event));
         Ok(())
     }
 }
 
-fn basket_key(shop: Uuid, customer: &str) -> Vec<u8> {
-    let mut key = shop.into_bytes().to_vec();
-    key.extend_from_slice(customer.as_bytes());
-    key
-}
-
-/// The buyer's length first: no buyer id and key can spell another pair's record.
-fn order_key(buyer: &str, idempotency_key: &str) -> String {
-    format!("{}:{buyer}\u{0}{idempotency_key}", buyer.len())
-}
-
-fn json<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, Error> {
+pub(crate) fn json<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, Error> {
     serde_json::to_vec(value).map_err(|e| Error::unavailable("encode a record", e))
-}
-
-fn read_all<T: serde::de::DeserializeOwned>(
-    txn: &redb::ReadTransaction,
-    table: Table,
-) -> Result<Vec<T>, Error> {
-    let fail = |e: redb::Error| Error::unavailable("read the shop file", e);
-    let table = txn.open_table(table).map_err(|e| fail(e.into()))?;
-    let mut rows = Vec::new();
-    for row in table.iter().map_err(|e| fail(e.into()))? {
-        let (_, value) = row.map_err(|e| fail(e.into()))?;
-        rows.push(
-            serde_json::from_slice(value.value()).map_err(|e| Error::unavailable("decode a record", e))?,
-        );
-    }
-    Ok(rows)
-}
-
-fn lost_race() -> Error {
-    Error::Conflict("the basket was changed meanwhile".into())
-}
-
-#[async_trait]
-impl BasketStore for EmbeddedShop {
-    async fn basket(&self, shop: Uuid, customer: &str) -> Result<Option<Basket>, Error> {
-        Ok(self.lock_commerce().baskets.get(&(shop, customer.to_owned())).cloned())
-    }
-
-    async fn save_basket(
-        &self,
-        basket: &Basket,
-        expected: Option<u64>,
-        event: &ShopEvent,
-    ) -> Result<(), Error> {
-        let mut commerce = self.lock_commerce();
-        let key = (basket.shop_id, basket.customer_id.clone());
-        if commerce.baskets.get(&key).map(|stored| (stored.id, stored.version))
-            != expected.map(|v| (basket.id, v))
-        {
-            return Err(lost_race());
-        }
-        let writes = vec![(BASKETS, basket_key(basket.shop_id, &basket.customer_id), json(basket)?)];
-        self.commit(Change { writes, events: vec![event.clone()], ..Change::default() })?;
-        commerce.baskets.insert(key, basket.clone());
-        Ok(())
-    }
-
-    async fn delete_basket(&self, basket: &Basket, expected: u64, event: &ShopEvent) -> Result<(), Error> {
-        let mut commerce = self.lock_commerce();
-        let key = (basket.shop_id, basket.customer_id.clone());
-        if commerce.baskets.get(&key).map(|stored| (stored.id, stored.version)) != Some((basket.id, expected))
-        {
-            return Err(lost_race());
-        }
-        let removals = vec![(BASKETS, basket_key(basket.shop_id, &basket.customer_id))];
-        self.commit(Change { removals, events: vec![event.clone()], ..Change::default() })?;
-        commerce.baskets.remove(&key);
-        Ok(())
-    }
-}
-
-#[async_trait]
-impl OrderStore for EmbeddedShop {
-    async fn place_order(&self, order: &Order, basket: &Basket, event: &ShopEvent) -> Result<Placed, Error> {
-        let mut commerce = self.lock_commerce();
-        let key = (basket.shop_id, basket.customer_id.clone());
-        let idempotency = order_key(&order.buyer_id, &order.idempotency_key);
-        let basket_unchanged = commerce.baskets.get(&key).map(|stored| (stored.id, stored.version))
-            == Some((basket.id, basket.version));
-        if !basket_unchanged || commerce.keys.contains_key(&idempotency) {
-            return Ok(Placed::BasketChanged);
-        }
-        let change = Change {
-            writes: vec![(ORDERS, order.id.into_bytes().to_vec(), json(order)?)],
-            removals: vec![(BASKETS, basket_key(basket.shop_id, &basket.customer_id))],
-            events: vec![event.clone()],
-        };
-        self.commit(change)?;
-        commerce.baskets.remove(&key);
-        commerce.keys.insert(idempotency, order.id);
-        commerce.orders.insert(order.id, order.clone());
-        Ok(Placed::New)
-    }
-
-    async fn order(&self, id: Uuid) -> Result<Option<Order>, Error> {
-        Ok(self.lock_commerce().orders.get(&id).cloned())
-    }
-
-    async fn order_by_key(&self, buyer: &str, idempotency_key: &str) -> Result<Option<Order>, Error> {
-        let commerce = self.lock_commerce();
-        let id = commerce.keys.get(&order_key(buyer, idempotency_key));
-        Ok(id.and_then(|id| commerce.orders.get(id)).cloned())
-    }
-
-    async fn list_orders(&self, query: &OrderQuery) -> Result<Page<Order>, Error> {
-        let commerce = self.lock_commerce();
-        let mut orders: Vec<&Order> = commerce
-            .orders
-            .values()
-            .filter(|order| match &query.scope {
-                OrderScope::Everyone => true,
-                OrderScope::Buyer(buyer) => order.buyer_id == *buyer,
-                OrderScope::Shop(shop) => order.shop_id == *shop,
-            })
-            .filter(|order| query.status.is_none_or(|status| order.status == status))
-            .filter(|order| query.after.as_ref().is_none_or(|after| order.sort_key() < after.0))
-            .collect();
-        orders.sort_by_key(|order| std::cmp::Reverse(order.sort_key()));
-        let items: Vec<Order> = orders.into_iter().take(query.limit.get() + 1).cloned().collect();
-        Ok(Page::from_lookahead_by(items, query.limit.get(), |last| EventCursor(last.sort_key()).encode()))
-    }
-
-    async fn update_status(
-        &self,
-        order: &Order,
-        from: OrderStatus,
-        event: &ShopEvent,
-    ) -> Result<bool, Error> {
-        let mut commerce = self.lock_commerce();
-        if commerce.orders.get(&order.id).map(|stored| stored.status) != Some(from) {
-            return Ok(false);
-        }
-        let writes = vec![(ORDERS, order.id.into_bytes().to_vec(), json(order)?)];
-        self.commit(Change { writes, events: vec![event.clone()], ..Change::default() })?;
-        commerce.orders.insert(order.id, order.clone());
-        Ok(true)
-    }
 }
 
 #[async_trait]
 impl PreferenceStore for EmbeddedShop {
     async fn preferences(&self, user: &str) -> Result<Preferences, Error> {
         let fail = |e: redb::Error| Error::unavailable("read preferences", e);
-        let txn = self.db.begin_read().map_err(|e| fail(e.into()))?;
+        let txn = self.read()?;
         let table = txn.open_table(PREFERENCES).map_err(|e| fail(e.into()))?;
         match table.get(user.as_bytes()).map_err(|e| fail(e.into()))? {
             Some(value) => {
@@ -401,8 +332,8 @@ impl PreferenceStore for EmbeddedShop {
     }
 
     async fn set_preferences(&self, user: &str, preferences: &Preferences) -> Result<(), Error> {
-        let writes = vec![(PREFERENCES, user.as_bytes().to_vec(), json(preferences)?)];
-        self.commit(Change { writes, ..Change::default() })
+        let (key, value) = (user.as_bytes().to_vec(), json(preferences)?);
+        self.write(move |batch| batch.put(PREFERENCES, &key, &value)).await
     }
 }
 
@@ -437,6 +368,31 @@ mod tests {
         store.append(&second).await.unwrap();
         assert_eq!(bus.recv().await.unwrap(), first);
         assert_eq!(bus.recv().await.unwrap(), second);
+    }
+
+    #[tokio::test]
+    async fn claims_run_out_and_are_dropped_as_new_ones_come() {
+        let store = EmbeddedShop::in_memory().unwrap();
+        let (first, second) = (Uuid::new_v4(), Uuid::new_v4());
+        assert_eq!(store.claim("fanout", first, Duration::ZERO).await.unwrap(), Claim::Claimed);
+        assert_eq!(store.claim("fanout", second, Duration::from_secs(60)).await.unwrap(), Claim::Claimed);
+        let claims = store.claims.lock().unwrap();
+        assert_eq!(claims.states.len(), 1, "the run-out lease was dropped by the next claim");
+        assert!(claims.states.contains_key(&("fanout".to_owned(), second)));
+    }
+
+    #[tokio::test]
+    async fn completed_claims_stay_within_the_cap_oldest_dropped_first() {
+        let store = EmbeddedShop::in_memory().unwrap();
+        let events: Vec<Uuid> = (0..MAX_CLAIMS + 10).map(|_| Uuid::new_v4()).collect();
+        for event in &events {
+            store.claim("fanout", *event, Duration::from_secs(60)).await.unwrap();
+            store.complete("fanout", *event).await.unwrap();
+        }
+        assert!(store.claims.lock().unwrap().states.len() <= MAX_CLAIMS + 1);
+        let last = events[events.len() - 1];
+        assert_eq!(store.claim("fanout", last, Duration::from_secs(60)).await.unwrap(), Claim::Done);
+        assert_eq!(store.claim("fanout", events[0], Duration::from_secs(60)).await.unwrap(), Claim::Claimed);
     }
 
     #[tokio::test]

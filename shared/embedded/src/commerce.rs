@@ -1,0 +1,248 @@
+//! Baskets and orders in the shop file. Each check-and-write runs as one job of the writer's
+//! batch, so the check sees every write queued before it; reads use redb's snapshots, which
+//! only ever show durable writes.
+
+use async_trait::async_trait;
+use bookworm_domain::Error;
+use bookworm_domain::basket::{Basket, Order, OrderStatus, Placed};
+use bookworm_domain::events::{EventCursor, ShopEvent};
+use bookworm_domain::ports::{BasketStore, OrderQuery, OrderScope, OrderStore};
+use bookworm_domain::query::Page;
+use redb::{ReadableTable, TableDefinition, WriteTransaction};
+use uuid::Uuid;
+
+use crate::EmbeddedShop;
+use crate::shop::{Table, after_prefix, json};
+use crate::writer::Batch;
+
+/// Key: the shop's 16 bytes, then the customer id. Value: the basket as JSON.
+const BASKETS: Table = TableDefinition::new("baskets");
+/// Key: the order id's 16 bytes. Value: the order as JSON.
+const ORDERS: Table = TableDefinition::new("orders");
+/// Key: [`idempotency_key`]. Value: the order id's 16 bytes.
+const ORDER_KEYS: Table = TableDefinition::new("order_keys");
+/// The listings, newest last; each key ends with the order's sort key. Value: the order id.
+const ORDERS_BY_TIME: Table = TableDefinition::new("orders_by_time");
+const ORDERS_BY_SHOP: Table = TableDefinition::new("orders_by_shop");
+const ORDERS_BY_BUYER: Table = TableDefinition::new("orders_by_buyer");
+
+pub(crate) fn create_tables(txn: &WriteTransaction) -> Result<(), redb::Error> {
+    for table in [BASKETS, ORDERS, ORDER_KEYS, ORDERS_BY_TIME, ORDERS_BY_SHOP, ORDERS_BY_BUYER] {
+        txn.open_table(table)?;
+    }
+    Ok(())
+}
+
+/// Builds the idempotency keys and listings of every stored order (a file from before they existed).
+pub(crate) fn index_orders(txn: &WriteTransaction) -> Result<(), redb::Error> {
+    let orders: Vec<Order> = txn
+        .open_table(ORDERS)?
+        .iter()?
+        .filter_map(|row| row.ok().and_then(|(_, value)| serde_json::from_slice(value.value()).ok()))
+        .collect();
+    for order in orders {
+        let id = order.id.into_bytes();
+        for (table, key) in index_rows(&order) {
+            txn.open_table(table)?.insert(key.as_slice(), id.as_slice())?;
+        }
+    }
+    Ok(())
+}
+
+fn index_rows(order: &Order) -> [(Table, Vec<u8>); 4] {
+    let sort_key = order.sort_key();
+    [
+        (ORDER_KEYS, idempotency_key(&order.buyer_id, &order.idempotency_key)),
+        (ORDERS_BY_TIME, sort_key.clone().into_bytes()),
+        (ORDERS_BY_SHOP, [order.shop_id.as_bytes().as_slice(), sort_key.as_bytes()].concat()),
+        (ORDERS_BY_BUYER, [buyer_prefix(&order.buyer_id).as_slice(), sort_key.as_bytes()].concat()),
+    ]
+}
+
+fn basket_key(shop: Uuid, customer: &str) -> Vec<u8> {
+    [shop.as_bytes().as_slice(), customer.as_bytes()].concat()
+}
+
+/// The buyer's length first: no buyer id and key can spell another pair's record.
+fn idempotency_key(buyer: &str, key: &str) -> Vec<u8> {
+    format!("{}:{buyer}\u{0}{key}", buyer.len()).into_bytes()
+}
+
+/// Also length-first, and ended by a 0 byte, so one buyer's prefix never covers another's rows.
+fn buyer_prefix(buyer: &str) -> Vec<u8> {
+    format!("{}:{buyer}\u{0}", buyer.len()).into_bytes()
+}
+
+fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    serde_json::from_slice(bytes).map_err(|e| Error::unavailable("decode a shop record", e))
+}
+
+fn read_failed(error: impl Into<redb::Error>) -> Error {
+    Error::unavailable("read the shop file", error.into())
+}
+
+/// The stored basket's identity and version, as the checks compare them.
+fn stored_version(batch: &Batch, key: &[u8]) -> Result<Option<(Uuid, u64)>, Error> {
+    Ok(batch.get(BASKETS, key)?.map(|bytes| decode::<Basket>(&bytes)).transpose()?.map(|b| (b.id, b.version)))
+}
+
+fn lost_race() -> Error {
+    Error::Conflict("the basket was changed meanwhile".into())
+}
+
+impl EmbeddedShop {
+    fn get<T: serde::de::DeserializeOwned>(&self, table: Table, key: &[u8]) -> Result<Option<T>, Error> {
+        let txn = self.read()?;
+        let table = txn.open_table(table).map_err(read_failed)?;
+        table.get(key).map_err(read_failed)?.map(|value| decode(value.value())).transpose()
+    }
+
+    /// Orders of one listing, newest first: those whose index key starts with `prefix` and sorts
+    /// below `before`, that pass `keep`, `limit` at most.
+    fn scan_orders(
+        &self,
+        index: Table,
+        prefix: &[u8],
+        before: Option<&str>,
+        limit: usize,
+        keep: impl Fn(&Order) -> bool,
+    ) -> Result<Vec<Order>, Error> {
+        let txn = self.read()?;
+        let (listing, orders) =
+            (txn.open_table(index).map_err(read_failed)?, txn.open_table(ORDERS).map_err(read_failed)?);
+        let end = match before {
+            Some(sort_key) => [prefix, sort_key.as_bytes()].concat(),
+            None => after_prefix(prefix),
+        };
+        let mut found = Vec::new();
+        for row in listing.range::<&[u8]>(prefix..end.as_slice()).map_err(read_failed)?.rev() {
+            let (_, id) = row.map_err(read_failed)?;
+            let Some(order) = orders.get(id.value()).map_err(read_failed)? else { continue };
+            let order: Order = decode(order.value())?;
+            if keep(&order) {
+                found.push(order);
+                if found.len() == limit {
+                    break;
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Every order `buyer` placed, newest first (for "bought this book" checks).
+    pub(crate) fn orders_of(&self, buyer: &str) -> Result<Vec<Order>, Error> {
+        self.scan_orders(ORDERS_BY_BUYER, &buyer_prefix(buyer), None, usize::MAX, |_| true)
+    }
+}
+
+#[async_trait]
+impl BasketStore for EmbeddedShop {
+    async fn basket(&self, shop: Uuid, customer: &str) -> Result<Option<Basket>, Error> {
+        self.get(BASKETS, &basket_key(shop, customer))
+    }
+
+    async fn save_basket(
+        &self,
+        basket: &Basket,
+        expected: Option<u64>,
+        event: &ShopEvent,
+    ) -> Result<(), Error> {
+        let (basket, event) = (basket.clone(), event.clone());
+        self.write(move |batch| {
+            let key = basket_key(basket.shop_id, &basket.customer_id);
+            if stored_version(batch, &key)? != expected.map(|v| (basket.id, v)) {
+                return Err(lost_race());
+            }
+            batch.put(BASKETS, &key, &json(&basket)?)?;
+            batch.append(&event)
+        })
+        .await
+    }
+
+    async fn delete_basket(&self, basket: &Basket, expected: u64, event: &ShopEvent) -> Result<(), Error> {
+        let (basket, event) = (basket.clone(), event.clone());
+        self.write(move |batch| {
+            let key = basket_key(basket.shop_id, &basket.customer_id);
+            if stored_version(batch, &key)? != Some((basket.id, expected)) {
+                return Err(lost_race());
+            }
+            batch.remove(BASKETS, &key)?;
+            batch.append(&event)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl OrderStore for EmbeddedShop {
+    async fn place_order(&self, order: &Order, basket: &Basket, event: &ShopEvent) -> Result<Placed, Error> {
+        let (order, basket, event) = (order.clone(), basket.clone(), event.clone());
+        self.write(move |batch| {
+            let key = basket_key(basket.shop_id, &basket.customer_id);
+            let unchanged = stored_version(batch, &key)? == Some((basket.id, basket.version));
+            let repeated =
+                batch.get(ORDER_KEYS, &idempotency_key(&order.buyer_id, &order.idempotency_key))?.is_some();
+            if !unchanged || repeated {
+                return Ok(Placed::BasketChanged);
+            }
+            let id = order.id.into_bytes();
+            batch.put(ORDERS, &id, &json(&order)?)?;
+            for (table, index_key) in index_rows(&order) {
+                batch.put(table, &index_key, &id)?;
+            }
+            batch.remove(BASKETS, &key)?;
+            batch.append(&event)?;
+            Ok(Placed::New)
+        })
+        .await
+    }
+
+    async fn order(&self, id: Uuid) -> Result<Option<Order>, Error> {
+        self.get(ORDERS, id.as_bytes())
+    }
+
+    async fn order_by_key(&self, buyer: &str, idempotency_key_: &str) -> Result<Option<Order>, Error> {
+        let txn = self.read()?;
+        let keys = txn.open_table(ORDER_KEYS).map_err(read_failed)?;
+        let Some(id) = keys.get(idempotency_key(buyer, idempotency_key_).as_slice()).map_err(read_failed)?
+        else {
+            return Ok(None);
+        };
+        let orders = txn.open_table(ORDERS).map_err(read_failed)?;
+        orders.get(id.value()).map_err(read_failed)?.map(|order| decode(order.value())).transpose()
+    }
+
+    async fn list_orders(&self, query: &OrderQuery) -> Result<Page<Order>, Error> {
+        let (index, prefix) = match &query.scope {
+            OrderScope::Everyone => (ORDERS_BY_TIME, Vec::new()),
+            OrderScope::Buyer(buyer) => (ORDERS_BY_BUYER, buyer_prefix(buyer)),
+            OrderScope::Shop(shop) => (ORDERS_BY_SHOP, shop.as_bytes().to_vec()),
+        };
+        let before = query.after.as_ref().map(|after| after.0.as_str());
+        let status = query.status;
+        let items = self.scan_orders(index, &prefix, before, query.limit.get() + 1, |order| {
+            status.is_none_or(|status| order.status == status)
+        })?;
+        Ok(Page::from_lookahead_by(items, query.limit.get(), |last| EventCursor(last.sort_key()).encode()))
+    }
+
+    async fn update_status(
+        &self,
+        order: &Order,
+        from: OrderStatus,
+        event: &ShopEvent,
+    ) -> Result<bool, Error> {
+        let (order, event) = (order.clone(), event.clone());
+        self.write(move |batch| {
+            let id = order.id.into_bytes();
+            let stored = batch.get(ORDERS, &id)?.map(|bytes| decode::<Order>(&bytes)).transpose()?;
+            if stored.map(|stored| stored.status) != Some(from) {
+                return Ok(false);
+            }
+            batch.put(ORDERS, &id, &json(&order)?)?;
+            batch.append(&event)?;
+            Ok(true)
+        })
+        .await
+    }
+}
