@@ -109,12 +109,8 @@ impl PricedBasket {
         basket: &Basket,
         catalog: &dyn crate::ports::BookReader,
     ) -> Result<Self, Error> {
-        let mut books = HashMap::with_capacity(basket.lines.len());
-        for line in &basket.lines {
-            if let Some(book) = catalog.get_book(line.book_id).await? {
-                books.insert(book.id, book);
-            }
-        }
+        let ids: Vec<BookId> = basket.lines.iter().map(|line| line.book_id).collect();
+        let books = catalog.get_books(&ids).await?.into_iter().map(|book| (book.id, book)).collect();
         Self::price(basket, &books)
     }
 

@@ -40,6 +40,17 @@ async fn reads_books_by_id<S: BookReader>(store: &S, data: &CatalogData) {
     }
     let missing = store.get_book(BookId::derived("no such book")).await.expect("get_book");
     assert_eq!(missing, None);
+
+    // Together: each once, the missing left out, across more keys than one DynamoDB batch.
+    let mut ids: Vec<BookId> = data.books.iter().map(|book| book.id).collect();
+    ids.extend(data.books.iter().take(3).map(|book| book.id));
+    ids.extend((0..120).map(|i| BookId::derived(&format!("no such book {i}"))));
+    let mut found = store.get_books(&ids).await.expect("get_books");
+    found.sort_by_key(|book| book.id);
+    let mut expected = data.books.clone();
+    expected.sort_by_key(|book| book.id);
+    assert_eq!(found, expected, "get_books");
+    assert_eq!(store.get_books(&[]).await.expect("get_books of none"), []);
 }
 
 async fn lists_lookups_by_name<S: LookupReader>(store: &S, data: &CatalogData) {
@@ -150,6 +161,8 @@ async fn deleted_books_and_authors_are_gone<S: BookReader + LookupReader + Catal
     assert!(store.delete_book(gone.id).await.expect("delete_book"));
     assert!(!store.delete_book(gone.id).await.expect("delete_book again"), "a deleted book is absent");
     assert_eq!(store.get_book(gone.id).await.expect("get_book"), None);
+    let kept = &data.books[6];
+    assert_eq!(store.get_books(&[gone.id, kept.id]).await.expect("get_books"), [kept.clone()], "deleted left out");
     for filter in
         [BookFilter::default(), BookFilter { category: Some(gone.category_id), ..Default::default() }]
     {

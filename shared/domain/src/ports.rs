@@ -21,6 +21,19 @@ pub trait BookReader: Send + Sync {
     async fn list_books(&self, query: &BookQuery) -> Result<Page<Book>, Error>;
 
     async fn get_book(&self, id: BookId) -> Result<Option<Book>, Error>;
+
+    /// The books of `ids` that exist (not deleted), each once, in no particular order. Stores
+    /// with a round trip per read override this to read them together.
+    async fn get_books(&self, ids: &[BookId]) -> Result<Vec<Book>, Error> {
+        let mut unique = ids.to_vec();
+        unique.sort_unstable();
+        unique.dedup();
+        let mut books = Vec::with_capacity(unique.len());
+        for id in unique {
+            books.extend(self.get_book(id).await?);
+        }
+        Ok(books)
+    }
 }
 
 /// Reads the catalog's reference lists, each ordered by name, and single entries by id.

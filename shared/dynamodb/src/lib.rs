@@ -30,6 +30,57 @@ pub fn required_env(name: &str) -> Result<String, Error> {
     std::env::var(name).map_err(|_| Error::unavailable("configuration", format!("{name} is not set")))
 }
 
+/// The most keys one `BatchGetItem` may ask for.
+const BATCH_GET_MAX: usize = 100;
+/// How often keys DynamoDB left unprocessed (throttling, or 16 MB read) are asked for, in all.
+const BATCH_GET_ATTEMPTS: u32 = 5;
+
+type Item = std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>;
+
+/// The items of `keys` in `table` that exist, in no particular order: one `BatchGetItem` per
+/// 100 keys, the keys DynamoDB left unprocessed asked for again after a growing pause (20,
+/// 40, 80, 160 ms), and an error if some are still left after that.
+async fn batch_get(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    keys: Vec<Item>,
+    consistent: bool,
+    what: &'static str,
+) -> Result<Vec<Item>, Error> {
+    use aws_sdk_dynamodb::types::KeysAndAttributes;
+    let mut items = Vec::with_capacity(keys.len());
+    for chunk in keys.chunks(BATCH_GET_MAX) {
+        let mut pending = Some(chunk.to_vec());
+        for attempt in 0..BATCH_GET_ATTEMPTS {
+            let Some(keys) = pending.take() else { break };
+            if attempt > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(10 << attempt)).await;
+            }
+            let request = KeysAndAttributes::builder()
+                .set_keys(Some(keys))
+                .consistent_read(consistent)
+                .build()
+                .map_err(|e| unavailable(what, e))?;
+            let output = client
+                .batch_get_item()
+                .request_items(table, request)
+                .send()
+                .await
+                .map_err(|e| unavailable(what, e))?;
+            items.extend(output.responses.and_then(|mut found| found.remove(table)).unwrap_or_default());
+            pending = output
+                .unprocessed_keys
+                .and_then(|mut left| left.remove(table))
+                .map(|left| left.keys)
+                .filter(|left| !left.is_empty());
+        }
+        if pending.is_some() {
+            return Err(Error::unavailable(what, "DynamoDB left keys unprocessed"));
+        }
+    }
+    Ok(items)
+}
+
 /// A string attribute.
 fn s(text: impl Into<String>) -> aws_sdk_dynamodb::types::AttributeValue {
     aws_sdk_dynamodb::types::AttributeValue::S(text.into())

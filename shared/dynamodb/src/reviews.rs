@@ -7,9 +7,7 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Delete, KeysAndAttributes, Put, TransactWriteItem, Update,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update};
 use bookworm_domain::Error;
 use bookworm_domain::basket::{Order, OrderStatus};
 use bookworm_domain::events::EventCursor;
@@ -22,7 +20,7 @@ use bookworm_domain::reviews::{
 };
 use uuid::Uuid;
 
-use crate::{ReadBudget, expires_in, required_env, s, transact_checked, unavailable};
+use crate::{ReadBudget, batch_get, expires_in, required_env, s, transact_checked, unavailable};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -31,7 +29,6 @@ const QUOTA_TTL_SECONDS: u64 = 2 * 24 * 3600;
 /// The moderation queue's one partition key value.
 const REPORTED: &str = "REPORTED";
 /// `BatchGetItem` reads at most 100 keys per call.
-const BATCH_GET_MAX: usize = 100;
 
 /// The tables a review write touches.
 #[derive(Debug, Clone)]
@@ -291,45 +288,22 @@ fn quota_write(table: &str, quota: &DailyQuota) -> Result<TransactWriteItem, Err
     Ok(TransactWriteItem::builder().update(build(update.build())?).build())
 }
 
-/// Reads each book's rating counts, 100 keys per `BatchGetItem`, asking again for keys
-/// DynamoDB left unprocessed (throttling) a few times before giving up.
+/// Reads each book's rating counts (see [`batch_get`]).
 async fn read_ratings(client: &Client, table: &str, books: &[BookId]) -> Result<Vec<Ratings>, Error> {
-    let mut found: HashMap<String, Ratings> = HashMap::new();
     let mut unique: Vec<BookId> = books.to_vec();
     unique.sort_unstable();
     unique.dedup();
-    for chunk in unique.chunks(BATCH_GET_MAX) {
-        let keys = chunk.iter().map(|book| ratings_key(*book)).collect();
-        let mut request = Some(build(KeysAndAttributes::builder().set_keys(Some(keys)).build())?);
-        for attempt in 0..5 {
-            let Some(keys) = request.take() else { break };
-            if attempt > 0 {
-                tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
-            }
-            let output = client
-                .batch_get_item()
-                .request_items(table, keys)
-                .send()
-                .await
-                .map_err(|e| unavailable("read ratings", e))?;
-            for item in output.responses.and_then(|mut r| r.remove(table)).unwrap_or_default() {
-                let pk = item.get("pk").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
-                let count = |star: usize| {
-                    item.get(&format!("r{star}"))
-                        .and_then(|v| v.as_n().ok())
-                        .and_then(|n| n.parse().ok())
-                        .unwrap_or(0)
-                };
-                found.insert(pk, Ratings { counts: [count(1), count(2), count(3), count(4), count(5)] });
-            }
-            request = output
-                .unprocessed_keys
-                .and_then(|mut left| left.remove(table))
-                .filter(|k| !k.keys().is_empty());
-        }
-        if request.is_some() {
-            return Err(Error::unavailable("read ratings", "DynamoDB left keys unprocessed"));
-        }
+    let keys = unique.iter().map(|book| ratings_key(*book)).collect();
+    let mut found: HashMap<String, Ratings> = HashMap::new();
+    for item in batch_get(client, table, keys, false, "read ratings").await? {
+        let pk = item.get("pk").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+        let count = |star: usize| {
+            item.get(&format!("r{star}"))
+                .and_then(|v| v.as_n().ok())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0)
+        };
+        found.insert(pk, Ratings { counts: [count(1), count(2), count(3), count(4), count(5)] });
     }
     Ok(books.iter().map(|book| found.get(&book_key(*book)).copied().unwrap_or_default()).collect())
 }

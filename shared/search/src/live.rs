@@ -94,6 +94,10 @@ impl BookReader for IndexedCatalog {
     async fn get_book(&self, id: BookId) -> Result<Option<Book>, Error> {
         self.catalog.get_book(id).await
     }
+
+    async fn get_books(&self, ids: &[BookId]) -> Result<Vec<Book>, Error> {
+        self.catalog.get_books(ids).await
+    }
 }
 
 #[async_trait]
