@@ -28,7 +28,6 @@ type Item = HashMap<String, AttributeValue>;
 const QUOTA_TTL_SECONDS: u64 = 2 * 24 * 3600;
 /// The moderation queue's one partition key value.
 const REPORTED: &str = "REPORTED";
-/// `BatchGetItem` reads at most 100 keys per call.
 
 /// The tables a review write touches.
 #[derive(Debug, Clone)]

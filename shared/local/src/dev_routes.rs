@@ -188,18 +188,21 @@ pub async fn guard(State(dev): State<DevRoutes>, request: Request, next: Next) -
         return next.run(request).await;
     }
     if !dev.served {
-        return crate::server::problem(
-            StatusCode::NOT_FOUND,
-            &format!(
-                "{path} is a development-only route of the local stack, off because the stack listens on \
-                 {}, not a loopback address. Restart it with {EXPOSE_FLAG} to serve it there.",
-                dev.listen
-            ),
+        let detail = format!(
+            "{path} is a development-only route of the local stack, off because the stack listens on \
+             {}, not a loopback address. Restart it with {EXPOSE_FLAG} to serve it there.",
+            dev.listen
         );
+        return crate::server::drained(
+            request.into_body(),
+            crate::server::problem(StatusCode::NOT_FOUND, &detail),
+        )
+        .await;
     }
     if let Some(detail) = dev.refusal(path, request.headers(), request.uri()) {
         tracing::warn!(%path, "refused a development-only request: {detail}");
-        return crate::server::problem(StatusCode::FORBIDDEN, &detail);
+        let refusal = crate::server::problem(StatusCode::FORBIDDEN, &detail);
+        return crate::server::drained(request.into_body(), refusal).await;
     }
     next.run(request).await
 }

@@ -12,6 +12,7 @@ pub mod oidc;
 pub mod server;
 pub mod stack;
 pub mod template;
+pub mod verdicts;
 pub mod websocket;
 
 pub use stack::{AuthConfig, CatalogBackend, PushBackend, Stack, StackConfig};

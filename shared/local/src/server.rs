@@ -11,6 +11,7 @@ use axum::extract::{ConnectInfo, Path, Request as AxumRequest, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response as AxumResponse};
 use axum::routing::{MethodFilter, MethodRouter, get};
+use axum::serve::ListenerExt;
 use base64::Engine;
 use bookworm_http::{Problem, problem_response};
 use lambda_http::aws_lambda_events::apigw::{
@@ -26,6 +27,8 @@ use crate::websocket::Sockets;
 
 /// Lambda's own limit on a synchronous request payload.
 const MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
+/// What an early answer reads of a body it does not need, so the connection stays usable.
+const DRAIN_BYTES: usize = 64 * 1024;
 
 /// Every template route, plus `GET /health`, the API contracts (`/openapi.json`, `/asyncapi.json`),
 /// the development issuer's keys and the outbox
@@ -102,16 +105,27 @@ async fn invoke_route(
     // Authorization header) the request is refused before it.
     let mut authorizer = None;
     if target.guarded {
-        if !parts.headers.contains_key(header::AUTHORIZATION) {
-            return to_axum(problem_response(&bookworm_domain::Error::Unauthenticated, None));
-        }
-        let verdict = authorizer::verdict(&stack.verifier, &parts.headers).await;
+        let Some(identity) = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
+            let refusal = to_axum(problem_response(&bookworm_domain::Error::Unauthenticated, None));
+            return drained(body, refusal).await;
+        };
+        let verdict = match stack.verdicts.get(identity) {
+            Some(verdict) => verdict,
+            None => {
+                let verdict = authorizer::verdict(&stack.verifier, &parts.headers).await;
+                stack.verdicts.put(identity, &verdict);
+                verdict
+            }
+        };
         let mut described = ApiGatewayRequestAuthorizer::default();
         described.fields = serde_json::from_value(verdict).unwrap_or_default();
         authorizer = Some(described);
     }
     let Ok(bytes) = to_bytes(body, MAX_BODY_BYTES).await else {
-        return problem(StatusCode::PAYLOAD_TOO_LARGE, "The request body is larger than 6 MB.");
+        // The rest of the body is still on its way: this connection cannot carry another request.
+        let mut refusal = problem(StatusCode::PAYLOAD_TOO_LARGE, "The request body is larger than 6 MB.");
+        refusal.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+        return refusal;
     };
     let request_id = uuid::Uuid::new_v4().to_string();
 
@@ -153,6 +167,17 @@ async fn invoke_route(
     let mut response = to_axum(target.function.call(&stack.stores, request).await);
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("apigw-requestid", value);
+    }
+    response
+}
+
+/// `response`, sent after reading what is left of the request's body. Answering before the
+/// body is read leaves it in the connection: the server then drops the connection, and a
+/// client that already sent its next request on it sees it closed without an answer. A body
+/// too long to drain is not read: the answer says `Connection: close` instead.
+pub(crate) async fn drained(body: AxumBody, mut response: AxumResponse) -> AxumResponse {
+    if to_bytes(body, DRAIN_BYTES).await.is_err() {
+        response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     response
 }
@@ -216,14 +241,13 @@ async fn health() -> impl IntoResponse {
 }
 
 async fn not_found(request: AxumRequest) -> AxumResponse {
-    problem(StatusCode::NOT_FOUND, &format!("No route for {} {}.", request.method(), request.uri().path()))
+    let detail = format!("No route for {} {}.", request.method(), request.uri().path());
+    drained(request.into_body(), problem(StatusCode::NOT_FOUND, &detail)).await
 }
 
 async fn method_not_allowed(request: AxumRequest) -> AxumResponse {
-    problem(
-        StatusCode::METHOD_NOT_ALLOWED,
-        &format!("{} is not allowed on {}.", request.method(), request.uri().path()),
-    )
+    let detail = format!("{} is not allowed on {}.", request.method(), request.uri().path());
+    drained(request.into_body(), problem(StatusCode::METHOD_NOT_ALLOWED, &detail)).await
 }
 
 pub(crate) fn problem(status: StatusCode, detail: &str) -> AxumResponse {
@@ -271,6 +295,7 @@ pub async fn serve_with(
     }
     crate::bus::start(stack.clone(), &format!("http://{own}"), sockets.clone());
     let app = app(stack, sockets.clone(), dev_routes).into_make_service_with_connect_info::<SocketAddr>();
+    let listener = without_delay(listener);
     // Open WebSockets would keep a graceful shutdown waiting for ever: close them first.
     let shutdown = async move {
         shutdown.await;
@@ -279,9 +304,33 @@ pub async fn serve_with(
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }
 
+/// `listener`, setting TCP_NODELAY on every socket it accepts (HTTP and WebSocket alike).
+/// Without it a small write (a WebSocket frame, a short answer) sent in two parts waits for
+/// the client's delayed ACK: up to 40 ms on Linux.
+fn without_delay(
+    listener: tokio::net::TcpListener,
+) -> axum::serve::TapIo<tokio::net::TcpListener, fn(&mut tokio::net::TcpStream)> {
+    listener.tap_io(|socket| {
+        if let Err(error) = socket.set_nodelay(true) {
+            tracing::warn!(%error, "could not set TCP_NODELAY");
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn accepted_sockets_send_without_delay() {
+        use axum::serve::Listener;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let mut listener = without_delay(listener);
+        let _client = tokio::net::TcpStream::connect(address).await.unwrap();
+        let (accepted, _) = listener.accept().await;
+        assert!(accepted.nodelay().unwrap());
+    }
 
     #[test]
     fn greedy_parameters_become_wildcards() {

@@ -115,6 +115,8 @@ pub struct Stack {
     pub auth: AuthConfig,
     /// The authorizer's verifier, trusting the development issuer's key only.
     pub verifier: Verifier,
+    /// The authorizer's verdicts per `Authorization` header, for the template's cache time.
+    pub verdicts: crate::verdicts::Verdicts,
     /// The development issuer's sign-ins in progress and refresh tokens (`/oauth2/*`).
     pub sign_ins: crate::oidc::SignIns,
     pub push: PushBackend,
@@ -186,6 +188,9 @@ impl Stack {
             issuer,
             auth: config.auth.clone(),
             verifier,
+            verdicts: crate::verdicts::Verdicts::new(std::time::Duration::from_secs(
+                template::authorizer_ttl(&text)?,
+            )),
             sign_ins: Default::default(),
             push: config.push,
         })

@@ -29,6 +29,21 @@ pub fn websocket_routes(template: &str) -> Result<Vec<String>, TemplateError> {
         .collect())
 }
 
+/// How long API Gateway caches the HTTP API authorizer's verdict (`ReauthorizeEvery` of the
+/// first `AWS::Serverless::HttpApi` authorizer), in seconds; none given is SAM's default, 300.
+pub fn authorizer_ttl(template: &str) -> Result<u64, TemplateError> {
+    let root: Value = serde_yaml_ng::from_str(template)?;
+    let resources = root.get("Resources").and_then(Value::as_mapping);
+    let authorizer = resources
+        .into_iter()
+        .flat_map(|resources| resources.values())
+        .filter(|resource| resource.get("Type").and_then(Value::as_str) == Some("AWS::Serverless::HttpApi"))
+        .filter_map(|api| api.get("Properties")?.get("Auth")?.get("Authorizers")?.as_mapping())
+        .flat_map(|authorizers| authorizers.values())
+        .next();
+    Ok(authorizer.and_then(|a| a.get("Identity")?.get("ReauthorizeEvery")?.as_u64()).unwrap_or(300))
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {
     #[error("template.yaml is not valid YAML: {0}")]
@@ -103,6 +118,12 @@ mod tests {
 
     /// The template and the access rules must agree: a public route has no authorizer, every
     /// other route has one, and no route lacks a rule.
+    #[test]
+    fn reads_the_authorizer_cache_time() {
+        assert_eq!(authorizer_ttl(include_str!("../../../template.yaml")).unwrap(), 60);
+        assert_eq!(authorizer_ttl("Resources: {}").unwrap(), 300, "SAM's default");
+    }
+
     #[test]
     fn every_route_has_a_rule_and_the_authorizer_it_needs() {
         use bookworm_http::access::{Access, rule};

@@ -8,23 +8,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 
-use common::{banner_address, local};
-
-/// Starts `serve` on a free port and returns the child and the address it printed.
-fn serve(data_dir: &std::path::Path) -> (Child, String, BufReader<std::process::ChildStdout>) {
-    let mut child = local()
-        .args(["serve", "--port", "0"])
-        .env("DATA_DIR", data_dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start bookworm-local");
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut first = String::new();
-    stdout.read_line(&mut first).expect("banner");
-    let address = banner_address(&first).unwrap_or_else(|| panic!("no address in {first:?}")).to_owned();
-    (child, address, stdout)
-}
+use common::{http_send, local, serve};
 
 fn http_get(address: &str, path: &str) -> String {
     let mut stream = TcpStream::connect(address).expect("connect");
@@ -170,17 +154,4 @@ fn the_token_command_mints_one_user_per_line_for_load_tests() {
     let refused = local().args(["token", "--count", "0"]).env("DATA_DIR", data.path()).output().unwrap();
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--count"));
-}
-
-fn http_send(address: &str, method: &str, path: &str, token: Option<&str>, body: &str) -> String {
-    let mut stream = TcpStream::connect(address).expect("connect");
-    let authorization = token.map(|token| format!("Authorization: Bearer {token}\r\n")).unwrap_or_default();
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\n{authorization}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).unwrap();
-    String::from_utf8_lossy(&response).into_owned()
 }

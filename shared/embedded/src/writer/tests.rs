@@ -206,7 +206,7 @@ async fn a_file_of_the_first_layout_gets_its_order_indexes_at_open() {
     assert_eq!(shop.order_by_key("ann", "k1").await.unwrap().map(|o| o.id), Some(order.id));
     for scope in [OrderScope::Everyone, OrderScope::Buyer("ann".into()), OrderScope::Shop(shop_id)] {
         let query = OrderQuery { scope, status: None, after: None, limit: PageSize::new(5).unwrap() };
-        assert_eq!(shop.list_orders(&query).await.unwrap().items, [order.clone()]);
+        assert_eq!(shop.list_orders(&query).await.unwrap().items, std::slice::from_ref(&order));
     }
     let txn = shop.db.begin_read().unwrap();
     assert_eq!(txn.open_table(EVENT_EXPIRY).unwrap().len().unwrap(), 2, "both events expire");
