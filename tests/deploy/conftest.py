@@ -55,8 +55,11 @@ class RecordingMoto:
         # in Docker, on every write and with every record so far when that fails: with the
         # catalog's stream mapped, seeding took long enough for SDK retries to collide with
         # their own first attempts. The rehearsal invokes the stream consumers itself.
-        from moto.awslambda.models import LambdaBackend
+        from moto.awslambda.models import LambdaBackend, LambdaFunction
         LambdaBackend.send_dynamodb_items = lambda self, function_arn, items, source: "delivered by the rehearsal"
+        # An invoked function would be run in Docker too (or fail to be, without it): moto only
+        # queues it here, and the rehearsal runs the recorded payload itself (fan-out's shards).
+        LambdaFunction.invoke = lambda self, body, request_headers, response_headers: b""
         self.requests = []
         self.faults = []  # [sender, path or target fragment, status, error type, extra body, times left]
         self._lock = threading.Lock()

@@ -219,6 +219,24 @@ def _s3(request):
         yield Need(f"s3:unknown {request.method} {request.path}", "*")
 
 
+def _lambda(request, account):
+    """Invoke, the one Lambda call a function makes: the function is named by its name, a
+    partial ARN (account:function:name) or its ARN, with an optional qualifier."""
+    match = re.fullmatch(r"/2015-03-31/functions/([^/]+)/invocations", request.path)
+    if request.method != "POST" or not match:
+        yield Need(f"unknown:lambda {request.method} {request.path}", "*")
+        return
+    name = unquote(match.group(1))
+    if name.startswith("arn:"):
+        arn = name
+    elif ":function:" in name:
+        arn = f"arn:aws:lambda:{account.region}:{name}"
+    else:
+        arn = account.arn("lambda", f"function:{name}")
+    qualifier = parse_qs(request.query).get("Qualifier", [None])[0]
+    yield Need("lambda:InvokeFunction", f"{arn}:{qualifier}" if qualifier else arn)
+
+
 def needs(request, account, websocket):
     """The permissions `request` needs. `websocket` is the (api id, stage) the function's
     WEBSOCKET_ENDPOINT names, for management API calls (moto serves those at its root)."""
@@ -236,6 +254,8 @@ def needs(request, account, websocket):
         return list(_sesv2(request, account))
     if service == "s3":
         return list(_s3(request))
+    if service == "lambda":
+        return list(_lambda(request, account))
     if service == "execute-api" and "/@connections/" in request.path:
         connection = unquote(request.path.split("/@connections/", 1)[1])
         api, stage = websocket

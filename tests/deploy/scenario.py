@@ -85,12 +85,18 @@ def review_request(case, *, route=None, review=None, user=None, roles=None, body
     return event
 
 
+# Variables the rehearsal sets over the stack's: fan-out shards its three connections (one a
+# shard), so that handing shards over (lambda:InvokeFunction) is rehearsed too.
+OVERRIDES = {"FanoutFunction": {"FANOUT_SHARD_SIZE": "1"}}
+
+
 class Rehearsal:
     def __init__(self, moto, stack, logs):
         self.moto, self.stack, self.logs = moto, stack, logs
         self.outcomes = {}  # function -> [(case, response, error)]
         self.hosts = {}
         self.websocket = {}
+        self.shards = []  # the payloads fan-out handed over, in order
 
     def host(self, function):
         if function not in self.hosts:
@@ -105,6 +111,7 @@ class Rehearsal:
                 variables = dict(variables, WEBSOCKET_ENDPOINT=self.moto.endpoint)
             environment = dict(
                 variables,
+                **OVERRIDES.get(function, {}),
                 PATH=os.environ["PATH"],
                 AWS_REGION=ACCOUNT.region,
                 AWS_DEFAULT_REGION=ACCOUNT.region,
@@ -127,6 +134,15 @@ class Rehearsal:
         response, error = self.host(function).invoke(payload)
         self.outcomes.setdefault(function, []).append((case, response, error))
         return response
+
+    def run_shards(self, case):
+        """Runs the shards fan-out handed over since the last call, as Lambda runs the
+        asynchronous invocations it queued: each recorded Invoke's payload, to the function."""
+        invokes = [r for r in self.moto.sent_by("FanoutFunction") if r.path.endswith("/invocations")]
+        for request in invokes[len(self.shards):]:
+            payload = json.loads(request.body)
+            self.shards.append(payload)
+            self.invoke("FanoutFunction", f"{case}, shard {payload['fanout_shard']['number']}", payload)
 
     def run_all(self, function, *cases):
         for case, payload in events(self.function_folder(function), *cases):
@@ -207,6 +223,9 @@ def rehearse(moto, stack, logs):
         run.invoke("FanoutFunction", "a fan-out that fails (expected)", sns_delivery(shop_events[0]))
         for shop_event in shop_events:
             run.invoke("FanoutFunction", shop_event["type"], sns_delivery(shop_event))
+            run.run_shards(shop_event["type"])
+        # Lambda delivers an asynchronous invocation twice now and then: the shard skips itself.
+        run.invoke("FanoutFunction", "a shard delivered twice", run.shards[0])
         connections = run.moto.client("dynamodb").scan(TableName=stack.physical["ConnectionsTable"])["Items"]
         run.connections_after_fanout = sorted(item["id"]["S"] for item in connections)
         # SES rejects the first email: the claim is released and the retry sends it.

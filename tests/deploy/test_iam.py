@@ -108,6 +108,23 @@ def test_a_management_call_names_api_stage_method_and_connection():
     ]
 
 
+def test_an_invoke_needs_the_function_it_names_however_it_is_named():
+    headers = {"authorization": "AWS4-HMAC-SHA256 Credential=Fn/20261124/us-east-1/lambda/aws4_request"}
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:fanout"
+    for named in ("fanout", "123456789012%3Afunction%3Afanout", "arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Afanout"):
+        request = Request("Fn", "POST", f"/2015-03-31/functions/{named}/invocations", "", headers, b"{}")
+        assert needs(request, ACCOUNT, None) == [Need("lambda:InvokeFunction", arn)], named
+    qualified = Request("Fn", "POST", "/2015-03-31/functions/fanout/invocations", "Qualifier=live", headers, b"{}")
+    (need,) = needs(qualified, ACCOUNT, None)
+    role = policy(allow("lambda:InvokeFunction", arn))
+    assert need == Need("lambda:InvokeFunction", arn + ":live")
+    assert not is_allowed(role, need), "a grant on the function is not one on its aliases"
+    other = Request("Fn", "POST", "/2015-03-31/functions/email/invocations", "", headers, b"{}")
+    assert not is_allowed(role, needs(other, ACCOUNT, None)[0])
+    listing = Request("Fn", "GET", "/2015-03-31/functions/", "", headers, b"")
+    assert not is_allowed(policy(allow("lambda:*", "*")), needs(listing, ACCOUNT, None)[0])
+
+
 def test_a_request_it_cannot_map_is_never_allowed():
     request = Request("Fn", "GET", "/something", "", {}, b"")
     (need,) = needs(request, ACCOUNT, None)

@@ -66,7 +66,23 @@ pub async fn verdict_for(verifier: &Verifier, token: Option<&str>) -> Value {
         Err(rejection) => {
             // The reason goes to the log only; the token itself is never logged.
             tracing::info!(reason = %rejection, "access token refused");
+            bookworm_metrics::count("AuthRejected", 1.0);
+            bookworm_metrics::count(rejection_metric(&rejection), 1.0);
             rejected_context(matches!(rejection, Rejection::KeysUnavailable(_)))
+        }
+    }
+}
+
+/// The metric counting refusals for `rejection`'s reason: few, so an alarm can tell "the
+/// issuer's keys are unreachable" (ours to fix) from callers' bad or stale tokens.
+fn rejection_metric(rejection: &Rejection) -> &'static str {
+    match rejection {
+        Rejection::Expired | Rejection::NotYetValid => "AuthRejectedExpired",
+        Rejection::Signature | Rejection::UnknownKey | Rejection::Algorithm => "AuthRejectedSignature",
+        Rejection::Issuer | Rejection::Audience => "AuthRejectedIssuerOrAudience",
+        Rejection::KeysUnavailable(_) => "AuthRejectedKeysUnavailable",
+        Rejection::Missing | Rejection::Malformed | Rejection::NoKeyId | Rejection::NoSubject => {
+            "AuthRejectedMalformed"
         }
     }
 }

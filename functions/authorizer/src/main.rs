@@ -9,6 +9,7 @@ use lambda_http::lambda_runtime::{self, Error, LambdaEvent, service_fn};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
+    bookworm_metrics::init(Arc::new(bookworm_metrics::Stdout), true);
     lambda_runtime::tracing::init_default_subscriber();
     let setting = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
     let config = VerifierConfig {
@@ -23,16 +24,22 @@ async fn main() -> Result<(), Error> {
     }
     let verifier = Verifier::new(config, jwks);
     let verifier = &verifier;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| async move {
-        // One function serves both APIs; the WebSocket API's events carry a `methodArn`.
-        let response = if event.payload.get("methodArn").is_some() {
-            serde_json::to_value(
-                authorizer::handle_websocket(verifier, serde_json::from_value(event.payload)?).await,
-            )?
-        } else {
-            serde_json::to_value(authorizer::handle(verifier, serde_json::from_value(event.payload)?).await)?
-        };
-        Ok::<_, Error>(response)
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
+        bookworm_metrics::scope("authorizer", None, async move {
+            bookworm_metrics::property("RequestId", event.context.request_id.clone());
+            bookworm_metrics::property("TraceId", event.context.xray_trace_id.clone().unwrap_or_default());
+            // One function serves both APIs; the WebSocket API's events carry a `methodArn`.
+            let response = if event.payload.get("methodArn").is_some() {
+                serde_json::to_value(
+                    authorizer::handle_websocket(verifier, serde_json::from_value(event.payload)?).await,
+                )?
+            } else {
+                serde_json::to_value(
+                    authorizer::handle(verifier, serde_json::from_value(event.payload)?).await,
+                )?
+            };
+            Ok::<_, Error>(response)
+        })
     }))
     .await
 }

@@ -18,7 +18,16 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 /// Attempts of a change racing other changes to the same basket.
-const ATTEMPTS: usize = 5;
+const ATTEMPTS: u32 = 10;
+
+/// The pause before attempt `attempt` (from 1) after a lost race: random up to 2^attempt ms,
+/// 128 ms at most ("full jitter"), so the writers that lost together do not all come back together again.
+/// Stores that commit writes in batches (the local one; DynamoDB under contention) otherwise
+/// let one of them win per round, and the rest run out of attempts.
+async fn back_off(attempt: u32) {
+    let most = 1_u64 << attempt.min(7);
+    tokio::time::sleep(std::time::Duration::from_micros(fastrand::u64(0..=most * 1000))).await;
+}
 
 pub async fn handle(books: &dyn BookReader, baskets: &dyn BasketStore, request: Request) -> Response<Body> {
     let outcome = route(books, baskets, &request).await;
@@ -70,7 +79,7 @@ async fn set_quantity(
     if book.status == BookStatus::OutOfStock {
         return Err(Error::Conflict(format!("{} is out of stock", book.name)));
     }
-    for _ in 0..ATTEMPTS {
+    for attempt in 0..ATTEMPTS {
         let stored = baskets.basket(shop, &customer.user_id).await?;
         let expected = stored.as_ref().map(|basket| basket.version);
         let mut basket = stored.unwrap_or_else(|| Basket::new(shop, &customer.user_id));
@@ -80,7 +89,7 @@ async fn set_quantity(
         let event = ShopEvent::basket_item_set(&basket, &book, quantity, view.total, new);
         match baskets.save_basket(&basket, expected, &event).await {
             Ok(()) => return json(StatusCode::OK, &view),
-            Err(Error::Conflict(_)) => continue,
+            Err(Error::Conflict(_)) => back_off(attempt + 1).await,
             Err(error) => return Err(error),
         }
     }
@@ -94,7 +103,7 @@ async fn remove(
     shop: Uuid,
     book_id: BookId,
 ) -> Outcome {
-    for _ in 0..ATTEMPTS {
+    for attempt in 0..ATTEMPTS {
         let mut basket = baskets
             .basket(shop, &customer.user_id)
             .await?
@@ -108,7 +117,7 @@ async fn remove(
         let event = ShopEvent::basket_item_removed(&basket, book_id, book.as_ref(), view.total);
         match baskets.save_basket(&basket, Some(expected), &event).await {
             Ok(()) => return json(StatusCode::OK, &view),
-            Err(Error::Conflict(_)) => continue,
+            Err(Error::Conflict(_)) => back_off(attempt + 1).await,
             Err(error) => return Err(error),
         }
     }
@@ -117,14 +126,14 @@ async fn remove(
 
 /// Empties the basket; emptying an empty basket is fine too.
 async fn empty(baskets: &dyn BasketStore, customer: &Principal, shop: Uuid) -> Outcome {
-    for _ in 0..ATTEMPTS {
+    for attempt in 0..ATTEMPTS {
         let Some(basket) = baskets.basket(shop, &customer.user_id).await? else {
             return Ok(no_content());
         };
         let event = ShopEvent::basket_cleared(&basket);
         match baskets.delete_basket(&basket, basket.version, &event).await {
             Ok(()) => return Ok(no_content()),
-            Err(Error::Conflict(_)) => continue,
+            Err(Error::Conflict(_)) => back_off(attempt + 1).await,
             Err(error) => return Err(error),
         }
     }

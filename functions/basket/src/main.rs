@@ -7,13 +7,16 @@ use lambda_http::{Error, service_fn};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
+    bookworm_metrics::init(std::sync::Arc::new(bookworm_metrics::Stdout), true);
     lambda_http::tracing::init_default_subscriber();
     let config = bookworm_aws::config_from_env()?;
     let catalog = DynamoCatalog::from_config(&config)?;
     let shop = DynamoShop::new(&config)?;
     let (catalog, shop) = (&catalog, &shop);
     lambda_http::run(service_fn(move |request| async move {
-        Ok::<_, Infallible>(basket::handle(catalog, shop, request).await)
+        Ok::<_, Infallible>(
+            bookworm_http::metered("basket", request, |request| basket::handle(catalog, shop, request)).await,
+        )
     }))
     .await
 }

@@ -7,11 +7,17 @@ use lambda_http::{Error, service_fn};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
+    bookworm_metrics::init(std::sync::Arc::new(bookworm_metrics::Stdout), true);
     lambda_http::tracing::init_default_subscriber();
     let catalog = DynamoCatalog::from_env()?;
     let catalog = &catalog;
     lambda_http::run(service_fn(move |request| async move {
-        Ok::<_, Infallible>(catalog_admin::handle(catalog, request).await)
+        Ok::<_, Infallible>(
+            bookworm_http::metered("catalog-admin", request, |request| {
+                catalog_admin::handle(catalog, request)
+            })
+            .await,
+        )
     }))
     .await
 }

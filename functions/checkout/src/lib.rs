@@ -72,6 +72,8 @@ async fn checkout(stores: &Stores<'_>, buyer: &Principal, shop: Uuid, key: &str)
     let event = ShopEvent::checkout_completed(&order);
     match stores.orders.place_order(&order, &basket, &event).await? {
         Placed::New => {
+            bookworm_metrics::count("OrdersPlaced", 1.0);
+            bookworm_metrics::property("EventId", event.id.to_string());
             let mut response = json(StatusCode::CREATED, &order)?;
             if let Ok(location) = HeaderValue::from_str(&format!("/orders/{}", order.id)) {
                 response.headers_mut().insert(header::LOCATION, location);
@@ -82,6 +84,7 @@ async fn checkout(stores: &Stores<'_>, buyer: &Principal, shop: Uuid, key: &str)
         Placed::BasketChanged => match stores.orders.order_by_key(&buyer.user_id, key).await? {
             Some(order) => replay(order, buyer, shop),
             None => {
+                bookworm_metrics::count("CheckoutConflicts", 1.0);
                 Err(Error::Conflict("the basket changed during checkout; review it and try again".into()))
             }
         },

@@ -153,6 +153,7 @@ impl Notifier<'_> {
         let Some((kind, id)) = Kind::for_event(&event.payload) else {
             return Ok(Outcome::Ignored);
         };
+        bookworm_metrics::property("EventId", event.id.to_string());
         let order = self.orders.order(id).await?.ok_or_else(|| Error::not_found("order", id))?;
         let email = self.once(CONSUMER, event.id, self.send_email(kind, &order)).await?;
         self.once(SMS_CONSUMER, event.id, self.send_sms(kind, &order)).await?;
@@ -168,7 +169,10 @@ impl Notifier<'_> {
     ) -> Result<Outcome, Error> {
         match self.dedupe.claim(consumer, event, CLAIM_LEASE).await? {
             Claim::Claimed => {}
-            Claim::Done => return Ok(Outcome::Duplicate),
+            Claim::Done => {
+                bookworm_metrics::count("DuplicateDeliveries", 1.0);
+                return Ok(Outcome::Duplicate);
+            }
             // A hung or slow attempt may yet send it: fail, so Lambda retries after its lease.
             Claim::InProgress => {
                 return Err(Error::unavailable(
@@ -197,6 +201,7 @@ impl Notifier<'_> {
             return Ok(Outcome::NoAddress);
         }
         self.sms.send_sms(&sms).await?;
+        bookworm_metrics::count("SmsSent", 1.0);
         tracing::info!(order = %order.id, kind = ?kind, "text message sent");
         Ok(Outcome::Sent)
     }
@@ -204,7 +209,11 @@ impl Notifier<'_> {
     async fn send_email(&self, kind: Kind, order: &Order) -> Result<Outcome, Error> {
         match render(kind, order)? {
             Some(email) => {
-                self.mailer.send(&email).await?;
+                if let Err(error) = self.mailer.send(&email).await {
+                    bookworm_metrics::count("EmailsFailed", 1.0);
+                    return Err(error);
+                }
+                bookworm_metrics::count("EmailsSent", 1.0);
                 tracing::info!(order = %order.id, kind = ?kind, "email sent");
                 Ok(Outcome::Sent)
             }

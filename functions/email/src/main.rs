@@ -8,6 +8,7 @@ use lambda_http::lambda_runtime::{self, Error, LambdaEvent, service_fn};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
+    bookworm_metrics::init(std::sync::Arc::new(bookworm_metrics::Stdout), true);
     lambda_runtime::tracing::init_default_subscriber();
     let config = bookworm_aws::config_from_env()?;
     let shop = DynamoShop::new(&config)?;
@@ -19,8 +20,12 @@ async fn main() -> Result<(), Error> {
     let sms = SnsSms::new(aws_sdk_sns::Client::new(&config));
     let notifier = Notifier { orders: &shop, mailer: &mailer, dedupe: &shop, preferences: &shop, sms: &sms };
     let notifier = &notifier;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| async move {
-        notifier.handle(event.payload).await.map(|_| ()).map_err(Error::from)
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| {
+        bookworm_metrics::scope("email", None, async move {
+            bookworm_metrics::property("RequestId", event.context.request_id.clone());
+            bookworm_metrics::property("TraceId", event.context.xray_trace_id.clone().unwrap_or_default());
+            notifier.handle(event.payload).await.map(|_| ()).map_err(Error::from)
+        })
     }))
     .await
 }

@@ -2,14 +2,30 @@
 //! bounded, each push with its own deadline so one slow or dead connection never holds up the
 //! others. Connections that are gone (410) are forgotten; those whose merchant's token has
 //! expired get nothing more and are closed. Redelivered events are skipped.
+//!
+//! A shop with more connections than one invocation should reach is split into shards, pages of
+//! its connections that other invocations push to ([`sharded`]).
+//!
+//! - [`Fanout`]: an event to all of a shop's connections, or one shard to its own list.
+//! - [`Sharded`]: the same function with sharding on (as Lambda and the local stack run it).
+//! - [`Invocation`], [`ShardSize`]: what the function is invoked with, how big a shard is.
+
+mod invocation;
+pub mod sharded;
 
 use std::time::Duration;
 
 use aws_lambda_events::sns::SnsEvent;
 use bookworm_domain::Error;
 use bookworm_domain::events::ShopEvent;
-use bookworm_domain::ports::{Claim, Connections, Deduplicator, Delivery, Push};
+use bookworm_domain::ports::{
+    Claim, Connections, Deduplicator, Delivery, Listener, Push, Shard, ShardDispatch,
+};
 use futures::StreamExt;
+use uuid::Uuid;
+
+pub use invocation::{Invocation, ShardSize};
+pub use sharded::Sharded;
 
 /// The stores and clients fan-out needs, and its limits.
 pub struct Fanout<'a> {
@@ -22,7 +38,7 @@ pub struct Fanout<'a> {
     pub push_timeout: Duration,
 }
 
-/// What one event's fan-out did.
+/// What one event's fan-out (or one shard's) did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Report {
     pub delivered: usize,
@@ -31,58 +47,111 @@ pub struct Report {
     pub expired: usize,
     pub failed: usize,
     pub duplicate: bool,
+    /// Pages of the shop's connections handed to other invocations.
+    pub shards: usize,
 }
 
 const CONSUMER: &str = "fanout";
 
-impl Fanout<'_> {
+/// The shop events of an SNS batch, in order; a message that is none is an error.
+fn events(batch: SnsEvent) -> impl Iterator<Item = Result<ShopEvent, Error>> {
+    batch.records.into_iter().map(|record| ShopEvent::from_message(&record.sns.message))
+}
+
+/// The claim of one shard of an event: its own, so a retried shard skips only itself.
+pub fn shard_claim(event: Uuid, number: u32) -> Uuid {
+    Uuid::new_v5(&event, format!("fanout shard {number}").as_bytes())
+}
+
+impl<'a> Fanout<'a> {
     pub const DEFAULT_PARALLELISM: usize = 64;
     pub const DEFAULT_PUSH_TIMEOUT: Duration = Duration::from_secs(2);
     pub const CLAIM_LEASE: Duration = Duration::from_secs(60);
 
-    /// Handles an SNS batch. An error makes Lambda retry the batch; events already fanned out
-    /// are then skipped by their id.
-    pub async fn handle(&self, event: SnsEvent) -> Result<Vec<Report>, Error> {
-        let mut reports = Vec::with_capacity(event.records.len());
-        for record in event.records {
-            reports.push(self.fan_out(&ShopEvent::from_message(&record.sns.message)?).await?);
-        }
-        Ok(reports)
+    /// This fan-out with sharding: shops with more than `size` connections are split into
+    /// shards that `shards` runs (`None`: no sharding).
+    pub fn sharded(self, shards: &'a dyn ShardDispatch, size: Option<ShardSize>) -> Sharded<'a> {
+        Sharded { fanout: self, shards, size }
     }
 
+    /// Handles an SNS batch (every connection from here: no sharding) or a shard. An error
+    /// makes Lambda retry the invocation; events and shards already handled are then skipped.
+    pub async fn handle(&self, invocation: Invocation) -> Result<Vec<Report>, Error> {
+        match invocation {
+            Invocation::Sns(batch) => {
+                let mut reports = Vec::with_capacity(batch.records.len());
+                for event in events(batch) {
+                    reports.push(self.fan_out(&event?).await?);
+                }
+                Ok(reports)
+            }
+            Invocation::Shard(shard) => Ok(vec![self.shard(&shard).await?]),
+        }
+    }
+
+    /// `event` to every connection of its shop, from this invocation.
     pub async fn fan_out(&self, event: &ShopEvent) -> Result<Report, Error> {
+        let deliver = async {
+            let listeners = self.connections.for_shop(event.shop_id).await?;
+            self.deliver(event, listeners).await
+        };
+        self.claimed(event.id, event, deliver).await
+    }
+
+    /// A shard's event to its own list of connections, under the shard's own claim: a shard
+    /// Lambda retries, or one handed over again by a retried event, skips once it is done.
+    pub async fn shard(&self, shard: &Shard) -> Result<Report, Error> {
+        let claim = shard_claim(shard.event.id, shard.number);
+        let report =
+            self.claimed(claim, &shard.event, self.deliver(&shard.event, shard.listeners.clone())).await?;
+        tracing::info!(event = %shard.event.id, shard = shard.number, ?report, "shard fanned out");
+        Ok(report)
+    }
+
+    /// Runs `work` under the claim `key`: skipped when done, an error while another attempt
+    /// holds it, completed when `work` succeeds and given back when it fails.
+    async fn claimed(
+        &self,
+        key: Uuid,
+        event: &ShopEvent,
+        work: impl Future<Output = Result<Report, Error>>,
+    ) -> Result<Report, Error> {
         // The lease outlasts any one invocation (Lambda's timeout is 30 s): a fan-out that died
         // mid-way is taken over by the retry once it runs out.
-        match self.dedupe.claim(CONSUMER, event.id, Self::CLAIM_LEASE).await? {
+        match self.dedupe.claim(CONSUMER, key, Self::CLAIM_LEASE).await? {
             Claim::Claimed => {}
-            Claim::Done => return Ok(Report { duplicate: true, ..Report::default() }),
+            Claim::Done => {
+                bookworm_metrics::count("DuplicateDeliveries", 1.0);
+                return Ok(Report { duplicate: true, ..Report::default() });
+            }
             // Another attempt is fanning it out (or hung): fail, so Lambda retries after its lease.
             Claim::InProgress => {
                 return Err(Error::unavailable(
                     "claim the event",
-                    format!("{} is being fanned out", event.id),
+                    format!("{} is being fanned out (claim {key})", event.id),
                 ));
             }
         }
-        match self.deliver(event).await {
+        match work.await {
             Ok(report) => {
-                self.dedupe.complete(CONSUMER, event.id).await?;
+                self.dedupe.complete(CONSUMER, key).await?;
                 Ok(report)
             }
             Err(error) => {
-                // Let the retry fan this event out again.
-                self.dedupe.release(CONSUMER, event.id).await?;
+                // Let the retry fan this out again.
+                self.dedupe.release(CONSUMER, key).await?;
                 Err(error)
             }
         }
     }
 
-    async fn deliver(&self, event: &ShopEvent) -> Result<Report, Error> {
+    /// Pushes `event` to `listeners`. Fails only before the first push, so a failure never
+    /// makes a retry repeat the event to someone who had it.
+    async fn deliver(&self, event: &ShopEvent, listeners: Vec<Listener>) -> Result<Report, Error> {
         let message = serde_json::to_string(&event.cloud_event())
             .map_err(|e| Error::unavailable("encode the CloudEvent", e))?;
         let now = bookworm_domain::events::unix_now();
-        let (expired, live): (Vec<_>, Vec<_>) =
-            self.connections.for_shop(event.shop_id).await?.into_iter().partition(|l| l.expired(now));
+        let (expired, live): (Vec<_>, Vec<_>) = listeners.into_iter().partition(|l| l.expired(now));
         let mut report = Report { expired: expired.len(), ..Report::default() };
         for listener in &expired {
             self.close(&listener.id, event).await;
@@ -126,6 +195,7 @@ impl Fanout<'_> {
             }
         }
         tracing::info!(event = %event.id, shop = %event.shop_id, ?report, "fanned out");
+        record(event, &report);
         Ok(report)
     }
 
@@ -138,5 +208,18 @@ impl Fanout<'_> {
         if let Err(error) = self.connections.remove(connection).await {
             tracing::warn!(connection, %error, event = %event.id, "could not forget an expired connection");
         }
+    }
+}
+
+/// The metrics of one delivery (a whole event, or one shard of it): how late its last push was
+/// after the event happened, and whom it reached.
+fn record(event: &ShopEvent, report: &Report) {
+    bookworm_metrics::count("EventsFannedOut", 1.0);
+    bookworm_metrics::count("ConnectionsReached", report.delivered as f64);
+    bookworm_metrics::count("ConnectionsGone", report.gone as f64);
+    bookworm_metrics::property("EventId", event.id.to_string());
+    if let Ok(at) = time::OffsetDateTime::parse(&event.time, &time::format_description::well_known::Rfc3339) {
+        let late = time::OffsetDateTime::now_utc() - at;
+        bookworm_metrics::millis("FanoutLatency", late.as_seconds_f64().max(0.0) * 1000.0);
     }
 }

@@ -1,72 +1,23 @@
 //! Fan-out rules with a scripted push: delivered, gone, slow and failing connections.
 
-use std::sync::Mutex;
+mod common;
+
+use std::num::NonZeroUsize;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use aws_lambda_events::sns::{SnsEvent, SnsRecord};
 use bookworm_domain::Error;
 use bookworm_domain::contract::any_event;
-use bookworm_domain::ports::{Claim, Connection, Connections, Deduplicator, Delivery, Listener, Push};
+use bookworm_domain::ports::{Claim, Connection, Connections, Deduplicator, Listener};
+use bookworm_domain::query::Page;
 use bookworm_embedded::EmbeddedShop;
-use fanout::{Fanout, Report};
-use test_support::sns_batch;
+use common::{ScriptedPush, connect, connect_until, ids, on};
+use fanout::{Fanout, Invocation, Report};
 use uuid::Uuid;
 
-/// Connections behave by their name's prefix; every message sent is recorded.
-#[derive(Default)]
-struct ScriptedPush {
-    sent: Mutex<Vec<(String, String)>>,
-    closed: Mutex<Vec<String>>,
-}
-
-#[async_trait]
-impl Push for ScriptedPush {
-    async fn push(&self, connection_id: &str, message: &[u8]) -> Result<Delivery, Error> {
-        if connection_id.starts_with("slow") {
-            tokio::time::sleep(Duration::from_secs(30)).await;
-        }
-        if connection_id.starts_with("gone") {
-            return Ok(Delivery::Gone);
-        }
-        if connection_id.starts_with("broken") {
-            return Err(Error::unavailable("post", "connection reset"));
-        }
-        let message = String::from_utf8_lossy(message).into_owned();
-        self.sent.lock().unwrap().push((connection_id.to_owned(), message));
-        Ok(Delivery::Delivered)
-    }
-
-    async fn disconnect(&self, connection_id: &str) -> Result<(), Error> {
-        self.closed.lock().unwrap().push(connection_id.to_owned());
-        Ok(())
-    }
-}
-
-async fn connect(store: &EmbeddedShop, id: &str, shop: Uuid) {
-    connect_until(store, id, shop, 4_102_444_800).await;
-}
-
-async fn connect_until(store: &EmbeddedShop, id: &str, shop: Uuid, token_expires_at: u64) {
-    let connection = Connection {
-        id: id.into(),
-        shop_id: shop,
-        user_id: "m".into(),
-        connected_at: String::new(),
-        token_expires_at,
-    };
-    store.add(&connection).await.unwrap();
-}
-
-/// Fan-out over the embedded store with the usual limits.
-fn on<'a>(store: &'a EmbeddedShop, push: &'a ScriptedPush) -> Fanout<'a> {
-    Fanout { connections: store, push, dedupe: store, parallelism: 4, push_timeout: Duration::from_secs(1) }
-}
-
-fn ids(listeners: Vec<Listener>) -> Vec<String> {
-    let mut ids: Vec<String> = listeners.into_iter().map(|listener| listener.id).collect();
-    ids.sort();
-    ids
+fn sns_batch(event: &bookworm_domain::events::ShopEvent) -> Invocation {
+    test_support::sns_batch(event).into()
 }
 
 #[tokio::test]
@@ -94,7 +45,7 @@ async fn every_live_connection_of_the_shop_gets_the_cloud_event_once_and_dead_on
         "a slow connection holds up nobody: {:?}",
         started.elapsed()
     );
-    assert_eq!(reports, [Report { delivered: 3, gone: 1, expired: 0, failed: 2, duplicate: false }]);
+    assert_eq!(reports, [Report { delivered: 3, gone: 1, failed: 2, ..Report::default() }]);
 
     let sent = push.sent.lock().unwrap().clone();
     let mut receivers: Vec<&str> = sent.iter().map(|(id, _)| id.as_str()).collect();
@@ -115,20 +66,29 @@ async fn every_live_connection_of_the_shop_gets_the_cloud_event_once_and_dead_on
     assert_eq!(push.sent.lock().unwrap().len(), 3);
 }
 
+/// Every file in events/fanout/, through the function's own payload parsing: the topic's
+/// delivery reaches the shop's connection, the shard reaches exactly the connections it lists.
 #[tokio::test]
-async fn the_sample_sns_event_reaches_the_shops_connection() {
-    let path =
-        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../events/fanout/checkout-action.json");
-    let batch: SnsEvent = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let store = EmbeddedShop::in_memory().unwrap();
-    connect(&store, "ok-merchant", "123e4567-e89b-42d3-a456-426614174000".parse().unwrap()).await;
-    let push = ScriptedPush::default();
-    let fanout = on(&store, &push);
-    let reports = fanout.handle(batch).await.unwrap();
-    assert_eq!(reports[0].delivered, 1);
-    let sent: serde_json::Value = serde_json::from_str(&push.sent.lock().unwrap()[0].1).unwrap();
-    assert_eq!(sent["data"]["product_name"], "FUJI Apples");
-    assert_eq!(sent["id"], "0c6e4c3e-9d8f-4a55-9f0b-6e3bb8a6f0c1");
+async fn the_sample_events_reach_their_connections() {
+    let samples = test_support::sample_events("fanout", &["checkout-action.json", "shard.json"]);
+    let shop: Uuid = "123e4567-e89b-42d3-a456-426614174000".parse().unwrap();
+    for (file, text) in samples {
+        let invocation: Invocation = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let store = EmbeddedShop::in_memory().unwrap();
+        connect(&store, "ok-merchant", shop).await;
+        let push = ScriptedPush::default();
+        let reports = on(&store, &push).handle(invocation).await.unwrap();
+        let (receivers, want): (Vec<String>, &[&str]) = match file.as_str() {
+            "checkout-action.json" => (push.receivers(), &["ok-merchant"]),
+            // The shard's own list, not the store's: its connections need not be stored here.
+            _ => (push.receivers(), &["ok-L0SM9cOFvHcCIhw=", "ok-L0SMQcOFvHcCEdw="]),
+        };
+        assert_eq!(receivers, want, "{file}");
+        assert_eq!(reports[0].delivered, want.len(), "{file}");
+        let sent: serde_json::Value = serde_json::from_str(&push.sent.lock().unwrap()[0].1).unwrap();
+        assert_eq!(sent["data"]["product_name"], "FUJI Apples", "{file}");
+        assert_eq!(sent["id"], "0c6e4c3e-9d8f-4a55-9f0b-6e3bb8a6f0c1", "{file}");
+    }
 }
 
 #[tokio::test]
@@ -140,7 +100,7 @@ async fn a_message_that_is_not_a_shop_event_is_an_error() {
     record.sns.message = "{}".into();
     let mut batch = SnsEvent::default();
     batch.records = vec![record];
-    assert!(fanout.handle(batch).await.is_err());
+    assert!(fanout.handle(batch.into()).await.is_err());
 }
 
 /// The embedded store, except that forgetting a connection fails (DynamoDB throttled, say).
@@ -156,6 +116,14 @@ impl Connections for CannotForget {
     }
     async fn for_shop(&self, shop: Uuid) -> Result<Vec<Listener>, Error> {
         self.0.for_shop(shop).await
+    }
+    async fn page_for_shop(
+        &self,
+        shop: Uuid,
+        after: Option<&str>,
+        limit: NonZeroUsize,
+    ) -> Result<Page<Listener>, Error> {
+        self.0.page_for_shop(shop, after, limit).await
     }
 }
 
@@ -178,7 +146,7 @@ async fn a_failed_cleanup_of_a_gone_connection_never_resends_the_event() {
     let event = any_event(shop);
 
     let report = fanout.handle(sns_batch(&event)).await.expect("the event was delivered: not an error");
-    assert_eq!(report, [Report { delivered: 1, gone: 1, expired: 0, failed: 0, duplicate: false }]);
+    assert_eq!(report, [Report { delivered: 1, gone: 1, ..Report::default() }]);
     // Lambda would retry an error; even a redelivery must not reach ok-1 twice.
     let again = fanout.handle(sns_batch(&event)).await.unwrap();
     assert!(again[0].duplicate);
@@ -195,7 +163,7 @@ async fn a_merchant_whose_token_expired_gets_nothing_more_and_is_disconnected() 
     let fanout = on(&store, &push);
     let event = any_event(shop);
     let report = fanout.handle(sns_batch(&event)).await.unwrap();
-    assert_eq!(report, [Report { delivered: 1, gone: 0, expired: 1, failed: 0, duplicate: false }]);
+    assert_eq!(report, [Report { delivered: 1, expired: 1, ..Report::default() }]);
     let receivers: Vec<String> = push.sent.lock().unwrap().iter().map(|(id, _)| id.clone()).collect();
     assert_eq!(receivers, ["ok-1"]);
     assert_eq!(*push.closed.lock().unwrap(), ["ok-expired"], "the socket is closed");

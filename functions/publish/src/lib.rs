@@ -32,7 +32,10 @@ async fn publish(events: &dyn EventLog, shop: Uuid, caller: &Principal, request:
     let action: CheckoutAction = json_body(request)?;
     action.validate(shop)?;
     action.authorize(caller, shop)?;
-    events.append(&ShopEvent::checkout_action(action)).await?;
+    let event = ShopEvent::checkout_action(action);
+    events.append(&event).await?;
+    bookworm_metrics::count("EventsPublished", 1.0);
+    bookworm_metrics::property("EventId", event.id.to_string());
     // The old service's reply, word for word: its clients read it.
     json(StatusCode::OK, &json!({ "status": format!("Message sent to shop ID {shop}") }))
 }

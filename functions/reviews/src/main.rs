@@ -8,6 +8,7 @@ use lambda_http::{Error, service_fn};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
+    bookworm_metrics::init(std::sync::Arc::new(bookworm_metrics::Stdout), true);
     lambda_http::tracing::init_default_subscriber();
     let config = bookworm_aws::config_from_env()?;
     let catalog = DynamoCatalog::from_config(&config)?;
@@ -20,7 +21,9 @@ async fn main() -> Result<(), Error> {
     };
     let service = &service;
     lambda_http::run(service_fn(move |request| async move {
-        Ok::<_, Infallible>(reviews::handle(service, request).await)
+        Ok::<_, Infallible>(
+            bookworm_http::metered("reviews", request, |request| reviews::handle(service, request)).await,
+        )
     }))
     .await
 }

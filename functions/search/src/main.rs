@@ -8,6 +8,7 @@ use lambda_http::{Error, service_fn};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
+    bookworm_metrics::init(std::sync::Arc::new(bookworm_metrics::Stdout), true);
     lambda_http::tracing::init_default_subscriber();
     let config = bookworm_aws::config_from_env()?;
     let index = PublishedIndex::new(S3IndexStore::from_env(&config)?, check_every_from_env()?);
@@ -18,7 +19,9 @@ async fn main() -> Result<(), Error> {
     }
     let index = &index;
     lambda_http::run(service_fn(move |request| async move {
-        Ok::<_, Infallible>(search::handle(index, request).await)
+        Ok::<_, Infallible>(
+            bookworm_http::metered("search", request, |request| search::handle(index, request)).await,
+        )
     }))
     .await
 }

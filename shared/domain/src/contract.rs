@@ -5,8 +5,10 @@
 
 use std::collections::HashSet;
 
+mod fanout;
 mod reviews;
 mod search;
+pub use fanout::shard_dispatch;
 pub use reviews::{purchases, review_store};
 pub use search::index_store;
 
@@ -350,6 +352,7 @@ pub async fn shop_store<S: EventLog + Connections + Deduplicator>(store: &S) {
     store.remove("a").await.expect("remove");
     store.remove("never-there").await.expect("removing an unknown connection is fine");
     assert_eq!(store.for_shop(shop).await.expect("for_shop"), [listener("b", 1_700_000_000)]);
+    fanout::connection_pages(store).await;
 
     let (event, lease) = (uuid::Uuid::new_v4(), std::time::Duration::from_secs(60));
     let claim = |consumer: &'static str, event, lease| async move {

@@ -111,7 +111,7 @@ pub struct Connection {
 }
 
 /// A connection as fan-out sees it: where to push, and until when.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Listener {
     pub id: String,
     pub token_expires_at: u64,
@@ -130,6 +130,67 @@ pub trait Connections: Send + Sync {
     async fn add(&self, connection: &Connection) -> Result<(), Error>;
     async fn remove(&self, id: &str) -> Result<(), Error>;
     async fn for_shop(&self, shop: Uuid) -> Result<Vec<Listener>, Error>;
+    /// Up to `limit` of the shop's connections in id order (bytewise), after the connection
+    /// `after` (the `next_cursor` of the page before: a connection id). `next_cursor` is `None`
+    /// exactly when no more remain, so a shop of `limit` connections is one page, not two.
+    async fn page_for_shop(
+        &self,
+        shop: Uuid,
+        after: Option<&str>,
+        limit: std::num::NonZeroUsize,
+    ) -> Result<Page<Listener>, Error>;
+}
+
+/// One page of a shop's connections with the event to push to them: the work fan-out hands to
+/// another invocation of itself when a shop has more connections than one should reach.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Shard {
+    pub event: ShopEvent,
+    /// The page's place in the shop's listing: 0 is the first page.
+    pub number: u32,
+    pub listeners: Vec<Listener>,
+}
+
+impl Shard {
+    /// The payload limit of an asynchronous Lambda invocation as first documented (the docs now
+    /// say 1 MB; the lower figure holds in every region and SDK). The local stack keeps it too.
+    pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
+    /// The most listeners a shard may carry: 2,000 API Gateway connection ids (16 characters)
+    /// with an event at the HTTP body limit encode to about 130 KB, well inside the payload.
+    pub const MAX_LISTENERS: usize = 2_000;
+    /// The payload's one top-level key, which tells a shard from an SNS event (`Records`).
+    pub const PAYLOAD_KEY: &str = "fanout_shard";
+
+    /// The invocation payload, `{"fanout_shard": {…}}`; refused when over the payload limit,
+    /// since Lambda would refuse it after the fact.
+    pub fn payload(&self) -> Result<Vec<u8>, Error> {
+        let mut payload = serde_json::Map::new();
+        let shard = serde_json::to_value(self).map_err(|e| Error::unavailable("encode a shard", e))?;
+        payload.insert(Self::PAYLOAD_KEY.to_owned(), shard);
+        let bytes = serde_json::to_vec(&payload).map_err(|e| Error::unavailable("encode a shard", e))?;
+        if bytes.len() > Self::MAX_PAYLOAD_BYTES {
+            return Err(Error::unavailable(
+                "hand a shard over",
+                format!(
+                    "shard {} of event {} ({} connections) encodes to {} bytes, over the {}-byte limit of an asynchronous invocation",
+                    self.number,
+                    self.event.id,
+                    self.listeners.len(),
+                    bytes.len(),
+                    Self::MAX_PAYLOAD_BYTES
+                ),
+            ));
+        }
+        Ok(bytes)
+    }
+}
+
+/// Runs fan-out shards elsewhere: another invocation of the fan-out function.
+#[async_trait]
+pub trait ShardDispatch: Send + Sync {
+    /// Hands `shard` over and returns once it is queued, not run. A shard that is never run
+    /// ends in the fan-out dead-letter queue after the runner's own retries.
+    async fn dispatch(&self, shard: &Shard) -> Result<(), Error>;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

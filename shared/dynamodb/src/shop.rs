@@ -235,18 +235,57 @@ impl Connections for DynamoShop {
                 .send()
                 .await
                 .map_err(|e| unavailable("find a shop's connections", e))?;
-            // The index projects the token's expiry beside the keys: no read of the table.
-            listeners.extend(output.items.unwrap_or_default().iter().filter_map(|item| {
-                let id = item.get("id")?.as_s().ok()?.clone();
-                let expires = item.get("token_expires_at").and_then(|n| n.as_n().ok()?.parse().ok());
-                Some(Listener { id, token_expires_at: expires.unwrap_or(0) })
-            }));
+            listeners.extend(output.items.unwrap_or_default().iter().filter_map(listener));
             start = output.last_evaluated_key;
             if start.is_none() {
                 return Ok(listeners);
             }
         }
     }
+
+    /// The `by_shop` GSI from the connection after `after` (its sort key is the connection id),
+    /// one item more than the page to tell whether more remain. A query ends at 1 MB: at about
+    /// 100 bytes an item that is ten thousand connections, so a page is one query, but a page
+    /// that is cut short is read on from where it stopped rather than returned short.
+    async fn page_for_shop(
+        &self,
+        shop: Uuid,
+        after: Option<&str>,
+        limit: std::num::NonZeroUsize,
+    ) -> Result<Page<Listener>, Error> {
+        let wanted = limit.get().saturating_add(1);
+        // An index's start key is the table's key and the index's: the connection id and the shop.
+        let mut start = after
+            .map(|id| HashMap::from([("id".to_owned(), s(id)), ("shop_id".to_owned(), s(shop.to_string()))]));
+        let mut listeners = Vec::with_capacity(wanted.min(4_096));
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.tables.connections)
+                .index_name("by_shop")
+                .key_condition_expression("shop_id = :shop")
+                .expression_attribute_values(":shop", s(shop.to_string()))
+                .limit(i32::try_from(wanted - listeners.len()).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| unavailable("list a shop's connections", e))?;
+            listeners.extend(output.items.unwrap_or_default().iter().filter_map(listener));
+            start = output.last_evaluated_key;
+            if listeners.len() >= wanted || start.is_none() {
+                return Ok(Page::from_lookahead_by(listeners, limit.get(), |last| last.id.clone()));
+            }
+        }
+    }
+}
+
+/// A `by_shop` index item as fan-out needs it; the index projects the token's expiry beside
+/// the keys, so no read of the table.
+fn listener(item: &Item) -> Option<Listener> {
+    let id = item.get("id")?.as_s().ok()?.clone();
+    let expires = item.get("token_expires_at").and_then(|n| n.as_n().ok()?.parse().ok());
+    Some(Listener { id, token_expires_at: expires.unwrap_or(0) })
 }
 
 #[async_trait]

@@ -231,6 +231,30 @@ impl Connections for EmbeddedShop {
             .map(|c| Listener { id: c.id.clone(), token_expires_at: c.token_expires_at })
             .collect())
     }
+
+    /// The shop's connections after `after`, in id order as DynamoDB's index keeps them. No
+    /// index here: the smallest `limit + 1` are picked from one pass, then only those sorted.
+    async fn page_for_shop(
+        &self,
+        shop: Uuid,
+        after: Option<&str>,
+        limit: std::num::NonZeroUsize,
+    ) -> Result<Page<Listener>, Error> {
+        let connections = self.connections.read().unwrap_or_else(PoisonError::into_inner);
+        let mut page: Vec<Listener> = connections
+            .values()
+            .filter(|c| c.shop_id == shop && after.is_none_or(|after| c.id.as_str() > after))
+            .map(|c| Listener { id: c.id.clone(), token_expires_at: c.token_expires_at })
+            .collect();
+        drop(connections);
+        let wanted = limit.get().saturating_add(1);
+        if page.len() > wanted {
+            page.select_nth_unstable_by(wanted - 1, |a, b| a.id.cmp(&b.id));
+            page.truncate(wanted);
+        }
+        page.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        Ok(Page::from_lookahead_by(page, limit.get(), |last| last.id.clone()))
+    }
 }
 
 /// Claims by (consumer, event), with the order they run out in, so expired ones are dropped as

@@ -51,6 +51,39 @@ pub fn request_id(request: &Request) -> Option<String> {
     }
 }
 
+/// Runs one request of `function` as a metered invocation (see `bookworm_metrics`): its
+/// route's `Requests`, `Latency`, `4xx` and `5xx`, with the API Gateway request id and the
+/// X-Ray trace id as properties, so a metric's spike leads to its log lines.
+pub async fn metered<F: Future<Output = Response<Body>>>(
+    function: &str,
+    request: Request,
+    handle: impl FnOnce(Request) -> F,
+) -> Response<Body> {
+    let started = std::time::Instant::now();
+    let route = route_key(&request);
+    bookworm_metrics::scope(function, route.as_deref(), async move {
+        if let Some(id) = request_id(&request) {
+            bookworm_metrics::property("RequestId", id);
+        }
+        if let Ok(trace) = std::env::var("_X_AMZN_TRACE_ID") {
+            bookworm_metrics::property("TraceId", trace);
+        }
+        let response = handle(request).await;
+        bookworm_metrics::request(response.status().as_u16(), started.elapsed().as_secs_f64() * 1000.0);
+        response
+    })
+    .await
+}
+
+/// The API Gateway route key (`GET /books/{id}`) the request came in on.
+pub fn route_key(request: &Request) -> Option<String> {
+    use lambda_http::request::RequestContext;
+    match request.request_context_ref()? {
+        RequestContext::ApiGatewayV2(context) => context.route_key.clone(),
+        _ => None,
+    }
+}
+
 /// An empty 204 response.
 pub fn no_content() -> Response<Body> {
     let mut response = Response::new(Body::Empty);

@@ -2,6 +2,11 @@
 //! shop store appends reaches the fan-out function as an SNS event, in-process. Fan-out pushes
 //! straight into the sockets (embedded), or, with `--push management-api`, through this
 //! stack's own `@connections` API with the AWS SDK client, exactly as in Lambda.
+//!
+//! Fan-out shards a big shop as in Lambda (`FANOUT_SHARD_SIZE`, read as the function reads
+//! it): its shards run on tasks of their own ([`shards`]), as Lambda runs them in invocations.
+
+pub mod shards;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,11 +14,12 @@ use std::sync::Arc;
 use aws_lambda_events::sns::{MessageAttribute, SnsEvent, SnsRecord};
 use bookworm_apigw::ManagementPush;
 use bookworm_domain::events::ShopEvent;
-
 use bookworm_domain::ports::Push;
+use fanout::ShardSize;
 
 use crate::stack::{PushBackend, Stack};
 use crate::websocket::Sockets;
+use shards::LocalShards;
 
 /// Starts delivering appended events; `endpoint` is this stack's own base URL.
 pub fn start(stack: Arc<Stack>, endpoint: &str, sockets: Arc<Sockets>) {
@@ -25,17 +31,50 @@ pub fn start(stack: Arc<Stack>, endpoint: &str, sockets: Arc<Sockets>) {
         PushBackend::Embedded => sockets,
         PushBackend::ManagementApi => Arc::new(ManagementPush::local(endpoint)),
     };
+    let size = shard_size();
+    let shards = {
+        let (stack, push) = (stack.clone(), push.clone());
+        LocalShards::new(Arc::new(move |invocation| {
+            let (stack, push) = (stack.clone(), push.clone());
+            Box::pin(async move {
+                let fanout = stack.stores.fanout(push.as_ref());
+                stack
+                    .record(bookworm_metrics::scope("fanout", None, fanout.handle(invocation)))
+                    .await
+                    .map(drop)
+            })
+        }))
+    };
     tokio::spawn(async move {
         while let Some(event) = events.recv().await {
-            if let Err(error) = stack.stores.fanout(push.as_ref()).handle(sns_event(&event)).await {
+            // Each function's invocation recorded as Lambda would (`/_local/metrics`).
+            let fanout = stack.stores.fanout(push.as_ref()).sharded(&shards, size);
+            let fanned = stack.record(bookworm_metrics::scope(
+                "fanout",
+                None,
+                fanout.handle(sns_event(&event).into()),
+            ));
+            if let Err(error) = fanned.await {
                 tracing::warn!(event = %event.id, %error, "fan-out failed");
             }
             // The email function's subscription: order events, mailed to the local outbox.
-            if let Err(error) = stack.stores.notifier().handle(sns_event(&event)).await {
+            let notifier = stack.stores.notifier();
+            let mailed =
+                stack.record(bookworm_metrics::scope("email", None, notifier.handle(sns_event(&event))));
+            if let Err(error) = mailed.await {
                 tracing::warn!(event = %event.id, %error, "email failed");
             }
         }
     });
+}
+
+/// `FANOUT_SHARD_SIZE` as the Lambda reads it (template.yaml sets it there). The stack starts
+/// whatever its value: a bad one is logged and the default taken.
+fn shard_size() -> Option<ShardSize> {
+    ShardSize::from_setting(std::env::var("FANOUT_SHARD_SIZE").ok().as_deref()).unwrap_or_else(|error| {
+        tracing::error!(%error, "FANOUT_SHARD_SIZE ignored: sharding at the default size");
+        Some(ShardSize::DEFAULT)
+    })
 }
 
 /// The SNS notification AWS would deliver for `event`, with its filterable attributes.

@@ -66,7 +66,9 @@ pub async fn invoke(stack: &Stack, function: &str, event_path: &str) -> Result<V
     let function = stack.function(function)?;
     let request = lambda_http::request::from_str(&text)
         .map_err(|source| InvokeError::Event { path: event_path.to_owned(), source })?;
-    Ok(gateway_json(function.call(&stack.stores, request).await))
+    let answered =
+        bookworm_http::metered(function.name(), request, |request| function.call(&stack.stores, request));
+    Ok(gateway_json(answered.await))
 }
 
 /// An event file read as one function's event type.

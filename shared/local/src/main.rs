@@ -246,7 +246,11 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
         }
         Command::Invoke { stack, function, event } => {
             let stack = Stack::open(&stack.config()).await?;
-            let response = invoke::invoke(&stack, &function, &event).await?;
+            // What the function recorded goes to stderr as the EMF lines Lambda would log.
+            let sink: std::sync::Arc<dyn bookworm_metrics::Sink> =
+                std::sync::Arc::new(bookworm_metrics::Stderr);
+            let invoked = bookworm_metrics::scope(&function, None, invoke::invoke(&stack, &function, &event));
+            let response = bookworm_metrics::with_sink(sink, invoked).await?;
             println!("{}", serde_json::to_string_pretty(&response)?);
             Ok(())
         }

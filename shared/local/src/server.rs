@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use axum::Router;
 use axum::body::{Body as AxumBody, to_bytes};
@@ -61,6 +62,7 @@ pub fn router(stack: Arc<Stack>) -> Router {
         .route("/openapi.json", get(openapi))
         .route("/asyncapi.json", get(asyncapi))
         .route("/_local/outbox", get(outbox).with_state(stack.clone()))
+        .route("/_local/metrics", get(metrics).with_state(stack.clone()))
         .route("/.well-known/jwks.json", get(jwks).with_state(stack.clone()))
         .route("/.well-known/openid-configuration", get(openid_configuration).with_state(stack.clone()))
         .route(
@@ -112,7 +114,8 @@ async fn invoke_route(
         let verdict = match stack.verdicts.get(identity) {
             Some(verdict) => verdict,
             None => {
-                let verdict = authorizer::verdict(&stack.verifier, &parts.headers).await;
+                let verify = authorizer::verdict(&stack.verifier, &parts.headers);
+                let verdict = stack.record(bookworm_metrics::scope("authorizer", None, verify)).await;
                 stack.verdicts.put(identity, &verdict);
                 verdict
             }
@@ -164,7 +167,10 @@ async fn invoke_route(
     }
 
     let request = lambda_http::Request::from(LambdaRequest::ApiGatewayV2(event));
-    let mut response = to_axum(target.function.call(&stack.stores, request).await);
+    let function = target.function;
+    let answered =
+        bookworm_http::metered(function.name(), request, |request| function.call(&stack.stores, request));
+    let mut response = to_axum(stack.record(answered).await);
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("apigw-requestid", value);
     }
@@ -222,6 +228,18 @@ async fn outbox(State(stack): State<Arc<Stack>>) -> AxumResponse {
         Ok((items, sms)) => axum::Json(serde_json::json!({ "items": items, "sms": sms })).into_response(),
         Err(error) => to_axum(problem_response(&error, None)),
     }
+}
+
+/// What the functions recorded, in Prometheus's text format, and the shop store's group commit.
+async fn metrics(State(stack): State<Arc<Stack>>) -> AxumResponse {
+    let mut text = stack.metrics.render();
+    let stats = stack.stores.shop.write_stats();
+    let (writes, commits) = (stats.writes.load(Ordering::Relaxed), stats.commits.load(Ordering::Relaxed));
+    text.push_str(&format!(
+        "# TYPE bookworm_local_shop_writes_total counter\nbookworm_local_shop_writes_total {writes}\n\
+         # TYPE bookworm_local_shop_commits_total counter\nbookworm_local_shop_commits_total {commits}\n"
+    ));
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
 
 /// The HTTPS API's contract, generated from the code (bookworm-apidoc); its server is this stack.

@@ -117,6 +117,8 @@ pub struct Stack {
     pub verifier: Verifier,
     /// The authorizer's verdicts per `Authorization` header, for the template's cache time.
     pub verdicts: crate::verdicts::Verdicts,
+    /// What the functions recorded (`/_local/metrics`), as CloudWatch gets it from their EMF lines.
+    pub metrics: Arc<bookworm_metrics::Registry>,
     /// The development issuer's sign-ins in progress and refresh tokens (`/oauth2/*`).
     pub sign_ins: crate::oidc::SignIns,
     pub push: PushBackend,
@@ -191,9 +193,15 @@ impl Stack {
             verdicts: crate::verdicts::Verdicts::new(std::time::Duration::from_secs(
                 template::authorizer_ttl(&text)?,
             )),
+            metrics: Default::default(),
             sign_ins: Default::default(),
             push: config.push,
         })
+    }
+
+    /// Runs `work` with the invocations it records going to this stack's registry.
+    pub async fn record<F: Future>(&self, work: F) -> F::Output {
+        bookworm_metrics::with_sink(self.metrics.clone(), work).await
     }
 
     /// A function by binary name (`catalog-books`) or template logical id (`CatalogBooksFunction`).

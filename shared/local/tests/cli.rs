@@ -1,9 +1,9 @@
 //! The real `bookworm-local` binary: it serves, stops cleanly on SIGTERM, keeps its data
 //! across restarts, and `invoke` runs a function on an event file.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 mod common;
