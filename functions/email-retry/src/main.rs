@@ -10,6 +10,7 @@ use lambda_http::lambda_runtime::{self, Error, LambdaEvent, service_fn};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
+    bookworm_metrics::init(std::sync::Arc::new(bookworm_metrics::Stdout), true);
     lambda_runtime::tracing::init_default_subscriber();
     let config = bookworm_aws::config_from_env()?;
     let shop = DynamoShop::new(&config)?;
@@ -22,8 +23,12 @@ async fn main() -> Result<(), Error> {
     let queue = SqsQueue::new(aws_sdk_sqs::Client::new(&config), required_env("EMAIL_DEAD_LETTERS_URL")?);
     let notifier = Notifier { orders: &shop, mailer: &mailer, dedupe: &shop, preferences: &shop, sms: &sms };
     let retrier = &Retrier { notifier, queue: &queue };
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| async move {
-        retrier.handle(event.payload, event.context.deadline()).await.map_err(Error::from)
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| {
+        bookworm_metrics::scope("email-retry", None, async move {
+            bookworm_metrics::property("RequestId", event.context.request_id.clone());
+            bookworm_metrics::property("TraceId", event.context.xray_trace_id.clone().unwrap_or_default());
+            retrier.handle(event.payload, event.context.deadline()).await.map_err(Error::from)
+        })
     }))
     .await
 }

@@ -6,12 +6,17 @@ use lambda_http::lambda_runtime::{self, Error, LambdaEvent, service_fn};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
+    bookworm_metrics::init(std::sync::Arc::new(bookworm_metrics::Stdout), true);
     lambda_runtime::tracing::init_default_subscriber();
     let config = bookworm_aws::config_from_env()?;
     let bus = SnsBus::new(aws_sdk_sns::Client::new(&config), required_env("SHOP_EVENTS_TOPIC")?);
     let bus = &bus;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| async move {
-        Ok::<_, Error>(relay::handle(bus, event.payload).await)
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| {
+        bookworm_metrics::scope("relay", None, async move {
+            bookworm_metrics::property("RequestId", event.context.request_id.clone());
+            bookworm_metrics::property("TraceId", event.context.xray_trace_id.clone().unwrap_or_default());
+            Ok::<_, Error>(relay::handle(bus, event.payload).await)
+        })
     }))
     .await
 }

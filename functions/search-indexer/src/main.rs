@@ -9,13 +9,18 @@ use lambda_http::lambda_runtime::{self, Error, LambdaEvent, service_fn};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
+    bookworm_metrics::init(std::sync::Arc::new(bookworm_metrics::Stdout), true);
     lambda_runtime::tracing::init_default_subscriber();
     let config = bookworm_aws::config_from_env()?;
     let catalog = Arc::new(DynamoCatalog::from_config(&config)?.consistent());
     let publisher = IndexPublisher::new(catalog, S3IndexStore::from_env(&config)?);
     let publisher = &publisher;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<search_indexer::Invocation>| async move {
-        search_indexer::handle(publisher, event.payload).await.map_err(Error::from)
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<search_indexer::Invocation>| {
+        bookworm_metrics::scope("search-indexer", None, async move {
+            bookworm_metrics::property("RequestId", event.context.request_id.clone());
+            bookworm_metrics::property("TraceId", event.context.xray_trace_id.clone().unwrap_or_default());
+            search_indexer::handle(publisher, event.payload).await.map_err(Error::from)
+        })
     }))
     .await
 }

@@ -5,11 +5,16 @@ use lambda_http::lambda_runtime::{self, Error, LambdaEvent, service_fn};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
+    bookworm_metrics::init(std::sync::Arc::new(bookworm_metrics::Stdout), true);
     lambda_runtime::tracing::init_default_subscriber();
     let connections = DynamoShop::from_env()?;
     let connections = &connections;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| async move {
-        Ok::<_, Error>(websocket::handle(connections, event.payload).await)
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| {
+        bookworm_metrics::scope("websocket", None, async move {
+            bookworm_metrics::property("RequestId", event.context.request_id.clone());
+            bookworm_metrics::property("TraceId", event.context.xray_trace_id.clone().unwrap_or_default());
+            Ok::<_, Error>(websocket::handle(connections, event.payload).await)
+        })
     }))
     .await
 }

@@ -6,8 +6,9 @@ use serde_json::{Map, Value, json};
 use crate::Invocation;
 
 /// The metric namespace: `METRICS_NAMESPACE` (the template sets `BookWorm/<stage>`), else `BookWorm`.
-pub fn namespace() -> String {
-    std::env::var("METRICS_NAMESPACE").unwrap_or_else(|_| "BookWorm".to_owned())
+pub fn namespace() -> &'static str {
+    static NAMESPACE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NAMESPACE.get_or_init(|| std::env::var("METRICS_NAMESPACE").unwrap_or_else(|_| "BookWorm".to_owned()))
 }
 
 /// The invocation as one EMF document, or `None` when it recorded no metric. Function-wide
