@@ -23,7 +23,9 @@
 //! Environment: `SHARE_CGROUP` (required), `SHARE_MEMORY` (MB, default `128 256 512 1024`),
 //! `SHARE_COLD_STARTS` (per cell, default 10), `FUNCTION_ENVIRONMENT` (the variables passed to
 //! the function, as for `coldstart`), `PLAIN_ENDPOINT_URL` (optional: the same AWS endpoint over
-//! plain HTTP, for a TLS against plain HTTP table at the smallest size). The first spec is the
+//! plain HTTP, for a TLS against plain HTTP table at the smallest size), `SHARE_INIT_BURST=1`
+//! (no quota until the first `GET /next`: init at full speed, as on-demand Lambda's init is
+//! reported to run; what connection warm-up at init would exploit). The first spec is the
 //! floor the others are compared with.
 
 use std::collections::HashMap;
@@ -31,6 +33,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path as FsPath, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -260,10 +263,19 @@ struct Runtime {
     first_error: Mutex<Option<String>>,
     first_status: Mutex<Option<String>>,
     invocations: Mutex<mpsc::UnboundedReceiver<String>>,
+    /// With an init burst: the quota file and the quota to write there at the first `next`.
+    quota_after_init: Option<(PathBuf, String)>,
+    init_done: AtomicBool,
 }
 
 async fn next(State(runtime): State<Arc<Runtime>>) -> impl IntoResponse {
-    let _ = runtime.seen.send(Seen::Next(Instant::now()));
+    let at = Instant::now();
+    if let Some((file, quota)) = &runtime.quota_after_init
+        && !runtime.init_done.swap(true, Ordering::SeqCst)
+    {
+        write(file, quota);
+    }
+    let _ = runtime.seen.send(Seen::Next(at));
     let event = runtime.invocations.lock().await.recv().await.unwrap_or_default();
     let _ = runtime.seen.send(Seen::Handed(Instant::now()));
     let mut headers = HeaderMap::new();
@@ -312,7 +324,7 @@ struct Api {
 }
 
 impl Api {
-    async fn start() -> Api {
+    async fn start(quota_after_init: Option<(PathBuf, String)>) -> Api {
         let (seen_tx, seen) = mpsc::unbounded_channel();
         let (invoke, invocations) = mpsc::unbounded_channel();
         let runtime = Arc::new(Runtime {
@@ -320,6 +332,8 @@ impl Api {
             first_error: Mutex::new(None),
             first_status: Mutex::new(None),
             invocations: Mutex::new(invocations),
+            quota_after_init,
+            init_done: AtomicBool::new(false),
         });
         let app = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next))
@@ -421,6 +435,8 @@ struct Cell {
 struct Harness {
     cgroup: Cgroup,
     launcher: Launcher,
+    /// Init runs without the quota (`SHARE_INIT_BURST=1`), as on-demand Lambda's init is said to.
+    init_burst: bool,
 }
 
 impl Harness {
@@ -431,7 +447,14 @@ impl Harness {
         memory_mb: u64,
         overrides: &[(String, String)],
     ) -> (Result<Sample, String>, Option<String>, Option<String>) {
-        let mut api = Api::start().await;
+        // An init burst: no quota until the function asks for its first event.
+        let quota_after_init = self.init_burst.then(|| {
+            let (quota, _) = share(memory_mb);
+            let file = self.cgroup.cpu.join("cpu.cfs_quota_us");
+            write(&file, "-1");
+            (file, quota.to_string())
+        });
+        let mut api = Api::start(quota_after_init).await;
         let environment = lambda_environment(memory_mb, &api.address, overrides);
         let _ = api.invoke.send(event.to_owned());
         let (cpu_before, throttled_before) = (self.cgroup.usage(), self.cgroup.throttled());
@@ -568,7 +591,8 @@ async fn run() {
     let plain = std::env::var("PLAIN_ENDPOINT_URL").ok().filter(|url| !url.is_empty());
     let cgroup = Cgroup::from_env();
     let launcher = Launcher::start(&cgroup);
-    let mut harness = Harness { cgroup, launcher };
+    let init_burst = std::env::var("SHARE_INIT_BURST").is_ok_and(|v| v == "1");
+    let mut harness = Harness { cgroup, launcher, init_burst };
 
     let mut rows = Vec::new();
     for spec in std::env::args().skip(1) {
@@ -596,10 +620,10 @@ async fn run() {
         }
         rows.push(row);
     }
-    report(&rows, &memory, cold_starts);
+    report(&rows, &memory, cold_starts, init_burst);
 }
 
-fn report(rows: &[Row], memory: &[u64], cold_starts: usize) {
+fn report(rows: &[Row], memory: &[u64], cold_starts: usize, init_burst: bool) {
     let Some((floor, functions)) = rows.split_first() else { return };
     let floor_cpu: HashMap<u64, Duration> =
         floor.cells.iter().filter_map(|(mb, cell)| Some((*mb, percentile(&cell.cpu, 0.5)?))).collect();
@@ -614,6 +638,10 @@ fn report(rows: &[Row], memory: &[u64], cold_starts: usize) {
     println!("### Cold starts at Lambda's CPU share ({cold_starts} cold starts per cell)");
     println!();
     println!("CPU quota per memory size (MB / 1769 of a vCPU): {}.", periods.join(", "));
+    if init_burst {
+        println!();
+        println!("**Init burst**: no quota until the function's first `GET /next` (init unthrottled).");
+    }
     println!();
     println!(
         "| function | memory | CPU to first response p50 | p90 | CPU / floor | init p50 | first response p50 | first response p90 | second response p50 | throttled periods p50 | answer | errors |"
