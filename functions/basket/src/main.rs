@@ -12,6 +12,8 @@ async fn main() -> Result<(), Error> {
     let config = bookworm_aws::config_from_env()?;
     let catalog = DynamoCatalog::from_config(&config)?;
     let shop = DynamoShop::new(&config)?;
+    // Connect to DynamoDB now, not in the first request (bookworm_dynamodb's warm_up module).
+    catalog.warm_up().await;
     let (catalog, shop) = (&catalog, &shop);
     lambda_http::run(service_fn(move |request| async move {
         Ok::<_, Infallible>(

@@ -10,6 +10,8 @@ async fn main() -> Result<(), Error> {
     bookworm_metrics::init(std::sync::Arc::new(bookworm_metrics::Stdout), true);
     lambda_http::tracing::init_default_subscriber();
     let catalog = DynamoCatalog::from_env()?;
+    // Connect to DynamoDB now, not in the first request (bookworm_dynamodb's warm_up module).
+    catalog.warm_up().await;
     let catalog = &catalog;
     lambda_http::run(service_fn(move |request| async move {
         Ok::<_, Infallible>(

@@ -3,7 +3,7 @@
 use std::convert::Infallible;
 
 use bookworm_domain::identity::ContactPolicy;
-use bookworm_dynamodb::{DynamoCatalog, DynamoShop};
+use bookworm_dynamodb::{DynamoCatalog, DynamoShop, ShopTable};
 use checkout::Stores;
 use lambda_http::{Error, service_fn};
 
@@ -18,6 +18,8 @@ async fn main() -> Result<(), Error> {
         Ok("true") => ContactPolicy::UnstatedAreVerified,
         _ => ContactPolicy::VerifiedOnly,
     };
+    // Connect to DynamoDB now, not in the first request (bookworm_dynamodb's warm_up module).
+    shop.warm_up(ShopTable::Baskets).await;
     let stores = Stores { books: &catalog, baskets: &shop, orders: &shop, contacts };
     let stores = &stores;
     lambda_http::run(service_fn(move |request| async move {

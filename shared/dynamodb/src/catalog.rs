@@ -58,6 +58,11 @@ impl DynamoCatalog {
         Ok(Self::new(Client::new(config), required_env("CATALOG_TABLE")?))
     }
 
+    /// Opens the connection during init ([`crate::warm_up`]): a `GetItem` of a key no book has.
+    pub async fn warm_up(&self) -> crate::WarmUp {
+        crate::warm_up::read_nothing(&self.client, &self.table, crate::warm_up::no_item(&["pk", "sk"])).await
+    }
+
     async fn get_item(&self, pk: String, sk: &str, consistent: bool) -> Result<Option<Item>, Error> {
         let output = self
             .client

@@ -7,10 +7,12 @@ mod reviews;
 #[cfg(feature = "schema")]
 pub mod schema;
 mod shop;
+mod warm_up;
 
 pub use catalog::DynamoCatalog;
 pub use reviews::{DynamoRatings, DynamoReviews, ReviewTables};
-pub use shop::{DynamoShop, ReadBudget, ShopTables};
+pub use shop::{DynamoShop, ReadBudget, ShopTable, ShopTables};
+pub use warm_up::WarmUp;
 
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use bookworm_domain::Error;

@@ -108,6 +108,27 @@ impl DynamoShop {
     pub fn from_env() -> Result<Self, Error> {
         Self::new(&crate::sdk_config_from_env()?)
     }
+
+    /// Opens the connection during init ([`crate::warm_up`]): a `GetItem` of a key no item of
+    /// `table` has, in the table the function's role reads.
+    pub async fn warm_up(&self, table: ShopTable) -> crate::WarmUp {
+        let (name, key) = match table {
+            ShopTable::Events => (&self.tables.events, &["pk", "sk"][..]),
+            ShopTable::Connections => (&self.tables.connections, &["id"][..]),
+            ShopTable::Baskets => (&self.tables.baskets, &["pk"][..]),
+            ShopTable::Orders => (&self.tables.orders, &["id"][..]),
+        };
+        crate::warm_up::read_nothing(&self.client, name, crate::warm_up::no_item(key)).await
+    }
+}
+
+/// The shop tables a function may warm its connection up on (see [`DynamoShop::warm_up`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShopTable {
+    Events,
+    Connections,
+    Baskets,
+    Orders,
 }
 
 /// The read budget ran out before the page was full: what was found, and a cursor that resumes

@@ -4,7 +4,7 @@
 use aws_sdk_dynamodb::Client;
 use bookworm_domain::contract;
 use bookworm_dynamodb::{
-    DynamoCatalog, DynamoReviews, DynamoShop, ReadBudget, ReviewTables, ShopTables, schema,
+    DynamoCatalog, DynamoReviews, DynamoShop, ReadBudget, ReviewTables, ShopTable, ShopTables, WarmUp, schema,
 };
 
 fn client() -> Client {
@@ -49,6 +49,46 @@ async fn a_listing_that_runs_out_of_read_budget_says_where_to_go_on() {
     let shop = DynamoShop::with_tables(client, tables).with_read_budget(ReadBudget { calls: 1, batch: 1 });
     contract::shop_store(&shop).await;
     contract::commerce_store(&shop).await;
+}
+
+/// The warm-up read of every table a function warms up on, with the key schema the template
+/// gives it: a key of the wrong shape would be refused (ValidationException) and warm nothing.
+#[tokio::test]
+async fn the_warm_up_read_is_answered_on_every_table_it_names() {
+    let client = client();
+    let prefix = format!("warm-{}", uuid::Uuid::new_v4());
+    let tables = ShopTables::prefixed(&prefix);
+    schema::create_shop_tables(&client, &tables).await.expect("create tables");
+    let catalog = format!("{prefix}-catalog");
+    schema::create_catalog_table(&client, &catalog).await.expect("create the catalog table");
+    assert_eq!(DynamoCatalog::new(client.clone(), catalog).warm_up().await, WarmUp::Connected);
+    let shop = DynamoShop::with_tables(client, tables);
+    for table in [ShopTable::Events, ShopTable::Connections, ShopTable::Baskets, ShopTable::Orders] {
+        assert_eq!(shop.warm_up(table).await, WarmUp::Connected, "{table:?}");
+    }
+}
+
+/// A warm-up that cannot succeed says so and returns: a missing table fails at once, and an
+/// endpoint that accepts the connection but never answers is given up after a second, well
+/// inside Lambda's 10 s init.
+#[tokio::test]
+async fn a_warm_up_that_fails_or_hangs_gives_up_without_failing_init() {
+    let missing = DynamoCatalog::new(client(), format!("missing-{}", uuid::Uuid::new_v4()));
+    assert!(matches!(missing.warm_up().await, WarmUp::Failed(error) if error.contains("ResourceNotFound")));
+
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", silent.local_addr().unwrap());
+    let config = bookworm_aws::config_from(|name| match name {
+        "AWS_REGION" => Some("us-east-1".to_owned()),
+        "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY" => Some("test".to_owned()),
+        "AWS_ENDPOINT_URL" => Some(endpoint.clone()),
+        _ => None,
+    })
+    .unwrap();
+    let started = std::time::Instant::now();
+    let hung = DynamoCatalog::new(Client::new(&config), "catalog").warm_up().await;
+    assert_eq!(hung, WarmUp::TimedOut);
+    assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
 }
 
 /// The review store over its own table, the catalog (book checks) and the shop tables

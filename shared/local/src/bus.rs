@@ -46,23 +46,30 @@ pub fn start(stack: Arc<Stack>, endpoint: &str, sockets: Arc<Sockets>) {
         }))
     };
     tokio::spawn(async move {
+        let subscriptions = &stack.subscriptions;
         while let Some(event) = events.recv().await {
-            // Each function's invocation recorded as Lambda would (`/_local/metrics`).
-            let fanout = stack.stores.fanout(push.as_ref()).sharded(&shards, size);
-            let fanned = stack.record(bookworm_metrics::scope(
-                "fanout",
-                None,
-                fanout.handle(sns_event(&event).into()),
-            ));
-            if let Err(error) = fanned.await {
-                tracing::warn!(event = %event.id, %error, "fan-out failed");
+            // Only what each subscription's filter policy lets through, as SNS delivers; each
+            // function's invocation recorded as Lambda would (`/_local/metrics`).
+            let kind = event.kind();
+            if subscriptions.fanout.accepts(kind) {
+                let fanout = stack.stores.fanout(push.as_ref()).sharded(&shards, size);
+                let fanned = stack.record(bookworm_metrics::scope(
+                    "fanout",
+                    None,
+                    fanout.handle(sns_event(&event).into()),
+                ));
+                if let Err(error) = fanned.await {
+                    tracing::warn!(event = %event.id, %error, "fan-out failed");
+                }
             }
-            // The email function's subscription: order events, mailed to the local outbox.
-            let notifier = stack.stores.notifier();
-            let mailed =
-                stack.record(bookworm_metrics::scope("email", None, notifier.handle(sns_event(&event))));
-            if let Err(error) = mailed.await {
-                tracing::warn!(event = %event.id, %error, "email failed");
+            // The email function: order events, mailed to the local outbox.
+            if subscriptions.email.accepts(kind) {
+                let notifier = stack.stores.notifier();
+                let mailed =
+                    stack.record(bookworm_metrics::scope("email", None, notifier.handle(sns_event(&event))));
+                if let Err(error) = mailed.await {
+                    tracing::warn!(event = %event.id, %error, "email failed");
+                }
             }
         }
     });

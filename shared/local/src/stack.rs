@@ -122,6 +122,15 @@ pub struct Stack {
     /// The development issuer's sign-ins in progress and refresh tokens (`/oauth2/*`).
     pub sign_ins: crate::oidc::SignIns,
     pub push: PushBackend,
+    /// What the fan-out and email functions' SNS subscriptions deliver (their filter policies).
+    pub subscriptions: Subscriptions,
+}
+
+/// The template's SNS subscriptions to shop events, as the local bus applies them.
+#[derive(Debug, Clone)]
+pub struct Subscriptions {
+    pub fanout: template::TypeFilter,
+    pub email: template::TypeFilter,
 }
 
 /// Where the development issuer keeps its private key.
@@ -196,6 +205,10 @@ impl Stack {
             metrics: Default::default(),
             sign_ins: Default::default(),
             push: config.push,
+            subscriptions: Subscriptions {
+                fanout: template::sns_filter(&text, "fanout")?,
+                email: template::sns_filter(&text, "email")?,
+            },
         })
     }
 

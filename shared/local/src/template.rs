@@ -44,6 +44,70 @@ pub fn authorizer_ttl(template: &str) -> Result<u64, TemplateError> {
     Ok(authorizer.and_then(|a| a.get("Identity")?.get("ReauthorizeEvery")?.as_u64()).unwrap_or(300))
 }
 
+/// Which events an SNS subscription delivers: the `type` message attribute's values in its
+/// `FilterPolicy`, each exact or a `prefix`. The only shape the template uses; any other is
+/// refused at start rather than delivered differently from SNS.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TypeFilter {
+    pub exact: Vec<String>,
+    pub prefixes: Vec<String>,
+}
+
+impl TypeFilter {
+    pub fn accepts(&self, kind: &str) -> bool {
+        self.exact.iter().any(|exact| exact == kind)
+            || self.prefixes.iter().any(|prefix| kind.starts_with(prefix))
+    }
+}
+
+/// The filter of the `SNS` event of the function built as `binary`.
+pub fn sns_filter(template: &str, binary: &str) -> Result<TypeFilter, TemplateError> {
+    let root: Value = serde_yaml_ng::from_str(template)?;
+    let shape = |what: String| TemplateError::Shape(format!("{binary}'s SNS subscription: {what}"));
+    let function = root
+        .get("Resources")
+        .and_then(Value::as_mapping)
+        .into_iter()
+        .flat_map(|resources| resources.values())
+        .find(|resource| {
+            resource.get("Metadata").and_then(|m| m.get("BuildProperties")?.get("Binary")?.as_str())
+                == Some(binary)
+        })
+        .ok_or_else(|| shape("no function with this binary".into()))?;
+    let events = function.get("Properties").and_then(|p| p.get("Events")).and_then(Value::as_mapping);
+    let subscription = events
+        .into_iter()
+        .flat_map(|events| events.values())
+        .find(|event| event.get("Type").and_then(Value::as_str) == Some("SNS"))
+        .and_then(|event| event.get("Properties"))
+        .ok_or_else(|| shape("none".into()))?;
+    if subscription.get("FilterPolicyScope").and_then(Value::as_str) != Some("MessageAttributes") {
+        return Err(shape("only FilterPolicyScope: MessageAttributes is modelled".into()));
+    }
+    let policy = subscription
+        .get("FilterPolicy")
+        .and_then(Value::as_mapping)
+        .ok_or_else(|| shape("no FilterPolicy".into()))?;
+    if policy.len() != 1 {
+        return Err(shape("only a filter on the `type` attribute is modelled".into()));
+    }
+    let values = policy
+        .get("type")
+        .and_then(Value::as_sequence)
+        .ok_or_else(|| shape("`type` is not a list".into()))?;
+    let mut filter = TypeFilter::default();
+    for value in values {
+        match (value.as_str(), value.get("prefix").and_then(Value::as_str)) {
+            (Some(exact), _) => filter.exact.push(exact.to_owned()),
+            (None, Some(prefix)) if value.as_mapping().is_some_and(|m| m.len() == 1) => {
+                filter.prefixes.push(prefix.to_owned())
+            }
+            _ => return Err(shape(format!("`type` value {value:?} is not modelled (a string or a prefix)"))),
+        }
+    }
+    Ok(filter)
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {
     #[error("template.yaml is not valid YAML: {0}")]
@@ -137,6 +201,34 @@ mod tests {
                 route.authorizer
             );
         }
+    }
+
+    #[test]
+    fn reads_the_subscription_filters() {
+        let template = include_str!("../../../template.yaml");
+        let fanout = sns_filter(template, "fanout").unwrap();
+        assert!(fanout.accepts("com.bookworm.checkout.action") && !fanout.accepts("com.other.thing"));
+        let email = sns_filter(template, "email").unwrap();
+        assert!(
+            email.accepts("com.bookworm.checkout.completed") && email.accepts("com.bookworm.order.cancelled")
+        );
+        assert!(!email.accepts("com.bookworm.checkout.action"), "checkout actions are never mailed");
+        assert!(!email.accepts("com.bookworm.checkout.completed.x"), "exact, not a prefix");
+    }
+
+    #[test]
+    fn a_filter_shape_it_does_not_model_is_an_error() {
+        let with = |policy: &str| {
+            format!(
+                "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Metadata: {{ BuildProperties: {{ Binary: f }} }}\n    Properties:\n      Events:\n        E:\n          Type: SNS\n          Properties: {{ Topic: t, FilterPolicyScope: MessageAttributes, FilterPolicy: {policy} }}\n"
+            )
+        };
+        assert!(sns_filter(&with("{ type: [a, { prefix: b }] }"), "f").is_ok());
+        for policy in ["{ type: [{ anything-but: a }] }", "{ type: [a], shop_id: [b] }", "{ type: a }"] {
+            let error = sns_filter(&with(policy), "f").unwrap_err().to_string();
+            assert!(error.contains("modelled") || error.contains("list"), "{policy}: {error}");
+        }
+        assert!(sns_filter(&with("{ type: [a] }"), "g").is_err(), "no such function");
     }
 
     #[test]

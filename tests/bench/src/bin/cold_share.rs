@@ -32,17 +32,9 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path as FsPath, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use tokio::sync::{Mutex, mpsc};
+use bench::runtime_api::{Api, Seen, lambda_environment, percentile, specs};
 
 /// Lambda gives a function one full vCPU at 1,769 MB, and CPU in proportion below that.
 const FULL_VCPU_MB: u64 = 1769;
@@ -250,119 +242,21 @@ fn wait_idle(pid: u32) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The Runtime API, one server per cold start (a killed process's pending `next` dies with it).
+// Waiting on the function.
 
-enum Seen {
-    Next(Instant),
-    Handed(Instant),
-    Response(Instant, bool),
-}
-
-struct Runtime {
-    seen: mpsc::UnboundedSender<Seen>,
-    first_error: Mutex<Option<String>>,
-    first_status: Mutex<Option<String>>,
-    invocations: Mutex<mpsc::UnboundedReceiver<String>>,
-    /// With an init burst: the quota file and the quota to write there at the first `next`.
-    quota_after_init: Option<(PathBuf, String)>,
-    init_done: AtomicBool,
-}
-
-async fn next(State(runtime): State<Arc<Runtime>>) -> impl IntoResponse {
-    let at = Instant::now();
-    if let Some((file, quota)) = &runtime.quota_after_init
-        && !runtime.init_done.swap(true, Ordering::SeqCst)
-    {
-        write(file, quota);
-    }
-    let _ = runtime.seen.send(Seen::Next(at));
-    let event = runtime.invocations.lock().await.recv().await.unwrap_or_default();
-    let _ = runtime.seen.send(Seen::Handed(Instant::now()));
-    let mut headers = HeaderMap::new();
-    let deadline = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default()
-        + Duration::from_secs(30);
-    headers.insert(
-        "lambda-runtime-aws-request-id",
-        HeaderValue::from_static("c6af9ac6-7b61-11e6-9a41-93e8deadbeef"),
-    );
-    headers.insert("lambda-runtime-deadline-ms", HeaderValue::from(deadline.as_millis() as u64));
-    headers.insert(
-        "lambda-runtime-invoked-function-arn",
-        HeaderValue::from_static("arn:aws:lambda:us-east-1:123456789012:function:bench"),
-    );
-    (headers, event)
-}
-
-async fn response(State(runtime): State<Arc<Runtime>>, Path(_id): Path<String>, body: Bytes) -> StatusCode {
-    let at = Instant::now();
-    let status = serde_json::from_slice::<serde_json::Value>(&body)
-        .ok()
-        .and_then(|answer| answer.get("statusCode").map(ToString::to_string))
-        .unwrap_or_else(|| "–".to_owned());
-    runtime.first_status.lock().await.get_or_insert(status);
-    let _ = runtime.seen.send(Seen::Response(at, true));
-    StatusCode::ACCEPTED
-}
-
-async fn error(State(runtime): State<Arc<Runtime>>, body: Bytes) -> StatusCode {
-    let at = Instant::now();
-    runtime
-        .first_error
-        .lock()
-        .await
-        .get_or_insert_with(|| String::from_utf8_lossy(&body).chars().take(160).collect());
-    let _ = runtime.seen.send(Seen::Response(at, false));
-    StatusCode::ACCEPTED
-}
-
-struct Api {
-    address: String,
-    runtime: Arc<Runtime>,
-    invoke: mpsc::UnboundedSender<String>,
-    seen: mpsc::UnboundedReceiver<Seen>,
-    server: tokio::task::JoinHandle<()>,
-}
-
-impl Api {
-    async fn start(quota_after_init: Option<(PathBuf, String)>) -> Api {
-        let (seen_tx, seen) = mpsc::unbounded_channel();
-        let (invoke, invocations) = mpsc::unbounded_channel();
-        let runtime = Arc::new(Runtime {
-            seen: seen_tx,
-            first_error: Mutex::new(None),
-            first_status: Mutex::new(None),
-            invocations: Mutex::new(invocations),
-            quota_after_init,
-            init_done: AtomicBool::new(false),
-        });
-        let app = Router::new()
-            .route("/2018-06-01/runtime/invocation/next", get(next))
-            .route("/2018-06-01/runtime/invocation/{id}/response", post(response))
-            .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
-            .route("/2018-06-01/runtime/init/error", post(error))
-            .with_state(runtime.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let address = listener.local_addr().expect("address").to_string();
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Api { address, runtime, invoke, seen, server }
-    }
-
-    /// The next thing the function did; an error when it did nothing for `TIMEOUT` or exited
-    /// (a function that fails before it reaches the Runtime API never reports it).
-    async fn wait(&mut self, what: &str, pid: u32) -> Result<Seen, String> {
-        let deadline = Instant::now() + TIMEOUT;
-        while Instant::now() < deadline {
-            if let Ok(seen) = tokio::time::timeout(Duration::from_millis(100), self.seen.recv()).await {
-                return seen.ok_or_else(|| "the Runtime API stopped".to_owned());
-            }
-            if exited(pid) {
-                return Err(format!("exited before its {what}"));
-            }
+/// The next thing the function did; an error when it did nothing for `TIMEOUT` or exited
+/// (a function that fails before it reaches the Runtime API never reports it).
+async fn wait(api: &mut Api, what: &str, pid: u32) -> Result<Seen, String> {
+    let deadline = Instant::now() + TIMEOUT;
+    while Instant::now() < deadline {
+        if let Ok(seen) = tokio::time::timeout(Duration::from_millis(100), api.seen.recv()).await {
+            return seen.ok_or_else(|| "the Runtime API stopped".to_owned());
         }
-        Err(format!("no {what} within {} s", TIMEOUT.as_secs()))
+        if exited(pid) {
+            return Err(format!("exited before its {what}"));
+        }
     }
+    Err(format!("no {what} within {} s", TIMEOUT.as_secs()))
 }
 
 /// Whether `pid` (a child of the launcher, not reaped until killed) has exited.
@@ -373,42 +267,8 @@ fn exited(pid: u32) -> bool {
         .unwrap_or(true)
 }
 
-impl Drop for Api {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Measuring.
-
-/// The environment Lambda gives a function (nothing of this shell's but the variables named in
-/// `FUNCTION_ENVIRONMENT`), with `overrides` replacing values.
-fn lambda_environment(memory_mb: u64, api: &str, overrides: &[(String, String)]) -> Vec<(String, String)> {
-    let settings = std::env::var("FUNCTION_ENVIRONMENT").unwrap_or_default();
-    let mut environment: Vec<(String, String)> = settings
-        .split_whitespace()
-        .filter_map(|name| Some((name.to_owned(), std::env::var(name).ok()?)))
-        .map(|(name, value)| {
-            let value = overrides.iter().find(|(n, _)| *n == name).map_or(value, |(_, v)| v.clone());
-            (name, value)
-        })
-        .collect();
-    for (name, value) in [
-        ("PATH", "/usr/local/bin:/usr/bin:/bin"),
-        ("LANG", "en_US.UTF-8"),
-        ("TZ", ":UTC"),
-        ("AWS_LAMBDA_RUNTIME_API", api),
-        ("AWS_LAMBDA_FUNCTION_NAME", "bench"),
-        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
-        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", &memory_mb.to_string()),
-        ("AWS_LAMBDA_LOG_FORMAT", "JSON"),
-        ("AWS_LAMBDA_LOG_LEVEL", "WARN"),
-    ] {
-        environment.push((name.to_owned(), value.to_owned()));
-    }
-    environment
-}
 
 struct Sample {
     cpu: Duration,
@@ -452,7 +312,7 @@ impl Harness {
             let (quota, _) = share(memory_mb);
             let file = self.cgroup.cpu.join("cpu.cfs_quota_us");
             write(&file, "-1");
-            (file, quota.to_string())
+            Box::new(move || write(&file, &quota.to_string())) as Box<dyn Fn() + Send + Sync>
         });
         let mut api = Api::start(quota_after_init).await;
         let environment = lambda_environment(memory_mb, &api.address, overrides);
@@ -466,19 +326,19 @@ impl Harness {
         let sample = async {
             let mut errors = 0;
             let init = loop {
-                match api.wait("first GET /next", pid).await? {
+                match wait(&mut api, "first GET /next", pid).await? {
                     Seen::Next(at) => break at - started,
                     Seen::Response(_, _) => return Err("init error".to_owned()),
                     Seen::Handed(_) => {}
                 }
             };
             let first = loop {
-                if let Seen::Response(at, ok) = api.wait("first response", pid).await? {
+                if let Seen::Response(at, ok) = wait(&mut api, "first response", pid).await? {
                     errors += usize::from(!ok);
                     break at - started;
                 }
             };
-            while !matches!(api.wait("second GET /next", pid).await?, Seen::Next(_)) {}
+            while !matches!(wait(&mut api, "second GET /next", pid).await?, Seen::Next(_)) {}
             wait_idle(pid);
             let cpu = self.cgroup.usage().saturating_sub(cpu_before);
             let throttled = self.cgroup.throttled() - throttled_before;
@@ -488,12 +348,12 @@ impl Harness {
             tokio::time::sleep(Duration::from_micros(3 * period).max(Duration::from_millis(20))).await;
             let _ = api.invoke.send(event.to_owned());
             let handed = loop {
-                if let Seen::Handed(at) = api.wait("second event handed over", pid).await? {
+                if let Seen::Handed(at) = wait(&mut api, "second event handed over", pid).await? {
                     break at;
                 }
             };
             let second = loop {
-                if let Seen::Response(at, ok) = api.wait("second response", pid).await? {
+                if let Seen::Response(at, ok) = wait(&mut api, "second response", pid).await? {
                     errors += usize::from(!ok);
                     break at - handed;
                 }
@@ -502,8 +362,8 @@ impl Harness {
         }
         .await;
         self.launcher.kill(pid);
-        let status = api.runtime.first_status.lock().await.take();
-        let error = api.runtime.first_error.lock().await.take();
+        let status = api.first_status().await;
+        let error = api.first_error().await;
         (sample, status, error)
     }
 
@@ -544,12 +404,6 @@ impl Harness {
         }
         cell
     }
-}
-
-fn percentile<T: Ord + Copy>(values: &[T], p: f64) -> Option<T> {
-    let mut values = values.to_vec();
-    values.sort();
-    values.get(((values.len().max(1) - 1) as f64 * p).round() as usize).copied()
 }
 
 fn ms(d: Option<Duration>) -> String {
@@ -595,18 +449,12 @@ async fn run() {
     let mut harness = Harness { cgroup, launcher, init_burst };
 
     let mut rows = Vec::new();
-    for spec in std::env::args().skip(1) {
-        let mut parts = spec.splitn(3, '=');
-        let (Some(name), Some(bootstrap), Some(event_file)) = (parts.next(), parts.next(), parts.next())
-        else {
-            eprintln!("skipping {spec}: expected NAME=BOOTSTRAP=EVENT_FILE");
-            continue;
-        };
-        let event = std::fs::read_to_string(event_file).unwrap_or_else(|e| panic!("{event_file}: {e}"));
-        let mut row = Row { name: name.to_owned(), cells: Vec::new(), plain: None };
+    for spec in specs() {
+        let (name, bootstrap, event) = (&spec.name, &spec.bootstrap, &spec.event);
+        let mut row = Row { name: name.clone(), cells: Vec::new(), plain: None };
         for &mb in &memory {
             eprintln!("cold-share: {name} at {mb} MB");
-            row.cells.push((mb, harness.cell(bootstrap, &event, mb, cold_starts, &[]).await));
+            row.cells.push((mb, harness.cell(bootstrap, event, mb, cold_starts, &[]).await));
         }
         if let (Some(url), Some(&smallest)) = (&plain, memory.first()) {
             // The same endpoint over plain HTTP; WEBSOCKET_ENDPOINT too where it is the same.
@@ -616,7 +464,7 @@ async fn run() {
                 overrides.push(("WEBSOCKET_ENDPOINT".to_owned(), url.clone()));
             }
             eprintln!("cold-share: {name} at {smallest} MB, plain HTTP");
-            row.plain = Some(harness.cell(bootstrap, &event, smallest, cold_starts, &overrides).await);
+            row.plain = Some(harness.cell(bootstrap, event, smallest, cold_starts, &overrides).await);
         }
         rows.push(row);
     }

@@ -10,72 +10,13 @@
 //! the row (`2.4 MB | 2.2 MB`), headed by the columns in `EXTRA_COLUMNS` (`zip x86_64 | zip arm64`).
 
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use tokio::sync::{Mutex, mpsc};
+use bench::runtime_api::{Api, Seen, lambda_environment, percentile, specs};
 
 const COLD_STARTS: usize = 20;
 const WARM_INVOCATIONS: usize = 1_000;
-
-/// What the emulated Runtime API saw.
-enum Seen {
-    Next(Instant),
-    Response(Instant, bool),
-}
-
-struct Runtime {
-    seen: mpsc::UnboundedSender<Seen>,
-    /// The first error a function reported, shown under the table.
-    first_error: Mutex<Option<String>>,
-    /// The first answer's `statusCode` (HTTP functions), shown in the table.
-    first_status: Mutex<Option<String>>,
-    invocations: Mutex<mpsc::UnboundedReceiver<String>>,
-}
-
-async fn next(State(runtime): State<Arc<Runtime>>) -> impl IntoResponse {
-    let _ = runtime.seen.send(Seen::Next(Instant::now()));
-    let event = runtime.invocations.lock().await.recv().await.unwrap_or_default();
-    let mut headers = HeaderMap::new();
-    let deadline = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default()
-        + Duration::from_secs(30);
-    headers.insert(
-        "lambda-runtime-aws-request-id",
-        HeaderValue::from_static("c6af9ac6-7b61-11e6-9a41-93e8deadbeef"),
-    );
-    headers.insert("lambda-runtime-deadline-ms", HeaderValue::from(deadline.as_millis() as u64));
-    headers.insert(
-        "lambda-runtime-invoked-function-arn",
-        HeaderValue::from_static("arn:aws:lambda:us-east-1:123456789012:function:bench"),
-    );
-    (headers, event)
-}
-
-async fn response(State(runtime): State<Arc<Runtime>>, Path(_id): Path<String>, body: Bytes) -> StatusCode {
-    let status = serde_json::from_slice::<serde_json::Value>(&body)
-        .ok()
-        .and_then(|answer| answer.get("statusCode").map(ToString::to_string))
-        .unwrap_or_else(|| "–".to_owned());
-    runtime.first_status.lock().await.get_or_insert(status);
-    let _ = runtime.seen.send(Seen::Response(Instant::now(), true));
-    StatusCode::ACCEPTED
-}
-
-async fn error(State(runtime): State<Arc<Runtime>>, body: Bytes) -> StatusCode {
-    runtime
-        .first_error
-        .lock()
-        .await
-        .get_or_insert_with(|| String::from_utf8_lossy(&body).chars().take(160).collect());
-    let _ = runtime.seen.send(Seen::Response(Instant::now(), false));
-    StatusCode::ACCEPTED
-}
+const TIMEOUT: Duration = Duration::from_secs(30);
 
 struct Measure {
     first_error: Option<String>,
@@ -88,49 +29,23 @@ struct Measure {
     errors: usize,
 }
 
-/// Starts a function with the environment Lambda gives it, not this shell's: a developer's
-/// machine may set `SSL_CERT_FILE`, `AWS_PROFILE` and the like, which Lambda never does. The
-/// function's own settings are the variables named in `FUNCTION_ENVIRONMENT`.
-fn spawn(bootstrap: &str, api: &str) -> Child {
-    let settings = std::env::var("FUNCTION_ENVIRONMENT").unwrap_or_default();
-    let settings = settings.split_whitespace().filter_map(|name| Some((name, std::env::var(name).ok()?)));
+/// Starts a function against `api` with the environment Lambda gives it (at 128 MB).
+fn spawn(bootstrap: &str, api: &Api) -> Child {
     Command::new(bootstrap)
         .env_clear()
-        .envs(settings)
-        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
-        .env("LANG", "en_US.UTF-8")
-        .env("TZ", ":UTC")
-        .env("AWS_LAMBDA_RUNTIME_API", api)
-        .env("AWS_LAMBDA_FUNCTION_NAME", "bench")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
-        .env("AWS_LAMBDA_LOG_LEVEL", "WARN")
+        .envs(lambda_environment(128, &api.address, &[]))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap_or_else(|e| panic!("start {bootstrap}: {e}"))
 }
 
-async fn measure(bootstrap: &str, event: String) -> Measure {
-    let (seen, mut seen_rx) = mpsc::unbounded_channel();
-    let (invoke, invocations) = mpsc::unbounded_channel();
-    let runtime = Arc::new(Runtime {
-        seen,
-        first_error: Mutex::new(None),
-        first_status: Mutex::new(None),
-        invocations: Mutex::new(invocations),
-    });
-    let app = Router::new()
-        .route("/2018-06-01/runtime/invocation/next", get(next))
-        .route("/2018-06-01/runtime/invocation/{id}/response", post(response))
-        .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
-        .route("/2018-06-01/runtime/init/error", post(error))
-        .with_state(runtime.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let api = listener.local_addr().expect("address").to_string();
-    tokio::spawn(async move { axum::serve(listener, app).await });
+fn stop(mut child: Child) {
+    let _ = child.kill();
+    let _ = child.wait();
+}
 
+async fn measure(bootstrap: &str, event: &str) -> Measure {
     let mut result = Measure {
         first_error: None,
         first_status: None,
@@ -141,16 +56,15 @@ async fn measure(bootstrap: &str, event: String) -> Measure {
         errors: 0,
     };
     for _ in 0..COLD_STARTS {
-        let _ = invoke.send(event.clone());
+        let mut api = Api::start(None).await;
+        let _ = api.invoke.send(event.to_owned());
         let started = Instant::now();
-        let mut child = spawn(bootstrap, &api);
+        let child = spawn(bootstrap, &api);
         let mut init = None;
-        while let Some(seen) =
-            tokio::time::timeout(Duration::from_secs(30), seen_rx.recv()).await.ok().flatten()
-        {
+        while let Some(seen) = api.next_seen(TIMEOUT).await {
             match seen {
                 Seen::Next(at) if init.is_none() => init = Some(at - started),
-                Seen::Next(_) => {}
+                Seen::Next(_) | Seen::Handed(_) => {}
                 Seen::Response(at, ok) => {
                     result.first.push(at - started);
                     result.errors += usize::from(!ok);
@@ -159,25 +73,24 @@ async fn measure(bootstrap: &str, event: String) -> Measure {
             }
         }
         result.init.extend(init);
-        let _ = child.kill();
-        let _ = child.wait();
-        // The killed process's pending `next` may still hold the queue's lock: let it go.
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        while seen_rx.try_recv().is_ok() {}
+        stop(child);
+        result.first_error = result.first_error.or(api.first_error().await);
+        result.first_status = result.first_status.or(api.first_status().await);
     }
 
-    let mut child = spawn(bootstrap, &api);
+    let mut api = Api::start(None).await;
+    let child = spawn(bootstrap, &api);
     for _ in 0..WARM_INVOCATIONS {
         let sent = Instant::now();
-        let _ = invoke.send(event.clone());
+        let _ = api.invoke.send(event.to_owned());
         loop {
-            match tokio::time::timeout(Duration::from_secs(30), seen_rx.recv()).await.ok().flatten() {
+            match api.next_seen(TIMEOUT).await {
                 Some(Seen::Response(at, ok)) => {
                     result.warm.push(at - sent);
                     result.errors += usize::from(!ok);
                     break;
                 }
-                Some(Seen::Next(_)) => continue,
+                Some(_) => continue,
                 None => break,
             }
         }
@@ -191,16 +104,8 @@ async fn measure(bootstrap: &str, event: String) -> Measure {
                 .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
         })
         .unwrap_or(0);
-    let _ = child.kill();
-    let _ = child.wait();
-    result.first_error = runtime.first_error.lock().await.take();
-    result.first_status = runtime.first_status.lock().await.take();
+    stop(child);
     result
-}
-
-fn percentile(values: &mut [Duration], p: f64) -> Duration {
-    values.sort();
-    values.get(((values.len().max(1) - 1) as f64 * p).round() as usize).copied().unwrap_or_default()
 }
 
 #[tokio::main]
@@ -216,31 +121,25 @@ async fn main() {
     println!("| --- |{extra_rule} ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     let mut floor = None;
     let mut notes = Vec::new();
-    for spec in std::env::args().skip(1) {
-        let mut parts = spec.splitn(4, '=');
-        let (Some(name), Some(bootstrap), Some(event_file)) = (parts.next(), parts.next(), parts.next())
-        else {
-            eprintln!("skipping {spec}: expected NAME=BOOTSTRAP=EVENT_FILE[=CELLS]");
-            continue;
-        };
-        let cells: String = match parts.next() {
+    for spec in specs() {
+        let cells: String = match &spec.cells {
             Some(cells) => cells.split('|').map(|cell| format!(" {} |", cell.trim())).collect(),
             None => " – |".repeat(extra.len()),
         };
-        let event = std::fs::read_to_string(event_file).unwrap_or_else(|e| panic!("{event_file}: {e}"));
-        let mut m = measure(bootstrap, event).await;
-        let init = percentile(&mut m.init, 0.5);
+        let m = measure(&spec.bootstrap, &spec.event).await;
+        let name = &spec.name;
+        let init = percentile(&m.init, 0.5).unwrap_or_default();
         let floor = *floor.get_or_insert(init);
         println!(
             "| {name} |{cells} {} | {} | {:.2}× | {} | {} | {} | {} | {} | {:.1} MB | {} |",
             ms(init),
-            ms(percentile(&mut m.init, 0.9)),
+            ms(percentile(&m.init, 0.9).unwrap_or_default()),
             init.as_secs_f64() / floor.as_secs_f64().max(1e-9),
-            ms(percentile(&mut m.first, 0.5)),
-            ms(percentile(&mut m.first, 0.9)),
+            ms(percentile(&m.first, 0.5).unwrap_or_default()),
+            ms(percentile(&m.first, 0.9).unwrap_or_default()),
             m.first_status.as_deref().unwrap_or("–"),
-            ms(percentile(&mut m.warm, 0.5)),
-            ms(percentile(&mut m.warm, 0.99)),
+            ms(percentile(&m.warm, 0.5).unwrap_or_default()),
+            ms(percentile(&m.warm, 0.99).unwrap_or_default()),
             m.peak_rss_kb as f64 / 1024.0,
             m.errors,
         );

@@ -1,0 +1,3 @@
+//! The benchmarks' shared parts (the binaries are in `src/bin/`).
+
+pub mod runtime_api;
