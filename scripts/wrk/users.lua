@@ -5,13 +5,16 @@ local tokens = {}
 for line in io.lines(os.getenv("TOKENS")) do tokens[#tokens + 1] = line end
 local method, path, body = os.getenv("METHOD"), os.getenv("REQUEST_PATH"), os.getenv("BODY")
 local sent = 0
+-- Keys unique to this run: a later run reusing "bench-1" for the same user would get the first
+-- run's stored answer back (checkout's idempotency), not a new checkout.
+local run = os.getenv("RUN_ID") or tostring(os.time())
 
 request = function()
   sent = sent + 1
   local headers = {
     ["Authorization"] = "Bearer " .. tokens[((sent - 1) % #tokens) + 1],
     ["Content-Type"] = "application/json",
-    ["Idempotency-Key"] = "bench-" .. sent,
+    ["Idempotency-Key"] = "bench-" .. run .. "-" .. sent,
   }
   return wrk.format(method, path, headers, body)
 end
