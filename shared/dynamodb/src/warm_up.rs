@@ -7,10 +7,11 @@
 //! connection is pooled by the SDK configuration's HTTP client, which every client built from
 //! that configuration shares, so one read warms every table the function uses.
 //!
-//! The read asks for a key no item has, in a table the function's role already reads, so the
-//! warm-up needs no grant of its own beyond `GetItem` where a function could only `Query` the
-//! same table (no wider access: a query on the table reaches every item). Whatever happens is
-//! logged and ignored: a function whose warm-up fails connects on its first request as before.
+//! The read asks for a key no item has, in a table the function already uses. It needs
+//! `GetItem`, which catalog-lookups and publish were granted for it on a table they already
+//! `Query` (no wider access: a query on the table reaches every item) and websocket on the
+//! connections it already writes and deletes. Whatever happens is logged and ignored: a function
+//! whose warm-up fails connects on its first request as before.
 
 use std::time::{Duration, Instant};
 

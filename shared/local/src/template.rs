@@ -75,12 +75,16 @@ pub fn sns_filter(template: &str, binary: &str) -> Result<TypeFilter, TemplateEr
         })
         .ok_or_else(|| shape("no function with this binary".into()))?;
     let events = function.get("Properties").and_then(|p| p.get("Events")).and_then(Value::as_mapping);
-    let subscription = events
+    let subscriptions: Vec<&Value> = events
         .into_iter()
         .flat_map(|events| events.values())
-        .find(|event| event.get("Type").and_then(Value::as_str) == Some("SNS"))
-        .and_then(|event| event.get("Properties"))
-        .ok_or_else(|| shape("none".into()))?;
+        .filter(|event| event.get("Type").and_then(Value::as_str) == Some("SNS"))
+        .collect();
+    let subscription = match subscriptions.as_slice() {
+        [one] => one.get("Properties").ok_or_else(|| shape("no Properties".into()))?,
+        [] => return Err(shape("none".into())),
+        _ => return Err(shape("more than one; the local bus models one per function".into())),
+    };
     if subscription.get("FilterPolicyScope").and_then(Value::as_str) != Some("MessageAttributes") {
         return Err(shape("only FilterPolicyScope: MessageAttributes is modelled".into()));
     }
@@ -228,7 +232,12 @@ mod tests {
             let error = sns_filter(&with(policy), "f").unwrap_err().to_string();
             assert!(error.contains("modelled") || error.contains("list"), "{policy}: {error}");
         }
+        assert!(sns_filter(&with("{ type: [a] }"), "f").is_ok());
         assert!(sns_filter(&with("{ type: [a] }"), "g").is_err(), "no such function");
+        let twice = with("{ type: [a] }")
+            .replace("        E:\n", "        D: { Type: SNS, Properties: { Topic: u } }\n        E:\n");
+        let error = sns_filter(&twice, "f").unwrap_err().to_string();
+        assert!(error.contains("more than one"), "{error}");
     }
 
     #[test]

@@ -25,7 +25,7 @@
 //! the function, as for `coldstart`), `PLAIN_ENDPOINT_URL` (optional: the same AWS endpoint over
 //! plain HTTP, for a TLS against plain HTTP table at the smallest size), `SHARE_INIT_BURST=1`
 //! (no quota until the first `GET /next`: init at full speed, as on-demand Lambda's init is
-//! reported to run; what connection warm-up at init would exploit). The first spec is the
+//! reported to run; what connection warm-up at init exploits). The first spec is the
 //! floor the others are compared with.
 
 use std::collections::HashMap;

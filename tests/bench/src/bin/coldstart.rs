@@ -78,23 +78,30 @@ async fn measure(bootstrap: &str, event: &str) -> Measure {
         result.first_status = result.first_status.or(api.first_status().await);
     }
 
+    // One process for the warm invocations; its first (cold) one is not counted.
     let mut api = Api::start(None).await;
     let child = spawn(bootstrap, &api);
-    for _ in 0..WARM_INVOCATIONS {
-        let sent = Instant::now();
+    for invocation in 0..=WARM_INVOCATIONS {
         let _ = api.invoke.send(event.to_owned());
+        let mut handed = None;
         loop {
             match api.next_seen(TIMEOUT).await {
+                Some(Seen::Handed(at)) => handed = Some(at),
                 Some(Seen::Response(at, ok)) => {
-                    result.warm.push(at - sent);
+                    if invocation > 0
+                        && let Some(handed) = handed
+                    {
+                        result.warm.push(at - handed);
+                    }
                     result.errors += usize::from(!ok);
                     break;
                 }
-                Some(_) => continue,
+                Some(Seen::Next(_)) => continue,
                 None => break,
             }
         }
     }
+    result.first_error = result.first_error.or(api.first_error().await);
     result.peak_rss_kb = std::fs::read_to_string(format!("/proc/{}/status", child.id()))
         .ok()
         .and_then(|status| {
