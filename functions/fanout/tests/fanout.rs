@@ -114,9 +114,6 @@ impl Connections for CannotForget {
     async fn remove(&self, _: &str) -> Result<(), Error> {
         Err(Error::unavailable("delete a connection", "throttled"))
     }
-    async fn for_shop(&self, shop: Uuid) -> Result<Vec<Listener>, Error> {
-        self.0.for_shop(shop).await
-    }
     async fn page_for_shop(
         &self,
         shop: Uuid,

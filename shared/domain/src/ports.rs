@@ -129,7 +129,10 @@ impl Listener {
 pub trait Connections: Send + Sync {
     async fn add(&self, connection: &Connection) -> Result<(), Error>;
     async fn remove(&self, id: &str) -> Result<(), Error>;
-    async fn for_shop(&self, shop: Uuid) -> Result<Vec<Listener>, Error>;
+    /// Every connection of the shop, in id order: one page as large as it takes.
+    async fn for_shop(&self, shop: Uuid) -> Result<Vec<Listener>, Error> {
+        Ok(self.page_for_shop(shop, None, std::num::NonZeroUsize::MAX).await?.items)
+    }
     /// Up to `limit` of the shop's connections in id order (bytewise), after the connection
     /// `after` (the `next_cursor` of the page before: a connection id). `next_cursor` is `None`
     /// exactly when no more remain, so a shop of `limit` connections is one page, not two.

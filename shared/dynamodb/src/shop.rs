@@ -240,34 +240,11 @@ impl Connections for DynamoShop {
         Ok(())
     }
 
-    /// The `by_shop` GSI, every page: no Scan.
-    async fn for_shop(&self, shop: Uuid) -> Result<Vec<Listener>, Error> {
-        let mut listeners = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.tables.connections)
-                .index_name("by_shop")
-                .key_condition_expression("shop_id = :shop")
-                .expression_attribute_values(":shop", s(shop.to_string()))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| unavailable("find a shop's connections", e))?;
-            listeners.extend(output.items.unwrap_or_default().iter().filter_map(listener));
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(listeners);
-            }
-        }
-    }
-
-    /// The `by_shop` GSI from the connection after `after` (its sort key is the connection id),
-    /// one item more than the page to tell whether more remain. A query ends at 1 MB: at about
-    /// 100 bytes an item that is ten thousand connections, so a page is one query, but a page
-    /// that is cut short is read on from where it stopped rather than returned short.
+    /// The `by_shop` GSI (no Scan) from the connection after `after` (its sort key is the
+    /// connection id), one item more than the page to tell whether more remain. A query ends at
+    /// 1 MB: at about 100 bytes an item that is ten thousand connections, so a page is one query,
+    /// but a page that is cut short is read on from where it stopped rather than returned short.
+    /// `for_shop` (every connection) is a page of `NonZeroUsize::MAX`: every query page read.
     async fn page_for_shop(
         &self,
         shop: Uuid,

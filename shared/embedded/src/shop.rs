@@ -223,15 +223,6 @@ impl Connections for EmbeddedShop {
         Ok(())
     }
 
-    async fn for_shop(&self, shop: Uuid) -> Result<Vec<Listener>, Error> {
-        let connections = self.connections.read().unwrap_or_else(PoisonError::into_inner);
-        Ok(connections
-            .values()
-            .filter(|c| c.shop_id == shop)
-            .map(|c| Listener { id: c.id.clone(), token_expires_at: c.token_expires_at })
-            .collect())
-    }
-
     /// The shop's connections after `after`, in id order as DynamoDB's index keeps them. No
     /// index here: the smallest `limit + 1` are picked from one pass, then only those sorted.
     async fn page_for_shop(
