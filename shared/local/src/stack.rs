@@ -14,7 +14,7 @@ use email::Notifier;
 use fanout::Fanout;
 
 use crate::functions::Function;
-use crate::template::{self, Route};
+use crate::template::{self, Route, Template};
 
 /// The stores the functions run on.
 pub struct Stores {
@@ -161,7 +161,9 @@ impl Stack {
     pub async fn open(config: &StackConfig) -> Result<Self, StackError> {
         let text = std::fs::read_to_string(&config.template)
             .map_err(|source| StackError::Read { path: config.template.clone(), source })?;
-        let routes = template::http_routes(&text)?
+        let template = Template::parse(&text)?;
+        let routes = template
+            .http_routes()?
             .into_iter()
             .map(|route| match Function::from_name(&route.function) {
                 Some(function) => Ok((route, function)),
@@ -172,6 +174,9 @@ impl Stack {
                 }),
             })
             .collect::<Result<_, _>>()?;
+        // Read before any store is opened: a template the stack cannot serve stops it first.
+        let subscriptions =
+            Subscriptions { fanout: template.sns_filter("fanout")?, email: template.sns_filter("email")? };
         let catalog = open_catalog(config.catalog, &config.data_dir).await?;
         let search = Arc::new(open_search_index(&config.data_dir, catalog.as_ref()).await?);
         let catalog: Arc<dyn CatalogStore> = Arc::new(IndexedCatalog::new(catalog, search.clone()));
@@ -186,7 +191,7 @@ impl Stack {
         let reviews = Arc::new(EmbeddedReviews::open(shop.clone(), catalog.clone())?);
         Ok(Self {
             routes,
-            websocket_routes: template::websocket_routes(&text)?,
+            websocket_routes: template.websocket_routes(),
             stores: Stores {
                 catalog,
                 search,
@@ -200,15 +205,12 @@ impl Stack {
             auth: config.auth.clone(),
             verifier,
             verdicts: crate::verdicts::Verdicts::new(std::time::Duration::from_secs(
-                template::authorizer_ttl(&text)?,
+                template.authorizer_ttl(),
             )),
             metrics: Default::default(),
             sign_ins: Default::default(),
             push: config.push,
-            subscriptions: Subscriptions {
-                fanout: template::sns_filter(&text, "fanout")?,
-                email: template::sns_filter(&text, "email")?,
-            },
+            subscriptions,
         })
     }
 

@@ -1,7 +1,8 @@
-//! Reads the HTTP routes out of template.yaml, so the local stack serves exactly the API
-//! that `sam deploy` creates.
+//! Reads what the local stack serves out of template.yaml (HTTP routes, WebSocket routes, the
+//! authorizer's cache time, the SNS subscriptions' filters), so it serves exactly the API that
+//! `sam deploy` creates. The template is parsed once, at start.
 
-use serde_yaml_ng::Value;
+use serde_yaml_ng::{Mapping, Value};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
@@ -15,33 +16,6 @@ pub struct Route {
     pub logical_id: String,
     /// The authorizer API Gateway runs first (`Auth.Authorizer`), if any.
     pub authorizer: Option<String>,
-}
-
-/// The route keys of the template's WebSocket API (`AWS::ApiGatewayV2::Route`), e.g. `ping`.
-pub fn websocket_routes(template: &str) -> Result<Vec<String>, TemplateError> {
-    let root: Value = serde_yaml_ng::from_str(template)?;
-    let resources = root.get("Resources").and_then(Value::as_mapping);
-    Ok(resources
-        .into_iter()
-        .flat_map(|resources| resources.values())
-        .filter(|resource| resource.get("Type").and_then(Value::as_str) == Some("AWS::ApiGatewayV2::Route"))
-        .filter_map(|route| route.get("Properties")?.get("RouteKey")?.as_str().map(str::to_owned))
-        .collect())
-}
-
-/// How long API Gateway caches the HTTP API authorizer's verdict (`ReauthorizeEvery` of the
-/// first `AWS::Serverless::HttpApi` authorizer), in seconds; none given is SAM's default, 300.
-pub fn authorizer_ttl(template: &str) -> Result<u64, TemplateError> {
-    let root: Value = serde_yaml_ng::from_str(template)?;
-    let resources = root.get("Resources").and_then(Value::as_mapping);
-    let authorizer = resources
-        .into_iter()
-        .flat_map(|resources| resources.values())
-        .filter(|resource| resource.get("Type").and_then(Value::as_str) == Some("AWS::Serverless::HttpApi"))
-        .filter_map(|api| api.get("Properties")?.get("Auth")?.get("Authorizers")?.as_mapping())
-        .flat_map(|authorizers| authorizers.values())
-        .next();
-    Ok(authorizer.and_then(|a| a.get("Identity")?.get("ReauthorizeEvery")?.as_u64()).unwrap_or(300))
 }
 
 /// Which events an SNS subscription delivers: the `type` message attribute's values in its
@@ -60,58 +34,6 @@ impl TypeFilter {
     }
 }
 
-/// The filter of the `SNS` event of the function built as `binary`.
-pub fn sns_filter(template: &str, binary: &str) -> Result<TypeFilter, TemplateError> {
-    let root: Value = serde_yaml_ng::from_str(template)?;
-    let shape = |what: String| TemplateError::Shape(format!("{binary}'s SNS subscription: {what}"));
-    let function = root
-        .get("Resources")
-        .and_then(Value::as_mapping)
-        .into_iter()
-        .flat_map(|resources| resources.values())
-        .find(|resource| {
-            resource.get("Metadata").and_then(|m| m.get("BuildProperties")?.get("Binary")?.as_str())
-                == Some(binary)
-        })
-        .ok_or_else(|| shape("no function with this binary".into()))?;
-    let events = function.get("Properties").and_then(|p| p.get("Events")).and_then(Value::as_mapping);
-    let subscriptions: Vec<&Value> = events
-        .into_iter()
-        .flat_map(|events| events.values())
-        .filter(|event| event.get("Type").and_then(Value::as_str) == Some("SNS"))
-        .collect();
-    let subscription = match subscriptions.as_slice() {
-        [one] => one.get("Properties").ok_or_else(|| shape("no Properties".into()))?,
-        [] => return Err(shape("none".into())),
-        _ => return Err(shape("more than one; the local bus models one per function".into())),
-    };
-    if subscription.get("FilterPolicyScope").and_then(Value::as_str) != Some("MessageAttributes") {
-        return Err(shape("only FilterPolicyScope: MessageAttributes is modelled".into()));
-    }
-    let policy = subscription
-        .get("FilterPolicy")
-        .and_then(Value::as_mapping)
-        .ok_or_else(|| shape("no FilterPolicy".into()))?;
-    if policy.len() != 1 {
-        return Err(shape("only a filter on the `type` attribute is modelled".into()));
-    }
-    let values = policy
-        .get("type")
-        .and_then(Value::as_sequence)
-        .ok_or_else(|| shape("`type` is not a list".into()))?;
-    let mut filter = TypeFilter::default();
-    for value in values {
-        match (value.as_str(), value.get("prefix").and_then(Value::as_str)) {
-            (Some(exact), _) => filter.exact.push(exact.to_owned()),
-            (None, Some(prefix)) if value.as_mapping().is_some_and(|m| m.len() == 1) => {
-                filter.prefixes.push(prefix.to_owned())
-            }
-            _ => return Err(shape(format!("`type` value {value:?} is not modelled (a string or a prefix)"))),
-        }
-    }
-    Ok(filter)
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {
     #[error("template.yaml is not valid YAML: {0}")]
@@ -120,60 +42,149 @@ pub enum TemplateError {
     Shape(String),
 }
 
-/// Every `HttpApi` event of every `AWS::Serverless::Function`, in template order.
-pub fn http_routes(template: &str) -> Result<Vec<Route>, TemplateError> {
-    let root: Value = serde_yaml_ng::from_str(template)?;
-    let resources = root
-        .get("Resources")
-        .and_then(Value::as_mapping)
-        .ok_or_else(|| TemplateError::Shape("has no Resources".into()))?;
-    let mut routes = Vec::new();
-    for (logical_id, resource) in resources {
-        if resource.get("Type").and_then(Value::as_str) != Some("AWS::Serverless::Function") {
-            continue;
-        }
-        let logical_id = logical_id.as_str().unwrap_or_default().to_owned();
-        let events = resource.get("Properties").and_then(|p| p.get("Events")).and_then(Value::as_mapping);
-        for event in events.into_iter().flat_map(|events| events.values()) {
-            if event.get("Type").and_then(Value::as_str) != Some("HttpApi") {
-                continue;
-            }
-            let property = |name: &str| {
-                event.get("Properties").and_then(|p| p.get(name)).and_then(Value::as_str).map(str::to_owned)
-            };
-            let missing =
-                |what: &str| TemplateError::Shape(format!("{logical_id}: an HttpApi event has no {what}"));
-            let function = resource
-                .get("Metadata")
-                .and_then(|m| m.get("BuildProperties"))
-                .and_then(|b| b.get("Binary"))
-                .and_then(Value::as_str)
-                .ok_or_else(|| missing("Metadata.BuildProperties.Binary on its function"))?;
-            routes.push(Route {
-                method: property("Method").ok_or_else(|| missing("Method"))?.to_uppercase(),
-                path: property("Path").ok_or_else(|| missing("Path"))?,
-                function: function.to_owned(),
-                logical_id: logical_id.clone(),
-                authorizer: event
-                    .get("Properties")
-                    .and_then(|p| p.get("Auth"))
-                    .and_then(|a| a.get("Authorizer"))
-                    .and_then(Value::as_str)
-                    .filter(|name| *name != "NONE")
-                    .map(str::to_owned),
-            });
-        }
+/// The template's `Resources`, parsed.
+pub struct Template {
+    resources: Mapping,
+}
+
+impl Template {
+    pub fn parse(text: &str) -> Result<Self, TemplateError> {
+        let root: Value = serde_yaml_ng::from_str(text)?;
+        let resources = root.get("Resources").and_then(Value::as_mapping).cloned();
+        Ok(Self { resources: resources.ok_or_else(|| TemplateError::Shape("has no Resources".into()))? })
     }
-    Ok(routes)
+
+    /// Every resource of CloudFormation type `kind`, with its logical id, in template order.
+    fn resources<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = (&'a str, &'a Value)> {
+        self.resources
+            .iter()
+            .filter(move |(_, resource)| resource.get("Type").and_then(Value::as_str) == Some(kind))
+            .map(|(id, resource)| (id.as_str().unwrap_or_default(), resource))
+    }
+
+    /// Every `HttpApi` event of every `AWS::Serverless::Function`, in template order.
+    pub fn http_routes(&self) -> Result<Vec<Route>, TemplateError> {
+        let mut routes = Vec::new();
+        for (logical_id, function) in self.resources("AWS::Serverless::Function") {
+            for event in events(function, "HttpApi") {
+                let property = |name: &str| {
+                    event
+                        .get("Properties")
+                        .and_then(|p| p.get(name))
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                };
+                let missing = |what: &str| {
+                    TemplateError::Shape(format!("{logical_id}: an HttpApi event has no {what}"))
+                };
+                let binary = binary(function)
+                    .ok_or_else(|| missing("Metadata.BuildProperties.Binary on its function"))?;
+                routes.push(Route {
+                    method: property("Method").ok_or_else(|| missing("Method"))?.to_uppercase(),
+                    path: property("Path").ok_or_else(|| missing("Path"))?,
+                    function: binary.to_owned(),
+                    logical_id: logical_id.to_owned(),
+                    authorizer: event
+                        .get("Properties")
+                        .and_then(|p| p.get("Auth"))
+                        .and_then(|a| a.get("Authorizer"))
+                        .and_then(Value::as_str)
+                        .filter(|name| *name != "NONE")
+                        .map(str::to_owned),
+                });
+            }
+        }
+        Ok(routes)
+    }
+
+    /// The route keys of the template's WebSocket API (`AWS::ApiGatewayV2::Route`), e.g. `ping`.
+    pub fn websocket_routes(&self) -> Vec<String> {
+        self.resources("AWS::ApiGatewayV2::Route")
+            .filter_map(|(_, route)| route.get("Properties")?.get("RouteKey")?.as_str().map(str::to_owned))
+            .collect()
+    }
+
+    /// How long API Gateway caches the HTTP API authorizer's verdict (`ReauthorizeEvery` of the
+    /// first `AWS::Serverless::HttpApi` authorizer), in seconds; none given is SAM's default, 300.
+    pub fn authorizer_ttl(&self) -> u64 {
+        let authorizer = self
+            .resources("AWS::Serverless::HttpApi")
+            .filter_map(|(_, api)| api.get("Properties")?.get("Auth")?.get("Authorizers")?.as_mapping())
+            .flat_map(|authorizers| authorizers.values())
+            .next();
+        authorizer.and_then(|a| a.get("Identity")?.get("ReauthorizeEvery")?.as_u64()).unwrap_or(300)
+    }
+
+    /// The filter of the `SNS` event of the function built as `binary`.
+    pub fn sns_filter(&self, binary_name: &str) -> Result<TypeFilter, TemplateError> {
+        let shape = |what: String| TemplateError::Shape(format!("{binary_name}'s SNS subscription: {what}"));
+        let (_, function) = self
+            .resources("AWS::Serverless::Function")
+            .find(|(_, function)| binary(function) == Some(binary_name))
+            .ok_or_else(|| shape("no function with this binary".into()))?;
+        let subscriptions: Vec<&Value> = events(function, "SNS").collect();
+        let subscription = match subscriptions.as_slice() {
+            [one] => one.get("Properties").ok_or_else(|| shape("no Properties".into()))?,
+            [] => return Err(shape("none".into())),
+            _ => return Err(shape("more than one; the local bus models one per function".into())),
+        };
+        if subscription.get("FilterPolicyScope").and_then(Value::as_str) != Some("MessageAttributes") {
+            return Err(shape("only FilterPolicyScope: MessageAttributes is modelled".into()));
+        }
+        let policy = subscription
+            .get("FilterPolicy")
+            .and_then(Value::as_mapping)
+            .ok_or_else(|| shape("no FilterPolicy".into()))?;
+        if policy.len() != 1 {
+            return Err(shape("only a filter on the `type` attribute is modelled".into()));
+        }
+        let values = policy
+            .get("type")
+            .and_then(Value::as_sequence)
+            .ok_or_else(|| shape("`type` is not a list".into()))?;
+        let mut filter = TypeFilter::default();
+        for value in values {
+            match (value.as_str(), value.get("prefix").and_then(Value::as_str)) {
+                (Some(exact), _) => filter.exact.push(exact.to_owned()),
+                (None, Some(prefix)) if value.as_mapping().is_some_and(|m| m.len() == 1) => {
+                    filter.prefixes.push(prefix.to_owned())
+                }
+                _ => {
+                    return Err(shape(format!(
+                        "`type` value {value:?} is not modelled (a string or a prefix)"
+                    )));
+                }
+            }
+        }
+        Ok(filter)
+    }
+}
+
+/// A function's events of type `kind` (`HttpApi`, `SNS`), in template order.
+fn events<'a>(function: &'a Value, kind: &'a str) -> impl Iterator<Item = &'a Value> {
+    let events = function.get("Properties").and_then(|p| p.get("Events")).and_then(Value::as_mapping);
+    events
+        .into_iter()
+        .flat_map(|events| events.values())
+        .filter(move |event| event.get("Type").and_then(Value::as_str) == Some(kind))
+}
+
+/// A function's binary name, `Metadata.BuildProperties.Binary`.
+fn binary(function: &Value) -> Option<&str> {
+    function.get("Metadata")?.get("BuildProperties")?.get("Binary")?.as_str()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn template() -> Template {
+        Template::parse(include_str!("../../../template.yaml")).unwrap()
+    }
+
     #[test]
     fn reads_the_repository_template() {
-        let routes = http_routes(include_str!("../../../template.yaml")).unwrap();
+        let routes = template().http_routes().unwrap();
         let find = |method: &str, path: &str| routes.iter().find(|r| r.method == method && r.path == path);
         let get_book = find("GET", "/books/{id}").expect("GET /books/{id} is declared");
         assert_eq!(get_book.function, "catalog-books");
@@ -188,14 +199,14 @@ mod tests {
     /// other route has one, and no route lacks a rule.
     #[test]
     fn reads_the_authorizer_cache_time() {
-        assert_eq!(authorizer_ttl(include_str!("../../../template.yaml")).unwrap(), 60);
-        assert_eq!(authorizer_ttl("Resources: {}").unwrap(), 300, "SAM's default");
+        assert_eq!(template().authorizer_ttl(), 60);
+        assert_eq!(Template::parse("Resources: {}").unwrap().authorizer_ttl(), 300, "SAM's default");
     }
 
     #[test]
     fn every_route_has_a_rule_and_the_authorizer_it_needs() {
         use bookworm_http::access::{Access, rule};
-        for route in http_routes(include_str!("../../../template.yaml")).unwrap() {
+        for route in template().http_routes().unwrap() {
             let key = format!("{} {}", route.method, route.path);
             let access = rule(&key).unwrap_or_else(|| panic!("{key} has no access rule"));
             assert_eq!(
@@ -209,10 +220,10 @@ mod tests {
 
     #[test]
     fn reads_the_subscription_filters() {
-        let template = include_str!("../../../template.yaml");
-        let fanout = sns_filter(template, "fanout").unwrap();
+        let template = template();
+        let fanout = template.sns_filter("fanout").unwrap();
         assert!(fanout.accepts("com.bookworm.checkout.action") && !fanout.accepts("com.other.thing"));
-        let email = sns_filter(template, "email").unwrap();
+        let email = template.sns_filter("email").unwrap();
         assert!(
             email.accepts("com.bookworm.checkout.completed") && email.accepts("com.bookworm.order.cancelled")
         );
@@ -227,23 +238,26 @@ mod tests {
                 "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Metadata: {{ BuildProperties: {{ Binary: f }} }}\n    Properties:\n      Events:\n        E:\n          Type: SNS\n          Properties: {{ Topic: t, FilterPolicyScope: MessageAttributes, FilterPolicy: {policy} }}\n"
             )
         };
-        assert!(sns_filter(&with("{ type: [a, { prefix: b }] }"), "f").is_ok());
+        assert!(Template::parse(&with("{ type: [a, { prefix: b }] }")).unwrap().sns_filter("f").is_ok());
         for policy in ["{ type: [{ anything-but: a }] }", "{ type: [a], shop_id: [b] }", "{ type: a }"] {
-            let error = sns_filter(&with(policy), "f").unwrap_err().to_string();
+            let error = Template::parse(&with(policy)).unwrap().sns_filter("f").unwrap_err().to_string();
             assert!(error.contains("modelled") || error.contains("list"), "{policy}: {error}");
         }
-        assert!(sns_filter(&with("{ type: [a] }"), "f").is_ok());
-        assert!(sns_filter(&with("{ type: [a] }"), "g").is_err(), "no such function");
+        assert!(Template::parse(&with("{ type: [a] }")).unwrap().sns_filter("f").is_ok());
+        assert!(
+            Template::parse(&with("{ type: [a] }")).unwrap().sns_filter("g").is_err(),
+            "no such function"
+        );
         let twice = with("{ type: [a] }")
             .replace("        E:\n", "        D: { Type: SNS, Properties: { Topic: u } }\n        E:\n");
-        let error = sns_filter(&twice, "f").unwrap_err().to_string();
+        let error = Template::parse(&twice).unwrap().sns_filter("f").unwrap_err().to_string();
         assert!(error.contains("more than one"), "{error}");
     }
 
     #[test]
     fn a_route_without_a_binary_is_an_error() {
         let template = "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Events:\n        E:\n          Type: HttpApi\n          Properties: { Path: /x, Method: get }\n";
-        let error = http_routes(template).unwrap_err().to_string();
+        let error = Template::parse(template).unwrap().http_routes().unwrap_err().to_string();
         assert!(error.contains("Binary"), "{error}");
     }
 }

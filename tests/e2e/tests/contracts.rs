@@ -18,7 +18,9 @@ async fn the_openapi_document_covers_exactly_the_templates_routes() {
 
     let template =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml")).unwrap();
-    let routes: BTreeSet<String> = bookworm_local::template::http_routes(&template)
+    let routes: BTreeSet<String> = bookworm_local::template::Template::parse(&template)
+        .unwrap()
+        .http_routes()
         .unwrap()
         .into_iter()
         .map(|route| format!("{} {}", route.method, route.path))
