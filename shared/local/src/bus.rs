@@ -51,22 +51,28 @@ pub fn start(stack: Arc<Stack>, endpoint: &str, sockets: Arc<Sockets>) {
             // Only what each subscription's filter policy lets through, as SNS delivers; each
             // function's invocation recorded as Lambda would (`/_local/metrics`).
             let kind = event.kind();
-            if subscriptions.fanout.accepts(kind) {
+            let (to_fanout, to_email) =
+                (subscriptions.fanout.accepts(kind), subscriptions.email.accepts(kind));
+            if !(to_fanout || to_email) {
+                continue;
+            }
+            // One notification, encoded once, as SNS publishes once to every subscription.
+            let delivery = sns_event(&event);
+            if to_fanout {
                 let fanout = stack.stores.fanout(push.as_ref()).sharded(&shards, size);
                 let fanned = stack.record(bookworm_metrics::scope(
                     "fanout",
                     None,
-                    fanout.handle(sns_event(&event).into()),
+                    fanout.handle(delivery.clone().into()),
                 ));
                 if let Err(error) = fanned.await {
                     tracing::warn!(event = %event.id, %error, "fan-out failed");
                 }
             }
             // The email function: order events, mailed to the local outbox.
-            if subscriptions.email.accepts(kind) {
+            if to_email {
                 let notifier = stack.stores.notifier();
-                let mailed =
-                    stack.record(bookworm_metrics::scope("email", None, notifier.handle(sns_event(&event))));
+                let mailed = stack.record(bookworm_metrics::scope("email", None, notifier.handle(delivery)));
                 if let Err(error) = mailed.await {
                     tracing::warn!(event = %event.id, %error, "email failed");
                 }
