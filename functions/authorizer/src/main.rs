@@ -25,21 +25,24 @@ async fn main() -> Result<(), Error> {
     let verifier = Verifier::new(config, jwks);
     let verifier = &verifier;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
-        bookworm_metrics::scope("authorizer", None, async move {
-            bookworm_metrics::property("RequestId", event.context.request_id.clone());
-            bookworm_metrics::property("TraceId", event.context.xray_trace_id.clone().unwrap_or_default());
-            // One function serves both APIs; the WebSocket API's events carry a `methodArn`.
-            let response = if event.payload.get("methodArn").is_some() {
-                serde_json::to_value(
-                    authorizer::handle_websocket(verifier, serde_json::from_value(event.payload)?).await,
-                )?
-            } else {
-                serde_json::to_value(
-                    authorizer::handle(verifier, serde_json::from_value(event.payload)?).await,
-                )?
-            };
-            Ok::<_, Error>(response)
-        })
+        bookworm_metrics::invocation(
+            "authorizer",
+            event.context.request_id.clone(),
+            event.context.xray_trace_id.clone(),
+            async move {
+                // One function serves both APIs; the WebSocket API's events carry a `methodArn`.
+                let response = if event.payload.get("methodArn").is_some() {
+                    serde_json::to_value(
+                        authorizer::handle_websocket(verifier, serde_json::from_value(event.payload)?).await,
+                    )?
+                } else {
+                    serde_json::to_value(
+                        authorizer::handle(verifier, serde_json::from_value(event.payload)?).await,
+                    )?
+                };
+                Ok::<_, Error>(response)
+            },
+        )
     }))
     .await
 }

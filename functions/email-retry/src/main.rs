@@ -24,11 +24,12 @@ async fn main() -> Result<(), Error> {
     let notifier = Notifier { orders: &shop, mailer: &mailer, dedupe: &shop, preferences: &shop, sms: &sms };
     let retrier = &Retrier { notifier, queue: &queue };
     lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| {
-        bookworm_metrics::scope("email-retry", None, async move {
-            bookworm_metrics::property("RequestId", event.context.request_id.clone());
-            bookworm_metrics::property("TraceId", event.context.xray_trace_id.clone().unwrap_or_default());
-            retrier.handle(event.payload, event.context.deadline()).await.map_err(Error::from)
-        })
+        bookworm_metrics::invocation(
+            "email-retry",
+            event.context.request_id.clone(),
+            event.context.xray_trace_id.clone(),
+            async move { retrier.handle(event.payload, event.context.deadline()).await.map_err(Error::from) },
+        )
     }))
     .await
 }

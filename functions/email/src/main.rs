@@ -21,11 +21,12 @@ async fn main() -> Result<(), Error> {
     let notifier = Notifier { orders: &shop, mailer: &mailer, dedupe: &shop, preferences: &shop, sms: &sms };
     let notifier = &notifier;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| {
-        bookworm_metrics::scope("email", None, async move {
-            bookworm_metrics::property("RequestId", event.context.request_id.clone());
-            bookworm_metrics::property("TraceId", event.context.xray_trace_id.clone().unwrap_or_default());
-            notifier.handle(event.payload).await.map(|_| ()).map_err(Error::from)
-        })
+        bookworm_metrics::invocation(
+            "email",
+            event.context.request_id.clone(),
+            event.context.xray_trace_id.clone(),
+            async move { notifier.handle(event.payload).await.map(|_| ()).map_err(Error::from) },
+        )
     }))
     .await
 }

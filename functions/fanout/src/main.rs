@@ -26,11 +26,12 @@ async fn main() -> Result<(), Error> {
     .sharded(&shards, size);
     let fanout = &fanout;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Invocation>| {
-        bookworm_metrics::scope("fanout", None, async move {
-            bookworm_metrics::property("RequestId", event.context.request_id.clone());
-            bookworm_metrics::property("TraceId", event.context.xray_trace_id.clone().unwrap_or_default());
-            fanout.handle(event.payload).await.map(|_| ()).map_err(Error::from)
-        })
+        bookworm_metrics::invocation(
+            "fanout",
+            event.context.request_id.clone(),
+            event.context.xray_trace_id.clone(),
+            async move { fanout.handle(event.payload).await.map(|_| ()).map_err(Error::from) },
+        )
     }))
     .await
 }

@@ -12,11 +12,12 @@ async fn main() -> Result<(), Error> {
     let bus = SnsBus::new(aws_sdk_sns::Client::new(&config), required_env("SHOP_EVENTS_TOPIC")?);
     let bus = &bus;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| {
-        bookworm_metrics::scope("relay", None, async move {
-            bookworm_metrics::property("RequestId", event.context.request_id.clone());
-            bookworm_metrics::property("TraceId", event.context.xray_trace_id.clone().unwrap_or_default());
-            Ok::<_, Error>(relay::handle(bus, event.payload).await)
-        })
+        bookworm_metrics::invocation(
+            "relay",
+            event.context.request_id.clone(),
+            event.context.xray_trace_id.clone(),
+            async move { Ok::<_, Error>(relay::handle(bus, event.payload).await) },
+        )
     }))
     .await
 }

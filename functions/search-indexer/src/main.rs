@@ -16,11 +16,12 @@ async fn main() -> Result<(), Error> {
     let publisher = IndexPublisher::new(catalog, S3IndexStore::from_env(&config)?);
     let publisher = &publisher;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<search_indexer::Invocation>| {
-        bookworm_metrics::scope("search-indexer", None, async move {
-            bookworm_metrics::property("RequestId", event.context.request_id.clone());
-            bookworm_metrics::property("TraceId", event.context.xray_trace_id.clone().unwrap_or_default());
-            search_indexer::handle(publisher, event.payload).await.map_err(Error::from)
-        })
+        bookworm_metrics::invocation(
+            "search-indexer",
+            event.context.request_id.clone(),
+            event.context.xray_trace_id.clone(),
+            async move { search_indexer::handle(publisher, event.payload).await.map_err(Error::from) },
+        )
     }))
     .await
 }

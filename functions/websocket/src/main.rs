@@ -12,11 +12,12 @@ async fn main() -> Result<(), Error> {
     connections.warm_up(ShopTable::Connections).await;
     let connections = &connections;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| {
-        bookworm_metrics::scope("websocket", None, async move {
-            bookworm_metrics::property("RequestId", event.context.request_id.clone());
-            bookworm_metrics::property("TraceId", event.context.xray_trace_id.clone().unwrap_or_default());
-            Ok::<_, Error>(websocket::handle(connections, event.payload).await)
-        })
+        bookworm_metrics::invocation(
+            "websocket",
+            event.context.request_id.clone(),
+            event.context.xray_trace_id.clone(),
+            async move { Ok::<_, Error>(websocket::handle(connections, event.payload).await) },
+        )
     }))
     .await
 }

@@ -150,6 +150,23 @@ pub async fn scope<F: Future>(function: &str, route: Option<&str>, work: F) -> F
     output
 }
 
+/// [`scope`] for a Lambda invocation that is not an HTTP request (those go through
+/// `bookworm_http::metered`): its request id and X-Ray trace id, from the invocation's
+/// context, as properties, so a metric leads to the invocation's logs and trace.
+pub async fn invocation<F: Future>(
+    function: &str,
+    request_id: String,
+    trace_id: Option<String>,
+    work: F,
+) -> F::Output {
+    scope(function, None, async move {
+        property("RequestId", request_id);
+        property("TraceId", trace_id.unwrap_or_default());
+        work.await
+    })
+    .await
+}
+
 fn push(metric: Metric) {
     let _ = CURRENT.try_with(|current| current.borrow_mut().metrics.push(metric));
 }

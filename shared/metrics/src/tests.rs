@@ -75,3 +75,18 @@ fn repeated_metrics_become_arrays_and_an_empty_invocation_prints_nothing() {
         "no route, no route directive"
     );
 }
+
+#[tokio::test]
+async fn a_lambda_invocation_carries_its_request_and_trace_ids() {
+    let captured = Arc::new(Captured::default());
+    let work =
+        invocation("relay", "req-1".into(), Some("Root=1-abc".into()), async { count("EventsRelayed", 1.0) });
+    with_sink(captured.clone(), work).await;
+    let recorded = captured.0.lock().unwrap().clone();
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0].function, "relay");
+    assert_eq!(
+        recorded[0].properties,
+        [("RequestId", "req-1".to_owned()), ("TraceId", "Root=1-abc".to_owned())]
+    );
+}
