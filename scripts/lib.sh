@@ -5,19 +5,39 @@ VENVS="$ROOT/.venv"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
-# python_tool NAME: a venv under .venv/NAME with scripts/python/NAME.txt installed, made once and
-# remade whenever the pinned requirements change. Prints the venv's bin folder.
+# python_tool NAME: a venv under .venv/NAME with the lock scripts/python/NAME.txt installed (every
+# package pinned with its hashes, compiled from NAME.in by scripts/python/lock), made once and
+# remade whenever the lock changes. Prints the venv's bin folder.
 python_tool() {
-  local name="$1" venv="$VENVS/$1" reqs="$ROOT/scripts/python/$1.txt"
+  local name="$1" venv="$VENVS/$1" lock="$ROOT/scripts/python/$1.txt"
   local stamp="$venv/.requirements"
-  if ! cmp -s "$reqs" "$stamp" 2>/dev/null; then
+  stale_lock "$ROOT/scripts/python/$1.in" "$lock"
+  if ! cmp -s "$lock" "$stamp" 2>/dev/null; then
     say "installing Python tools: $name (once)"
     rm -rf "$venv"
     python3 -m venv "$venv" >&2
-    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$reqs" >&2
-    cp "$reqs" "$stamp"
+    # --no-deps: the lock already names every package (pip's resolver stumbles over extras in
+    # a hashed lock); pip check then proves that what it names is whole and consistent.
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --require-hashes --no-deps -r "$lock" >&2
+    "$venv/bin/pip" check >&2
+    cp "$lock" "$stamp"
   fi
   printf '%s\n' "$venv/bin"
+}
+
+# stale_lock IN TXT: fails, naming the package, when a top-level pin of IN is not what TXT
+# locks (IN edited without running scripts/python/lock).
+stale_lock() {
+  python3 - "$1" "$2" <<'PY'
+import re, sys
+pins = lambda text: dict(re.findall(r"(?m)^([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?==(\S+)", text))
+chosen, locked = (pins(open(path).read()) for path in sys.argv[1:])
+norm = lambda name: re.sub(r"[-_.]+", "-", name).lower()
+locked = {norm(name): version for name, version in locked.items()}
+stale = [f"{name}=={version}" for name, version in chosen.items() if locked.get(norm(name)) != version]
+if stale:
+    sys.exit(f"{sys.argv[2]} does not lock {', '.join(stale)}: run scripts/python/lock")
+PY
 }
 
 # local_binary PROFILE: the path of bookworm-local built with PROFILE (debug or release),

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import threading
 import zipfile
 from pathlib import Path
@@ -27,6 +28,8 @@ from werkzeug.wrappers import Request as WsgiRequest
 from iam import Account, Request
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+from moto_idempotency import IdempotentTransactions  # noqa: E402
 ACCOUNT = Account(region="us-east-1", account="123456789012")
 STACK = "bookworm-rehearsal"
 # What `sam deploy --guided` would ask for. The issuer is never reached: the authorizer's sample
@@ -61,9 +64,10 @@ class RecordingMoto:
         # queues it here, and the rehearsal runs the recorded payload itself (fan-out's shards).
         LambdaFunction.invoke = lambda self, body, request_headers, response_headers: b""
         self.requests = []
-        self.faults = []  # [sender, path or target fragment, status, error type, extra body, times left]
+        # [sender, path or target fragment, status, error type, extra body, times left, applied]
+        self.faults = []
         self._lock = threading.Lock()
-        app = DomainDispatcherApplication(create_backend_app)
+        app = IdempotentTransactions(DomainDispatcherApplication(create_backend_app))
 
         def recording(environ, start_response):
             request = WsgiRequest(environ)
@@ -78,7 +82,9 @@ class RecordingMoto:
                     self.requests.append(recorded)
                     fault = self._fault(recorded)
                 if fault:
-                    status, error, extra = fault
+                    status, error, extra, applied = fault
+                    if applied:
+                        b"".join(app(environ, lambda *_: None))
                     body = {"__type": error, "message": f"{error} (injected by the rehearsal)", **extra}
                     body = json.dumps(body).encode()
                     start_response(status, [("Content-Type", "application/json"), ("x-amzn-ErrorType", error)])
@@ -90,19 +96,30 @@ class RecordingMoto:
         self.thread.start()
         self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
 
-    def inject(self, sender, fragment, status, error, times=1, **extra):
+    def inject(self, sender, fragment, status, error, times=1, applied=False, **extra):
         """The next `times` requests of `sender` whose path or X-Amz-Target contains `fragment`
-        fail with `status` and `error` (and `extra` fields in the body), as AWS answers them."""
+        fail with `status` and `error` (and `extra` fields in the body), as AWS answers them;
+        `applied`: after moto has carried the request out (its answer lost on the way)."""
         with self._lock:
-            self.faults.append([sender, fragment, status, error, extra, times])
+            self.faults.append([sender, fragment, status, error, extra, times, applied])
+
+    def lose_answer(self, sender, fragment):
+        """The next request of `sender` matching `fragment` is carried out, then answered 500
+        (DynamoDB's InternalServerError, which the SDK retries): a write that landed whose
+        answer was lost. The retry must succeed, not report a conflict with itself."""
+        self.inject(sender, fragment, "500 Internal Server Error", "InternalServerError", applied=True)
+
+    def lost_answers_left(self):
+        with self._lock:
+            return [f[:2] for f in self.faults if f[6] and f[5]]
 
     def _fault(self, request):
         for fault in self.faults:
-            sender, fragment, status, error, extra, left = fault
+            sender, fragment, status, error, extra, left, applied = fault
             target = request.path + " " + request.headers.get("x-amz-target", "")
             if left and sender == request.access_key and fragment in target:
                 fault[5] -= 1
-                return status, error, extra
+                return status, error, extra, applied
         return None
 
     def harness_environment(self, **variables):

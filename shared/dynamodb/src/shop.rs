@@ -288,16 +288,19 @@ fn listener(item: &Item) -> Option<Listener> {
 
 #[async_trait]
 impl Deduplicator for DynamoShop {
-    /// A conditional put: only the first claim of a (consumer, event) pair succeeds.
     /// A conditional put: it wins when there is no claim, or an uncompleted one whose lease
-    /// (milliseconds since the epoch) ran out.
+    /// (milliseconds since the epoch) ran out. Each call names its attempt, so that when the
+    /// SDK retries a put that landed (its answer lost), the refusal it meets is recognised as
+    /// this attempt's own claim rather than another's.
     async fn claim(&self, consumer: &str, event: Uuid, lease: std::time::Duration) -> Result<Claim, Error> {
         let now_ms = unix_now_ms();
+        let attempt = Uuid::new_v4().to_string();
         let claimed = self
             .client
             .put_item()
             .table_name(&self.tables.claims)
             .item("claim", s(format!("{consumer}#{event}")))
+            .item("attempt", s(&attempt))
             .item("completed", AttributeValue::Bool(false))
             .item("lease_until", AttributeValue::N((now_ms + lease.as_millis() as u64).to_string()))
             .item("expires_at", expires_in(CLAIM_TTL_SECONDS))
@@ -313,13 +316,18 @@ impl Deduplicator for DynamoShop {
             Err(e)
                 if matches!(e.as_service_error(), Some(PutItemError::ConditionalCheckFailedException(_))) =>
             {
-                // Done, or another attempt's live lease: the stored claim says which. One that
-                // vanished meanwhile (released) is as good as in progress: retried shortly.
+                // Ours (a retry of a put that landed), done, or another attempt's live lease:
+                // the stored claim says which. One that vanished meanwhile (released) is as
+                // good as in progress: retried shortly.
                 let key = format!("{consumer}#{event}");
-                let stored = self.get(&self.tables.claims, "claim", key).await?;
-                let done =
-                    stored.as_ref().and_then(|item| item.get("completed")).and_then(|v| v.as_bool().ok());
-                Ok(if done == Some(&true) { Claim::Done } else { Claim::InProgress })
+                let stored = self.get(&self.tables.claims, "claim", key).await?.unwrap_or_default();
+                let ours = stored.get("attempt").and_then(|v| v.as_s().ok()) == Some(&attempt);
+                let done = stored.get("completed").and_then(|v| v.as_bool().ok()) == Some(&true);
+                Ok(match (ours, done) {
+                    (true, false) => Claim::Claimed,
+                    (_, true) => Claim::Done,
+                    (false, false) => Claim::InProgress,
+                })
             }
             Err(e) => Err(unavailable("claim an event", e)),
         }
