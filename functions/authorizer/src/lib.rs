@@ -79,7 +79,9 @@ fn rejection_metric(rejection: &Rejection) -> &'static str {
     match rejection {
         Rejection::Expired | Rejection::NotYetValid => "AuthRejectedExpired",
         Rejection::Signature | Rejection::UnknownKey | Rejection::Algorithm => "AuthRejectedSignature",
-        Rejection::Issuer | Rejection::Audience => "AuthRejectedIssuerOrAudience",
+        Rejection::Issuer | Rejection::Audience | Rejection::NotAnAccessToken => {
+            "AuthRejectedIssuerOrAudience"
+        }
         Rejection::KeysUnavailable(_) => "AuthRejectedKeysUnavailable",
         Rejection::Missing | Rejection::Malformed | Rejection::NoKeyId | Rejection::NoSubject => {
             "AuthRejectedMalformed"

@@ -140,6 +140,9 @@ mod tests {
         assert_eq!(fields("cursor=garbage"), ["cursor"]);
         assert_eq!(fields("category_id=fiction"), ["category_id"]);
         assert_eq!(fields("q=%20%20"), ["q"]);
+        assert_eq!(fields("q=%00"), ["q"], "the text rule, as /search has it");
+        assert_eq!(fields("q=%E2%80%AEevil"), ["q"]);
+        assert_eq!(fields("q=%EF%BB%BF"), ["q"], "invisible only");
         assert_eq!(fields("min_price=5&max_price=4"), ["min_price"]);
         assert_eq!(fields("limit=0&sort=bogus&page=2"), ["page"]);
         assert_eq!(fields("limit=0&sort=bogus"), ["sort", "limit"]);

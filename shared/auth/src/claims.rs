@@ -86,6 +86,10 @@ pub(crate) struct Claims {
     roles: OneOrMany,
     #[serde(default)]
     shop_ids: OneOrMany,
+    /// Cognito: `access` or `id`.
+    token_use: Option<String>,
+    /// Keycloak: `Bearer` for access tokens; `ID`, `Refresh`, `Logout` for the others.
+    typ: Option<String>,
 }
 
 impl Claims {
@@ -95,6 +99,16 @@ impl Claims {
         self.aud.iter().any(|aud| aud == client)
             || self.azp.as_deref() == Some(client)
             || self.client_id.as_deref() == Some(client)
+    }
+
+    /// Whether this is an access token. APIs take access tokens only (OAuth 2.0): an ID token
+    /// tells an app who signed in, and must not open an API. Issuers that say which kind a
+    /// token is (Cognito's `token_use`, Keycloak's `typ`, our local issuer's `token_use`) are
+    /// believed; a token that says nothing is taken as an access token.
+    pub(crate) fn is_access_token(&self) -> bool {
+        let cognito = self.token_use.as_deref().is_none_or(|kind| kind == "access");
+        let keycloak = self.typ.as_deref().is_none_or(|kind| kind.eq_ignore_ascii_case("bearer"));
+        cognito && keycloak
     }
 
     pub(crate) fn into_principal(self, client: &str) -> Result<Principal, Rejection> {
@@ -193,6 +207,17 @@ mod tests {
             "Cognito's strings"
         );
         assert_eq!(flags(json!({"exp": 1, "sub": "s", "email_verified": "maybe"})), (None, None));
+    }
+
+    #[test]
+    fn only_access_tokens_are_access_tokens() {
+        let kind = |value: serde_json::Value| claims(value).is_access_token();
+        assert!(kind(json!({"exp": 1, "token_use": "access", "client_id": "app"})), "Cognito access");
+        assert!(!kind(json!({"exp": 1, "token_use": "id", "aud": "app"})), "Cognito ID");
+        assert!(kind(json!({"exp": 1, "typ": "Bearer"})), "Keycloak access");
+        assert!(!kind(json!({"exp": 1, "typ": "ID"})), "Keycloak ID");
+        assert!(!kind(json!({"exp": 1, "typ": "Refresh"})), "Keycloak refresh");
+        assert!(kind(json!({"exp": 1, "roles": ["admin"]})), "a token that does not say");
     }
 
     #[test]

@@ -102,6 +102,16 @@ pub fn forgeries(trusted: &DevIssuer, issuer: &str, audience: &str) -> Vec<Forge
             Rejection::UnknownKey,
         ),
         forged("no kid", trusted.sign_with(&no_kid, &claims).unwrap_or_default(), Rejection::NoKeyId),
+        forged(
+            "an ID token (Cognito, and the local issuer)",
+            sign(&with(&|c| c["token_use"] = json!("id"))),
+            Rejection::NotAnAccessToken,
+        ),
+        forged(
+            "an ID token (Keycloak)",
+            sign(&with(&|c| c["typ"] = json!("ID"))),
+            Rejection::NotAnAccessToken,
+        ),
         forged("garbage in the header", format!("not*base64.{}.c2ln", b64(&claims)), Rejection::Malformed),
         forged("not a JWT at all", "hello".into(), Rejection::Malformed),
     ]

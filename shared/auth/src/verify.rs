@@ -48,6 +48,8 @@ pub enum Rejection {
     Audience,
     #[error("no subject")]
     NoSubject,
+    #[error("not an access token (an ID or refresh token)")]
+    NotAnAccessToken,
     /// Not the caller's fault: the issuer's keys could not be fetched.
     #[error("issuer keys unavailable: {0}")]
     KeysUnavailable(String),
@@ -103,6 +105,9 @@ impl Verifier {
             .claims;
         if !claims.is_for(&self.config.audience) {
             return Err(Rejection::Audience);
+        }
+        if !claims.is_access_token() {
+            return Err(Rejection::NotAnAccessToken);
         }
         let expires = claims.exp;
         Ok((claims.into_principal(&self.config.audience)?, expires))

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Problems;
 use crate::ids::{AuthorId, BookId, CategoryId, PublisherId};
+use crate::text::{self, Lines};
 use crate::{Error, Money};
 
 /// Book titles may be long ("The Narrative of Arthur Gordon Pym of Nantucket"): the old
@@ -81,12 +82,9 @@ impl BookDraft {
     /// Checks every rule and reports every broken one, naming its field.
     pub fn validate(self, id: BookId) -> Result<Book, Error> {
         let mut problems = Problems::default();
-        let name = problems.check(required_text("name", &self.name, BOOK_NAME_MAX));
-        // Lengths count what was sent, before trimming: what the API's schema states.
-        let description = self.description.trim().to_owned();
-        if self.description.chars().count() > DESCRIPTION_MAX {
-            problems.add("description", format!("must be at most {DESCRIPTION_MAX} characters"));
-        }
+        let name = problems.check(text::required("name", &self.name, BOOK_NAME_MAX, Lines::One));
+        let description =
+            problems.check(text::optional("description", &self.description, DESCRIPTION_MAX, Lines::Many));
         if self.price == Money::ZERO {
             problems.add("price", "must be greater than 0");
         }
@@ -108,7 +106,7 @@ impl BookDraft {
         Ok(Book {
             id,
             name: name.unwrap_or_default(),
-            description,
+            description: description.flatten().unwrap_or_default(),
             price: self.price,
             sale_price: self.sale_price,
             status: self.status,
@@ -164,16 +162,9 @@ pub struct CatalogData {
     pub books: Vec<Book>,
 }
 
-/// Trimmed, non-empty text of at most `max` characters (not bytes).
-/// Trimmed, and not blank; at most `max` characters as sent (the API's schema counts those).
-fn required_text(field: &str, text: &str, max: usize) -> Result<String, Error> {
-    if text.trim().is_empty() {
-        Err(Error::invalid(field, "is required"))
-    } else if text.chars().count() > max {
-        Err(Error::invalid(field, format!("must be at most {max} characters")))
-    } else {
-        Ok(text.trim().to_owned())
-    }
+/// A name: one line of checked text ([`crate::text`]), required.
+fn required_text(field: &str, name: &str, max: usize) -> Result<String, Error> {
+    text::required(field, name, max, Lines::One)
 }
 
 fn has_duplicates<T: Ord + Copy>(items: &[T]) -> bool {
@@ -255,6 +246,21 @@ mod tests {
         let mut bad = draft();
         bad.author_ids.push(bad.author_ids[0]);
         assert_eq!(fields(bad.validate(BookId::random()).unwrap_err()), ["author_ids"]);
+    }
+
+    #[test]
+    fn names_follow_the_text_rule() {
+        for name in ["x\u{0}y", "x\u{1b}y", "\u{202e}evil", "\u{feff}", "two\nlines"] {
+            let mut bad = draft();
+            bad.name = name.into();
+            assert_eq!(fields(bad.validate(BookId::random()).unwrap_err()), ["name"], "{name:?}");
+            assert_eq!(fields(Author::new(AuthorId::random(), name).unwrap_err()), ["name"], "{name:?}");
+        }
+        let mut multiline = draft();
+        multiline.description = "First line.\nSecond\tline.".into();
+        assert!(multiline.clone().validate(BookId::random()).is_ok(), "a description may have lines");
+        multiline.description.push('\u{0}');
+        assert_eq!(fields(multiline.validate(BookId::random()).unwrap_err()), ["description"]);
     }
 
     #[test]

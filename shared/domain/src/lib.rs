@@ -17,6 +17,7 @@ pub mod query;
 pub mod queue;
 pub mod reviews;
 pub mod search;
+pub mod text;
 
 #[cfg(feature = "contract-tests")]
 pub mod contract;

@@ -20,6 +20,7 @@ const CREATE_TIME_MAX: usize = 35;
 const ID_MAX: i64 = (1 << 53) - 1;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CheckoutAction {
     #[serde(deserialize_with = "crate::ids::deserialize_hyphenated")]
     #[schemars(with = "Uuid")]
@@ -98,11 +99,7 @@ impl CheckoutAction {
             ("UPC", &self.upc, 32),
             ("category_id", &self.category_id, 64),
         ] {
-            if text.trim().is_empty() {
-                problems.add(field, "must not be blank");
-            } else if text.chars().count() > max {
-                problems.add(field, format!("must be at most {max} characters"));
-            }
+            problems.check(crate::text::required(field, text, max, crate::text::Lines::One));
         }
         for (field, number) in [("product_price", &self.product_price), ("basket_total", &self.basket_total)]
         {
@@ -172,6 +169,21 @@ mod tests {
             fields(action.validate(shop).unwrap_err()),
             ["create_time", "action_id", "product_id", "product_name", "product_price", "basket_total"]
         );
+    }
+
+    #[test]
+    fn text_fields_follow_the_text_rule_and_unknown_fields_are_refused() {
+        let mut action: CheckoutAction = serde_json::from_str(SAMPLE).unwrap();
+        let shop = action.shop_id;
+        action.product_name = "\u{202e}\u{0}".into();
+        action.action = "\u{FEFF}".into();
+        action.upc = "04210\u{1b}0005264".into();
+        assert_eq!(fields(action.validate(shop).unwrap_err()), ["action", "product_name", "UPC"]);
+
+        let mut extra: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
+        extra["extra"] = 1.into();
+        let refused = serde_json::from_value::<CheckoutAction>(extra).unwrap_err();
+        assert!(refused.to_string().contains("unknown field `extra`"), "{refused}");
     }
 
     fn caller(user_id: &str, roles: &[Role], shops: &[Uuid]) -> Principal {

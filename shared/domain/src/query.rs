@@ -146,11 +146,8 @@ pub struct BookFilter {
 
 impl BookFilter {
     pub fn set_search(&mut self, text: &str) -> Result<(), Error> {
-        // As sent: folding spaces or case may change the count, the API's schema cannot.
-        if text.chars().count() > SEARCH_MAX {
-            return Err(Error::invalid("q", format!("must be at most {SEARCH_MAX} characters")));
-        }
-        let normalized = normalized_name(text);
+        let text = crate::text::required("q", text, SEARCH_MAX, crate::text::Lines::One)?;
+        let normalized = normalized_name(&text);
         if normalized.is_empty() {
             return Err(Error::invalid("q", "must not be blank"));
         }

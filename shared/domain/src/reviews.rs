@@ -19,6 +19,7 @@ use crate::error::Problems;
 use crate::events::ShopEvent;
 use crate::identity::Principal;
 use crate::ids::BookId;
+use crate::text::Lines;
 
 pub const RATING_MAX: u8 = 5;
 pub const TITLE_MAX: usize = 120;
@@ -128,32 +129,15 @@ impl ReviewInput {
     }
 }
 
-/// Trimmed text, `None` when blank; at most `max` characters as sent; no control characters
-/// (line breaks and tabs allowed where `multiline`).
+/// Checked text ([`crate::text`]); `None` when absent or blank.
 fn optional_text(
     field: &str,
     text: Option<String>,
     max: usize,
     multiline: bool,
 ) -> Result<Option<String>, Error> {
-    let Some(text) = text else { return Ok(None) };
-    if text.chars().count() > max {
-        return Err(Error::invalid(field, format!("must be at most {max} characters")));
-    }
-    let allowed = |c: char| multiline && matches!(c, '\n' | '\r' | '\t');
-    if text.chars().any(|c| c.is_control() && !allowed(c)) {
-        let what = if multiline {
-            "control characters other than line breaks and tabs"
-        } else {
-            "control characters"
-        };
-        return Err(Error::invalid(field, format!("must not contain {what}")));
-    }
-    if text.chars().any(is_direction_override) {
-        return Err(Error::invalid(field, "must not contain bidirectional override or isolate characters"));
-    }
-    let trimmed = text.trim();
-    Ok((!trimmed.is_empty()).then(|| trimmed.to_owned()))
+    let lines = if multiline { Lines::Many } else { Lines::One };
+    Ok(text.map(|text| crate::text::optional(field, &text, max, lines)).transpose()?.flatten())
 }
 
 /// The name a review shows: the token's `name`, else its username, else "Reader"; cut to
@@ -165,14 +149,7 @@ pub fn display_name(principal: &Principal) -> String {
         .map(str::trim)
         .find(|name| !name.is_empty())
         .unwrap_or("Reader");
-    name.chars().filter(|c| !c.is_control() && !is_direction_override(*c)).take(REVIEWER_NAME_MAX).collect()
-}
-
-/// Unicode's explicit embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069): they
-/// make text display in another order than it reads ("Trojan Source"), so a review could show
-/// a name or words it does not contain. Ordinary right-to-left text needs none of them.
-fn is_direction_override(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    crate::text::displayable(name, REVIEWER_NAME_MAX)
 }
 
 impl Review {

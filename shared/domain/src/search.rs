@@ -92,15 +92,10 @@ impl SearchQuery {
     }
 }
 
-/// Checks a query or prefix text: present, not too long, no control characters.
+/// Checks a query or prefix text: the text rule ([`crate::text`]), and not too many words.
 pub fn check_text(field: &str, text: &str) -> Result<(), Error> {
-    if text.trim().is_empty() {
-        Err(Error::invalid(field, "is required"))
-    } else if text.chars().count() > QUERY_MAX_CHARS {
-        Err(Error::invalid(field, format!("must be at most {QUERY_MAX_CHARS} characters")))
-    } else if text.chars().any(char::is_control) {
-        Err(Error::invalid(field, "must not contain control characters"))
-    } else if text.split_whitespace().count() > QUERY_WORDS_MAX {
+    crate::text::required(field, text, QUERY_MAX_CHARS, crate::text::Lines::One)?;
+    if text.split_whitespace().count() > QUERY_WORDS_MAX {
         Err(Error::invalid(field, format!("must have at most {QUERY_WORDS_MAX} words")))
     } else {
         Ok(())

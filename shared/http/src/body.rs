@@ -25,9 +25,16 @@ pub fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, Error> {
     parse(request.body().as_ref())
 }
 
-pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(Error::invalid("body", "is required: a JSON object"));
+/// Every body a route takes is a JSON object. serde would also fill a struct from an array of
+/// its fields in order (`[4, "title", "text"]`), a form no client is meant to send: refused.
+fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    match bytes.iter().find(|byte| !byte.is_ascii_whitespace()) {
+        None => return Err(Error::invalid("body", "is required: a JSON object")),
+        Some(b'{') => {}
+        Some(_) if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_err() => {
+            return Err(Error::invalid("body", "is not valid JSON"));
+        }
+        Some(_) => return Err(Error::invalid("body", "must be a JSON object")),
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
@@ -108,5 +115,18 @@ mod tests {
         assert_eq!(field("  ").0, "body");
         assert_eq!(field(r#"{"name": "a", "count": 1} x"#).0, "body");
         assert!(parse::<Input>(br#"{"name": "a", "count": 1}"#).is_ok());
+    }
+
+    #[test]
+    fn only_an_object_is_a_body() {
+        assert_eq!(
+            field(r#"["a", 1]"#),
+            ("body".into(), "must be a JSON object".into()),
+            "serde's sequence form"
+        );
+        assert_eq!(field(r#" [1]"#), ("body".into(), "must be a JSON object".into()));
+        assert_eq!(field(r#""a""#), ("body".into(), "must be a JSON object".into()));
+        assert_eq!(field("null"), ("body".into(), "must be a JSON object".into()));
+        assert_eq!(field("[1,"), ("body".into(), "is not valid JSON".into()));
     }
 }

@@ -124,8 +124,13 @@ async fn an_app_signs_in_with_a_code_and_pkce_then_refreshes() {
         .unwrap();
     assert_eq!(me["user_id"], "merchant-9");
     assert_eq!(me["shop_ids"], serde_json::json!([SHOP]));
-    assert_eq!(claims(tokens["id_token"].as_str().unwrap())["nonce"], "n-7");
+    let id_token = tokens["id_token"].as_str().unwrap();
+    assert_eq!(claims(id_token)["nonce"], "n-7");
     assert_eq!(tokens["token_type"], "Bearer");
+    for route in ["/me", "/orders"] {
+        let with_id_token = stack.client.get(stack.url(route)).bearer_auth(id_token).send().await.unwrap();
+        assert_eq!(with_id_token.status(), 401, "{route}: an ID token is no access token");
+    }
 
     let again = exchange(&stack, &code, &redirect, VERIFIER).await;
     assert_eq!(again.status(), 400, "a code is used once");
