@@ -5,13 +5,12 @@ use bookworm_domain::catalog::{
     AUTHOR_NAME_MAX, AUTHORS_PER_BOOK_MAX, Author, BOOK_NAME_MAX, Book, BookDraft, BookStatus,
     CATEGORY_NAME_MAX, Category, DESCRIPTION_MAX, PUBLISHER_NAME_MAX, Publisher,
 };
-use bookworm_domain::error::Problems;
 use bookworm_domain::ids::{AuthorId, BookId, CategoryId, PublisherId};
 use bookworm_domain::ports::CatalogStore;
 use bookworm_domain::query::{BookFilter, BookQuery, PageSize};
 use bookworm_domain::{Error, Money};
 use bookworm_http::access::{caller, route_key};
-use bookworm_http::{Outcome, json, json_body, no_content, path_parameter, respond};
+use bookworm_http::{Outcome, json, json_body, json_body_with_problems, no_content, path_parameter, respond};
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use schemars::JsonSchema;
@@ -148,50 +147,61 @@ fn in_stock() -> BookStatus {
 
 /// A validated book whose authors, category and publisher all exist.
 async fn checked_book(catalog: &dyn CatalogStore, id: BookId, request: &Request) -> Result<Book, Error> {
-    let input: BookInput = json_body(request)?;
-    let mut problems = Problems::default();
-    let mut required = |field: &str, present: bool| {
-        if !present {
+    // Every problem at once: values of the wrong type, missing fields, the book's rules, and
+    // references to what does not exist.
+    let (input, mut problems) = json_body_with_problems::<BookInput>(request)?;
+    for (field, present) in [
+        ("name", input.name.is_some()),
+        ("price", input.price.is_some()),
+        ("author_ids", input.author_ids.is_some()),
+        ("category_id", input.category_id.is_some()),
+        ("publisher_id", input.publisher_id.is_some()),
+    ] {
+        if !present && !problems.has(field) {
             problems.add(field, "is required");
         }
-    };
-    required("name", input.name.is_some());
-    required("price", input.price.is_some());
-    required("author_ids", input.author_ids.is_some());
-    required("category_id", input.category_id.is_some());
-    required("publisher_id", input.publisher_id.is_some());
-    problems.into_result()?;
-    let (Some(name), Some(price), Some(author_ids), Some(category_id), Some(publisher_id)) =
-        (input.name, input.price, input.author_ids, input.category_id, input.publisher_id)
-    else {
-        return Err(Error::invalid("body", "is incomplete"));
-    };
+    }
+    // The book's rules check what is there; a missing value has its problem already, and its
+    // stand-in below passes every rule (one cent, at least the sale price; one author).
+    let price = input.price.unwrap_or_else(|| input.sale_price.unwrap_or(Money::CENT));
     let draft = BookDraft {
-        name,
+        name: input.name.clone().unwrap_or_else(|| "-".into()),
         description: input.description,
         price,
         sale_price: input.sale_price,
         status: input.status,
-        author_ids,
-        category_id,
-        publisher_id,
+        author_ids: input.author_ids.clone().unwrap_or_else(|| vec![AuthorId::random()]),
+        category_id: input.category_id.unwrap_or_else(CategoryId::random),
+        publisher_id: input.publisher_id.unwrap_or_else(PublisherId::random),
     };
-    let book = draft.validate(id)?;
-
-    let mut problems = Problems::default();
-    for (i, author) in book.author_ids.iter().enumerate() {
+    let book = match draft.validate(id) {
+        Ok(book) => Some(book),
+        Err(Error::Invalid(errors)) => {
+            let new: Vec<_> = errors.into_iter().filter(|error| !problems.has(&error.field)).collect();
+            for error in new {
+                problems.add(error.field, error.message);
+            }
+            None
+        }
+        Err(other) => return Err(other),
+    };
+    for (i, author) in input.author_ids.iter().flatten().enumerate() {
         if catalog.get_author(*author).await?.is_none() {
             problems.add(format!("author_ids[{i}]"), format!("no author has id {author}"));
         }
     }
-    if catalog.get_category(book.category_id).await?.is_none() {
-        problems.add("category_id", format!("no category has id {}", book.category_id));
+    if let Some(category) = input.category_id
+        && catalog.get_category(category).await?.is_none()
+    {
+        problems.add("category_id", format!("no category has id {category}"));
     }
-    if catalog.get_publisher(book.publisher_id).await?.is_none() {
-        problems.add("publisher_id", format!("no publisher has id {}", book.publisher_id));
+    if let Some(publisher) = input.publisher_id
+        && catalog.get_publisher(publisher).await?.is_none()
+    {
+        problems.add("publisher_id", format!("no publisher has id {publisher}"));
     }
     problems.into_result()?;
-    Ok(book)
+    book.ok_or_else(|| Error::invalid("body", "is not a book"))
 }
 
 macro_rules! name_input {

@@ -34,3 +34,33 @@ async fn every_sample_event_gets_its_expected_status() {
         }
     }
 }
+
+/// The invalid sample's request with another body.
+fn create_book_with(body: Value) -> lambda_http::Request {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../events/catalog-admin/create-book-invalid.json");
+    let mut event: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    event["body"] = body.to_string().into();
+    lambda_http::request::from_str(&event.to_string()).unwrap()
+}
+
+#[tokio::test]
+async fn every_field_with_a_problem_is_named_at_once() {
+    let catalog = EmbeddedCatalog::in_memory().unwrap();
+    catalog.import(&seed::catalog().unwrap()).await.unwrap();
+    let body = serde_json::json!({
+        "name": "x\u{0}y",                      // the text rule
+        "description": "fine",
+        "price": "not money",                   // a value of the wrong kind
+        "sale_price": "1.00",
+        "author_ids": ["00000000-0000-4000-8000-000000000000"],  // no such author
+        "category_id": 7,                       // the wrong type
+        // publisher_id missing
+    });
+    let response = catalog_admin::handle(&catalog, create_book_with(body)).await;
+    assert_eq!(response.status(), 400);
+    let problem: Value = serde_json::from_slice(response.body()).unwrap();
+    let mut fields: Vec<&str> =
+        problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    fields.sort();
+    assert_eq!(fields, ["author_ids[0]", "category_id", "name", "price", "publisher_id"], "{problem}");
+}

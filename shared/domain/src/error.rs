@@ -90,6 +90,16 @@ impl Problems {
         self.0.push(FieldError::new(field, message));
     }
 
+    /// Whether `field`, or a part of it (`field.x`, `field[0]`), has a problem already.
+    pub fn has(&self, field: &str) -> bool {
+        self.0.iter().any(|error| {
+            error
+                .field
+                .strip_prefix(field)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+        })
+    }
+
     /// Keeps the value of a successful check, records the field errors of a failed one.
     pub fn check<T>(&mut self, result: Result<T, Error>) -> Option<T> {
         match result {

@@ -27,6 +27,7 @@ pub enum MoneyError {
 
 impl Money {
     pub const ZERO: Money = Money(0);
+    pub const CENT: Money = Money(1);
 
     pub fn from_cents(cents: u64) -> Result<Self, MoneyError> {
         if cents > MAX_CENTS { Err(MoneyError::TooLarge) } else { Ok(Self(cents)) }

@@ -1,8 +1,10 @@
 //! Strict JSON request bodies: a problem names the offending field, never a 5xx.
 
 use bookworm_domain::Error;
+use bookworm_domain::error::Problems;
 use lambda_http::Request;
 use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
 
 /// The largest JSON body any route takes: a book with its longest name and description, in
 /// four-byte characters, is under 4 KB.
@@ -13,6 +15,35 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 /// field: each is a 400 naming the field (`body` when the JSON itself is broken); a body over
 /// [`MAX_BODY_BYTES`] is a 413.
 pub fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, Error> {
+    parse(checked_bytes(request)?)
+}
+
+/// Like [`json_body`], but a field whose value does not fit does not end the reading: each is
+/// reported, and `T` is read without it (so its fields should be `Option`s or defaulted), for
+/// the caller to add its own rules' problems to. serde alone stops at the first.
+pub fn json_body_with_problems<T: DeserializeOwned>(request: &Request) -> Result<(T, Problems), Error> {
+    let mut object: Map<String, Value> = parse(checked_bytes(request)?)?;
+    let mut problems = Problems::default();
+    loop {
+        let error = match serde_path_to_error::deserialize(Value::Object(object.clone())) {
+            Ok(value) => return Ok((value, problems)),
+            Err(error) => error,
+        };
+        let path = error.path().to_string();
+        let Error::Invalid(found) = field_error(error) else { unreachable!("field_error is Invalid") };
+        let field = found.first().map(|e| e.field.clone()).unwrap_or_default();
+        problems.check(Err::<(), _>(Error::Invalid(found)));
+        // The top-level field it is in; a missing one cannot be taken out: report what we have.
+        let key = path.split(['.', '[']).next().filter(|key| !key.is_empty()).unwrap_or(&field);
+        if object.remove(key).is_none() {
+            problems.into_result()?;
+            return Err(Error::invalid(field, "does not fit"));
+        }
+    }
+}
+
+/// The body, if it is not too large and is sent as JSON.
+fn checked_bytes(request: &Request) -> Result<&[u8], Error> {
     if request.body().len() > MAX_BODY_BYTES {
         return Err(Error::TooLarge { field: "body", limit: MAX_BODY_BYTES });
     }
@@ -22,7 +53,7 @@ pub fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, Error> {
             return Err(Error::invalid("body", "must be JSON sent as Content-Type: application/json"));
         }
     }
-    parse(request.body().as_ref())
+    Ok(request.body().as_ref())
 }
 
 /// Every body a route takes is a JSON object. serde would also fill a struct from an array of
@@ -37,33 +68,36 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
         Some(_) => return Err(Error::invalid("body", "must be a JSON object")),
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            return Error::invalid("body", "is not valid JSON");
-        }
-        let message = strip_position(&inner.to_string());
-        // Serde reports a missing or unknown field at the enclosing object; name the field.
-        let named = backticked(&message)
-            .filter(|_| message.starts_with("missing field") || message.starts_with("unknown field"));
-        let field = match (named, path.as_str()) {
-            // An unknown field's path already ends with its name.
-            (Some(name), path) if path == name || path.ends_with(&format!(".{name}")) => path.to_owned(),
-            (Some(name), "." | "") => name.to_owned(),
-            (Some(name), parent) => format!("{parent}.{name}"),
-            (None, "." | "") => "body".to_owned(),
-            (None, path) => path.to_owned(),
-        };
-        let message = match named {
-            Some(_) if message.starts_with("missing field") => "is required".to_owned(),
-            Some(_) => "is not a field here".to_owned(),
-            None => message,
-        };
-        Error::invalid(field, message)
-    })?;
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(field_error)?;
     deserializer.end().map_err(|_| Error::invalid("body", "has trailing characters after the JSON value"))?;
     Ok(value)
+}
+
+/// A serde error as a problem naming its field.
+fn field_error(error: serde_path_to_error::Error<serde_json::Error>) -> Error {
+    let path = error.path().to_string();
+    let inner = error.into_inner();
+    if inner.is_syntax() || inner.is_eof() {
+        return Error::invalid("body", "is not valid JSON");
+    }
+    let message = strip_position(&inner.to_string());
+    // Serde reports a missing or unknown field at the enclosing object; name the field.
+    let named = backticked(&message)
+        .filter(|_| message.starts_with("missing field") || message.starts_with("unknown field"));
+    let field = match (named, path.as_str()) {
+        // An unknown field's path already ends with its name.
+        (Some(name), path) if path == name || path.ends_with(&format!(".{name}")) => path.to_owned(),
+        (Some(name), "." | "") => name.to_owned(),
+        (Some(name), parent) => format!("{parent}.{name}"),
+        (None, "." | "") => "body".to_owned(),
+        (None, path) => path.to_owned(),
+    };
+    let message = match named {
+        Some(_) if message.starts_with("missing field") => "is required".to_owned(),
+        Some(_) => "is not a field here".to_owned(),
+        None => message,
+    };
+    Error::invalid(field, message)
 }
 
 /// serde_json appends " at line L column C"; the field name says more to an API client.

@@ -6,7 +6,7 @@ mod body;
 mod problem;
 mod query;
 
-pub use body::{MAX_BODY_BYTES, json_body};
+pub use body::{MAX_BODY_BYTES, json_body, json_body_with_problems};
 pub use problem::{Problem, problem_response};
 pub use query::QueryParams;
 
