@@ -4,6 +4,8 @@
 //! No Docker, no Python, no AWS account. Any store can be switched to AWS by configuration.
 
 pub mod bus;
+pub mod connections;
+pub mod cors;
 pub mod dev_routes;
 pub mod functions;
 pub mod invoke;
@@ -11,8 +13,10 @@ pub mod merchant;
 pub mod oidc;
 pub mod server;
 pub mod stack;
+pub mod strict;
 pub mod template;
 pub mod verdicts;
 pub mod websocket;
 
+pub use connections::Limits;
 pub use stack::{AuthConfig, CatalogBackend, PushBackend, Stack, StackConfig};

@@ -240,7 +240,8 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             // Whoever reads the banner may stop reading (`| head -1`); a closed stdout is no failure.
             let mut stdout = std::io::stdout();
             let _ = stdout.write_all(banner.as_bytes()).and_then(|()| stdout.flush());
-            server::serve_with(listener, stack, dev_routes, shutdown).await?;
+            server::serve_with(listener, stack, dev_routes, bookworm_local::Limits::default(), shutdown)
+                .await?;
             let _ = writeln!(std::io::stdout(), "stopped");
             Ok(())
         }

@@ -33,6 +33,9 @@ use crate::stack::Stack;
 
 /// How long an authorization code may wait for its exchange.
 const CODE_TTL: Duration = Duration::from_secs(60);
+/// How long a refresh token may wait for its use: a day, so an app left open overnight signs
+/// in again. Each use gives a new one, so the tokens held are those of the last day's sign-ins.
+const REFRESH_TTL: Duration = Duration::from_secs(24 * 3600);
 /// Access and ID tokens' lifetime, unless the stack is configured otherwise.
 pub const DEFAULT_TOKEN_TTL: u64 = 3600;
 const ROLES: [&str; 4] = ["customer", "merchant", "support", "admin"];
@@ -41,7 +44,28 @@ const ROLES: [&str; 4] = ["customer", "merchant", "support", "admin"];
 #[derive(Default)]
 pub struct SignIns {
     codes: Mutex<HashMap<String, Pending>>,
-    refresh: Mutex<HashMap<String, Identity>>,
+    refresh: Mutex<HashMap<String, Refresh>>,
+}
+
+struct Refresh {
+    identity: Identity,
+    issued: Instant,
+}
+
+impl SignIns {
+    /// Remembers `token` for `identity`, forgetting the expired ones (used ones are already gone).
+    fn remember_refresh(&self, token: String, identity: Identity) {
+        let mut tokens = self.refresh.lock().unwrap_or_else(|p| p.into_inner());
+        tokens.retain(|_, refresh| refresh.issued.elapsed() < REFRESH_TTL);
+        tokens.insert(token, Refresh { identity, issued: Instant::now() });
+    }
+
+    /// The identity `token` was issued for, if it is known and not expired; it is used up.
+    /// Taken out under the lock: of two requests with one refresh token, one gets tokens.
+    fn take_refresh(&self, token: &str) -> Option<Identity> {
+        let taken = self.refresh.lock().unwrap_or_else(|p| p.into_inner()).remove(token);
+        taken.filter(|refresh| refresh.issued.elapsed() < REFRESH_TTL).map(|refresh| refresh.identity)
+    }
 }
 
 struct Pending {
@@ -188,19 +212,12 @@ pub async fn token(State(stack): State<Arc<Stack>>, body: Bytes) -> Response {
             if field("client_id") != stack.auth.audience {
                 return oauth_error("invalid_client", "unknown client_id");
             }
-            // Taken out under the lock: of two requests with one refresh token, one gets tokens.
-            let taken = stack
-                .sign_ins
-                .refresh
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .remove(field("refresh_token"));
-            match taken {
+            match stack.sign_ins.take_refresh(field("refresh_token")) {
                 Some(identity) => (identity, None),
                 None => {
                     return oauth_error(
                         "invalid_grant",
-                        "unknown or used refresh token (the stack restarted?)",
+                        "unknown, used or expired refresh token (the stack restarted?)",
                     );
                 }
             }
@@ -235,10 +252,7 @@ fn issue(stack: &Stack, identity: Identity, nonce: Option<String>) -> Response {
         return oauth_error("server_error", "could not sign the tokens");
     };
     let refresh = random_token();
-    {
-        let mut tokens = stack.sign_ins.refresh.lock().unwrap_or_else(|p| p.into_inner());
-        tokens.insert(refresh.clone(), identity);
-    }
+    stack.sign_ins.remember_refresh(refresh.clone(), identity);
     let body = json!({
         "access_token": access, "id_token": id, "refresh_token": refresh,
         "token_type": "Bearer", "expires_in": ttl, "scope": "openid",
@@ -302,7 +316,8 @@ fn identity(form: &[(String, String)]) -> Result<Identity, String> {
     Ok(Identity { sub, name: first("name").chars().take(80).collect(), roles, shops })
 }
 
-/// `http(s)://` on the stack's own host (any port) or on a loopback host.
+/// `http(s)://` on the stack's own host (any port) or on a loopback host. Host names are
+/// compared ignoring case, as DNS does (`http://LOCALHOST/` is loopback).
 fn redirect_allowed(uri: &str, stack_host: &str) -> bool {
     // No fragment (RFC 6749 3.1.2): the code would land in it, out of the server's sight.
     if uri.contains('#') {
@@ -316,8 +331,8 @@ fn redirect_allowed(uri: &str, stack_host: &str) -> bool {
         Err(_) => return false,
     };
     matches!(scheme, "http" | "https")
-        && (host == own
-            || host == "localhost"
+        && (host.eq_ignore_ascii_case(&own)
+            || host.eq_ignore_ascii_case("localhost")
             || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback()))
 }
 
@@ -398,5 +413,26 @@ mod tests {
         assert!(!redirect_allowed("/relative", "127.0.0.1:3000"));
         assert!(!redirect_allowed("http://127.0.0.1:3000/merchant/#x", "127.0.0.1:3000"), "no fragment");
         assert!(redirect_allowed("http://[fd00::5]:3000/merchant/", "[fd00::5]:3000"), "its own IPv6 origin");
+        assert!(redirect_allowed("http://LOCALHOST/", "127.0.0.1:3000"), "host names ignore case");
+        assert!(redirect_allowed("https://Shop.Test/merchant/", "shop.test"));
+    }
+
+    #[test]
+    fn expired_refresh_tokens_are_refused_and_pruned() {
+        let sign_ins = SignIns::default();
+        let identity = Identity { sub: "ann".into(), name: String::new(), roles: vec![], shops: vec![] };
+        let Some(long_ago) = Instant::now().checked_sub(REFRESH_TTL) else { return };
+        let old = |token: &str| {
+            let refresh = Refresh { identity: identity.clone(), issued: long_ago };
+            sign_ins.refresh.lock().unwrap().insert(token.to_owned(), refresh);
+        };
+        old("expired");
+        assert!(sign_ins.take_refresh("expired").is_none(), "refused");
+        old("forgotten");
+        sign_ins.remember_refresh("fresh".into(), identity.clone());
+        let held: Vec<String> = sign_ins.refresh.lock().unwrap().keys().cloned().collect();
+        assert_eq!(held, ["fresh"], "the expired one was pruned");
+        assert_eq!(sign_ins.take_refresh("fresh").map(|identity| identity.sub), Some("ann".into()));
+        assert!(sign_ins.take_refresh("fresh").is_none(), "used up");
     }
 }

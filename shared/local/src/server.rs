@@ -8,12 +8,13 @@ use std::sync::atomic::Ordering;
 
 use axum::Router;
 use axum::body::{Body as AxumBody, to_bytes};
+use axum::extract::rejection::PathRejection;
 use axum::extract::{ConnectInfo, Path, Request as AxumRequest, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response as AxumResponse};
 use axum::routing::{MethodFilter, MethodRouter, get};
-use axum::serve::ListenerExt;
 use base64::Engine;
+use bookworm_domain::FieldError;
 use bookworm_http::{Problem, problem_response};
 use lambda_http::aws_lambda_events::apigw::{
     ApiGatewayRequestAuthorizer, ApiGatewayV2httpRequest, ApiGatewayV2httpRequestContext,
@@ -21,6 +22,7 @@ use lambda_http::aws_lambda_events::apigw::{
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Body, Response};
 
+use crate::connections::Limits;
 use crate::dev_routes::{self, DevRoutes};
 use crate::functions::Function;
 use crate::stack::Stack;
@@ -31,8 +33,8 @@ const MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
 /// What an early answer reads of a body it does not need, so the connection stays usable.
 const DRAIN_BYTES: usize = 64 * 1024;
 
-/// Every template route, plus `GET /health`, the API contracts (`/openapi.json`, `/asyncapi.json`),
-/// the development issuer's keys and the outbox
+/// Every template route (with the template's CORS), plus `GET /health`, the API contracts
+/// (`/openapi.json`, `/asyncapi.json`), the development issuer's keys and the outbox
 /// (unguarded here: [`app`] puts the guard in front of it).
 pub fn router(stack: Arc<Stack>) -> Router {
     let mut by_path: BTreeMap<String, MethodRouter> = BTreeMap::new();
@@ -46,18 +48,30 @@ pub fn router(stack: Arc<Stack>) -> Router {
         let (stack, function, route_key) =
             (stack.clone(), *function, format!("{} {}", route.method, route.path));
         let guarded = route.authorizer.is_some();
-        let handler = move |Path(parameters): Path<HashMap<String, String>>,
+        let handler = move |parameters: Result<Path<HashMap<String, String>>, PathRejection>,
                             ConnectInfo(peer): ConnectInfo<SocketAddr>,
                             request: AxumRequest| {
             let (stack, route_key) = (stack.clone(), route_key.clone());
             let target = Target { function, route_key, guarded };
-            async move { invoke_route(&stack, &target, parameters, peer, request).await }
+            async move {
+                match parameters {
+                    Ok(Path(parameters)) => invoke_route(&stack, &target, parameters, peer, request).await,
+                    Err(rejection) => drained(request.into_body(), path_refusal(rejection)).await,
+                }
+            }
         };
         let path = axum_path(&route.path);
         let methods = by_path.remove(&path).unwrap_or_default();
         by_path.insert(path, methods.on(filter, handler));
     }
-    let mut router = Router::new()
+    let mut api = Router::new();
+    for (path, methods) in by_path {
+        api = api.route(&path, methods.fallback(method_not_allowed));
+    }
+    if let Some(cors) = stack.cors.clone() {
+        api = api.layer(cors);
+    }
+    Router::new()
         .route("/health", get(health))
         .route("/openapi.json", get(openapi))
         .route("/asyncapi.json", get(asyncapi))
@@ -69,11 +83,25 @@ pub fn router(stack: Arc<Stack>) -> Router {
             "/oauth2/authorize",
             get(crate::oidc::authorize_page).post(crate::oidc::authorize_submit).with_state(stack.clone()),
         )
-        .route("/oauth2/token", axum::routing::post(crate::oidc::token).with_state(stack.clone()));
-    for (path, methods) in by_path {
-        router = router.route(&path, methods.fallback(method_not_allowed));
-    }
-    router.fallback(not_found)
+        .route("/oauth2/token", axum::routing::post(crate::oidc::token).with_state(stack.clone()))
+        .merge(api)
+        .fallback(not_found)
+}
+
+/// A path parameter axum could not decode (`/books/%ff%fe`): a 400 naming it, as every other
+/// invalid input, rather than axum's plain-text rejection.
+fn path_refusal(rejection: PathRejection) -> AxumResponse {
+    use axum::extract::path::ErrorKind;
+    let error = match &rejection {
+        PathRejection::FailedToDeserializePathParams(failed) => match failed.kind() {
+            ErrorKind::InvalidUtf8InPathParam { key } => {
+                FieldError::new(key, "must be percent-encoded UTF-8")
+            }
+            _ => FieldError::new("path", failed.body_text()),
+        },
+        _ => FieldError::new("path", rejection.body_text()),
+    };
+    to_axum(problem_response(&bookworm_domain::Error::Invalid(vec![error]), None))
 }
 
 /// API Gateway's greedy `{name+}` is axum's `{*name}`; plain `{name}` is the same in both.
@@ -188,7 +216,7 @@ pub(crate) async fn drained(body: AxumBody, mut response: AxumResponse) -> AxumR
     response
 }
 
-fn to_axum(response: Response<Body>) -> AxumResponse {
+pub(crate) fn to_axum(response: Response<Body>) -> AxumResponse {
     let (parts, body) = response.into_parts();
     let body = match body {
         Body::Empty => AxumBody::empty(),
@@ -273,7 +301,8 @@ pub(crate) fn problem(status: StatusCode, detail: &str) -> AxumResponse {
 }
 
 /// Everything the stack serves: the template's routes, the WebSocket API and the
-/// development-only routes, behind the guard that decides who reaches the latter.
+/// development-only routes, behind the guard that decides who reaches the latter, and
+/// behind that the refusals API Gateway makes of any request (`strict`).
 pub fn app(stack: Arc<Stack>, sockets: Arc<Sockets>, dev_routes: DevRoutes) -> Router {
     // One guard in front of every path rather than a layer on the development-only routes
     // alone: it matches them by prefix, so none can be routed around it.
@@ -281,6 +310,7 @@ pub fn app(stack: Arc<Stack>, sockets: Arc<Sockets>, dev_routes: DevRoutes) -> R
         .merge(crate::merchant::routes(stack.clone()))
         .merge(crate::websocket::routes(stack, sockets))
         .layer(axum::middleware::from_fn_with_state(dev_routes, dev_routes::guard))
+        .layer(axum::middleware::from_fn(crate::strict::guard))
 }
 
 /// Serves until `shutdown` completes, then finishes the requests in flight. The
@@ -291,14 +321,15 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let dev_routes = DevRoutes::new(listener.local_addr()?.ip(), false);
-    serve_with(listener, stack, dev_routes, shutdown).await
+    serve_with(listener, stack, dev_routes, Limits::default(), shutdown).await
 }
 
-/// [`serve`], with the development-only routes as `dev_routes` says.
+/// [`serve`], with the development-only routes as `dev_routes` says and `limits` on connections.
 pub async fn serve_with(
     listener: tokio::net::TcpListener,
     stack: Arc<Stack>,
     dev_routes: DevRoutes,
+    limits: Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let sockets = Arc::new(Sockets::default());
@@ -312,43 +343,18 @@ pub async fn serve_with(
         });
     }
     crate::bus::start(stack.clone(), &format!("http://{own}"), sockets.clone());
-    let app = app(stack, sockets.clone(), dev_routes).into_make_service_with_connect_info::<SocketAddr>();
-    let listener = without_delay(listener);
+    let app = app(stack, sockets.clone(), dev_routes);
     // Open WebSockets would keep a graceful shutdown waiting for ever: close them first.
     let shutdown = async move {
         shutdown.await;
         sockets.close_all();
     };
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
-}
-
-/// `listener`, setting TCP_NODELAY on every socket it accepts (HTTP and WebSocket alike).
-/// Without it a small write (a WebSocket frame, a short answer) sent in two parts waits for
-/// the client's delayed ACK: up to 40 ms on Linux.
-fn without_delay(
-    listener: tokio::net::TcpListener,
-) -> axum::serve::TapIo<tokio::net::TcpListener, fn(&mut tokio::net::TcpStream)> {
-    listener.tap_io(|socket| {
-        if let Err(error) = socket.set_nodelay(true) {
-            tracing::warn!(%error, "could not set TCP_NODELAY");
-        }
-    })
+    crate::connections::serve(listener, app, limits, shutdown).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[tokio::test]
-    async fn accepted_sockets_send_without_delay() {
-        use axum::serve::Listener;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        let mut listener = without_delay(listener);
-        let _client = tokio::net::TcpStream::connect(address).await.unwrap();
-        let (accepted, _) = listener.accept().await;
-        assert!(accepted.nodelay().unwrap());
-    }
 
     #[test]
     fn greedy_parameters_become_wildcards() {

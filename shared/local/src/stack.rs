@@ -124,6 +124,8 @@ pub struct Stack {
     pub push: PushBackend,
     /// What the fan-out and email functions' SNS subscriptions deliver (their filter policies).
     pub subscriptions: Subscriptions,
+    /// The HTTP API's CORS configuration, for its routes, if the template gives one.
+    pub cors: Option<tower_http::cors::CorsLayer>,
 }
 
 /// The template's SNS subscriptions to shop events, as the local bus applies them.
@@ -177,6 +179,7 @@ impl Stack {
         // Read before any store is opened: a template the stack cannot serve stops it first.
         let subscriptions =
             Subscriptions { fanout: template.sns_filter("fanout")?, email: template.sns_filter("email")? };
+        let cors = template.http_api_cors()?.as_ref().map(crate::cors::layer).transpose()?;
         let catalog = open_catalog(config.catalog, &config.data_dir).await?;
         let search = Arc::new(open_search_index(&config.data_dir, catalog.as_ref()).await?);
         let catalog: Arc<dyn CatalogStore> = Arc::new(IndexedCatalog::new(catalog, search.clone()));
@@ -211,6 +214,7 @@ impl Stack {
             sign_ins: Default::default(),
             push: config.push,
             subscriptions,
+            cors,
         })
     }
 

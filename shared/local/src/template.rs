@@ -1,6 +1,6 @@
 //! Reads what the local stack serves out of template.yaml (HTTP routes, WebSocket routes, the
-//! authorizer's cache time, the SNS subscriptions' filters), so it serves exactly the API that
-//! `sam deploy` creates. The template is parsed once, at start.
+//! authorizer's cache time, the HTTP API's CORS configuration, the SNS subscriptions' filters),
+//! so it serves exactly the API that `sam deploy` creates. The template is parsed once, at start.
 
 use serde_yaml_ng::{Mapping, Value};
 
@@ -42,16 +42,67 @@ pub enum TemplateError {
     Shape(String),
 }
 
-/// The template's `Resources`, parsed.
+/// The HTTP API's `CorsConfiguration`, with parameters replaced by their defaults.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cors {
+    pub allow_origins: Vec<String>,
+    pub allow_methods: Vec<String>,
+    pub allow_headers: Vec<String>,
+    pub expose_headers: Vec<String>,
+    pub max_age: Option<u64>,
+    pub allow_credentials: bool,
+}
+
+/// The template's `Resources` and `Parameters`, parsed.
 pub struct Template {
     resources: Mapping,
+    parameters: Mapping,
 }
 
 impl Template {
     pub fn parse(text: &str) -> Result<Self, TemplateError> {
         let root: Value = serde_yaml_ng::from_str(text)?;
         let resources = root.get("Resources").and_then(Value::as_mapping).cloned();
-        Ok(Self { resources: resources.ok_or_else(|| TemplateError::Shape("has no Resources".into()))? })
+        let parameters = root.get("Parameters").and_then(Value::as_mapping).cloned().unwrap_or_default();
+        Ok(Self {
+            resources: resources.ok_or_else(|| TemplateError::Shape("has no Resources".into()))?,
+            parameters,
+        })
+    }
+
+    /// The first `AWS::Serverless::HttpApi`'s `CorsConfiguration`, if it has one. A `!Ref` to a
+    /// parameter takes the parameter's default, as a deployment that does not override it.
+    pub fn http_api_cors(&self) -> Result<Option<Cors>, TemplateError> {
+        let Some(config) = self
+            .resources("AWS::Serverless::HttpApi")
+            .find_map(|(_, api)| api.get("Properties")?.get("CorsConfiguration"))
+        else {
+            return Ok(None);
+        };
+        let list = |name: &str| match config.get(name) {
+            Some(value) => self.strings(value).ok_or_else(|| {
+                TemplateError::Shape(format!("CorsConfiguration.{name} is not a list of strings"))
+            }),
+            None => Ok(Vec::new()),
+        };
+        Ok(Some(Cors {
+            allow_origins: list("AllowOrigins")?,
+            allow_methods: list("AllowMethods")?,
+            allow_headers: list("AllowHeaders")?,
+            expose_headers: list("ExposeHeaders")?,
+            max_age: config.get("MaxAge").and_then(Value::as_u64),
+            allow_credentials: config.get("AllowCredentials").and_then(Value::as_bool).unwrap_or(false),
+        }))
+    }
+
+    /// A list of strings, or a `!Ref` to a `CommaDelimitedList` parameter's default.
+    fn strings(&self, value: &Value) -> Option<Vec<String>> {
+        if let Value::Tagged(tagged) = value {
+            let name = tagged.value.as_str().filter(|_| tagged.tag == "Ref")?;
+            let default = self.parameters.get(name)?.get("Default")?.as_str()?;
+            return Some(default.split(',').map(|item| item.trim().to_owned()).collect());
+        }
+        value.as_sequence()?.iter().map(|item| item.as_str().map(str::to_owned)).collect()
     }
 
     /// Every resource of CloudFormation type `kind`, with its logical id, in template order.
@@ -216,6 +267,25 @@ mod tests {
                 route.authorizer
             );
         }
+    }
+
+    #[test]
+    fn reads_the_cors_configuration_with_parameter_defaults() {
+        let cors = template().http_api_cors().unwrap().expect("the HttpApi configures CORS");
+        assert_eq!(cors.allow_origins, ["*"], "the AllowedOrigins parameter's default");
+        assert!(cors.allow_methods.contains(&"POST".to_owned()));
+        assert!(cors.allow_headers.contains(&"Idempotency-Key".to_owned()));
+        assert_eq!((cors.max_age, cors.allow_credentials), (Some(600), false));
+        let api = |cors: &str| {
+            format!(
+                "Parameters:\n  Origins: {{ Type: CommaDelimitedList, Default: 'https://a.example, https://b.example' }}\nResources:\n  Api:\n    Type: AWS::Serverless::HttpApi\n    Properties: {{ CorsConfiguration: {cors} }}\n"
+            )
+        };
+        let listed =
+            Template::parse(&api("{ AllowOrigins: !Ref Origins }")).unwrap().http_api_cors().unwrap();
+        assert_eq!(listed.unwrap().allow_origins, ["https://a.example", "https://b.example"]);
+        assert!(Template::parse(&api("{ AllowOrigins: !Ref Nowhere }")).unwrap().http_api_cors().is_err());
+        assert_eq!(Template::parse("Resources: {}").unwrap().http_api_cors().unwrap(), None);
     }
 
     #[test]

@@ -1,17 +1,20 @@
 //! The WebSocket side of the local stack, emulating API Gateway's WebSocket API on the same
 //! port: `GET /ws?shop_id=…&token=…` runs the authorizer and the `$connect` route before the
-//! upgrade (refusing it when either refuses), routes each message by its `action`, runs
+//! upgrade (refusing it when either refuses), routes each message by its `action` (never to a
+//! `$` route), closes a socket whose message is over API Gateway's size limits with 1009, runs
 //! `$disconnect` on close, and serves the `@connections` management API so the fan-out
 //! function's AWS SDK client posts to it unchanged.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -24,6 +27,12 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use crate::stack::Stack;
+
+/// API Gateway's limits: a message of at most 128 KB, in frames of at most 32 KB.
+const MAX_MESSAGE_BYTES: usize = 128 * 1024;
+const MAX_FRAME_BYTES: usize = 32 * 1024;
+/// How long a closing socket's last frames (a close 1009) may take to go out.
+const CLOSING: Duration = Duration::from_secs(1);
 
 /// The open sockets, by connection id: what `@connections` reaches.
 #[derive(Default)]
@@ -117,7 +126,7 @@ async fn upgrade(
     Query(query): Query<HashMap<String, String>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
     // The authorizer's identity source is the `token` query parameter: without it API
     // Gateway answers 401; a denied token, 403.
@@ -128,6 +137,13 @@ async fn upgrade(
     if verdict.get("user_id").is_none() {
         return refuse(StatusCode::FORBIDDEN, "the token was refused");
     }
+    let upgrade = match upgrade {
+        Ok(upgrade) => upgrade.max_message_size(MAX_MESSAGE_BYTES).max_frame_size(MAX_FRAME_BYTES),
+        Err(rejection) => {
+            let problem = bookworm_http::Problem::new(rejection.status(), rejection.body_text());
+            return crate::server::to_axum(problem.into_response());
+        }
+    };
     let authorizer: HashMap<String, Value> = serde_json::from_value(verdict).unwrap_or_default();
     let connection_id = connection_id();
     let mut connect = event("$connect", "CONNECT", &connection_id, &authorizer);
@@ -168,7 +184,17 @@ async fn session(
         }
     });
 
-    while let Some(Ok(message)) = stream.next().await {
+    while let Some(received) = stream.next().await {
+        let message = match received {
+            Ok(message) => message,
+            Err(error) => {
+                if is_too_big(error) {
+                    let reason = "Message too big".into();
+                    let _ = outbox.send(Message::Close(Some(CloseFrame { code: close_code::SIZE, reason })));
+                }
+                break;
+            }
+        };
         let text = match message {
             Message::Text(text) => text.to_string(),
             Message::Binary(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
@@ -176,10 +202,13 @@ async fn session(
             _ => continue,
         };
         // Route selection: `$request.body.action`, as the template's RouteSelectionExpression.
+        // The `$` routes are API Gateway's own, never a message's: `{"action":"$disconnect"}`
+        // would remove the caller's connection record while its socket stays open.
         let action = serde_json::from_str::<Value>(&text)
             .ok()
             .and_then(|body| body["action"].as_str().map(str::to_owned));
-        let route = action.filter(|action| local.stack.websocket_routes.contains(action));
+        let route =
+            action.filter(|action| !action.starts_with('$') && local.stack.websocket_routes.contains(action));
         let Some(route) = route else {
             let _ =
                 outbox.send(Message::text(json!({"message": "Forbidden", "connectionId": id}).to_string()));
@@ -199,7 +228,18 @@ async fn session(
         event("$disconnect", "DISCONNECT", &id, &authorizer),
     )
     .await;
-    writer.abort();
+    // With the last sender gone the writer sends what is queued (a close frame) and stops.
+    drop(outbox);
+    let writing = writer.abort_handle();
+    if tokio::time::timeout(CLOSING, writer).await.is_err() {
+        writing.abort();
+    }
+}
+
+/// Whether a read failed on a message or frame over the limits (tungstenite's capacity error).
+fn is_too_big(error: axum::Error) -> bool {
+    use tokio_tungstenite::tungstenite::Error;
+    matches!(error.into_inner().downcast_ref::<Error>(), Some(Error::Capacity(_)))
 }
 
 /// `POST /@connections/{id}`: the body goes down that socket; 410 Gone when it is not open.

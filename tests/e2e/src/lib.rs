@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use bookworm_auth::dev_issuer::TokenRequest;
-use bookworm_local::{AuthConfig, CatalogBackend, PushBackend, Stack, StackConfig, server};
+use bookworm_local::dev_routes::DevRoutes;
+use bookworm_local::{AuthConfig, CatalogBackend, Limits, PushBackend, Stack, StackConfig, server};
 use reqwest::{Client, Response};
 use serde_json::Value;
 use tokio::sync::oneshot;
@@ -31,6 +32,15 @@ impl LocalStack {
 
     /// The same, with fan-out pushing through `push`.
     pub async fn start_configured(auth: AuthConfig, push: PushBackend) -> Self {
+        Self::launch(auth, push, Limits::default()).await
+    }
+
+    /// The same, with `limits` on its connections.
+    pub async fn start_limited(limits: Limits) -> Self {
+        Self::launch(AuthConfig::default(), PushBackend::Embedded, limits).await
+    }
+
+    async fn launch(auth: AuthConfig, push: PushBackend, limits: Limits) -> Self {
         let data = tempfile::tempdir().expect("temp dir");
         let config = StackConfig {
             data_dir: data.path().to_owned(),
@@ -43,7 +53,8 @@ impl LocalStack {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(server::serve(listener, stack.clone(), async {
+        let dev_routes = DevRoutes::new(std::net::Ipv4Addr::LOCALHOST.into(), false);
+        tokio::spawn(server::serve_with(listener, stack.clone(), dev_routes, limits, async {
             let _ = stopped.await;
         }));
         Self { base, client: Client::new(), stack, _data: data, _stop: stop }

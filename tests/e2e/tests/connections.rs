@@ -68,8 +68,8 @@ async fn an_early_answer_to_a_large_body_says_it_closes_the_connection() {
 
 /// Publish → merchant on loopback, 200 times in a row, the whole path: handler, group commit,
 /// bus, fan-out, socket. The bounds are loose on purpose (a debug build on a busy machine);
-/// `scripts/bench http` reports the release figures under load. TCP_NODELAY itself is checked
-/// where it is set (server.rs: `accepted_sockets_send_without_delay`).
+/// `scripts/bench http` reports the release figures under load. Without TCP_NODELAY (set in
+/// connections.rs on every accepted socket) a frame waits for a delayed ACK, up to 40 ms.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_publish_reaches_a_connected_merchant_without_waiting_for_an_ack() {
     let stack = LocalStack::start().await;
