@@ -39,10 +39,10 @@ def create_on_host_network(self, context):
     """Container.create, with the container on the host network and the emulator told to listen on
     the port SAM picked for it (`rapid_port_host`, free on 127.0.0.1) and to serve the function's
     runtime API on another free one. `_entrypoint` is the emulator's command line: its path first,
-    then its options. The container is labelled with SAM_LOCAL_CONTAINERS, by which
-    scripts/sam-local removes what an interrupted SAM leaves behind."""
+    then its options. The container is labelled with its run of scripts/sam-local (SAM_LOCAL_RUN), by
+    which that run removes what an interrupted SAM leaves behind."""
     self._container_opts = {**(self._container_opts or {}), "network_mode": "host"}
-    self._labels["bookworm.sam-local"] = os.environ.get("SAM_LOCAL_CONTAINERS", "")
+    self._labels["bookworm.sam-local"] = os.environ.get("SAM_LOCAL_RUN", "")
     emulator, *options = self._entrypoint
     self._entrypoint = [
         emulator,
