@@ -20,6 +20,7 @@ import sys
 import samcli
 from docker.models.containers import ContainerCollection
 from samcli.cli.main import cli
+from samcli.commands.local.lib.swagger.integration_uri import LambdaUri
 from samcli.local.docker.container import Container
 from samcli.local.docker.lambda_image import LambdaImage, Runtime
 
@@ -64,6 +65,21 @@ def create_without_published_ports(self, image, command=None, **kwargs):
     return original_containers_create(self, image, command, **kwargs)
 
 
+original_function_name = LambdaUri.get_function_name
+
+
+def function_name_with_getatt(function_arn):
+    """LambdaUri.get_function_name, which reads an authorizer's FunctionArn only as a string or a
+    Fn::Sub and skips the authorizer otherwise (so start-api would pass every request unchecked).
+    template.yaml names it `!GetAtt AuthorizerFunction.Arn`: that function's ARN, so its logical id."""
+    getatt = function_arn.get("Fn::GetAtt") if isinstance(function_arn, dict) else None
+    if getatt:
+        logical_id, attribute = getatt.split(".", 1) if isinstance(getatt, str) else getatt
+        if attribute == "Arn":
+            return logical_id
+    return original_function_name(function_arn)
+
+
 def base_images(template_path):
     """The base image of each function's runtime and architecture, named as SAM names them
     (LambdaImage.build): e.g. public.ecr.aws/lambda/provided:al2023-x86_64."""
@@ -86,4 +102,5 @@ if __name__ == "__main__":
     else:
         Container.create = create_on_host_network
         ContainerCollection.create = create_without_published_ports
+        LambdaUri.get_function_name = staticmethod(function_name_with_getatt)
         cli(prog_name="sam")

@@ -55,14 +55,18 @@ def test_catalog_books_gets_a_book():
     assert (book["id"], book["name"], book["price"]) == (EMMA, "Emma", "6.99")
 
 
-def test_authorizer_accepts_a_token_signed_with_the_served_key(tmp_path):
-    token = subprocess.run(
-        [LOCAL_BIN, "token", "--data-dir", STAGE / "issuer", "--sub", "sam-local-reader", "--role", "customer"],
+def token(sub):
+    """A customer's access token from the development issuer whose JWKS the run serves."""
+    return subprocess.run(
+        [LOCAL_BIN, "token", "--data-dir", STAGE / "issuer", "--sub", sub, "--role", "customer"],
         capture_output=True, text=True, check=True,
     ).stdout.strip()
+
+
+def test_authorizer_accepts_a_token_signed_with_the_served_key(tmp_path):
     # The sample events carry bad tokens only: this one with a good token in their place.
     event = tmp_path / "valid-token.json"
-    event.write_text((ROOT / "events/authorizer/malformed-token.json").read_text().replace("not.a.jwt", token))
+    event.write_text((ROOT / "events/authorizer/malformed-token.json").read_text().replace("not.a.jwt", token("sam-local-reader")))
     response = invoke("AuthorizerFunction", event)
     # The verdict is in the context (the function answers 401/403 itself): the caller, or "rejected".
     assert response["isAuthorized"] is True
@@ -105,15 +109,15 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def get(url):
+def get(url, headers=None):
     try:
-        with urllib.request.urlopen(url, timeout=60) as answer:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=60) as answer:
             return answer.status, json.load(answer)
     except urllib.error.HTTPError as error:
         return error.code, json.load(error)
 
 
-def test_start_api_serves_the_catalog():
+def test_start_api_serves_the_catalog_and_checks_tokens():
     port = free_port()
     # In a session of its own: if it does not stop when asked, it is killed whole.
     api = subprocess.Popen([SAM_LOCAL, "start-api", "--port", str(port)], start_new_session=True)
@@ -134,6 +138,9 @@ def test_start_api_serves_the_catalog():
         assert (status, book["name"]) == (200, "Emma")
         status, problem = get(f"{base}/books/00000000-0000-4000-8000-000000000000")
         assert (status, problem["status"]) == (404, 404)
+        # A protected route, through the template's authorizer.
+        status, me = get(f"{base}/me", {"Authorization": f"Bearer {token('sam-local-api')}"})
+        assert (status, me.get("user_id")) == (200, "sam-local-api"), me
     finally:
         api.send_signal(signal.SIGTERM)
         try:
