@@ -66,7 +66,8 @@ def token(sub):
 def test_authorizer_accepts_a_token_signed_with_the_served_key(tmp_path):
     # The sample events carry bad tokens only: this one with a good token in their place.
     event = tmp_path / "valid-token.json"
-    event.write_text((ROOT / "events/authorizer/malformed-token.json").read_text().replace("not.a.jwt", token("sam-local-reader")))
+    malformed = (ROOT / "events/authorizer/malformed-token.json").read_text()
+    event.write_text(malformed.replace("not.a.jwt", token("sam-local-reader")))
     response = invoke("AuthorizerFunction", event)
     # The verdict is in the context (the function answers 401/403 itself): the caller, or "rejected".
     assert response["isAuthorized"] is True
@@ -76,7 +77,7 @@ def test_authorizer_accepts_a_token_signed_with_the_served_key(tmp_path):
 
 def test_authorizer_refuses_an_unsigned_token():
     response = invoke("AuthorizerFunction", ROOT / "events/authorizer/forged-alg-none.json")
-    # invalid_token, not "unavailable": the keys were fetched and the token failed against them.
+    # Refused as a bad token: `alg: none` fails before any key is looked up.
     assert response["context"] == {"rejected": "invalid_token"}, response
 
 
@@ -150,6 +151,7 @@ def test_start_api_serves_the_catalog_and_checks_tokens():
             raise
     # SAM removed its warm containers as it stopped.
     left = subprocess.run(
-        ["docker", "ps", "-aq", "--filter", f"label=bookworm.sam-local={RUN}"], capture_output=True, text=True, check=True
+        ["docker", "ps", "-aq", "--filter", f"label=bookworm.sam-local={RUN}"],
+        capture_output=True, text=True, check=True,
     ).stdout.split()
     assert left == []
