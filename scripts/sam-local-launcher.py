@@ -1,16 +1,19 @@
-"""The SAM CLI with its Lambda emulator containers on the host network. Written for aws-sam-cli
-1.170.0 (pinned in scripts/python/sam.txt); everything scripts/sam-local needs from SAM's
-internals is here, and it refuses to run under another version: check both patches below first.
+"""The SAM CLI with its Lambda emulator containers on the host network, and the template's
+authorizer run by start-api. Written for aws-sam-cli 1.170.0 (pinned in scripts/python/sam.txt);
+everything scripts/sam-local needs from SAM's internals is here, and it refuses to run under
+another version: check the three patches below against the new one first.
 
     python scripts/sam-local-launcher.py local invoke ...      (the SAM venv's python; sam's arguments)
     python scripts/sam-local-launcher.py --base-image TEMPLATE  the image SAM will build its emulator
-                                                                image on, for TEMPLATE's functions
+                                                                image on, for the derived template's
+                                                                functions (scripts/sam-local-stage)
 
 Why: on a Docker daemon without a bridge network (`dockerd --bridge=none`) a container reaches
 127.0.0.1 (moto, the issuer's JWKS) only on the host network, and `--docker-network host` does not
 give it one: SAM 1.170 then leaves the container on the default network. On the host network the
 emulator's default addresses (the invoke API on :8080, the runtime API on 127.0.0.1:9001) would
-also clash between two containers and with whatever else listens there.
+also clash between two containers and with whatever else listens there. And SAM skips an HTTP API
+authorizer whose FunctionArn is a !GetAtt, as template.yaml's is.
 """
 import json
 import os
@@ -98,7 +101,10 @@ if __name__ == "__main__":
     if samcli.__version__ != WRITTEN_FOR:
         sys.exit(f"{__file__} patches aws-sam-cli {WRITTEN_FOR}, not {samcli.__version__}: check it")
     if sys.argv[1:2] == ["--base-image"]:
-        print("\n".join(base_images(sys.argv[2])))
+        images = base_images(sys.argv[2])
+        if len(images) != 1:
+            sys.exit(f"one runtime and architecture for every function expected, not {images}")
+        print(images[0])
     else:
         Container.create = create_on_host_network
         ContainerCollection.create = create_without_published_ports
