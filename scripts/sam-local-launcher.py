@@ -1,19 +1,23 @@
-"""The SAM CLI with its Lambda emulator containers on the host network. Written for aws-sam-cli
-1.170.0 (pinned in scripts/python/sam.txt); everything scripts/sam-local needs from SAM's
-internals is here, and it refuses to run under another version: check both patches below first.
+"""The SAM CLI with its Lambda emulator containers on the host network, and the template's
+authorizer run by start-api. Written for aws-sam-cli 1.170.0 (pinned in scripts/python/sam.txt);
+everything scripts/sam-local needs from SAM's internals is here, and it refuses to run under
+another version: check the three patches below against the new one first.
 
     python scripts/sam-local-launcher.py local invoke ...      (the SAM venv's python; sam's arguments)
-    python scripts/sam-local-launcher.py --base-image TEMPLATE  the image SAM will build its emulator
-                                                                image on, for TEMPLATE's functions
+    python scripts/sam-local-launcher.py --images TEMPLATE  the base image of the derived template's
+                                                            functions (scripts/sam-local-stage), and
+                                                            the emulator image SAM builds on it
 
 Why: on a Docker daemon without a bridge network (`dockerd --bridge=none`) a container reaches
 127.0.0.1 (moto, the issuer's JWKS) only on the host network, and `--docker-network host` does not
 give it one: SAM 1.170 then leaves the container on the default network. On the host network the
 emulator's default addresses (the invoke API on :8080, the runtime API on 127.0.0.1:9001) would
-also clash between two containers and with whatever else listens there.
+also clash between two containers and with whatever else listens there. And SAM skips an HTTP API
+authorizer whose FunctionArn is a !GetAtt, as template.yaml's is.
 """
 import json
 import os
+import re
 import socket
 import sys
 
@@ -80,25 +84,32 @@ def function_name_with_getatt(function_arn):
     return original_function_name(function_arn)
 
 
-def base_images(template_path):
-    """The base image of each function's runtime and architecture, named as SAM names them
-    (LambdaImage.build): e.g. public.ecr.aws/lambda/provided:al2023-x86_64."""
+def images(template_path):
+    """The base image of each function's runtime and architecture, and the emulator image SAM
+    builds on it, named as SAM 1.170 names them (LambdaImage.build): e.g.
+    public.ecr.aws/lambda/provided:al2023-x86_64 and public.ecr.aws/lambda/provided:al2023-rapid-x86_64."""
     template = json.load(open(template_path))
     defaults = template.get("Globals", {}).get("Function", {})
-    images = set()
+    found = set()
     for resource in template["Resources"].values():
         if resource["Type"] == "AWS::Serverless::Function":
             properties = {**defaults, **resource["Properties"]}
-            tag = Runtime.get_image_name_tag(properties["Runtime"], properties["Architectures"][0])
-            images.add(f"{LambdaImage._INVOKE_REPO_PREFIX}/{tag}")
-    return sorted(images)
+            architecture = properties["Architectures"][0]
+            tag = Runtime.get_image_name_tag(properties["Runtime"], architecture)
+            repository = f"{LambdaImage._INVOKE_REPO_PREFIX}/{tag.split(':')[0]}"
+            version = re.split("[:-]", tag)[1]
+            found.add((f"{repository}:{tag.split(':')[1]}", f"{repository}:{version}-rapid-{architecture}"))
+    return sorted(found)
 
 
 if __name__ == "__main__":
     if samcli.__version__ != WRITTEN_FOR:
         sys.exit(f"{__file__} patches aws-sam-cli {WRITTEN_FOR}, not {samcli.__version__}: check it")
-    if sys.argv[1:2] == ["--base-image"]:
-        print("\n".join(base_images(sys.argv[2])))
+    if sys.argv[1:2] == ["--images"]:
+        found = images(sys.argv[2])
+        if len(found) != 1:
+            sys.exit(f"one runtime and architecture for every function expected, not {found}")
+        print(*found[0], sep="\n")
     else:
         Container.create = create_on_host_network
         ContainerCollection.create = create_without_published_ports
