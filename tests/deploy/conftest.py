@@ -29,6 +29,7 @@ from iam import Account, Request
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
+import moto_speed  # noqa: E402
 from moto_idempotency import IdempotentTransactions  # noqa: E402
 ACCOUNT = Account(region="us-east-1", account="123456789012")
 STACK = "bookworm-rehearsal"
@@ -63,6 +64,7 @@ class RecordingMoto:
         # An invoked function would be run in Docker too (or fail to be, without it): moto only
         # queues it here, and the rehearsal runs the recorded payload itself (fan-out's shards).
         LambdaFunction.invoke = lambda self, body, request_headers, response_headers: b""
+        moto_speed.install()  # a table backed up once per transaction, not once per item
         self.requests = []
         # [sender, path or target fragment, status, error type, extra body, times left, applied]
         self.faults = []
