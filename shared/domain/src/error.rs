@@ -115,6 +115,11 @@ impl Problems {
         }
     }
 
+    /// The problems as one error (a 400 naming each field), whether or not there are any.
+    pub fn into_error(self) -> Error {
+        Error::Invalid(self.0)
+    }
+
     pub fn into_result(self) -> Result<(), Error> {
         if self.0.is_empty() { Ok(()) } else { Err(Error::Invalid(self.0)) }
     }

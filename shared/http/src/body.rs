@@ -1,7 +1,7 @@
 //! Strict JSON request bodies: a problem names the offending field, never a 5xx.
 
-use bookworm_domain::Error;
 use bookworm_domain::error::Problems;
+use bookworm_domain::{Error, FieldError};
 use lambda_http::Request;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -30,14 +30,13 @@ pub fn json_body_with_problems<T: DeserializeOwned>(request: &Request) -> Result
             Err(error) => error,
         };
         let path = error.path().to_string();
-        let Error::Invalid(found) = field_error(error) else { unreachable!("field_error is Invalid") };
-        let field = found.first().map(|e| e.field.clone()).unwrap_or_default();
-        problems.check(Err::<(), _>(Error::Invalid(found)));
+        let found = field_error(error);
         // The top-level field it is in; a missing one cannot be taken out: report what we have.
-        let key = path.split(['.', '[']).next().filter(|key| !key.is_empty()).unwrap_or(&field);
-        if object.remove(key).is_none() {
-            problems.into_result()?;
-            return Err(Error::invalid(field, "does not fit"));
+        let key = path.split(['.', '[']).next().filter(|key| !key.is_empty()).unwrap_or(&found.field);
+        let taken_out = object.remove(key).is_some();
+        problems.add(found.field, found.message);
+        if !taken_out {
+            return Err(problems.into_error());
         }
     }
 }
@@ -68,17 +67,18 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
         Some(_) => return Err(Error::invalid("body", "must be a JSON object")),
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(field_error)?;
+    let value = serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|error| Error::Invalid(vec![field_error(error)]))?;
     deserializer.end().map_err(|_| Error::invalid("body", "has trailing characters after the JSON value"))?;
     Ok(value)
 }
 
 /// A serde error as a problem naming its field.
-fn field_error(error: serde_path_to_error::Error<serde_json::Error>) -> Error {
+fn field_error(error: serde_path_to_error::Error<serde_json::Error>) -> FieldError {
     let path = error.path().to_string();
     let inner = error.into_inner();
     if inner.is_syntax() || inner.is_eof() {
-        return Error::invalid("body", "is not valid JSON");
+        return FieldError::new("body", "is not valid JSON");
     }
     let message = strip_position(&inner.to_string());
     // Serde reports a missing or unknown field at the enclosing object; name the field.
@@ -97,7 +97,7 @@ fn field_error(error: serde_path_to_error::Error<serde_json::Error>) -> Error {
         Some(_) => "is not a field here".to_owned(),
         None => message,
     };
-    Error::invalid(field, message)
+    FieldError::new(field, message)
 }
 
 /// serde_json appends " at line L column C"; the field name says more to an API client.
