@@ -122,8 +122,9 @@ impl ReviewInput {
             }
             Some(_) => {}
         }
-        let title = problems.check(optional_text("title", self.title, TITLE_MAX, false)).flatten();
-        let comment = problems.check(optional_text("comment", self.comment, COMMENT_MAX, true)).flatten();
+        let title = problems.check(optional_text("title", self.title, TITLE_MAX, Lines::One)).flatten();
+        let comment =
+            problems.check(optional_text("comment", self.comment, COMMENT_MAX, Lines::Many)).flatten();
         problems.into_result()?;
         Ok(ReviewContent { rating: self.rating.unwrap_or_default(), title, comment })
     }
@@ -134,9 +135,8 @@ fn optional_text(
     field: &str,
     text: Option<String>,
     max: usize,
-    multiline: bool,
+    lines: Lines,
 ) -> Result<Option<String>, Error> {
-    let lines = if multiline { Lines::Many } else { Lines::One };
     Ok(text.map(|text| crate::text::optional(field, &text, max, lines)).transpose()?.flatten())
 }
 

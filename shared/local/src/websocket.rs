@@ -139,10 +139,7 @@ async fn upgrade(
     }
     let upgrade = match upgrade {
         Ok(upgrade) => upgrade.max_message_size(MAX_MESSAGE_BYTES).max_frame_size(MAX_FRAME_BYTES),
-        Err(rejection) => {
-            let problem = bookworm_http::Problem::new(rejection.status(), rejection.body_text());
-            return crate::server::to_axum(problem.into_response());
-        }
+        Err(rejection) => return crate::server::problem(rejection.status(), &rejection.body_text()),
     };
     let authorizer: HashMap<String, Value> = serde_json::from_value(verdict).unwrap_or_default();
     let connection_id = connection_id();
