@@ -134,6 +134,6 @@ fn the_committed_documents_are_what_the_code_generates() {
     for (name, generated) in [("openapi.json", deployed_openapi()), ("asyncapi.json", deployed_asyncapi())] {
         let text = std::fs::read_to_string(committed(name)).unwrap_or_default();
         let stored: Value = serde_json::from_str(&text).unwrap_or_default();
-        assert!(stored == generated, "shared/apidoc/{name} is stale: run `scripts/apidoc shared/apidoc`");
+        assert!(stored == generated, "apps/apidoc/{name} is stale: run `scripts/apidoc apps/apidoc`");
     }
 }
