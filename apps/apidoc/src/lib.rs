@@ -5,6 +5,7 @@
 
 pub mod asyncapi;
 pub mod openapi;
+pub mod routes;
 
 use serde_json::{Value, json};
 

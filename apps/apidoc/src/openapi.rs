@@ -3,8 +3,8 @@
 //! Each operation is listed once, with what code cannot tell (a summary, the refusals only its
 //! handler makes). Everything else is derived: bodies and responses are the JSON Schemas of the
 //! Rust types the handlers read and write, security and the 401/403 answers come from the
-//! route's rule in `RULES`, 400 from the route's parameters and body, 413 from its body, and
-//! 429/503 are every route's. Tests hold the list to `RULES` and to the routes of
+//! route's rule (its function's `ROUTES`), 400 from the route's parameters and body, 413 from its body, and
+//! 429/503 are every route's. Tests hold the list to the functions' routes and to the routes of
 //! `template.yaml`.
 
 use bookworm_domain::Money;
@@ -16,7 +16,9 @@ use bookworm_domain::mail::Preferences;
 use bookworm_domain::query::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, SEARCH_MAX};
 use bookworm_domain::reviews::{OwnReview, PublicReview, RatedBook, Review, ReviewInput};
 use bookworm_domain::search::{QUERY_MAX_CHARS, SearchResults, Suggestion};
-use bookworm_http::access::{Access, rule};
+use bookworm_http::access::Access;
+
+use crate::routes::rule;
 use bookworm_http::{MAX_BODY_BYTES, Problem};
 use schemars::SchemaGenerator;
 use schemars::generate::SchemaSettings;
@@ -24,7 +26,7 @@ use serde_json::{Map, Value, json};
 
 /// One operation of the API.
 pub struct Operation {
-    /// The route key, as in `RULES` and API Gateway: `GET /books/{id}`.
+    /// The route key, as in the functions' `ROUTES` and API Gateway: `GET /books/{id}`.
     pub key: &'static str,
     tag: &'static str,
     summary: &'static str,

@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use bookworm_apidoc::{deployed_asyncapi, deployed_openapi};
 use bookworm_domain::Error;
 use bookworm_domain::events::one_of_each_kind;
-use bookworm_http::access::RULES;
 use bookworm_http::problem_response;
 use serde_json::{Value, json};
 
@@ -33,9 +32,9 @@ fn operation_keys(openapi: &Value) -> BTreeSet<String> {
 }
 
 #[test]
-fn every_rule_is_an_operation_and_every_operation_has_a_rule() {
+fn every_route_is_an_operation_and_every_operation_a_route() {
     let documented = operation_keys(&deployed_openapi());
-    let ruled: BTreeSet<String> = RULES.iter().map(|(key, _)| key.to_string()).collect();
+    let ruled: BTreeSet<String> = bookworm_apidoc::routes::all().iter().map(|(key, _)| key.to_string()).collect();
     assert_eq!(documented, ruled);
 }
 
@@ -136,4 +135,13 @@ fn the_committed_documents_are_what_the_code_generates() {
         let stored: Value = serde_json::from_str(&text).unwrap_or_default();
         assert!(stored == generated, "apps/apidoc/{name} is stale: run `scripts/apidoc apps/apidoc`");
     }
+}
+
+#[test]
+fn the_route_table_page_is_what_the_code_generates() {
+    let page = std::fs::read_to_string(committed("../../docs/routes.md")).unwrap_or_default();
+    assert!(
+        page == bookworm_apidoc::routes::markdown(),
+        "docs/routes.md is stale: run `scripts/apidoc apps/apidoc`"
+    );
 }

@@ -256,17 +256,35 @@ mod tests {
 
     #[test]
     fn every_route_has_a_rule_and_the_authorizer_it_needs() {
-        use bookworm_http::access::{Access, rule};
         for route in template().http_routes().unwrap() {
             let key = format!("{} {}", route.method, route.path);
-            let access = rule(&key).unwrap_or_else(|| panic!("{key} has no access rule"));
+            let access = bookworm_apidoc::routes::rule(&key).unwrap_or_else(|| panic!("{key} has no access rule"));
             assert_eq!(
-                access == Access::Public,
+                access == bookworm_http::access::Access::Public,
                 route.authorizer.is_none(),
                 "{key}: {access:?} / {:?}",
                 route.authorizer
             );
         }
+    }
+
+    /// The template deploys exactly the routes each function declares, to that function.
+    #[test]
+    fn the_template_routes_what_each_function_declares() {
+        use std::collections::BTreeSet;
+        let deployed: BTreeSet<(String, String)> = template()
+            .http_routes()
+            .unwrap()
+            .into_iter()
+            .map(|route| (route.function, format!("{} {}", route.method, route.path)))
+            .collect();
+        let declared: BTreeSet<(String, String)> = bookworm_apidoc::routes::by_function()
+            .into_iter()
+            .flat_map(|(function, routes)| routes.into_iter().map(move |(key, _)| (function.to_owned(), key.to_owned())))
+            .collect();
+        let missing: Vec<_> = declared.difference(&deployed).collect();
+        let undeclared: Vec<_> = deployed.difference(&declared).collect();
+        assert!(missing.is_empty() && undeclared.is_empty(), "not in the template: {missing:?}; not declared: {undeclared:?}");
     }
 
     #[test]

@@ -148,8 +148,10 @@ async fn upgrade(
         query.into_iter().map(|(k, v)| (k, vec![v])).collect::<HashMap<_, _>>().into();
     let answer = websocket::handle(local.stack.stores.shop.as_ref(), connect).await;
     if answer.status_code != 200 {
+        // The function's own refusal (problem+json), as API Gateway passes it on.
         let status = StatusCode::from_u16(answer.status_code as u16).unwrap_or(StatusCode::FORBIDDEN);
-        return refuse(status, &body_text(&answer));
+        let body = body_text(&answer);
+        return (status, answer.headers, body).into_response();
     }
     let user_agent = headers.get("user-agent").and_then(|h| h.to_str().ok()).unwrap_or_default().to_owned();
     upgrade.on_upgrade(move |socket| session(local, socket, connection_id, authorizer, peer, user_agent))

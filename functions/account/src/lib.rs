@@ -5,21 +5,39 @@
 
 use bookworm_domain::Error;
 use bookworm_domain::mail::{PreferenceStore, Preferences, is_e164};
-use bookworm_http::access::caller;
-use bookworm_http::{json, json_body, respond};
-use lambda_http::http::{Method, StatusCode};
+use bookworm_http::access::Access;
+use bookworm_http::{Outcome, Routes, json, json_body, respond, route};
+use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+#[derive(Debug, Clone, Copy)]
+pub enum Op {
+    Me,
+    GetPreferences,
+    SetPreferences,
+}
+
+pub const ROUTES: Routes<Op> = Routes::new(&[
+    route("GET /me", Access::SignedIn, Op::Me),
+    route("GET /me/preferences", Access::SignedIn, Op::GetPreferences),
+    route("PUT /me/preferences", Access::SignedIn, Op::SetPreferences),
+]);
+
 pub async fn handle(preferences: &dyn PreferenceStore, request: Request) -> Response<Body> {
-    let outcome = async {
-        let principal = caller(&request)?;
-        if !request.uri().path().ends_with("/preferences") {
-            return json(StatusCode::OK, &principal);
-        }
-        if request.method() == Method::PUT {
-            let input: PreferencesInput = json_body(&request)?;
+    let outcome = dispatch(preferences, &request).await;
+    respond(&request, outcome)
+}
+
+async fn dispatch(preferences: &dyn PreferenceStore, request: &Request) -> Outcome {
+    let call = ROUTES.resolve(request)?;
+    let principal = call.caller()?;
+    match call.op {
+        Op::Me => json(StatusCode::OK, principal),
+        Op::GetPreferences => json(StatusCode::OK, &preferences.preferences(&principal.user_id).await?),
+        Op::SetPreferences => {
+            let input: PreferencesInput = json_body(request)?;
             let sms =
                 input.sms_notifications.ok_or_else(|| Error::invalid("sms_notifications", "is required"))?;
             if sms && !principal.username.as_deref().is_some_and(is_e164) {
@@ -29,11 +47,9 @@ pub async fn handle(preferences: &dyn PreferenceStore, request: Request) -> Resp
                 ));
             }
             preferences.set_preferences(&principal.user_id, &Preferences { sms_notifications: sms }).await?;
+            json(StatusCode::OK, &preferences.preferences(&principal.user_id).await?)
         }
-        json(StatusCode::OK, &preferences.preferences(&principal.user_id).await?)
     }
-    .await;
-    respond(&request, outcome)
 }
 
 /// The body of `PUT /me/preferences`.

@@ -1,20 +1,11 @@
-//! Lambda wiring for account: the preferences table, once.
-
-use std::convert::Infallible;
+//! Lambda wiring for account: the shop tables, once.
 
 use bookworm_dynamodb::DynamoShop;
-use lambda_http::{Error, service_fn};
+use bookworm_http::entry::{self, Error};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    bookworm_metrics::init(std::sync::Arc::new(bookworm_metrics::Stdout), true);
-    lambda_http::tracing::init_default_subscriber();
+    entry::init();
     let shop = DynamoShop::from_env()?;
-    let shop = &shop;
-    lambda_http::run(service_fn(move |request| async move {
-        Ok::<_, Infallible>(
-            bookworm_http::metered("account", request, |request| account::handle(shop, request)).await,
-        )
-    }))
-    .await
+    entry::serve("account", |request| account::handle(&shop, request)).await
 }

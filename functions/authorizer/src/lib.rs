@@ -16,6 +16,17 @@ use lambda_http::aws_lambda_events::http::HeaderMap;
 use lambda_http::aws_lambda_events::iam::{IamPolicyEffect, IamPolicyStatement};
 use serde_json::Value;
 
+mod invocation;
+pub use invocation::{Answer, Invocation};
+
+/// Answers either API's authorizer event.
+pub async fn answer(verifier: &Verifier, invocation: Invocation) -> Answer {
+    match invocation {
+        Invocation::Http(event) => Answer::Http(handle(verifier, *event).await),
+        Invocation::WebSocket(event) => Answer::WebSocket(handle_websocket(verifier, *event).await),
+    }
+}
+
 pub async fn handle(
     verifier: &Verifier,
     event: ApiGatewayV2CustomAuthorizerV2Request,

@@ -5,44 +5,37 @@
 use std::sync::Arc;
 
 use bookworm_auth::{RemoteJwks, Verifier, VerifierConfig};
-use lambda_http::lambda_runtime::{self, Error, LambdaEvent, service_fn};
+use bookworm_http::entry::{self, Error};
+
+/// The issuer the authorizer trusts, from the function's environment.
+struct Settings {
+    issuer: String,
+    audience: String,
+    jwks_url: String,
+}
+
+impl Settings {
+    fn from_env() -> Result<Self, Error> {
+        let setting = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
+        Ok(Self { issuer: setting("AUTH_ISSUER")?, audience: setting("AUTH_AUDIENCE")?, jwks_url: setting("AUTH_JWKS_URL")? })
+    }
+}
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    bookworm_metrics::init(Arc::new(bookworm_metrics::Stdout), true);
-    lambda_runtime::tracing::init_default_subscriber();
-    let setting = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
-    let config = VerifierConfig {
-        issuer: setting("AUTH_ISSUER")?,
-        audience: setting("AUTH_AUDIENCE")?,
-        leeway_seconds: Verifier::DEFAULT_LEEWAY_SECONDS,
-    };
-    let jwks = Arc::new(RemoteJwks::new(setting("AUTH_JWKS_URL")?));
+    entry::init();
+    let settings = Settings::from_env()?;
+    let jwks = Arc::new(RemoteJwks::new(settings.jwks_url));
     if let Err(error) = jwks.prefetch().await {
         // Not fatal: the first request retries, and a transient outage should not crash-loop.
         tracing::warn!(%error, "could not fetch the JWKS at init");
     }
+    let config = VerifierConfig {
+        issuer: settings.issuer,
+        audience: settings.audience,
+        leeway_seconds: Verifier::DEFAULT_LEEWAY_SECONDS,
+    };
     let verifier = Verifier::new(config, jwks);
-    let verifier = &verifier;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
-        bookworm_metrics::invocation(
-            "authorizer",
-            event.context.request_id.clone(),
-            event.context.xray_trace_id.clone(),
-            async move {
-                // One function serves both APIs; the WebSocket API's events carry a `methodArn`.
-                let response = if event.payload.get("methodArn").is_some() {
-                    serde_json::to_value(
-                        authorizer::handle_websocket(verifier, serde_json::from_value(event.payload)?).await,
-                    )?
-                } else {
-                    serde_json::to_value(
-                        authorizer::handle(verifier, serde_json::from_value(event.payload)?).await,
-                    )?
-                };
-                Ok::<_, Error>(response)
-            },
-        )
-    }))
-    .await
+    entry::serve_events("authorizer", |event| async { Ok::<_, Error>(authorizer::answer(&verifier, event.payload).await) })
+        .await
 }

@@ -6,16 +6,33 @@ use bookworm_domain::Error;
 use bookworm_domain::basket::{Basket, MAX_QUANTITY, PricedBasket};
 use bookworm_domain::catalog::BookStatus;
 use bookworm_domain::events::ShopEvent;
-use bookworm_domain::identity::Principal;
+use bookworm_domain::identity::{Principal, Role};
 use bookworm_domain::ids::BookId;
 use bookworm_domain::ports::{BasketStore, BookReader};
-use bookworm_http::access::caller;
-use bookworm_http::{Outcome, json, json_body, no_content, path_parameter, respond, shop_id};
-use lambda_http::http::{Method, StatusCode};
+use bookworm_http::access::Access;
+use bookworm_http::{Outcome, Routes, json, json_body, no_content, path_parameter, respond, route, shop_id};
+use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy)]
+pub enum Op {
+    Get,
+    SetQuantity,
+    Remove,
+    Empty,
+}
+
+const CUSTOMERS: Access = Access::AnyOf(&[Role::Customer]);
+
+pub const ROUTES: Routes<Op> = Routes::new(&[
+    route("GET /shops/{shop_id}/basket", CUSTOMERS, Op::Get),
+    route("PUT /shops/{shop_id}/basket/items/{book_id}", CUSTOMERS, Op::SetQuantity),
+    route("DELETE /shops/{shop_id}/basket/items/{book_id}", CUSTOMERS, Op::Remove),
+    route("DELETE /shops/{shop_id}/basket", CUSTOMERS, Op::Empty),
+]);
 
 /// Attempts of a change racing other changes to the same basket.
 const ATTEMPTS: u32 = 10;
@@ -30,26 +47,26 @@ async fn back_off(attempt: u32) {
 }
 
 pub async fn handle(books: &dyn BookReader, baskets: &dyn BasketStore, request: Request) -> Response<Body> {
-    let outcome = route(books, baskets, &request).await;
+    let outcome = dispatch(books, baskets, &request).await;
     respond(&request, outcome)
 }
 
-async fn route(books: &dyn BookReader, baskets: &dyn BasketStore, request: &Request) -> Outcome {
-    let customer = caller(request)?;
+async fn dispatch(books: &dyn BookReader, baskets: &dyn BasketStore, request: &Request) -> Outcome {
+    let call = ROUTES.resolve(request)?;
+    let customer = call.caller()?;
     let shop = shop_id(request)?;
-    let book = path_parameter(request, "book_id").map(|id| BookId::parse("book_id", id)).transpose()?;
-    match (request.method().clone(), book) {
-        (Method::GET, None) => {
+    let book = || BookId::parse("book_id", path_parameter(request, "book_id").unwrap_or_default());
+    match call.op {
+        Op::Get => {
             let basket = baskets
                 .basket(shop, &customer.user_id)
                 .await?
                 .unwrap_or_else(|| Basket::new(shop, &customer.user_id));
             json(StatusCode::OK, &PricedBasket::from_catalog(&basket, books).await?)
         }
-        (Method::PUT, Some(book)) => set_quantity(books, baskets, &customer, shop, book, request).await,
-        (Method::DELETE, Some(book)) => remove(books, baskets, &customer, shop, book).await,
-        (Method::DELETE, None) => empty(baskets, &customer, shop).await,
-        _ => Err(Error::not_found("route", request.uri().path())),
+        Op::SetQuantity => set_quantity(books, baskets, customer, shop, book()?, request).await,
+        Op::Remove => remove(books, baskets, customer, shop, book()?).await,
+        Op::Empty => empty(baskets, customer, shop).await,
     }
 }
 

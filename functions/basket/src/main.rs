@@ -1,24 +1,14 @@
 //! Lambda wiring for basket: the catalog and shop tables, once.
 
-use std::convert::Infallible;
-
 use bookworm_dynamodb::{DynamoCatalog, DynamoShop};
-use lambda_http::{Error, service_fn};
+use bookworm_http::entry::{self, Error};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    bookworm_metrics::init(std::sync::Arc::new(bookworm_metrics::Stdout), true);
-    lambda_http::tracing::init_default_subscriber();
+    entry::init();
     let config = bookworm_aws::config_from_env()?;
     let catalog = DynamoCatalog::from_config(&config)?;
     let shop = DynamoShop::new(&config)?;
-    // Connect to DynamoDB now, not in the first request (bookworm_dynamodb's warm_up module).
     catalog.warm_up().await;
-    let (catalog, shop) = (&catalog, &shop);
-    lambda_http::run(service_fn(move |request| async move {
-        Ok::<_, Infallible>(
-            bookworm_http::metered("basket", request, |request| basket::handle(catalog, shop, request)).await,
-        )
-    }))
-    .await
+    entry::serve("basket", |request| basket::handle(&catalog, &shop, request)).await
 }

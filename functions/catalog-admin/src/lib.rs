@@ -9,64 +9,95 @@ use bookworm_domain::ids::{AuthorId, BookId, CategoryId, PublisherId};
 use bookworm_domain::ports::CatalogStore;
 use bookworm_domain::query::{BookFilter, BookQuery, PageSize};
 use bookworm_domain::{Error, Money};
-use bookworm_http::access::{caller, route_key};
-use bookworm_http::{Outcome, json, json_body, json_body_with_problems, no_content, path_parameter, respond};
+use bookworm_domain::identity::Role;
+use bookworm_http::access::Access;
+use bookworm_http::{
+    Outcome, Routes, json, json_body, json_body_with_problems, no_content, path_parameter, respond, route,
+};
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+#[derive(Debug, Clone, Copy)]
+pub enum Op {
+    CreateBook,
+    UpdateBook,
+    DeleteBook,
+    CreateAuthor,
+    UpdateAuthor,
+    DeleteAuthor,
+    CreateCategory,
+    UpdateCategory,
+    CreatePublisher,
+    UpdatePublisher,
+}
+
+const ADMIN: Access = Access::AnyOf(&[Role::Admin]);
+
+pub const ROUTES: Routes<Op> = Routes::new(&[
+    route("POST /books", ADMIN, Op::CreateBook),
+    route("PUT /books/{id}", ADMIN, Op::UpdateBook),
+    route("DELETE /books/{id}", ADMIN, Op::DeleteBook),
+    route("POST /authors", ADMIN, Op::CreateAuthor),
+    route("PUT /authors/{id}", ADMIN, Op::UpdateAuthor),
+    route("DELETE /authors/{id}", ADMIN, Op::DeleteAuthor),
+    route("POST /categories", ADMIN, Op::CreateCategory),
+    route("PUT /categories/{id}", ADMIN, Op::UpdateCategory),
+    route("POST /publishers", ADMIN, Op::CreatePublisher),
+    route("PUT /publishers/{id}", ADMIN, Op::UpdatePublisher),
+]);
+
 pub async fn handle(catalog: &dyn CatalogStore, request: Request) -> Response<Body> {
-    let outcome = route(catalog, &request).await;
+    let outcome = dispatch(catalog, &request).await;
     respond(&request, outcome)
 }
 
-async fn route(catalog: &dyn CatalogStore, request: &Request) -> Outcome {
-    caller(request)?; // admin only: the rule table says so for every route here
+async fn dispatch(catalog: &dyn CatalogStore, request: &Request) -> Outcome {
+    let call = ROUTES.resolve(request)?;
     let id = || path_parameter(request, "id").unwrap_or_default();
-    match route_key(request).unwrap_or_default().as_str() {
-        "POST /books" => create_book(catalog, request).await,
-        "PUT /books/{id}" => update_book(catalog, BookId::parse("id", id())?, request).await,
-        "DELETE /books/{id}" => delete_book(catalog, BookId::parse("id", id())?).await,
-        "POST /authors" => {
+    match call.op {
+        Op::CreateBook => create_book(catalog, request).await,
+        Op::UpdateBook => update_book(catalog, BookId::parse("id", id())?, request).await,
+        Op::DeleteBook => delete_book(catalog, BookId::parse("id", id())?).await,
+        Op::CreateAuthor => {
             let author = Author::new(AuthorId::random(), &name::<AuthorInput>(request)?)?;
             catalog.put_author(&author).await?;
             created(&format!("/authors/{}", author.id), &author)
         }
-        "PUT /authors/{id}" => {
+        Op::UpdateAuthor => {
             let id = AuthorId::parse("id", id())?;
             catalog.get_author(id).await?.ok_or_else(|| Error::not_found("author", id))?;
             let author = Author::new(id, &name::<AuthorInput>(request)?)?;
             catalog.put_author(&author).await?;
             json(StatusCode::OK, &author)
         }
-        "DELETE /authors/{id}" => delete_author(catalog, AuthorId::parse("id", id())?).await,
-        "POST /categories" => {
+        Op::DeleteAuthor => delete_author(catalog, AuthorId::parse("id", id())?).await,
+        Op::CreateCategory => {
             let category = Category::new(CategoryId::random(), &name::<CategoryInput>(request)?)?;
             catalog.put_category(&category).await?;
             created(&format!("/categories/{}", category.id), &category)
         }
-        "PUT /categories/{id}" => {
+        Op::UpdateCategory => {
             let id = CategoryId::parse("id", id())?;
             catalog.get_category(id).await?.ok_or_else(|| Error::not_found("category", id))?;
             let category = Category::new(id, &name::<CategoryInput>(request)?)?;
             catalog.put_category(&category).await?;
             json(StatusCode::OK, &category)
         }
-        "POST /publishers" => {
+        Op::CreatePublisher => {
             let publisher = Publisher::new(PublisherId::random(), &name::<PublisherInput>(request)?)?;
             catalog.put_publisher(&publisher).await?;
             created(&format!("/publishers/{}", publisher.id), &publisher)
         }
-        "PUT /publishers/{id}" => {
+        Op::UpdatePublisher => {
             let id = PublisherId::parse("id", id())?;
             catalog.get_publisher(id).await?.ok_or_else(|| Error::not_found("publisher", id))?;
             let publisher = Publisher::new(id, &name::<PublisherInput>(request)?)?;
             catalog.put_publisher(&publisher).await?;
             json(StatusCode::OK, &publisher)
         }
-        other => Err(Error::not_found("route", other)),
     }
 }
 

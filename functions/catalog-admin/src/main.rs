@@ -1,23 +1,11 @@
-//! Lambda wiring for catalog-admin: clients built once at init, then the handler per request.
-
-use std::convert::Infallible;
+//! Lambda wiring for catalog administration: the catalog table, once.
 
 use bookworm_dynamodb::DynamoCatalog;
-use lambda_http::{Error, service_fn};
+use bookworm_http::entry::{self, Error};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    bookworm_metrics::init(std::sync::Arc::new(bookworm_metrics::Stdout), true);
-    lambda_http::tracing::init_default_subscriber();
+    entry::init();
     let catalog = DynamoCatalog::from_env()?;
-    let catalog = &catalog;
-    lambda_http::run(service_fn(move |request| async move {
-        Ok::<_, Infallible>(
-            bookworm_http::metered("catalog-admin", request, |request| {
-                catalog_admin::handle(catalog, request)
-            })
-            .await,
-        )
-    }))
-    .await
+    entry::serve("catalog-admin", |request| catalog_admin::handle(&catalog, request)).await
 }

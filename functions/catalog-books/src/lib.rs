@@ -9,7 +9,8 @@ use bookworm_domain::ports::{BookReader, RatingReader};
 use bookworm_domain::query::Page;
 use bookworm_domain::query::{BookQuery, Cursor, SortField};
 use bookworm_domain::reviews::RatedBook;
-use bookworm_http::{Outcome, QueryParams, cacheable, json, path_parameter, respond};
+use bookworm_http::access::Access;
+use bookworm_http::{Outcome, QueryParams, Routes, cacheable, json, path_parameter, respond, route};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
@@ -27,12 +28,27 @@ pub const LIST_PARAMETERS: [&str; 10] = [
     "q",
 ];
 
+#[derive(Debug, Clone, Copy)]
+pub enum Op {
+    List,
+    Get,
+}
+
+pub const ROUTES: Routes<Op> = Routes::new(&[
+    route("GET /books", Access::Public, Op::List),
+    route("GET /books/{id}", Access::Public, Op::Get),
+]);
+
 pub async fn handle(books: &dyn BookReader, ratings: &dyn RatingReader, request: Request) -> Response<Body> {
-    let outcome = match path_parameter(&request, "id") {
-        Some(id) => get_book(books, ratings, id).await,
-        None => list_books(books, ratings, &request).await,
-    };
+    let outcome = dispatch(books, ratings, &request).await;
     respond(&request, outcome)
+}
+
+async fn dispatch(books: &dyn BookReader, ratings: &dyn RatingReader, request: &Request) -> Outcome {
+    match ROUTES.resolve(request)?.op {
+        Op::List => list_books(books, ratings, request).await,
+        Op::Get => get_book(books, ratings, path_parameter(request, "id").unwrap_or_default()).await,
+    }
 }
 
 async fn get_book(books: &dyn BookReader, ratings: &dyn RatingReader, id: &str) -> Outcome {

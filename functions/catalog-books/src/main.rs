@@ -1,27 +1,14 @@
-//! Lambda wiring for catalog-books: clients built once at init, then the handler per request.
-
-use std::convert::Infallible;
+//! Lambda wiring for the book catalog: the catalog and the rating counts, once.
 
 use bookworm_dynamodb::{DynamoCatalog, DynamoRatings};
-use lambda_http::{Error, service_fn};
+use bookworm_http::entry::{self, Error};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    bookworm_metrics::init(std::sync::Arc::new(bookworm_metrics::Stdout), true);
-    lambda_http::tracing::init_default_subscriber();
+    entry::init();
     let config = bookworm_aws::config_from_env()?;
     let catalog = DynamoCatalog::from_config(&config)?;
     let ratings = DynamoRatings::from_config(&config)?;
-    // Connect to DynamoDB now, not in the first request (bookworm_dynamodb's warm_up module).
     catalog.warm_up().await;
-    let (catalog, ratings) = (&catalog, &ratings);
-    lambda_http::run(service_fn(move |request| async move {
-        Ok::<_, Infallible>(
-            bookworm_http::metered("catalog-books", request, |request| {
-                catalog_books::handle(catalog, ratings, request)
-            })
-            .await,
-        )
-    }))
-    .await
+    entry::serve("catalog-books", |request| catalog_books::handle(&catalog, &ratings, request)).await
 }

@@ -2,24 +2,37 @@
 //! ordered by name, for filter pickers and book pages.
 
 use bookworm_domain::ports::LookupReader;
-use bookworm_http::{Outcome, QueryParams, cacheable, json, respond};
+use bookworm_http::access::Access;
+use bookworm_http::{Outcome, QueryParams, Routes, cacheable, json, respond, route};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
+#[derive(Debug, Clone, Copy)]
+pub enum Op {
+    Authors,
+    Categories,
+    Publishers,
+}
+
+pub const ROUTES: Routes<Op> = Routes::new(&[
+    route("GET /authors", Access::Public, Op::Authors),
+    route("GET /categories", Access::Public, Op::Categories),
+    route("GET /publishers", Access::Public, Op::Publishers),
+]);
+
 pub async fn handle(lookups: &dyn LookupReader, request: Request) -> Response<Body> {
-    let outcome = route(lookups, &request).await;
+    let outcome = dispatch(lookups, &request).await;
     respond(&request, outcome)
 }
 
-async fn route(lookups: &dyn LookupReader, request: &Request) -> Outcome {
+async fn dispatch(lookups: &dyn LookupReader, request: &Request) -> Outcome {
+    let op = ROUTES.resolve(request)?.op;
     QueryParams::parse(request, &[])?;
-    // API Gateway routes only the three declared paths here; the last segment picks the list.
-    match request.uri().path().trim_end_matches('/').rsplit('/').next() {
-        Some("authors") => items(lookups.list_authors().await?),
-        Some("categories") => items(lookups.list_categories().await?),
-        Some("publishers") => items(lookups.list_publishers().await?),
-        _ => Err(bookworm_domain::Error::not_found("route", request.uri().path())),
+    match op {
+        Op::Authors => items(lookups.list_authors().await?),
+        Op::Categories => items(lookups.list_categories().await?),
+        Op::Publishers => items(lookups.list_publishers().await?),
     }
 }
 

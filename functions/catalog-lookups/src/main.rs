@@ -1,25 +1,12 @@
-//! Lambda wiring for catalog-lookups: clients built once at init, then the handler per request.
-
-use std::convert::Infallible;
+//! Lambda wiring for the catalog's reference lists: the catalog table, once.
 
 use bookworm_dynamodb::DynamoCatalog;
-use lambda_http::{Error, service_fn};
+use bookworm_http::entry::{self, Error};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    bookworm_metrics::init(std::sync::Arc::new(bookworm_metrics::Stdout), true);
-    lambda_http::tracing::init_default_subscriber();
+    entry::init();
     let catalog = DynamoCatalog::from_env()?;
-    // Connect to DynamoDB now, not in the first request (bookworm_dynamodb's warm_up module).
     catalog.warm_up().await;
-    let catalog = &catalog;
-    lambda_http::run(service_fn(move |request| async move {
-        Ok::<_, Infallible>(
-            bookworm_http::metered("catalog-lookups", request, |request| {
-                catalog_lookups::handle(catalog, request)
-            })
-            .await,
-        )
-    }))
-    .await
+    entry::serve("catalog-lookups", |request| catalog_lookups::handle(&catalog, request)).await
 }

@@ -36,10 +36,10 @@ async fn every_sample_event_lists_its_reference_data_by_name() {
 #[tokio::test]
 async fn query_parameters_are_refused_by_name() {
     let catalog = EmbeddedCatalog::in_memory().unwrap();
-    let request = lambda_http::http::Request::builder()
-        .uri("https://example.com/authors?limit=5")
-        .body(lambda_http::Body::Empty)
-        .unwrap();
+    let mut event: Value = serde_json::from_str(include_str!("../../../events/catalog-lookups/list-authors.json")).unwrap();
+    event["rawQueryString"] = "limit=5".into();
+    event["queryStringParameters"] = serde_json::json!({"limit": "5"});
+    let request = lambda_http::request::from_str(&event.to_string()).unwrap();
     let response = catalog_lookups::handle(&catalog, request).await;
     assert_eq!(response.status(), 400);
     let body: Value = serde_json::from_slice(response.body()).unwrap();

@@ -5,13 +5,21 @@
 use bookworm_domain::Error;
 use bookworm_domain::basket::{Order, Placed, PricedBasket};
 use bookworm_domain::events::ShopEvent;
-use bookworm_domain::identity::{ContactPolicy, Principal};
+use bookworm_domain::identity::{ContactPolicy, Principal, Role};
 use bookworm_domain::ports::{BasketStore, BookReader, OrderStore};
-use bookworm_http::access::caller;
-use bookworm_http::{Outcome, json, respond, shop_id};
+use bookworm_http::access::Access;
+use bookworm_http::{Outcome, Routes, json, respond, route, shop_id};
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy)]
+pub enum Op {
+    Checkout,
+}
+
+pub const ROUTES: Routes<Op> =
+    Routes::new(&[route("POST /shops/{shop_id}/checkout", Access::AnyOf(&[Role::Customer]), Op::Checkout)]);
 
 pub const IDEMPOTENCY_KEY_MAX: usize = 255;
 
@@ -25,14 +33,15 @@ pub struct Stores<'a> {
 }
 
 pub async fn handle(stores: &Stores<'_>, request: Request) -> Response<Body> {
-    let outcome = route(stores, &request).await;
+    let outcome = dispatch(stores, &request).await;
     respond(&request, outcome)
 }
 
-async fn route(stores: &Stores<'_>, request: &Request) -> Outcome {
-    let buyer = caller(request)?;
-    let shop = shop_id(request)?;
-    checkout(stores, &buyer, shop, idempotency_key(request)?).await
+async fn dispatch(stores: &Stores<'_>, request: &Request) -> Outcome {
+    let call = ROUTES.resolve(request)?;
+    match call.op {
+        Op::Checkout => checkout(stores, call.caller()?, shop_id(request)?, idempotency_key(request)?).await,
+    }
 }
 
 fn idempotency_key(request: &Request) -> Result<&str, Error> {

@@ -1,35 +1,27 @@
 //! Lambda wiring for email-retry: the shop tables, the SES, SNS and SQS clients, once.
 
 use bookworm_dynamodb::{DynamoShop, required_env};
+use bookworm_http::entry::{self, Error};
 use bookworm_ses::SesMailer;
 use bookworm_sns::SnsSms;
 use bookworm_sqs::SqsQueue;
-use email::Notifier;
+use email::{MailSettings, Notifier};
 use email_retry::Retrier;
-use lambda_http::lambda_runtime::{self, Error, LambdaEvent, service_fn};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    bookworm_metrics::init(std::sync::Arc::new(bookworm_metrics::Stdout), true);
-    lambda_runtime::tracing::init_default_subscriber();
+    entry::init();
+    let settings = MailSettings::from_env()?;
+    let dead_letters = required_env("EMAIL_DEAD_LETTERS_URL")?;
     let config = bookworm_aws::config_from_env()?;
     let shop = DynamoShop::new(&config)?;
-    let mailer = SesMailer::new(
-        aws_sdk_sesv2::Client::new(&config),
-        required_env("MAIL_FROM")?,
-        std::env::var("SES_CONFIGURATION_SET").ok(),
-    );
+    let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(&config), settings.from, settings.configuration_set);
     let sms = SnsSms::new(aws_sdk_sns::Client::new(&config));
-    let queue = SqsQueue::new(aws_sdk_sqs::Client::new(&config), required_env("EMAIL_DEAD_LETTERS_URL")?);
+    let queue = SqsQueue::new(aws_sdk_sqs::Client::new(&config), dead_letters);
     let notifier = Notifier { orders: &shop, mailer: &mailer, dedupe: &shop, preferences: &shop, sms: &sms };
     let retrier = &Retrier { notifier, queue: &queue };
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| {
-        bookworm_metrics::invocation(
-            "email-retry",
-            event.context.request_id.clone(),
-            event.context.xray_trace_id.clone(),
-            async move { retrier.handle(event.payload, event.context.deadline()).await.map_err(Error::from) },
-        )
-    }))
+    entry::serve_events("email-retry", |event| async move {
+        retrier.handle(event.payload, event.context.deadline()).await.map_err(Error::from)
+    })
     .await
 }

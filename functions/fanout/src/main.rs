@@ -3,19 +3,36 @@
 
 use bookworm_apigw::ManagementPush;
 use bookworm_dynamodb::{DynamoShop, required_env};
+use bookworm_http::entry::{self, Error};
 use bookworm_lambda::LambdaShards;
 use fanout::{Fanout, Invocation, ShardSize};
-use lambda_http::lambda_runtime::{self, Error, LambdaEvent, service_fn};
+use lambda_http::lambda_runtime::LambdaEvent;
+
+/// Where fan-out pushes and hands shards, from the function's environment.
+struct Settings {
+    websocket_endpoint: String,
+    shard_function: String,
+    shard_size: Option<ShardSize>,
+}
+
+impl Settings {
+    fn from_env() -> Result<Self, Error> {
+        Ok(Self {
+            websocket_endpoint: required_env("WEBSOCKET_ENDPOINT")?,
+            shard_function: required_env("FANOUT_SHARD_FUNCTION")?,
+            shard_size: ShardSize::from_setting(std::env::var("FANOUT_SHARD_SIZE").ok().as_deref())?,
+        })
+    }
+}
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    bookworm_metrics::init(std::sync::Arc::new(bookworm_metrics::Stdout), true);
-    lambda_runtime::tracing::init_default_subscriber();
+    entry::init();
+    let settings = Settings::from_env()?;
     let config = bookworm_aws::config_from_env()?;
     let shop = DynamoShop::new(&config)?;
-    let push = ManagementPush::new(&config, &required_env("WEBSOCKET_ENDPOINT")?);
-    let shards = LambdaShards::new(&config, required_env("FANOUT_SHARD_FUNCTION")?);
-    let size = ShardSize::from_setting(std::env::var("FANOUT_SHARD_SIZE").ok().as_deref())?;
+    let push = ManagementPush::new(&config, &settings.websocket_endpoint);
+    let shards = LambdaShards::new(&config, settings.shard_function);
     let fanout = Fanout {
         connections: &shop,
         push: &push,
@@ -23,15 +40,9 @@ async fn main() -> Result<(), Error> {
         parallelism: Fanout::DEFAULT_PARALLELISM,
         push_timeout: Fanout::DEFAULT_PUSH_TIMEOUT,
     }
-    .sharded(&shards, size);
-    let fanout = &fanout;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Invocation>| {
-        bookworm_metrics::invocation(
-            "fanout",
-            event.context.request_id.clone(),
-            event.context.xray_trace_id.clone(),
-            async move { fanout.handle(event.payload).await.map(|_| ()).map_err(Error::from) },
-        )
-    }))
+    .sharded(&shards, settings.shard_size);
+    entry::serve_events("fanout", |event: LambdaEvent<Invocation>| async {
+        fanout.handle(event.payload).await.map(|_| ()).map_err(Error::from)
+    })
     .await
 }

@@ -11,29 +11,49 @@ use bookworm_domain::basket::{Order, OrderStatus};
 use bookworm_domain::events::{EventCursor, ShopEvent};
 use bookworm_domain::identity::{Principal, Role};
 use bookworm_domain::ports::{OrderQuery, OrderScope, OrderStore};
-use bookworm_http::access::{caller, route_key};
-use bookworm_http::{Outcome, QueryParams, json, path_parameter, respond, shop_id};
+use bookworm_http::access::Access;
+use bookworm_http::{Outcome, QueryParams, Routes, json, path_parameter, respond, route, shop_id};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy)]
+pub enum Op {
+    List,
+    ListShop,
+    Get,
+    Complete,
+    Cancel,
+}
+
+const ADMIN: Access = Access::AnyOf(&[Role::Admin]);
+
+pub const ROUTES: Routes<Op> = Routes::new(&[
+    route("GET /orders", Access::SignedIn, Op::List),
+    route("GET /shops/{shop_id}/orders", Access::ShopStaff, Op::ListShop),
+    route("GET /orders/{id}", Access::SignedIn, Op::Get),
+    route("PATCH /orders/{id}/complete", ADMIN, Op::Complete),
+    route("PATCH /orders/{id}/cancel", ADMIN, Op::Cancel),
+]);
 
 /// Attempts of a move racing another change to the same order.
 const ATTEMPTS: usize = 3;
 
 pub async fn handle(orders: &dyn OrderStore, request: Request) -> Response<Body> {
-    let outcome = route(orders, &request).await;
+    let outcome = dispatch(orders, &request).await;
     respond(&request, outcome)
 }
 
-async fn route(orders: &dyn OrderStore, request: &Request) -> Outcome {
-    let caller = caller(request)?;
+async fn dispatch(orders: &dyn OrderStore, request: &Request) -> Outcome {
+    let call = ROUTES.resolve(request)?;
+    let caller = call.caller()?;
     let id = || {
         bookworm_domain::ids::parse_hyphenated(path_parameter(request, "id").unwrap_or_default())
             .ok_or_else(|| Error::invalid("id", "must be an order id (a UUID)"))
     };
-    match route_key(request).unwrap_or_default().as_str() {
+    match call.op {
         // Admins see every order; everyone else their own.
-        "GET /orders" => {
+        Op::List => {
             let scope = match caller.has(Role::Admin) {
                 true => OrderScope::Everyone,
                 false => OrderScope::Buyer(caller.user_id.clone()),
@@ -41,11 +61,10 @@ async fn route(orders: &dyn OrderStore, request: &Request) -> Outcome {
             list(orders, scope, request).await
         }
         // The access rule let only this shop's merchants and admins through.
-        "GET /shops/{shop_id}/orders" => list(orders, OrderScope::Shop(shop_id(request)?), request).await,
-        "GET /orders/{id}" => json(StatusCode::OK, &visible(orders, &caller, id()?).await?),
-        "PATCH /orders/{id}/complete" => transition(orders, &caller, id()?, OrderStatus::Completed).await,
-        "PATCH /orders/{id}/cancel" => transition(orders, &caller, id()?, OrderStatus::Cancelled).await,
-        other => Err(Error::not_found("route", other)),
+        Op::ListShop => list(orders, OrderScope::Shop(shop_id(request)?), request).await,
+        Op::Get => json(StatusCode::OK, &visible(orders, caller, id()?).await?),
+        Op::Complete => transition(orders, caller, id()?, OrderStatus::Completed).await,
+        Op::Cancel => transition(orders, caller, id()?, OrderStatus::Cancelled).await,
     }
 }
 
@@ -69,9 +88,6 @@ async fn visible(orders: &dyn OrderStore, caller: &Principal, id: Uuid) -> Resul
 }
 
 async fn transition(orders: &dyn OrderStore, caller: &Principal, id: Uuid, target: OrderStatus) -> Outcome {
-    if !caller.has(Role::Admin) {
-        return Err(Error::Forbidden("Only admins may complete or cancel orders.".into()));
-    }
     for _ in 0..ATTEMPTS {
         let mut order = visible(orders, caller, id).await?;
         let from = order.status;

@@ -7,24 +7,36 @@ use bookworm_domain::identity::Principal;
 use bookworm_domain::ports::EventLog;
 use bookworm_domain::publish::CheckoutAction;
 use bookworm_domain::query::Page;
-use bookworm_http::access::caller;
-use bookworm_http::{Outcome, QueryParams, feed_id, json, json_body, respond, shop_id};
-use lambda_http::http::{Method, StatusCode};
+use bookworm_http::access::Access;
+use bookworm_http::{Outcome, QueryParams, Routes, feed_id, json, json_body, respond, route, shop_id};
+use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use uuid::Uuid;
 
+#[derive(Debug, Clone, Copy)]
+pub enum Op {
+    Publish,
+    History,
+}
+
+pub const ROUTES: Routes<Op> = Routes::new(&[
+    // Who may publish depends on the action (a customer their own, staff their shop's):
+    // `CheckoutAction::authorize` decides once the body is read.
+    route("POST /publish/{shop_id}", Access::SignedIn, Op::Publish),
+    route("GET /shops/{shop_id}/events", Access::ShopStaff, Op::History),
+]);
+
 pub async fn handle(events: &dyn EventLog, request: Request) -> Response<Body> {
-    let outcome = route(events, &request).await;
+    let outcome = dispatch(events, &request).await;
     respond(&request, outcome)
 }
 
-async fn route(events: &dyn EventLog, request: &Request) -> Outcome {
-    let caller = caller(request)?;
-    if request.method() == Method::POST {
-        publish(events, shop_id(request)?, &caller, request).await
-    } else {
-        history(events, feed_id(request)?, request).await
+async fn dispatch(events: &dyn EventLog, request: &Request) -> Outcome {
+    let call = ROUTES.resolve(request)?;
+    match call.op {
+        Op::Publish => publish(events, shop_id(request)?, call.caller()?, request).await,
+        Op::History => history(events, feed_id(request)?, request).await,
     }
 }
 

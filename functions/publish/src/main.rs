@@ -1,22 +1,13 @@
-//! Lambda wiring for publish: clients built once at init, then the handler per request.
-
-use std::convert::Infallible;
+//! Lambda wiring for publish: the events table, once.
 
 use bookworm_dynamodb::{DynamoShop, ShopTable};
-use lambda_http::{Error, service_fn};
+use bookworm_http::entry::{self, Error};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    bookworm_metrics::init(std::sync::Arc::new(bookworm_metrics::Stdout), true);
-    lambda_http::tracing::init_default_subscriber();
+    entry::init();
     let events = DynamoShop::from_env()?;
     // Connect to DynamoDB now, not in the first request (bookworm_dynamodb's warm_up module).
     events.warm_up(ShopTable::Events).await;
-    let events = &events;
-    lambda_http::run(service_fn(move |request| async move {
-        Ok::<_, Infallible>(
-            bookworm_http::metered("publish", request, |request| publish::handle(events, request)).await,
-        )
-    }))
-    .await
+    entry::serve("publish", |request| publish::handle(&events, request)).await
 }

@@ -15,7 +15,7 @@
 
 use bookworm_domain::Error;
 use bookworm_domain::events::{EventCursor, RemovedBy, ShopEvent, now_rfc3339};
-use bookworm_domain::identity::Principal;
+use bookworm_domain::identity::{Principal, Role};
 use bookworm_domain::ids::BookId;
 use bookworm_domain::ports::{BookReader, Purchases, ReviewStore};
 use bookworm_domain::query::Page;
@@ -24,13 +24,42 @@ use bookworm_domain::reviews::{
     ReportReason, ReportedQuery, Review, ReviewCursor, ReviewInput, ReviewQuery, ReviewSort, ReviewWrite,
     Saved,
 };
-use bookworm_http::access::{authorize, route_key};
-use bookworm_http::{Outcome, QueryParams, json, json_body, no_content, path_parameter, respond};
+use bookworm_http::access::Access;
+use bookworm_http::{Outcome, QueryParams, Routes, json, json_body, no_content, path_parameter, respond, route};
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy)]
+pub enum Op {
+    List,
+    Create,
+    GetMine,
+    EditMine,
+    DeleteMine,
+    Vote,
+    Report,
+    Queue,
+    Restore,
+    Remove,
+}
+
+const MODERATORS: Access = Access::AnyOf(&[Role::Support, Role::Admin]);
+
+pub const ROUTES: Routes<Op> = Routes::new(&[
+    route("GET /books/{id}/reviews", Access::Public, Op::List),
+    route("POST /books/{id}/reviews", Access::SignedIn, Op::Create),
+    route("GET /books/{id}/reviews/mine", Access::SignedIn, Op::GetMine),
+    route("PUT /books/{id}/reviews/mine", Access::SignedIn, Op::EditMine),
+    route("DELETE /books/{id}/reviews/mine", Access::SignedIn, Op::DeleteMine),
+    route("POST /reviews/{id}/helpful", Access::SignedIn, Op::Vote),
+    route("POST /reviews/{id}/reports", Access::SignedIn, Op::Report),
+    route("GET /reviews", MODERATORS, Op::Queue),
+    route("POST /reviews/{id}/restore", MODERATORS, Op::Restore),
+    route("DELETE /reviews/{id}", MODERATORS, Op::Remove),
+]);
 
 /// Attempts of a change racing another change to the same review.
 const ATTEMPTS: usize = 8;
@@ -89,39 +118,32 @@ pub struct ReportInput {
 }
 
 pub async fn handle(service: &Reviews<'_>, request: Request) -> Response<Body> {
-    let outcome = route(service, &request).await;
+    let outcome = dispatch(service, &request).await;
     respond(&request, outcome)
 }
 
-async fn route(service: &Reviews<'_>, request: &Request) -> Outcome {
-    let caller = authorize(request)?;
-    let signed_in = || caller.clone().ok_or(Error::Unauthenticated);
+async fn dispatch(service: &Reviews<'_>, request: &Request) -> Outcome {
+    let call = ROUTES.resolve(request)?;
+    let signed_in = || call.caller();
     let id = || path_parameter(request, "id").unwrap_or_default();
     let review_id = || {
         bookworm_domain::ids::parse_hyphenated(id())
             .ok_or_else(|| Error::invalid("id", "must be a review id (a UUID)"))
     };
-    match route_key(request).unwrap_or_default().as_str() {
-        "GET /books/{id}/reviews" => list(service, BookId::parse("id", id())?, request).await,
-        "POST /books/{id}/reviews" => {
-            create(service, &signed_in()?, BookId::parse("id", id())?, request).await
-        }
-        "GET /books/{id}/reviews/mine" => {
+    match call.op {
+        Op::List => list(service, BookId::parse("id", id())?, request).await,
+        Op::Create => create(service, signed_in()?, BookId::parse("id", id())?, request).await,
+        Op::GetMine => {
             let book = live_book(service, BookId::parse("id", id())?).await?;
-            json(StatusCode::OK, &OwnReview::from(&own_review(service, &signed_in()?, book).await?))
+            json(StatusCode::OK, &OwnReview::from(&own_review(service, signed_in()?, book).await?))
         }
-        "PUT /books/{id}/reviews/mine" => {
-            edit(service, &signed_in()?, BookId::parse("id", id())?, request).await
-        }
-        "DELETE /books/{id}/reviews/mine" => {
-            delete_own(service, &signed_in()?, BookId::parse("id", id())?).await
-        }
-        "POST /reviews/{id}/helpful" => vote(service, &signed_in()?, review_id()?).await,
-        "POST /reviews/{id}/reports" => report(service, &signed_in()?, review_id()?, request).await,
-        "GET /reviews" => queue(service, request).await,
-        "POST /reviews/{id}/restore" => restore(service, review_id()?).await,
-        "DELETE /reviews/{id}" => remove(service, review_id()?).await,
-        other => Err(Error::not_found("route", other)),
+        Op::EditMine => edit(service, signed_in()?, BookId::parse("id", id())?, request).await,
+        Op::DeleteMine => delete_own(service, signed_in()?, BookId::parse("id", id())?).await,
+        Op::Vote => vote(service, signed_in()?, review_id()?).await,
+        Op::Report => report(service, signed_in()?, review_id()?, request).await,
+        Op::Queue => queue(service, request).await,
+        Op::Restore => restore(service, review_id()?).await,
+        Op::Remove => remove(service, review_id()?).await,
     }
 }
 

@@ -17,10 +17,21 @@ use bookworm_domain::error::Problems;
 use bookworm_domain::ids::{AuthorId, CategoryId, PublisherId};
 use bookworm_domain::ports::CatalogSearch;
 use bookworm_domain::search::{SearchFilter, SearchQuery, check_text};
-use bookworm_http::access::{authorize, route_key};
-use bookworm_http::{Outcome, QueryParams, json, respond};
+use bookworm_http::access::Access;
+use bookworm_http::{Outcome, QueryParams, Routes, json, respond, route};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
+
+#[derive(Debug, Clone, Copy)]
+pub enum Op {
+    Search,
+    Suggest,
+}
+
+pub const ROUTES: Routes<Op> = Routes::new(&[
+    route("GET /search", Access::Public, Op::Search),
+    route("GET /search/suggest", Access::Public, Op::Suggest),
+]);
 
 /// The query parameters of `GET /search`; any other is refused by name.
 pub const SEARCH_PARAMETERS: [&str; 9] = [
@@ -38,24 +49,22 @@ pub const SEARCH_PARAMETERS: [&str; 9] = [
 pub const SUGGEST_PARAMETERS: [&str; 1] = ["q"];
 
 pub async fn handle(search: &dyn CatalogSearch, request: Request) -> Response<Body> {
-    let outcome = route(search, &request).await;
+    let outcome = dispatch(search, &request).await;
     respond(&request, outcome)
 }
 
-async fn route(search: &dyn CatalogSearch, request: &Request) -> Outcome {
-    authorize(request)?;
-    match route_key(request).unwrap_or_default().as_str() {
-        "GET /search" => {
+async fn dispatch(search: &dyn CatalogSearch, request: &Request) -> Outcome {
+    match ROUTES.resolve(request)?.op {
+        Op::Search => {
             let query = search_query(&QueryParams::parse(request, &SEARCH_PARAMETERS)?)?;
             json(StatusCode::OK, &search.search(&query).await?)
         }
-        "GET /search/suggest" => {
+        Op::Suggest => {
             let params = QueryParams::parse(request, &SUGGEST_PARAMETERS)?;
             let prefix = params.get("q").unwrap_or_default();
             check_text("q", prefix)?;
             json(StatusCode::OK, &search.suggest(prefix).await?)
         }
-        other => Err(Error::not_found("route", other)),
     }
 }
 

@@ -1,15 +1,12 @@
 //! Lambda wiring for search: the published index, loaded at init and refreshed as it changes.
 
-use std::convert::Infallible;
-
+use bookworm_http::entry::{self, Error};
 use bookworm_s3::S3IndexStore;
 use bookworm_search::{PublishedIndex, check_every_from_env};
-use lambda_http::{Error, service_fn};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    bookworm_metrics::init(std::sync::Arc::new(bookworm_metrics::Stdout), true);
-    lambda_http::tracing::init_default_subscriber();
+    entry::init();
     let config = bookworm_aws::config_from_env()?;
     let index = PublishedIndex::new(S3IndexStore::from_env(&config)?, check_every_from_env()?);
     // Loaded during init, so the first shopper does not wait for the download. Without an
@@ -17,11 +14,5 @@ async fn main() -> Result<(), Error> {
     if let Err(error) = index.warm_up().await {
         tracing::warn!(%error, "no search index loaded at init");
     }
-    let index = &index;
-    lambda_http::run(service_fn(move |request| async move {
-        Ok::<_, Infallible>(
-            bookworm_http::metered("search", request, |request| search::handle(index, request)).await,
-        )
-    }))
-    .await
+    entry::serve("search", |request| search::handle(&index, request)).await
 }

@@ -25,20 +25,13 @@ pub async fn handle(
     };
     match outcome {
         Ok(body) => response(200, body),
+        // The one mapping from errors to answers every HTTP function uses (problem+json).
         Err(error) => {
-            let status = match error {
-                Error::Unauthenticated => 401,
-                Error::Forbidden(_) => 403,
-                Error::TooMany { .. } => 429,
-                Error::Invalid(_) | Error::NotFound { .. } | Error::Conflict(_) | Error::TooLarge { .. } => {
-                    400
-                }
-                Error::Unavailable { .. } => {
-                    tracing::error!(%error, connection_id = %context.connection_id.as_deref().unwrap_or(""), "websocket route failed");
-                    500
-                }
-            };
-            response(status, Some(json!({"message": error.to_string()}).to_string()))
+            let problem = bookworm_http::problem_response(&error, context.request_id.as_deref());
+            let status = i64::from(problem.status().as_u16());
+            let mut answer = response(status, Some(String::from_utf8_lossy(problem.body().as_ref()).into_owned()));
+            answer.headers = problem.headers().clone();
+            answer
         }
     }
 }

@@ -77,6 +77,15 @@ pub enum ContactPolicy {
 }
 
 impl ContactPolicy {
+    /// The policy a deployment's `CONTACTS_UNSTATED_ARE_VERIFIED` setting names: `true` trusts
+    /// unstated contacts; anything else, or no setting, only verified ones.
+    pub fn from_setting(setting: Option<&str>) -> Self {
+        match setting {
+            Some("true") => Self::UnstatedAreVerified,
+            _ => Self::VerifiedOnly,
+        }
+    }
+
     fn allows(self, verified: Option<bool>) -> bool {
         verified.unwrap_or(self == Self::UnstatedAreVerified)
     }

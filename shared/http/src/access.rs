@@ -1,9 +1,9 @@
-//! Who may call what: every route's rule in one table, and the check every function runs.
+//! Who may call what: the rules a route can have, and the authorizer's verdict they read.
 //!
 //! The authorizer (a Lambda in AWS, the same code in the local stack) verifies the token and
-//! passes its verdict in the request context; [`authorize`] reads it and applies the route's
-//! rule, so a protected function refuses a request even if a route were deployed without the
-//! authorizer.
+//! passes its verdict in the request context; [`Access::admit`] reads it and applies the route's
+//! rule (each function's routes declare theirs, see `crate::routes`), so a protected function
+//! refuses a request even if a route were deployed without the authorizer.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -26,93 +26,31 @@ pub enum Access {
     ShopStaff,
 }
 
-/// Every route of the HTTPS API and its rule. Routes missing here are refused.
-pub const RULES: &[(&str, Access)] = &[
-    ("GET /books", Access::Public),
-    ("GET /books/{id}", Access::Public),
-    ("GET /authors", Access::Public),
-    ("GET /categories", Access::Public),
-    ("GET /publishers", Access::Public),
-    ("GET /search", Access::Public),
-    ("GET /search/suggest", Access::Public),
-    ("GET /me", Access::SignedIn),
-    ("GET /me/preferences", Access::SignedIn),
-    ("PUT /me/preferences", Access::SignedIn),
-    ("POST /books", Access::AnyOf(&[Role::Admin])),
-    ("PUT /books/{id}", Access::AnyOf(&[Role::Admin])),
-    ("DELETE /books/{id}", Access::AnyOf(&[Role::Admin])),
-    ("POST /authors", Access::AnyOf(&[Role::Admin])),
-    ("PUT /authors/{id}", Access::AnyOf(&[Role::Admin])),
-    ("DELETE /authors/{id}", Access::AnyOf(&[Role::Admin])),
-    ("POST /categories", Access::AnyOf(&[Role::Admin])),
-    ("PUT /categories/{id}", Access::AnyOf(&[Role::Admin])),
-    ("POST /publishers", Access::AnyOf(&[Role::Admin])),
-    ("PUT /publishers/{id}", Access::AnyOf(&[Role::Admin])),
-    ("POST /publish/{shop_id}", Access::SignedIn),
-    ("GET /shops/{shop_id}/basket", Access::AnyOf(&[Role::Customer])),
-    ("PUT /shops/{shop_id}/basket/items/{book_id}", Access::AnyOf(&[Role::Customer])),
-    ("DELETE /shops/{shop_id}/basket/items/{book_id}", Access::AnyOf(&[Role::Customer])),
-    ("DELETE /shops/{shop_id}/basket", Access::AnyOf(&[Role::Customer])),
-    ("POST /shops/{shop_id}/checkout", Access::AnyOf(&[Role::Customer])),
-    ("GET /orders", Access::SignedIn),
-    ("GET /orders/{id}", Access::SignedIn),
-    ("PATCH /orders/{id}/complete", Access::AnyOf(&[Role::Admin])),
-    ("PATCH /orders/{id}/cancel", Access::AnyOf(&[Role::Admin])),
-    ("GET /shops/{shop_id}/events", Access::ShopStaff),
-    ("GET /shops/{shop_id}/orders", Access::ShopStaff),
-    ("GET /books/{id}/reviews", Access::Public),
-    ("POST /books/{id}/reviews", Access::SignedIn),
-    ("GET /books/{id}/reviews/mine", Access::SignedIn),
-    ("PUT /books/{id}/reviews/mine", Access::SignedIn),
-    ("DELETE /books/{id}/reviews/mine", Access::SignedIn),
-    ("POST /reviews/{id}/helpful", Access::SignedIn),
-    ("POST /reviews/{id}/reports", Access::SignedIn),
-    ("GET /reviews", Access::AnyOf(&[Role::Support, Role::Admin])),
-    ("POST /reviews/{id}/restore", Access::AnyOf(&[Role::Support, Role::Admin])),
-    ("DELETE /reviews/{id}", Access::AnyOf(&[Role::Support, Role::Admin])),
-];
-
-pub fn rule(route_key: &str) -> Option<Access> {
-    RULES.iter().find(|(key, _)| *key == route_key).map(|(_, access)| *access)
-}
-
-/// Applies the rule of the request's route: the caller, when signed in, or why not.
-pub fn authorize(request: &Request) -> Result<Option<Principal>, Error> {
-    let route_key = route_key(request).unwrap_or_default();
-    match rule(&route_key) {
-        Some(Access::Public) => Ok(principal(request).ok()),
-        Some(Access::SignedIn) => principal(request).map(Some),
-        Some(Access::AnyOf(roles)) => {
-            let caller = principal(request)?;
-            if roles.iter().any(|role| caller.has(*role)) {
-                Ok(Some(caller))
-            } else {
-                let names: Vec<&str> = roles.iter().map(|role| role.as_str()).collect();
-                Err(Error::Forbidden(format!("This needs the role {}.", names.join(" or "))))
+impl Access {
+    /// Applies the rule to a request: its caller when signed in (always, unless the route is
+    /// public), or why not.
+    pub fn admit(self, request: &Request) -> Result<Option<Principal>, Error> {
+        match self {
+            Access::Public => Ok(principal(request).ok()),
+            Access::SignedIn => principal(request).map(Some),
+            Access::AnyOf(roles) => {
+                let caller = principal(request)?;
+                if roles.iter().any(|role| caller.has(*role)) {
+                    Ok(Some(caller))
+                } else {
+                    let names: Vec<&str> = roles.iter().map(|role| role.as_str()).collect();
+                    Err(Error::Forbidden(format!("This needs the role {}.", names.join(" or "))))
+                }
+            }
+            Access::ShopStaff => {
+                let caller = principal(request)?;
+                if caller.works_for(crate::feed_id(request)?) {
+                    Ok(Some(caller))
+                } else {
+                    Err(Error::Forbidden("Only this shop's merchants and admins may do this.".into()))
+                }
             }
         }
-        Some(Access::ShopStaff) => {
-            let caller = principal(request)?;
-            if caller.works_for(crate::feed_id(request)?) {
-                Ok(Some(caller))
-            } else {
-                Err(Error::Forbidden("Only this shop's merchants and admins may do this.".into()))
-            }
-        }
-        None => Err(Error::Forbidden(format!("No access rule covers {route_key}."))),
-    }
-}
-
-/// Like [`authorize`] for routes that always have a caller.
-pub fn caller(request: &Request) -> Result<Principal, Error> {
-    authorize(request)?.ok_or(Error::Unauthenticated)
-}
-
-/// The API Gateway route the request came by, e.g. `PUT /books/{id}`.
-pub fn route_key(request: &Request) -> Option<String> {
-    match request.request_context_ref()? {
-        RequestContext::ApiGatewayV2(context) => context.route_key.clone(),
-        _ => None,
     }
 }
 
@@ -230,16 +168,5 @@ mod tests {
         assert!(matches!(principal_from(&fields(rejected_context(false)), 0), Err(Error::Unauthenticated)));
         assert!(matches!(principal_from(&fields(rejected_context(true)), 0), Err(Error::Unavailable { .. })));
         assert!(matches!(principal_from(&HashMap::new(), 0), Err(Error::Unauthenticated)));
-    }
-
-    #[test]
-    fn every_rule_names_a_method_and_a_path_once() {
-        let mut seen = BTreeSet::new();
-        for (key, _) in RULES {
-            let (method, path) = key.split_once(' ').unwrap();
-            assert!(["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&method), "{key}");
-            assert!(path.starts_with('/'), "{key}");
-            assert!(seen.insert(*key), "{key} twice");
-        }
     }
 }

@@ -3,12 +3,15 @@
 
 pub mod access;
 mod body;
+pub mod entry;
 mod problem;
 mod query;
+pub mod routes;
 
 pub use body::{MAX_BODY_BYTES, json_body, json_body_with_problems};
 pub use problem::{Problem, problem_response};
 pub use query::QueryParams;
+pub use routes::{Call, Route, RouteRule, Routes, route};
 
 use bookworm_domain::Error;
 use lambda_http::http::{HeaderValue, StatusCode, header};
