@@ -8,11 +8,12 @@
 //! `template.yaml`.
 
 use bookworm_domain::Money;
-use bookworm_domain::basket::{Order, PricedBasket};
+use bookworm_domain::basket::PricedBasket;
 use bookworm_domain::catalog::{Author, Book, Category, Publisher};
 use bookworm_domain::events::CloudEvent;
 use bookworm_domain::identity::Principal;
 use bookworm_domain::mail::Preferences;
+use bookworm_domain::orders::Order;
 use bookworm_domain::query::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, SEARCH_MAX};
 use bookworm_domain::reviews::{OwnReview, PublicReview, RatedBook, Review, ReviewInput};
 use bookworm_domain::search::{QUERY_MAX_CHARS, SearchResults, Suggestion};

@@ -50,7 +50,8 @@ pub fn markdown() -> String {
         for (key, _) in routes {
             let (method, path) = key.split_once(' ').unwrap_or_default();
             let operation = &openapi["paths"][path][method.to_ascii_lowercase()];
-            let text = |field: &str| operation[field].as_str().unwrap_or("(undocumented)").replace('|', "\\|");
+            let text =
+                |field: &str| operation[field].as_str().unwrap_or("(undocumented)").replace('|', "\\|");
             page += &format!("| `{key}` | `{function}` | {} | {} |\n", text("description"), text("summary"));
         }
     }

@@ -34,7 +34,8 @@ fn operation_keys(openapi: &Value) -> BTreeSet<String> {
 #[test]
 fn every_route_is_an_operation_and_every_operation_a_route() {
     let documented = operation_keys(&deployed_openapi());
-    let ruled: BTreeSet<String> = bookworm_apidoc::routes::all().iter().map(|(key, _)| key.to_string()).collect();
+    let ruled: BTreeSet<String> =
+        bookworm_apidoc::routes::all().iter().map(|(key, _)| key.to_string()).collect();
     assert_eq!(documented, ruled);
 }
 

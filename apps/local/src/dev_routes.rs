@@ -193,16 +193,16 @@ pub async fn guard(State(dev): State<DevRoutes>, request: Request, next: Next) -
              {}, not a loopback address. Restart it with {EXPOSE_FLAG} to serve it there.",
             dev.listen
         );
-        return crate::server::drained(
+        return crate::answers::drained(
             request.into_body(),
-            crate::server::problem(StatusCode::NOT_FOUND, &detail),
+            crate::answers::problem(StatusCode::NOT_FOUND, &detail),
         )
         .await;
     }
     if let Some(detail) = dev.refusal(path, request.headers(), request.uri()) {
         tracing::warn!(%path, "refused a development-only request: {detail}");
-        let refusal = crate::server::problem(StatusCode::FORBIDDEN, &detail);
-        return crate::server::drained(request.into_body(), refusal).await;
+        let refusal = crate::answers::problem(StatusCode::FORBIDDEN, &detail);
+        return crate::answers::drained(request.into_body(), refusal).await;
     }
     next.run(request).await
 }

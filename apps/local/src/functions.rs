@@ -5,7 +5,7 @@
 use futures::future::BoxFuture;
 use lambda_http::{Body, Request, Response};
 
-use crate::stack::Stores;
+use crate::stores::Stores;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Function {

@@ -1,8 +1,10 @@
 //! The local stack: every HTTP route declared in template.yaml, served in-process by the same
 //! handler functions the Lambdas run, on embedded stores kept under a local data folder.
 //!
-//! No Docker, no Python, no AWS account. Any store can be switched to AWS by configuration.
+//! No Docker, no Python, no AWS account. The catalog can be read from DynamoDB instead
+//! (`--catalog dynamodb`); every other store is embedded.
 
+pub mod answers;
 pub mod bus;
 pub mod connections;
 pub mod cors;
@@ -13,6 +15,7 @@ pub mod merchant;
 pub mod oidc;
 pub mod server;
 pub mod stack;
+pub mod stores;
 pub mod strict;
 pub mod template;
 pub mod verdicts;

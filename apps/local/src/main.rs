@@ -137,7 +137,7 @@ struct AuthArgs {
     #[arg(long, env = "AUTH_AUDIENCE", default_value = AuthConfig::DEFAULT_AUDIENCE)]
     audience: String,
     /// Lifetime in seconds of the tokens the sign-in flow (/oauth2/token) issues.
-    #[arg(long, env = "TOKEN_TTL", default_value_t = bookworm_local::oidc::DEFAULT_TOKEN_TTL)]
+    #[arg(long, env = "TOKEN_TTL", default_value_t = bookworm_local::stack::AuthConfig::DEFAULT_TOKEN_TTL)]
     token_ttl: u64,
 }
 

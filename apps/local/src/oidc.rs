@@ -20,10 +20,12 @@ use std::time::{Duration, Instant};
 
 use askama::Template;
 use aws_lc_rs::digest;
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bookworm_auth::dev_issuer::TokenRequest;
@@ -36,13 +38,27 @@ const CODE_TTL: Duration = Duration::from_secs(60);
 /// How long a refresh token may wait for its use: a day, so an app left open overnight signs
 /// in again. Each use gives a new one, so the tokens held are those of the last day's sign-ins.
 const REFRESH_TTL: Duration = Duration::from_secs(24 * 3600);
-/// Access and ID tokens' lifetime, unless the stack is configured otherwise.
-pub const DEFAULT_TOKEN_TTL: u64 = 3600;
 const ROLES: [&str; 4] = ["customer", "merchant", "support", "admin"];
+
+/// The development issuer's sign-in routes (`/oauth2/authorize`, `/oauth2/token`), with the
+/// codes and refresh tokens they hold.
+pub fn routes(stack: Arc<Stack>) -> Router {
+    let issuer = Arc::new(Issuer { stack, sign_ins: SignIns::default() });
+    Router::new()
+        .route("/oauth2/authorize", get(authorize_page).post(authorize_submit))
+        .route("/oauth2/token", post(token))
+        .with_state(issuer)
+}
+
+/// What the sign-in routes work with: the stack's issuer and settings, and the sign-ins.
+struct Issuer {
+    stack: Arc<Stack>,
+    sign_ins: SignIns,
+}
 
 /// Codes waiting for their exchange, and refresh tokens.
 #[derive(Default)]
-pub struct SignIns {
+struct SignIns {
     codes: Mutex<HashMap<String, Pending>>,
     refresh: Mutex<HashMap<String, Refresh>>,
 }
@@ -144,12 +160,12 @@ struct RoleChoice {
     checked: bool,
 }
 
-pub async fn authorize_page(
-    State(stack): State<Arc<Stack>>,
+async fn authorize_page(
+    State(issuer): State<Arc<Issuer>>,
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let request = match app_request(&stack, &headers, &params) {
+    let request = match app_request(&issuer.stack, &headers, &params) {
         Ok(request) => request,
         Err(message) => return refusal(&message),
     };
@@ -167,9 +183,9 @@ pub async fn authorize_page(
     }
 }
 
-pub async fn authorize_submit(State(stack): State<Arc<Stack>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn authorize_submit(State(issuer): State<Arc<Issuer>>, headers: HeaderMap, body: Bytes) -> Response {
     let form = form(&body);
-    let request = match app_request(&stack, &headers, &single(&form)) {
+    let request = match app_request(&issuer.stack, &headers, &single(&form)) {
         Ok(request) => request,
         Err(message) => return refusal(&message),
     };
@@ -179,13 +195,13 @@ pub async fn authorize_submit(State(stack): State<Arc<Stack>>, headers: HeaderMa
     };
     let code = random_token();
     let location = with_query(&request.redirect_uri, &[("code", &code), ("state", &request.state)]);
-    let mut codes = stack.sign_ins.codes.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut codes = issuer.sign_ins.codes.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     codes.retain(|_, pending| pending.issued.elapsed() < CODE_TTL);
     codes.insert(code, Pending { request, identity, issued: Instant::now() });
     Redirect::to(&location).into_response()
 }
 
-pub async fn token(State(stack): State<Arc<Stack>>, body: Bytes) -> Response {
+async fn token(State(issuer): State<Arc<Issuer>>, body: Bytes) -> Response {
     let form = single(&form(&body));
     let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
     let (identity, nonce) = match field("grant_type") {
@@ -194,7 +210,7 @@ pub async fn token(State(stack): State<Arc<Stack>>, body: Bytes) -> Response {
         }
         "authorization_code" => {
             let pending =
-                stack.sign_ins.codes.lock().unwrap_or_else(|p| p.into_inner()).remove(field("code"));
+                issuer.sign_ins.codes.lock().unwrap_or_else(|p| p.into_inner()).remove(field("code"));
             let Some(pending) = pending.filter(|p| p.issued.elapsed() < CODE_TTL) else {
                 return oauth_error("invalid_grant", "unknown, used or expired code");
             };
@@ -209,10 +225,10 @@ pub async fn token(State(stack): State<Arc<Stack>>, body: Bytes) -> Response {
             (pending.identity, pending.request.nonce)
         }
         "refresh_token" => {
-            if field("client_id") != stack.auth.audience {
+            if field("client_id") != issuer.stack.auth.audience {
                 return oauth_error("invalid_client", "unknown client_id");
             }
-            match stack.sign_ins.take_refresh(field("refresh_token")) {
+            match issuer.sign_ins.take_refresh(field("refresh_token")) {
                 Some(identity) => (identity, None),
                 None => {
                     return oauth_error(
@@ -225,10 +241,11 @@ pub async fn token(State(stack): State<Arc<Stack>>, body: Bytes) -> Response {
         "" => return oauth_error("invalid_request", "grant_type is required"),
         _ => return oauth_error("unsupported_grant_type", "authorization_code or refresh_token"),
     };
-    issue(&stack, identity, nonce)
+    issue(&issuer, identity, nonce)
 }
 
-fn issue(stack: &Stack, identity: Identity, nonce: Option<String>) -> Response {
+fn issue(issuer: &Issuer, identity: Identity, nonce: Option<String>) -> Response {
+    let stack = &issuer.stack;
     let ttl = stack.auth.token_ttl;
     let request = TokenRequest {
         sub: identity.sub.clone(),
@@ -239,7 +256,7 @@ fn issue(stack: &Stack, identity: Identity, nonce: Option<String>) -> Response {
         ..TokenRequest::default()
     };
     let access = stack.issuer.token(&stack.auth.issuer, &stack.auth.audience, &request);
-    let now = bookworm_domain::events::unix_now();
+    let now = bookworm_domain::clock::unix_now();
     let mut claims = json!({
         "iss": stack.auth.issuer, "aud": stack.auth.audience, "sub": identity.sub,
         "iat": now, "exp": now + ttl, "name": identity.name, "token_use": "id",
@@ -252,7 +269,7 @@ fn issue(stack: &Stack, identity: Identity, nonce: Option<String>) -> Response {
         return oauth_error("server_error", "could not sign the tokens");
     };
     let refresh = random_token();
-    stack.sign_ins.remember_refresh(refresh.clone(), identity);
+    issuer.sign_ins.remember_refresh(refresh.clone(), identity);
     let body = json!({
         "access_token": access, "id_token": id, "refresh_token": refresh,
         "token_type": "Bearer", "expires_in": ttl, "scope": "openid",

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use axum::Router;
-use axum::body::{Body as AxumBody, to_bytes};
+use axum::body::to_bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{ConnectInfo, Path, Request as AxumRequest, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
@@ -15,13 +15,13 @@ use axum::response::{IntoResponse, Response as AxumResponse};
 use axum::routing::{MethodFilter, MethodRouter, get};
 use base64::Engine;
 use bookworm_domain::FieldError;
-use bookworm_http::{Problem, problem_response};
+use bookworm_http::problem_response;
 use lambda_http::aws_lambda_events::apigw::{
     ApiGatewayRequestAuthorizer, ApiGatewayV2httpRequest, ApiGatewayV2httpRequestContext,
 };
 use lambda_http::request::LambdaRequest;
-use lambda_http::{Body, Response};
 
+use crate::answers::{drained, problem, to_axum};
 use crate::connections::Limits;
 use crate::dev_routes::{self, DevRoutes};
 use crate::functions::Function;
@@ -30,8 +30,6 @@ use crate::websocket::Sockets;
 
 /// Lambda's own limit on a synchronous request payload.
 const MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
-/// What an early answer reads of a body it does not need, so the connection stays usable.
-const DRAIN_BYTES: usize = 64 * 1024;
 
 /// Every template route (with the template's CORS), plus `GET /health`, the API contracts
 /// (`/openapi.json`, `/asyncapi.json`), the development issuer's keys and the outbox
@@ -79,11 +77,7 @@ pub fn router(stack: Arc<Stack>) -> Router {
         .route("/_local/metrics", get(metrics).with_state(stack.clone()))
         .route("/.well-known/jwks.json", get(jwks).with_state(stack.clone()))
         .route("/.well-known/openid-configuration", get(openid_configuration).with_state(stack.clone()))
-        .route(
-            "/oauth2/authorize",
-            get(crate::oidc::authorize_page).post(crate::oidc::authorize_submit).with_state(stack.clone()),
-        )
-        .route("/oauth2/token", axum::routing::post(crate::oidc::token).with_state(stack.clone()))
+        .merge(crate::oidc::routes(stack.clone()))
         .merge(api)
         .fallback(not_found)
 }
@@ -205,28 +199,6 @@ async fn invoke_route(
     response
 }
 
-/// `response`, sent after reading what is left of the request's body. Answering before the
-/// body is read leaves it in the connection: the server then drops the connection, and a
-/// client that already sent its next request on it sees it closed without an answer. A body
-/// too long to drain is not read: the answer says `Connection: close` instead.
-pub(crate) async fn drained(body: AxumBody, mut response: AxumResponse) -> AxumResponse {
-    if to_bytes(body, DRAIN_BYTES).await.is_err() {
-        response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
-    }
-    response
-}
-
-pub(crate) fn to_axum(response: Response<Body>) -> AxumResponse {
-    let (parts, body) = response.into_parts();
-    let body = match body {
-        Body::Empty => AxumBody::empty(),
-        Body::Text(text) => AxumBody::from(text),
-        Body::Binary(bytes) => AxumBody::from(bytes),
-        _ => AxumBody::empty(),
-    };
-    AxumResponse::from_parts(parts, body)
-}
-
 /// The development issuer's public keys, where an authorizer would fetch them.
 async fn jwks(State(stack): State<Arc<Stack>>) -> impl IntoResponse {
     axum::Json(serde_json::to_value(stack.issuer.jwks()).unwrap_or_default())
@@ -294,10 +266,6 @@ async fn not_found(request: AxumRequest) -> AxumResponse {
 async fn method_not_allowed(request: AxumRequest) -> AxumResponse {
     let detail = format!("{} is not allowed on {}.", request.method(), request.uri().path());
     drained(request.into_body(), problem(StatusCode::METHOD_NOT_ALLOWED, &detail)).await
-}
-
-pub(crate) fn problem(status: StatusCode, detail: &str) -> AxumResponse {
-    to_axum(Problem::new(status, detail).into_response())
 }
 
 /// Everything the stack serves: the template's routes, the WebSocket API and the

@@ -5,52 +5,15 @@ use std::sync::Arc;
 
 use bookworm_auth::dev_issuer::{DevIssuer, DevIssuerError};
 use bookworm_auth::{StaticKeys, Verifier, VerifierConfig};
-use bookworm_domain::ports::{CatalogStore, CatalogWriter, Push};
+use bookworm_domain::ports::{CatalogStore, CatalogWriter};
 use bookworm_dynamodb::DynamoCatalog;
 use bookworm_embedded::outbox::LocalOutbox;
 use bookworm_embedded::{EmbeddedCatalog, EmbeddedReviews, EmbeddedShop, seed};
 use bookworm_search::{IndexedCatalog, LiveIndex};
-use email::Notifier;
-use fanout::Fanout;
 
 use crate::functions::Function;
+use crate::stores::Stores;
 use crate::template::{self, Route, Template};
-
-/// The stores the functions run on.
-pub struct Stores {
-    /// The catalog; every write through it also updates `search`.
-    pub catalog: Arc<dyn CatalogStore>,
-    /// The search index in `DATA_DIR/search-index/`, current with every catalog write.
-    pub search: Arc<LiveIndex>,
-    /// Events, connections and claims; its appended events feed the local event bus.
-    pub shop: Arc<EmbeddedShop>,
-    /// Where the email function's mail lands: `DATA_DIR/outbox/`.
-    pub outbox: Arc<LocalOutbox>,
-    /// Reviews and ratings, in the shop's file (their events go to its log).
-    pub reviews: Arc<EmbeddedReviews>,
-    /// `REVIEW_REPORTS_TO_HIDE` and `REVIEWS_PER_DAY`, as the reviews function reads them.
-    pub review_policy: reviews::Policy,
-}
-
-impl Stores {
-    /// The fanout function on the shop store, pushing through `push`.
-    pub fn fanout<'a>(&'a self, push: &'a dyn Push) -> Fanout<'a> {
-        let shop = self.shop.as_ref();
-        Fanout {
-            connections: shop,
-            push,
-            dedupe: shop,
-            parallelism: Fanout::DEFAULT_PARALLELISM,
-            push_timeout: Fanout::DEFAULT_PUSH_TIMEOUT,
-        }
-    }
-
-    /// The email function on the shop store, mailing and texting into the outbox.
-    pub fn notifier(&self) -> Notifier<'_> {
-        let (shop, outbox) = (self.shop.as_ref(), self.outbox.as_ref());
-        Notifier { orders: shop, mailer: outbox, dedupe: shop, preferences: shop, sms: outbox }
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum CatalogBackend {
@@ -92,6 +55,8 @@ pub struct AuthConfig {
 impl AuthConfig {
     pub const DEFAULT_ISSUER: &str = "bookworm-local";
     pub const DEFAULT_AUDIENCE: &str = "bookworm";
+    /// Access and ID tokens' lifetime, unless the stack is configured otherwise.
+    pub const DEFAULT_TOKEN_TTL: u64 = 3600;
 }
 
 impl Default for AuthConfig {
@@ -99,7 +64,7 @@ impl Default for AuthConfig {
         Self {
             issuer: Self::DEFAULT_ISSUER.into(),
             audience: Self::DEFAULT_AUDIENCE.into(),
-            token_ttl: crate::oidc::DEFAULT_TOKEN_TTL,
+            token_ttl: Self::DEFAULT_TOKEN_TTL,
         }
     }
 }
@@ -119,8 +84,6 @@ pub struct Stack {
     pub verdicts: crate::verdicts::Verdicts,
     /// What the functions recorded (`/_local/metrics`), as CloudWatch gets it from their EMF lines.
     pub metrics: Arc<bookworm_metrics::Registry>,
-    /// The development issuer's sign-ins in progress and refresh tokens (`/oauth2/*`).
-    pub sign_ins: crate::oidc::SignIns,
     pub push: PushBackend,
     /// What the fan-out and email functions' SNS subscriptions deliver (their filter policies).
     pub subscriptions: Subscriptions,
@@ -211,7 +174,6 @@ impl Stack {
                 template.authorizer_ttl(),
             )),
             metrics: Default::default(),
-            sign_ins: Default::default(),
             push: config.push,
             subscriptions,
             cors,

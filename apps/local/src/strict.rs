@@ -18,7 +18,8 @@ const SINGLE: [HeaderName; 2] = [header::HOST, header::ORIGIN];
 pub async fn guard(request: Request, next: Next) -> Response {
     match refusal(&request) {
         Some(problem) => {
-            crate::server::drained(request.into_body(), crate::server::to_axum(problem.into_response())).await
+            crate::answers::drained(request.into_body(), crate::answers::to_axum(problem.into_response()))
+                .await
         }
         None => next.run(request).await,
     }

@@ -258,7 +258,8 @@ mod tests {
     fn every_route_has_a_rule_and_the_authorizer_it_needs() {
         for route in template().http_routes().unwrap() {
             let key = format!("{} {}", route.method, route.path);
-            let access = bookworm_apidoc::routes::rule(&key).unwrap_or_else(|| panic!("{key} has no access rule"));
+            let access =
+                bookworm_apidoc::routes::rule(&key).unwrap_or_else(|| panic!("{key} has no access rule"));
             assert_eq!(
                 access == bookworm_http::access::Access::Public,
                 route.authorizer.is_none(),
@@ -280,11 +281,16 @@ mod tests {
             .collect();
         let declared: BTreeSet<(String, String)> = bookworm_apidoc::routes::by_function()
             .into_iter()
-            .flat_map(|(function, routes)| routes.into_iter().map(move |(key, _)| (function.to_owned(), key.to_owned())))
+            .flat_map(|(function, routes)| {
+                routes.into_iter().map(move |(key, _)| (function.to_owned(), key.to_owned()))
+            })
             .collect();
         let missing: Vec<_> = declared.difference(&deployed).collect();
         let undeclared: Vec<_> = deployed.difference(&declared).collect();
-        assert!(missing.is_empty() && undeclared.is_empty(), "not in the template: {missing:?}; not declared: {undeclared:?}");
+        assert!(
+            missing.is_empty() && undeclared.is_empty(),
+            "not in the template: {missing:?}; not declared: {undeclared:?}"
+        );
     }
 
     #[test]

@@ -20,7 +20,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use bookworm_domain::Error;
-use bookworm_domain::events::now_rfc3339;
+use bookworm_domain::clock::now_rfc3339;
 use bookworm_domain::ports::{Delivery, Push};
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -139,7 +139,7 @@ async fn upgrade(
     }
     let upgrade = match upgrade {
         Ok(upgrade) => upgrade.max_message_size(MAX_MESSAGE_BYTES).max_frame_size(MAX_FRAME_BYTES),
-        Err(rejection) => return crate::server::problem(rejection.status(), &rejection.body_text()),
+        Err(rejection) => return crate::answers::problem(rejection.status(), &rejection.body_text()),
     };
     let authorizer: HashMap<String, Value> = serde_json::from_value(verdict).unwrap_or_default();
     let connection_id = connection_id();

@@ -17,7 +17,11 @@ struct Settings {
 impl Settings {
     fn from_env() -> Result<Self, Error> {
         let setting = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
-        Ok(Self { issuer: setting("AUTH_ISSUER")?, audience: setting("AUTH_AUDIENCE")?, jwks_url: setting("AUTH_JWKS_URL")? })
+        Ok(Self {
+            issuer: setting("AUTH_ISSUER")?,
+            audience: setting("AUTH_AUDIENCE")?,
+            jwks_url: setting("AUTH_JWKS_URL")?,
+        })
     }
 }
 
@@ -36,6 +40,8 @@ async fn main() -> Result<(), Error> {
         leeway_seconds: Verifier::DEFAULT_LEEWAY_SECONDS,
     };
     let verifier = Verifier::new(config, jwks);
-    entry::serve_events("authorizer", |event| async { Ok::<_, Error>(authorizer::answer(&verifier, event.payload).await) })
-        .await
+    entry::serve_events("authorizer", |event| async {
+        Ok::<_, Error>(authorizer::answer(&verifier, event.payload).await)
+    })
+    .await
 }

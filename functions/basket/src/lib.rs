@@ -3,7 +3,7 @@
 //! was made from: concurrent changes retry instead of overwriting each other.
 
 use bookworm_domain::Error;
-use bookworm_domain::basket::{Basket, MAX_QUANTITY, PricedBasket};
+use bookworm_domain::basket::{Basket, MAX_QUANTITY};
 use bookworm_domain::catalog::BookStatus;
 use bookworm_domain::events::ShopEvent;
 use bookworm_domain::identity::{Principal, Role};
@@ -62,7 +62,7 @@ async fn dispatch(books: &dyn BookReader, baskets: &dyn BasketStore, request: &R
                 .basket(shop, &customer.user_id)
                 .await?
                 .unwrap_or_else(|| Basket::new(shop, &customer.user_id));
-            json(StatusCode::OK, &PricedBasket::from_catalog(&basket, books).await?)
+            json(StatusCode::OK, &books.price(&basket).await?)
         }
         Op::SetQuantity => set_quantity(books, baskets, customer, shop, book()?, request).await,
         Op::Remove => remove(books, baskets, customer, shop, book()?).await,
@@ -102,7 +102,7 @@ async fn set_quantity(
         let mut basket = stored.unwrap_or_else(|| Basket::new(shop, &customer.user_id));
         let new = basket.quantity_of(book_id).is_none();
         basket.set(book_id, quantity)?;
-        let view = PricedBasket::from_catalog(&basket, books).await?;
+        let view = books.price(&basket).await?;
         let event = ShopEvent::basket_item_set(&basket, &book, quantity, view.total, new);
         match baskets.save_basket(&basket, expected, &event).await {
             Ok(()) => return json(StatusCode::OK, &view),
@@ -129,7 +129,7 @@ async fn remove(
         if !basket.remove(book_id) {
             return Err(Error::not_found("basket item", book_id));
         }
-        let view = PricedBasket::from_catalog(&basket, books).await?;
+        let view = books.price(&basket).await?;
         let book = books.get_book(book_id).await?;
         let event = ShopEvent::basket_item_removed(&basket, book_id, book.as_ref(), view.total);
         match baskets.save_basket(&basket, Some(expected), &event).await {

@@ -5,11 +5,11 @@ use bookworm_domain::catalog::{
     AUTHOR_NAME_MAX, AUTHORS_PER_BOOK_MAX, Author, BOOK_NAME_MAX, Book, BookDraft, BookStatus,
     CATEGORY_NAME_MAX, Category, DESCRIPTION_MAX, PUBLISHER_NAME_MAX, Publisher,
 };
+use bookworm_domain::identity::Role;
 use bookworm_domain::ids::{AuthorId, BookId, CategoryId, PublisherId};
 use bookworm_domain::ports::CatalogStore;
 use bookworm_domain::query::{BookFilter, BookQuery, PageSize};
 use bookworm_domain::{Error, Money};
-use bookworm_domain::identity::Role;
 use bookworm_http::access::Access;
 use bookworm_http::{
     Outcome, Routes, json, json_body, json_body_with_problems, no_content, path_parameter, respond, route,

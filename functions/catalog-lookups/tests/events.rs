@@ -36,7 +36,8 @@ async fn every_sample_event_lists_its_reference_data_by_name() {
 #[tokio::test]
 async fn query_parameters_are_refused_by_name() {
     let catalog = EmbeddedCatalog::in_memory().unwrap();
-    let mut event: Value = serde_json::from_str(include_str!("../../../events/catalog-lookups/list-authors.json")).unwrap();
+    let mut event: Value =
+        serde_json::from_str(include_str!("../../../events/catalog-lookups/list-authors.json")).unwrap();
     event["rawQueryString"] = "limit=5".into();
     event["queryStringParameters"] = serde_json::json!({"limit": "5"});
     let request = lambda_http::request::from_str(&event.to_string()).unwrap();

@@ -3,9 +3,9 @@
 //! replay returns the same order, and two checkouts of one basket make exactly one order.
 
 use bookworm_domain::Error;
-use bookworm_domain::basket::{Order, Placed, PricedBasket};
 use bookworm_domain::events::ShopEvent;
 use bookworm_domain::identity::{ContactPolicy, Principal, Role};
+use bookworm_domain::orders::{Order, Placed};
 use bookworm_domain::ports::{BasketStore, BookReader, OrderStore};
 use bookworm_http::access::Access;
 use bookworm_http::{Outcome, Routes, json, respond, route, shop_id};
@@ -73,7 +73,7 @@ async fn checkout(stores: &Stores<'_>, buyer: &Principal, shop: Uuid, key: &str)
         .basket(shop, &buyer.user_id)
         .await?
         .ok_or_else(|| Error::Conflict("the basket is empty".into()))?;
-    let priced = PricedBasket::from_catalog(&basket, stores.books).await?;
+    let priced = stores.books.price(&basket).await?;
     // Only contacts the issuer verified: an unverified address is someone else's, perhaps.
     let mut order = Order::checkout(priced, &buyer.user_id, buyer.contact_email(stores.contacts), key)?;
     order.buyer_name = buyer.name.clone();

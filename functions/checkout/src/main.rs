@@ -8,7 +8,8 @@ use checkout::Stores;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     entry::init();
-    let contacts = ContactPolicy::from_setting(std::env::var("CONTACTS_UNSTATED_ARE_VERIFIED").ok().as_deref());
+    let contacts =
+        ContactPolicy::from_setting(std::env::var("CONTACTS_UNSTATED_ARE_VERIFIED").ok().as_deref());
     let config = bookworm_aws::config_from_env()?;
     let catalog = DynamoCatalog::from_config(&config)?;
     let shop = DynamoShop::new(&config)?;

@@ -15,7 +15,8 @@ async fn main() -> Result<(), Error> {
     let dead_letters = required_env("EMAIL_DEAD_LETTERS_URL")?;
     let config = bookworm_aws::config_from_env()?;
     let shop = DynamoShop::new(&config)?;
-    let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(&config), settings.from, settings.configuration_set);
+    let mailer =
+        SesMailer::new(aws_sdk_sesv2::Client::new(&config), settings.from, settings.configuration_set);
     let sms = SnsSms::new(aws_sdk_sns::Client::new(&config));
     let queue = SqsQueue::new(aws_sdk_sqs::Client::new(&config), dead_letters);
     let notifier = Notifier { orders: &shop, mailer: &mailer, dedupe: &shop, preferences: &shop, sms: &sms };

@@ -9,9 +9,10 @@ use std::time::Duration;
 use askama::Template;
 use aws_lambda_events::sns::SnsEvent;
 use bookworm_domain::Error;
-use bookworm_domain::basket::{Order, PricedLine};
+use bookworm_domain::basket::PricedLine;
 use bookworm_domain::events::{Payload, ShopEvent};
 use bookworm_domain::mail::{Email, Mailer, PreferenceStore, Sms, SmsSender, is_e164};
+use bookworm_domain::orders::Order;
 use bookworm_domain::ports::{Claim, Deduplicator, OrderStore};
 use uuid::Uuid;
 

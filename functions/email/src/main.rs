@@ -12,7 +12,8 @@ async fn main() -> Result<(), Error> {
     let settings = MailSettings::from_env()?;
     let config = bookworm_aws::config_from_env()?;
     let shop = DynamoShop::new(&config)?;
-    let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(&config), settings.from, settings.configuration_set);
+    let mailer =
+        SesMailer::new(aws_sdk_sesv2::Client::new(&config), settings.from, settings.configuration_set);
     let sms = SnsSms::new(aws_sdk_sns::Client::new(&config));
     let notifier = Notifier { orders: &shop, mailer: &mailer, dedupe: &shop, preferences: &shop, sms: &sms };
     entry::serve_events("email", |event| async {

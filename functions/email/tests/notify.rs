@@ -1,10 +1,11 @@
 //! One email per order event, even when SNS delivers the event twice; none without an address.
 
 use aws_lambda_events::sns::SnsEvent;
-use bookworm_domain::basket::{Basket, Order};
+use bookworm_domain::basket::Basket;
 use bookworm_domain::contract::any_event;
 use bookworm_domain::events::ShopEvent;
 use bookworm_domain::mail::{PreferenceStore, Preferences};
+use bookworm_domain::orders::Order;
 use bookworm_domain::ports::{BasketStore, Claim, Deduplicator, OrderStore};
 use bookworm_embedded::EmbeddedShop;
 use email::{Notifier, Outcome};

@@ -4,8 +4,9 @@
 use std::path::PathBuf;
 
 use bookworm_domain::Money;
-use bookworm_domain::basket::{Order, OrderStatus, PricedLine};
+use bookworm_domain::basket::PricedLine;
 use bookworm_domain::ids::BookId;
+use bookworm_domain::orders::{Order, OrderStatus};
 use email::{Kind, render};
 
 fn order(name: &str) -> Order {

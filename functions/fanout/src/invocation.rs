@@ -5,6 +5,7 @@ use std::num::NonZeroUsize;
 use aws_lambda_events::sns::SnsEvent;
 use bookworm_domain::Error;
 use bookworm_domain::ports::Shard;
+use bookworm_lambda::SHARD_PAYLOAD_KEY;
 use serde::de::Error as _;
 
 /// An SNS batch of shop events from the topic, or a shard another fan-out handed over.
@@ -26,7 +27,7 @@ impl From<Shard> for Invocation {
     }
 }
 
-/// Told apart by their one telling key (`Records`, or [`Shard::PAYLOAD_KEY`]), so that a
+/// Told apart by their one telling key (`Records`, or [`SHARD_PAYLOAD_KEY`]), so that a
 /// payload that is neither is refused naming both rather than with serde's "no variant matched".
 impl<'de> serde::Deserialize<'de> for Invocation {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -35,13 +36,13 @@ impl<'de> serde::Deserialize<'de> for Invocation {
             let batch = serde_json::from_value(serde_json::Value::Object(payload));
             return batch.map(Self::Sns).map_err(|e| D::Error::custom(format!("an SNS event: {e}")));
         }
-        if let Some(shard) = payload.remove(Shard::PAYLOAD_KEY) {
+        if let Some(shard) = payload.remove(SHARD_PAYLOAD_KEY) {
             let shard = serde_json::from_value(shard);
             return shard.map(Shard::into).map_err(|e| D::Error::custom(format!("a fan-out shard: {e}")));
         }
         Err(D::Error::custom(format!(
             "neither an SNS event (\"Records\") nor a fan-out shard (\"{}\"): keys {:?}",
-            Shard::PAYLOAD_KEY,
+            SHARD_PAYLOAD_KEY,
             payload.keys().collect::<Vec<_>>()
         )))
     }
@@ -100,7 +101,7 @@ mod tests {
     #[test]
     fn a_payload_that_is_neither_is_refused_naming_both() {
         let error = serde_json::from_str::<Invocation>(r#"{"detail": {}}"#).unwrap_err().to_string();
-        assert!(error.contains("Records") && error.contains(Shard::PAYLOAD_KEY), "{error}");
+        assert!(error.contains("Records") && error.contains(SHARD_PAYLOAD_KEY), "{error}");
         let error = serde_json::from_str::<Invocation>(r#"{"fanout_shard": {"number": 1}}"#).unwrap_err();
         assert!(error.to_string().contains("a fan-out shard"), "{error}");
         assert!(serde_json::from_str::<Invocation>("[]").is_err());

@@ -150,7 +150,7 @@ impl<'a> Fanout<'a> {
     async fn deliver(&self, event: &ShopEvent, listeners: Vec<Listener>) -> Result<Report, Error> {
         let message = serde_json::to_string(&event.cloud_event())
             .map_err(|e| Error::unavailable("encode the CloudEvent", e))?;
-        let now = bookworm_domain::events::unix_now();
+        let now = bookworm_domain::clock::unix_now();
         let (expired, live): (Vec<_>, Vec<_>) = listeners.into_iter().partition(|l| l.expired(now));
         let mut report = Report { expired: expired.len(), ..Report::default() };
         for listener in &expired {

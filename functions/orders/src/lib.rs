@@ -7,9 +7,9 @@
 //! shop (merchants see it live; the email function mails the buyer).
 
 use bookworm_domain::Error;
-use bookworm_domain::basket::{Order, OrderStatus};
 use bookworm_domain::events::{EventCursor, ShopEvent};
 use bookworm_domain::identity::{Principal, Role};
+use bookworm_domain::orders::{Order, OrderStatus};
 use bookworm_domain::ports::{OrderQuery, OrderScope, OrderStore};
 use bookworm_http::access::Access;
 use bookworm_http::{Outcome, QueryParams, Routes, json, path_parameter, respond, route, shop_id};

@@ -10,5 +10,6 @@ async fn main() -> Result<(), Error> {
     let topic = required_env("SHOP_EVENTS_TOPIC")?;
     let config = bookworm_aws::config_from_env()?;
     let bus = SnsBus::new(aws_sdk_sns::Client::new(&config), topic);
-    entry::serve_events("relay", |event| async { Ok::<_, Error>(relay::handle(&bus, event.payload).await) }).await
+    entry::serve_events("relay", |event| async { Ok::<_, Error>(relay::handle(&bus, event.payload).await) })
+        .await
 }

@@ -14,18 +14,21 @@
 //! Every change is one store write with the book's rating counts and its event.
 
 use bookworm_domain::Error;
-use bookworm_domain::events::{EventCursor, RemovedBy, ShopEvent, now_rfc3339};
+use bookworm_domain::clock::now_rfc3339;
+use bookworm_domain::events::{EventCursor, RemovedBy, ShopEvent};
 use bookworm_domain::identity::{Principal, Role};
 use bookworm_domain::ids::BookId;
+use bookworm_domain::ports::ReviewWrite;
 use bookworm_domain::ports::{BookReader, Purchases, ReviewStore};
 use bookworm_domain::query::Page;
 use bookworm_domain::reviews::{
     DEFAULT_REPORTS_TO_HIDE, DEFAULT_REVIEWS_PER_DAY, DailyQuota, Mark, OwnReview, PublicReview,
-    ReportReason, ReportedQuery, Review, ReviewCursor, ReviewInput, ReviewQuery, ReviewSort, ReviewWrite,
-    Saved,
+    ReportReason, ReportedQuery, Review, ReviewCursor, ReviewInput, ReviewQuery, ReviewSort, Saved,
 };
 use bookworm_http::access::Access;
-use bookworm_http::{Outcome, QueryParams, Routes, json, json_body, no_content, path_parameter, respond, route};
+use bookworm_http::{
+    Outcome, QueryParams, Routes, json, json_body, no_content, path_parameter, respond, route,
+};
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use schemars::JsonSchema;

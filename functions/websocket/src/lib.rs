@@ -5,7 +5,7 @@
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use aws_lambda_events::encodings::Body;
 use bookworm_domain::Error;
-use bookworm_domain::events::now_rfc3339;
+use bookworm_domain::clock::now_rfc3339;
 use bookworm_domain::ports::{Connection, Connections};
 use bookworm_http::access::{principal_from_context, token_expiry};
 use serde_json::json;
@@ -29,7 +29,8 @@ pub async fn handle(
         Err(error) => {
             let problem = bookworm_http::problem_response(&error, context.request_id.as_deref());
             let status = i64::from(problem.status().as_u16());
-            let mut answer = response(status, Some(String::from_utf8_lossy(problem.body().as_ref()).into_owned()));
+            let mut answer =
+                response(status, Some(String::from_utf8_lossy(problem.body().as_ref()).into_owned()));
             answer.headers = problem.headers().clone();
             answer
         }

@@ -339,7 +339,7 @@ pub async fn shop_store<S: EventLog + Connections + Deduplicator>(store: &S) {
         id: id.into(),
         shop_id: shop,
         user_id: "merchant".into(),
-        connected_at: crate::events::now_rfc3339(),
+        connected_at: crate::clock::now_rfc3339(),
         token_expires_at: 4_102_444_800,
     };
     store.add(&connection("a", shop)).await.expect("add");
@@ -383,7 +383,8 @@ pub async fn shop_store<S: EventLog + Connections + Deduplicator>(store: &S) {
 
 /// The contract of the basket and order stores, on one empty store.
 pub async fn commerce_store<S: BasketStore + OrderStore + EventLog>(store: &S) {
-    use crate::basket::{Basket, Order, Placed, PricedBasket};
+    use crate::basket::{Basket, PricedBasket};
+    use crate::orders::{Order, Placed};
 
     let shop = uuid::Uuid::new_v4();
     assert_eq!(store.basket(shop, "ann").await.expect("basket"), None);
@@ -497,8 +498,9 @@ async fn orders_list_and_move<S: BasketStore + OrderStore>(
     store: &S,
     books: &std::collections::HashMap<BookId, Book>,
 ) {
-    use crate::basket::{Basket, Order, OrderStatus, PricedBasket};
+    use crate::basket::{Basket, PricedBasket};
     use crate::events::EventCursor;
+    use crate::orders::{Order, OrderStatus};
     use crate::ports::{OrderQuery, OrderScope};
 
     let shop = uuid::Uuid::new_v4();

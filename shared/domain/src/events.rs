@@ -4,15 +4,15 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 use crate::Error;
 use crate::Money;
-use crate::basket::{Basket, Order};
+use crate::basket::Basket;
 use crate::catalog::Book;
+use crate::clock::{is_time_and_id, now_rfc3339};
 use crate::ids::BookId;
+use crate::orders::Order;
 use crate::publish::CheckoutAction;
 use crate::reviews::Review;
 
@@ -189,42 +189,6 @@ impl EventCursor {
     }
 }
 
-/// Whether `key` is `<RFC 3339 UTC time, milliseconds>#<hyphenated UUID>`, exactly as this
-/// crate writes them: the tail of every newest-first sort key.
-pub(crate) fn is_time_and_id(key: &str) -> bool {
-    let Some((time, id)) = key.split_once('#') else { return false };
-    let time_is_ours = OffsetDateTime::parse(time, &Rfc3339).is_ok_and(|t| rfc3339_millis(t) == time);
-    let id_is_ours = id.parse::<Uuid>().is_ok_and(|uuid| uuid.hyphenated().to_string() == id);
-    time_is_ours && id_is_ours
-}
-
-/// Now, in Unix seconds: the unit of token expiries and DynamoDB TTLs.
-pub fn unix_now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs())
-}
-
-/// Now, as RFC 3339 UTC with millisecond precision.
-pub fn now_rfc3339() -> String {
-    rfc3339_millis(OffsetDateTime::now_utc())
-}
-
-/// RFC 3339 UTC with exactly three fractional digits, always. Sort keys are built from these
-/// strings, and a formatter that drops a zero fraction ("…:36Z") would sort that instant after
-/// "…:36.003Z" ('Z' > '.').
-pub fn rfc3339_millis(at: OffsetDateTime) -> String {
-    let at = at.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second(),
-        at.millisecond()
-    )
-}
-
 /// A book to put in the sample baskets.
 #[cfg(any(test, feature = "contract-tests"))]
 fn sample_book() -> Book {
@@ -255,8 +219,8 @@ pub fn one_of_each_kind() -> Vec<ShopEvent> {
     let mut order = Order::checkout(priced.clone(), "ann", None, "k").unwrap();
     let placed = ShopEvent::checkout_completed(&order);
     let mut cancelled = order.clone();
-    cancelled.transition(crate::basket::OrderStatus::Cancelled).unwrap();
-    order.transition(crate::basket::OrderStatus::Completed).unwrap();
+    cancelled.transition(crate::orders::OrderStatus::Cancelled).unwrap();
+    order.transition(crate::orders::OrderStatus::Completed).unwrap();
     let reader = crate::identity::Principal::sample("ann");
     let content = crate::reviews::ReviewContent { rating: 4, title: None, comment: Some("Fine.".into()) };
     let review = Review::new(book.id, &reader, content, true, now_rfc3339());
@@ -285,6 +249,8 @@ mod tests {
     use crate::basket::{Basket, PricedBasket};
     use crate::publish::sample_action;
     use serde_json::{Value, json};
+    use time::OffsetDateTime;
+    use time::format_description::well_known::Rfc3339;
 
     #[test]
     fn every_kind_is_named_by_its_constant_and_round_trips() {
@@ -345,15 +311,6 @@ mod tests {
         assert_eq!(message["source"], format!("/shops/{shop}"));
         assert_eq!(message["type"], kinds::CHECKOUT_ACTION);
         assert!(OffsetDateTime::parse(message["time"].as_str().unwrap(), &Rfc3339).is_ok());
-    }
-
-    #[test]
-    fn timestamps_have_a_fixed_width_so_they_sort_as_strings() {
-        let whole = OffsetDateTime::from_unix_timestamp(1_795_530_600).unwrap();
-        let later = whole + time::Duration::milliseconds(3);
-        assert_eq!(rfc3339_millis(whole), "2026-11-24T14:30:00.000Z");
-        assert!(rfc3339_millis(whole) < rfc3339_millis(later));
-        assert!(OffsetDateTime::parse(&rfc3339_millis(later), &Rfc3339).is_ok());
     }
 
     #[test]

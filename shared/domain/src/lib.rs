@@ -5,12 +5,14 @@
 
 pub mod basket;
 pub mod catalog;
+pub mod clock;
 pub mod error;
 pub mod events;
 pub mod identity;
 pub mod ids;
 pub mod mail;
 pub mod money;
+pub mod orders;
 pub mod ports;
 pub mod publish;
 pub mod query;

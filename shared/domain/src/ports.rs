@@ -1,17 +1,20 @@
-//! Ports: one narrow trait per capability. Each has an AWS adapter and an embedded adapter,
-//! and both pass the same contract suite (`contract` module, feature `contract-tests`).
+//! Ports: one narrow trait per capability, and what crosses them. Lambda uses the AWS adapters
+//! (`bookworm-dynamodb` and the other SDK crates), the local stack the embedded ones
+//! (`bookworm-embedded`); the store ports' adapters pass one contract suite (`contract` module,
+//! feature `contract-tests`).
 
 use async_trait::async_trait;
 
 use uuid::Uuid;
 
 use crate::Error;
-use crate::basket::{Basket, Order, OrderStatus, Placed};
+use crate::basket::{Basket, PricedBasket};
 use crate::catalog::{Author, Book, CatalogData, Category, Publisher};
 use crate::events::{EventCursor, ShopEvent};
 use crate::ids::{AuthorId, BookId, CategoryId, PublisherId};
+use crate::orders::{Order, OrderStatus, Placed};
 use crate::query::{BookQuery, Page, PageSize};
-use crate::reviews::{Ratings, ReportedQuery, Review, ReviewQuery, ReviewWrite, Saved};
+use crate::reviews::{DailyQuota, Mark, Ratings, ReportedQuery, Review, ReviewQuery, Saved};
 use crate::search::{IndexPointer, Published, SearchQuery, SearchResults, Suggestion};
 
 /// Reads books: what the shopper-facing catalog functions need.
@@ -33,6 +36,13 @@ pub trait BookReader: Send + Sync {
             books.extend(self.get_book(id).await?);
         }
         Ok(books)
+    }
+
+    /// `basket` priced with the catalog's current entries for its lines (one batched read).
+    async fn price(&self, basket: &Basket) -> Result<PricedBasket, Error> {
+        let ids: Vec<BookId> = basket.lines.iter().map(|line| line.book_id).collect();
+        let books = self.get_books(&ids).await?.into_iter().map(|book| (book.id, book)).collect();
+        PricedBasket::price(basket, &books)
     }
 }
 
@@ -155,37 +165,10 @@ pub struct Shard {
 }
 
 impl Shard {
-    /// The payload limit of an asynchronous Lambda invocation as first documented (the docs now
-    /// say 1 MB; the lower figure holds in every region and SDK). The local stack keeps it too.
-    pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
     /// The most listeners a shard may carry: 2,000 API Gateway connection ids (16 characters)
-    /// with an event at the HTTP body limit encode to about 130 KB, well inside the payload.
+    /// with an event at the HTTP body limit encode to about 130 KB, well inside the payload
+    /// limit of the invocation that carries it (`bookworm_lambda::shard_payload`).
     pub const MAX_LISTENERS: usize = 2_000;
-    /// The payload's one top-level key, which tells a shard from an SNS event (`Records`).
-    pub const PAYLOAD_KEY: &str = "fanout_shard";
-
-    /// The invocation payload, `{"fanout_shard": {…}}`; refused when over the payload limit,
-    /// since Lambda would refuse it after the fact.
-    pub fn payload(&self) -> Result<Vec<u8>, Error> {
-        let mut payload = serde_json::Map::new();
-        let shard = serde_json::to_value(self).map_err(|e| Error::unavailable("encode a shard", e))?;
-        payload.insert(Self::PAYLOAD_KEY.to_owned(), shard);
-        let bytes = serde_json::to_vec(&payload).map_err(|e| Error::unavailable("encode a shard", e))?;
-        if bytes.len() > Self::MAX_PAYLOAD_BYTES {
-            return Err(Error::unavailable(
-                "hand a shard over",
-                format!(
-                    "shard {} of event {} ({} connections) encodes to {} bytes, over the {}-byte limit of an asynchronous invocation",
-                    self.number,
-                    self.event.id,
-                    self.listeners.len(),
-                    bytes.len(),
-                    Self::MAX_PAYLOAD_BYTES
-                ),
-            ));
-        }
-        Ok(bytes)
-    }
 }
 
 /// Runs fan-out shards elsewhere: another invocation of the fan-out function.
@@ -303,6 +286,33 @@ pub struct OrderQuery {
     /// Orders after this position, newest first (the sort key of the last one seen).
     pub after: Option<EventCursor>,
     pub limit: PageSize,
+}
+
+/// One change to a review, written atomically with the rating counts it moves, the mark or
+/// quota it takes, and its event. `before` is the stored review it was made from (`None` for
+/// a new one), `after` what it becomes (`None`: removed).
+#[derive(Debug, Clone, Copy)]
+pub struct ReviewWrite<'a> {
+    pub before: Option<&'a Review>,
+    pub after: Option<&'a Review>,
+    pub mark: Option<&'a Mark>,
+    pub quota: Option<&'a DailyQuota>,
+    pub event: Option<&'a ShopEvent>,
+    /// On a removal: the reviewer may not review the book again (a moderator removed the
+    /// review, or its author deleted it while reports hid it), so removal is no way around
+    /// moderation.
+    pub bar_reviewer: bool,
+}
+
+impl<'a> ReviewWrite<'a> {
+    pub fn new(before: Option<&'a Review>, after: Option<&'a Review>) -> Self {
+        Self { before, after, mark: None, quota: None, event: None, bar_reviewer: false }
+    }
+
+    /// The book the change is about.
+    pub fn book(&self) -> Option<BookId> {
+        self.after.or(self.before).map(|review| review.book_id)
+    }
 }
 
 /// Books' ratings, for the catalog's answers.

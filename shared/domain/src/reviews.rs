@@ -2,7 +2,7 @@
 //! the book's exact rating aggregate; helpful votes, reports and moderation.
 //!
 //! Stores keep the aggregate as integer counts per star, changed in the same write as the
-//! review ([`ReviewWrite`]): the sum and the average are derived from those counts, so nothing
+//! review ([`ReviewWrite`](crate::ports::ReviewWrite)): the sum and the average are derived from those counts, so nothing
 //! can drift. Only visible reviews count; hiding or removing one takes it out, restoring puts
 //! it back.
 
@@ -16,7 +16,6 @@ use uuid::Uuid;
 
 use crate::Error;
 use crate::error::Problems;
-use crate::events::ShopEvent;
 use crate::identity::Principal;
 use crate::ids::BookId;
 use crate::text::Lines;
@@ -374,7 +373,7 @@ impl ReviewCursor {
             }
             _ => false,
         };
-        if !prefix_is_ours || !crate::events::is_time_and_id(time_and_id) {
+        if !prefix_is_ours || !crate::clock::is_time_and_id(time_and_id) {
             return Err(bad());
         }
         Ok(Self { sort, key: key.to_owned() })
@@ -565,34 +564,7 @@ impl DailyQuota {
 
     /// Seconds until the quota resets, at the next UTC midnight (at least 1).
     pub fn retry_after() -> u64 {
-        (86_400 - crate::events::unix_now() % 86_400).max(1)
-    }
-}
-
-/// One change to a review, written atomically with the rating counts it moves, the mark or
-/// quota it takes, and its event. `before` is the stored review it was made from (`None` for
-/// a new one), `after` what it becomes (`None`: removed).
-#[derive(Debug, Clone, Copy)]
-pub struct ReviewWrite<'a> {
-    pub before: Option<&'a Review>,
-    pub after: Option<&'a Review>,
-    pub mark: Option<&'a Mark>,
-    pub quota: Option<&'a DailyQuota>,
-    pub event: Option<&'a ShopEvent>,
-    /// On a removal: the reviewer may not review the book again (a moderator removed the
-    /// review, or its author deleted it while reports hid it), so removal is no way around
-    /// moderation.
-    pub bar_reviewer: bool,
-}
-
-impl<'a> ReviewWrite<'a> {
-    pub fn new(before: Option<&'a Review>, after: Option<&'a Review>) -> Self {
-        Self { before, after, mark: None, quota: None, event: None, bar_reviewer: false }
-    }
-
-    /// The book the change is about.
-    pub fn book(&self) -> Option<BookId> {
-        self.after.or(self.before).map(|review| review.book_id)
+        (86_400 - crate::clock::unix_now() % 86_400).max(1)
     }
 }
 
@@ -664,7 +636,7 @@ mod tests {
     fn review(rating: u8) -> Review {
         let principal = Principal::sample("ann");
         let content = ReviewContent { rating, title: None, comment: None };
-        Review::new(BookId::random(), &principal, content, false, crate::events::now_rfc3339())
+        Review::new(BookId::random(), &principal, content, false, crate::clock::now_rfc3339())
     }
 
     #[test]
@@ -672,7 +644,7 @@ mod tests {
         let (four, two) = (review(4), review(2));
         assert_eq!(Ratings::delta(None, Some(&four)), [0, 0, 0, 1, 0]);
         assert_eq!(Ratings::delta(Some(&four), Some(&two)), [0, 1, 0, -1, 0]);
-        let hidden = four.reported(ReportReason::Spam, 1, crate::events::now_rfc3339());
+        let hidden = four.reported(ReportReason::Spam, 1, crate::clock::now_rfc3339());
         assert_eq!(hidden.status, ReviewStatus::Hidden);
         assert_eq!(Ratings::delta(Some(&four), Some(&hidden)), [0, 0, 0, -1, 0]);
         assert_eq!(Ratings::delta(Some(&hidden), Some(&hidden.restored())), [0, 0, 0, 1, 0]);

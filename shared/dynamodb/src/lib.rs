@@ -88,7 +88,7 @@ fn s(text: impl Into<String>) -> aws_sdk_dynamodb::types::AttributeValue {
     aws_sdk_dynamodb::types::AttributeValue::S(text.into())
 }
 
-use bookworm_domain::events::unix_now;
+use bookworm_domain::clock::unix_now;
 
 fn unix_now_ms() -> u64 {
     std::time::SystemTime::now()

@@ -9,14 +9,14 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update};
 use bookworm_domain::Error;
-use bookworm_domain::basket::{Order, OrderStatus};
 use bookworm_domain::events::EventCursor;
 use bookworm_domain::ids::BookId;
+use bookworm_domain::orders::{Order, OrderStatus};
+use bookworm_domain::ports::ReviewWrite;
 use bookworm_domain::ports::{Purchases, RatingReader, ReviewStore};
 use bookworm_domain::query::Page;
 use bookworm_domain::reviews::{
-    DailyQuota, Mark, Ratings, ReportedQuery, Review, ReviewCursor, ReviewQuery, ReviewSort, ReviewWrite,
-    Saved,
+    DailyQuota, Mark, Ratings, ReportedQuery, Review, ReviewCursor, ReviewQuery, ReviewSort, Saved,
 };
 use uuid::Uuid;
 
@@ -249,7 +249,7 @@ impl DynamoReviews {
                         .map_err(|e| Error::unavailable("encode a report", e))?,
                 );
             }
-            item.insert("at".into(), s(bookworm_domain::events::now_rfc3339()));
+            item.insert("at".into(), s(bookworm_domain::clock::now_rfc3339()));
             let put = Put::builder()
                 .table_name(table)
                 .set_item(Some(item))

@@ -8,9 +8,10 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use bookworm_domain::Error;
-use bookworm_domain::basket::{Basket, Order, OrderStatus, Placed};
+use bookworm_domain::basket::Basket;
 use bookworm_domain::events::{EventCursor, ShopEvent};
 use bookworm_domain::mail::{PreferenceStore, Preferences};
+use bookworm_domain::orders::{Order, OrderStatus, Placed};
 use bookworm_domain::ports::{
     BasketStore, Claim, Connection, Connections, Deduplicator, EventLog, Listener, OrderQuery, OrderScope,
     OrderStore,

@@ -4,73 +4,22 @@
 
 use async_trait::async_trait;
 use bookworm_domain::Error;
-use bookworm_domain::basket::{Basket, Order, OrderStatus, Placed};
+use bookworm_domain::basket::Basket;
 use bookworm_domain::events::{EventCursor, ShopEvent};
+use bookworm_domain::orders::{Order, OrderStatus, Placed};
 use bookworm_domain::ports::{BasketStore, OrderQuery, OrderScope, OrderStore};
 use bookworm_domain::query::Page;
-use redb::{ReadableTable, TableDefinition, WriteTransaction};
 use uuid::Uuid;
 
 use crate::EmbeddedShop;
-use crate::shop::{Table, after_prefix, json};
+use crate::layout::{
+    BASKETS, ORDER_KEYS, ORDERS, ORDERS_BY_BUYER, ORDERS_BY_SHOP, ORDERS_BY_TIME, Table, after_prefix,
+    buyer_prefix, idempotency_key, index_rows, json,
+};
 use crate::writer::Batch;
-
-/// Key: the shop's 16 bytes, then the customer id. Value: the basket as JSON.
-const BASKETS: Table = TableDefinition::new("baskets");
-/// Key: the order id's 16 bytes. Value: the order as JSON.
-const ORDERS: Table = TableDefinition::new("orders");
-/// Key: [`idempotency_key`]. Value: the order id's 16 bytes.
-const ORDER_KEYS: Table = TableDefinition::new("order_keys");
-/// The listings, newest last; each key ends with the order's sort key. Value: the order id.
-const ORDERS_BY_TIME: Table = TableDefinition::new("orders_by_time");
-const ORDERS_BY_SHOP: Table = TableDefinition::new("orders_by_shop");
-const ORDERS_BY_BUYER: Table = TableDefinition::new("orders_by_buyer");
-
-pub(crate) fn create_tables(txn: &WriteTransaction) -> Result<(), redb::Error> {
-    for table in [BASKETS, ORDERS, ORDER_KEYS, ORDERS_BY_TIME, ORDERS_BY_SHOP, ORDERS_BY_BUYER] {
-        txn.open_table(table)?;
-    }
-    Ok(())
-}
-
-/// Builds the idempotency keys and listings of every stored order (a file from before they existed).
-pub(crate) fn index_orders(txn: &WriteTransaction) -> Result<(), redb::Error> {
-    let orders: Vec<Order> = txn
-        .open_table(ORDERS)?
-        .iter()?
-        .filter_map(|row| row.ok().and_then(|(_, value)| serde_json::from_slice(value.value()).ok()))
-        .collect();
-    for order in orders {
-        let id = order.id.into_bytes();
-        for (table, key) in index_rows(&order) {
-            txn.open_table(table)?.insert(key.as_slice(), id.as_slice())?;
-        }
-    }
-    Ok(())
-}
-
-fn index_rows(order: &Order) -> [(Table, Vec<u8>); 4] {
-    let sort_key = order.sort_key();
-    [
-        (ORDER_KEYS, idempotency_key(&order.buyer_id, &order.idempotency_key)),
-        (ORDERS_BY_TIME, sort_key.clone().into_bytes()),
-        (ORDERS_BY_SHOP, [order.shop_id.as_bytes().as_slice(), sort_key.as_bytes()].concat()),
-        (ORDERS_BY_BUYER, [buyer_prefix(&order.buyer_id).as_slice(), sort_key.as_bytes()].concat()),
-    ]
-}
 
 fn basket_key(shop: Uuid, customer: &str) -> Vec<u8> {
     [shop.as_bytes().as_slice(), customer.as_bytes()].concat()
-}
-
-/// The buyer's length first: no buyer id and key can spell another pair's record.
-fn idempotency_key(buyer: &str, key: &str) -> Vec<u8> {
-    format!("{}:{buyer}\u{0}{key}", buyer.len()).into_bytes()
-}
-
-/// Also length-first, and ended by a 0 byte, so one buyer's prefix never covers another's rows.
-fn buyer_prefix(buyer: &str) -> Vec<u8> {
-    format!("{}:{buyer}\u{0}", buyer.len()).into_bytes()
 }
 
 fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {

@@ -6,6 +6,7 @@
 
 mod catalog;
 mod commerce;
+mod layout;
 pub mod outbox;
 mod reviews;
 pub mod seed;

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use bookworm_domain::Error;
-use bookworm_domain::events::now_rfc3339;
+use bookworm_domain::clock::now_rfc3339;
 use bookworm_domain::mail::{Email, Mailer, Sms, SmsSender};
 use serde::{Deserialize, Serialize};
 

@@ -7,13 +7,14 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bookworm_domain::Error;
-use bookworm_domain::basket::OrderStatus;
 use bookworm_domain::events::EventCursor;
 use bookworm_domain::ids::BookId;
+use bookworm_domain::orders::OrderStatus;
+use bookworm_domain::ports::ReviewWrite;
 use bookworm_domain::ports::{BookReader, Purchases, RatingReader, ReviewStore};
 use bookworm_domain::query::Page;
 use bookworm_domain::reviews::{
-    DailyQuota, Mark, Ratings, ReportedQuery, Review, ReviewCursor, ReviewQuery, ReviewWrite, Saved,
+    DailyQuota, Mark, Ratings, ReportedQuery, Review, ReviewCursor, ReviewQuery, Saved,
 };
 use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 use tokio::sync::{Mutex, MutexGuard};
@@ -336,7 +337,7 @@ mod tests {
         bookworm_domain::ports::CatalogWriter::put_book(catalog.as_ref(), &book).await.unwrap();
         let principal = bookworm_domain::identity::Principal::sample("ann");
         let content = bookworm_domain::reviews::ReviewContent { rating: 4, title: None, comment: None };
-        let review = Review::new(book.id, &principal, content, false, bookworm_domain::events::now_rfc3339());
+        let review = Review::new(book.id, &principal, content, false, bookworm_domain::clock::now_rfc3339());
         let quota = DailyQuota::today("ann", 1);
         {
             let shop = Arc::new(EmbeddedShop::open(&dir.join("shop.redb")).unwrap());
@@ -353,8 +354,7 @@ mod tests {
         second.id = BookId::random();
         bookworm_domain::ports::CatalogWriter::put_book(catalog.as_ref(), &second).await.unwrap();
         let content = bookworm_domain::reviews::ReviewContent { rating: 2, title: None, comment: None };
-        let other =
-            Review::new(second.id, &principal, content, false, bookworm_domain::events::now_rfc3339());
+        let other = Review::new(second.id, &principal, content, false, bookworm_domain::clock::now_rfc3339());
         let write = ReviewWrite { quota: Some(&quota), ..ReviewWrite::new(None, Some(&other)) };
         assert_eq!(reviews.write_review(&write).await.unwrap(), Saved::OverQuota);
         // A quota of long ago is dropped at the next start; today's stays.

@@ -15,22 +15,12 @@ use bookworm_domain::events::{EventCursor, ShopEvent};
 use bookworm_domain::mail::{PreferenceStore, Preferences};
 use bookworm_domain::ports::{Claim, Connection, Connections, Deduplicator, EventLog, Listener};
 use bookworm_domain::query::{Page, PageSize};
-use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, ReadTransaction, ReadableDatabase};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use crate::writer::{Batch, EVENT_TTL, Subscriber, WriteStats, Writer, expiry_key, unix_now};
-
-/// Key: [`event_key`]. Value: the event as JSON.
-pub(crate) const EVENTS: Table = TableDefinition::new("events");
-/// Key: [`expiry_key`] of the event's key. Value: empty. Expired events are swept in key order.
-pub(crate) const EVENT_EXPIRY: Table = TableDefinition::new("event_expiry");
-/// Key: the user id. Value: their preferences as JSON.
-const PREFERENCES: Table = TableDefinition::new("preferences");
-/// Key: "version". Value: the layout's version, so an older file is brought up to date once.
-const META: Table = TableDefinition::new("meta");
-/// The file layout this code writes: 2 added the order indexes and event expiry.
-const LAYOUT: u8 = 2;
+use crate::layout::{self, EVENTS, PREFERENCES, Table, after_prefix, event_key, json};
+use crate::writer::{Batch, Subscriber, WriteStats, Writer};
 
 /// One unconditional change: rows to write, keys to remove, events to append.
 #[derive(Default)]
@@ -39,8 +29,6 @@ pub(crate) struct Change {
     pub(crate) removals: Vec<(Table, Vec<u8>)>,
     pub(crate) events: Vec<ShopEvent>,
 }
-
-pub(crate) type Table = TableDefinition<'static, &'static [u8], &'static [u8]>;
 
 /// redb's page cache: what the file's reads may hold in memory, whatever the history's size.
 const CACHE_BYTES: usize = 64 * 1024 * 1024;
@@ -80,11 +68,7 @@ impl EmbeddedShop {
     fn load(db: Database) -> Result<Self, Error> {
         let fail = |e: redb::Error| Error::unavailable("prepare the shop file", e);
         let txn = db.begin_write().map_err(|e| fail(e.into()))?;
-        for table in [EVENTS, EVENT_EXPIRY, PREFERENCES, META] {
-            txn.open_table(table).map_err(|e| fail(e.into()))?;
-        }
-        crate::commerce::create_tables(&txn).map_err(fail)?;
-        upgrade(&txn).map_err(fail)?;
+        layout::prepare(&txn).map_err(fail)?;
         txn.commit().map_err(|e| fail(e.into()))?;
         let db = Arc::new(db);
         let subscriber = Subscriber::default();
@@ -133,43 +117,6 @@ impl EmbeddedShop {
     ) -> Result<R, Error> {
         self.writer.write(job).await
     }
-}
-
-/// Layout 1 kept no order indexes and no event expiry (it read everything into memory at
-/// start): both are built once from the rows.
-fn upgrade(txn: &redb::WriteTransaction) -> Result<(), redb::Error> {
-    let mut meta = txn.open_table(META)?;
-    let version = meta.get(b"version".as_slice())?.and_then(|v| v.value().first().copied());
-    if version.is_some_and(|version| version >= LAYOUT) {
-        return Ok(());
-    }
-    meta.insert(b"version".as_slice(), [LAYOUT].as_slice())?;
-    crate::commerce::index_orders(txn)?;
-    let expires = unix_now() + EVENT_TTL.as_secs();
-    let keys: Vec<Vec<u8>> = txn
-        .open_table(EVENTS)?
-        .iter()?
-        .map(|row| row.map(|(key, _)| key.value().to_vec()))
-        .collect::<Result<_, _>>()?;
-    let mut expiry = txn.open_table(EVENT_EXPIRY)?;
-    for key in keys {
-        expiry.insert(expiry_key(expires, &key).as_slice(), [].as_slice())?;
-    }
-    Ok(())
-}
-
-/// The events table's key: the shop's 16 bytes, then the event's sort key.
-pub(crate) fn event_key(shop: Uuid, sort_key: &str) -> Vec<u8> {
-    let mut key = shop.into_bytes().to_vec();
-    key.extend_from_slice(sort_key.as_bytes());
-    key
-}
-
-/// Every key of `prefix`'s rows sorts below this (sort keys are text, never byte 0xFF).
-pub(crate) fn after_prefix(prefix: &[u8]) -> Vec<u8> {
-    let mut end = prefix.to_vec();
-    end.push(0xFF);
-    end
 }
 
 #[async_trait]
@@ -326,10 +273,6 @@ impl Deduplicator for EmbeddedShop {
             .remove(&(consumer.to_owned(), event));
         Ok(())
     }
-}
-
-pub(crate) fn json<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, Error> {
-    serde_json::to_vec(value).map_err(|e| Error::unavailable("encode a record", e))
 }
 
 #[async_trait]

@@ -7,17 +7,15 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bookworm_domain::Error;
+use bookworm_domain::clock::unix_now;
 use bookworm_domain::events::ShopEvent;
 use redb::{Database, ReadableTable, WriteTransaction};
 use tokio::sync::{mpsc as bus, oneshot};
 
-use crate::shop::{EVENT_EXPIRY, EVENTS, Table, event_key};
+use crate::layout::{EVENT_EXPIRY, EVENT_TTL, EVENTS, Table, event_key, expiry_key};
 
-/// How long an event is kept: the events table's TTL on AWS.
-pub(crate) const EVENT_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 /// Writes in one transaction at most, so one batch's latency stays bounded under any load.
 const MAX_BATCH: usize = 4096;
 /// Expired events removed per batch at most: the sweep never stalls the writes behind it.
@@ -58,13 +56,6 @@ impl Batch<'_> {
         self.events.push(event.clone());
         Ok(())
     }
-}
-
-/// The expiry index's key: the second it expires (big-endian, so keys sort by time), then the row.
-pub(crate) fn expiry_key(expires_at: u64, row: &[u8]) -> Vec<u8> {
-    let mut key = expires_at.to_be_bytes().to_vec();
-    key.extend_from_slice(row);
-    key
 }
 
 /// Runs a job in the batch; says whether it failed, and returns what hands its outcome back once
@@ -231,10 +222,6 @@ fn sweep_expired(txn: &WriteTransaction, now: u64) -> Result<(), redb::Error> {
         events.remove(&key[8..])?;
     }
     Ok(())
-}
-
-pub(crate) fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 fn failed(error: impl Into<redb::Error>) -> Error {

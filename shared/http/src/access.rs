@@ -8,7 +8,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use bookworm_domain::Error;
-use bookworm_domain::events::unix_now;
+use bookworm_domain::clock::unix_now;
 use bookworm_domain::identity::{Principal, Role};
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};

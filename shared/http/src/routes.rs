@@ -40,7 +40,8 @@ impl<Op: Copy> Routes<Op> {
     /// through. A route the function does not declare is a 404.
     pub fn resolve(&self, request: &Request) -> Result<Call<Op>, Error> {
         let key = crate::route_key(request).unwrap_or_default();
-        let route = self.0.iter().find(|route| route.key == key).ok_or_else(|| Error::not_found("route", &key))?;
+        let route =
+            self.0.iter().find(|route| route.key == key).ok_or_else(|| Error::not_found("route", &key))?;
         let caller = route.access.admit(request)?;
         Ok(Call { op: route.op, caller })
     }
@@ -70,8 +71,8 @@ impl<Op> Call<Op> {
 mod tests {
     use super::*;
     use bookworm_domain::identity::Role;
-    use lambda_http::request::RequestContext;
     use lambda_http::RequestExt;
+    use lambda_http::request::RequestContext;
 
     #[derive(Debug, Clone, Copy, PartialEq)]
     enum Op {
@@ -88,7 +89,8 @@ mod tests {
         let mut context = lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext::default();
         context.route_key = Some(key.to_owned());
         if !roles.is_empty() {
-            let mut authorizer = lambda_http::aws_lambda_events::apigw::ApiGatewayRequestAuthorizer::default();
+            let mut authorizer =
+                lambda_http::aws_lambda_events::apigw::ApiGatewayRequestAuthorizer::default();
             authorizer.fields = serde_json::from_value(serde_json::json!({
                 "user_id": "u-1", "roles": roles, "expires_at": "99999999999",
             }))

@@ -20,7 +20,7 @@ use aws_sdk_s3::error::{DisplayErrorContext, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{Tag, Tagging};
 use bookworm_domain::Error;
-use bookworm_domain::events::now_rfc3339;
+use bookworm_domain::clock::now_rfc3339;
 use bookworm_domain::ports::IndexStore;
 use bookworm_domain::search::{IndexPointer, Published};
 

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 use bookworm_domain::Error;
-use bookworm_domain::events::now_rfc3339;
+use bookworm_domain::clock::now_rfc3339;
 use bookworm_domain::ports::IndexStore;
 use bookworm_domain::search::{IndexPointer, Published};
 

@@ -4,10 +4,11 @@
 use std::sync::Mutex;
 
 use async_trait::async_trait;
-use bookworm_domain::basket::{Basket, Order, PricedBasket};
+use bookworm_domain::basket::{Basket, PricedBasket};
 use bookworm_domain::catalog::CatalogData;
 use bookworm_domain::events::ShopEvent;
 use bookworm_domain::mail::{Email, Mailer, Sms, SmsSender};
+use bookworm_domain::orders::Order;
 use bookworm_domain::ports::{BasketStore, OrderStore};
 use bookworm_domain::{Error, contract};
 

@@ -38,7 +38,7 @@ impl LocalShards {
 #[async_trait]
 impl ShardDispatch for LocalShards {
     async fn dispatch(&self, shard: &Shard) -> Result<(), Error> {
-        let payload = shard.payload()?;
+        let payload = bookworm_lambda::shard_payload(shard)?;
         let invocation: Invocation =
             serde_json::from_slice(&payload).map_err(|e| Error::unavailable("read a shard's payload", e))?;
         let (run, delays) = (self.run.clone(), self.retry_delays.clone());

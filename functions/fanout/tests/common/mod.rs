@@ -95,7 +95,8 @@ impl ShardDispatch for QueuedShards {
             refuse.remove(at);
             return Err(Error::unavailable("hand a shard over", "TooManyRequestsException"));
         }
-        let invocation = serde_json::from_slice(&shard.payload()?).expect("the function reads the payload");
+        let invocation = serde_json::from_slice(&bookworm_lambda::shard_payload(shard)?)
+            .expect("the function reads the payload");
         self.queued.lock().unwrap().push(invocation);
         Ok(())
     }

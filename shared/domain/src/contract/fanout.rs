@@ -22,7 +22,7 @@ pub(super) async fn connection_pages<S: Connections>(store: &S) {
         id: id.into(),
         shop_id: shop,
         user_id: "merchant".into(),
-        connected_at: crate::events::now_rfc3339(),
+        connected_at: crate::clock::now_rfc3339(),
         token_expires_at: 4_102_444_800 - id.len() as u64,
     };
     for id in ids {

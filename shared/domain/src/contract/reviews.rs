@@ -4,15 +4,17 @@
 
 use std::collections::BTreeSet;
 
-use crate::basket::{Basket, Order, OrderStatus, PricedBasket};
+use crate::basket::{Basket, PricedBasket};
 use crate::catalog::Book;
 use crate::events::{CATALOG_FEED, RemovedBy, ShopEvent};
 use crate::identity::Principal;
+use crate::orders::{Order, OrderStatus};
+use crate::ports::ReviewWrite;
 use crate::ports::{BasketStore, CatalogWriter, EventLog, OrderStore, Purchases, ReviewStore};
 use crate::query::PageSize;
 use crate::reviews::{
     DailyQuota, Mark, Ratings, ReportReason, ReportedQuery, Review, ReviewContent, ReviewCursor, ReviewQuery,
-    ReviewSort, ReviewWrite, Saved,
+    ReviewSort, Saved,
 };
 
 fn reader(id: &str) -> Principal {
@@ -21,7 +23,7 @@ fn reader(id: &str) -> Principal {
 
 fn new_review(book: &Book, who: &str, rating: u8) -> Review {
     let content = ReviewContent { rating, title: Some(format!("{rating} stars")), comment: None };
-    Review::new(book.id, &reader(who), content, false, crate::events::now_rfc3339())
+    Review::new(book.id, &reader(who), content, false, crate::clock::now_rfc3339())
 }
 
 fn quota(who: &str) -> DailyQuota {
@@ -94,7 +96,7 @@ async fn writes_are_atomic_and_counted<S: ReviewStore>(
 
     // An edit moves the counts from the old star to the new one.
     let content = ReviewContent { rating: 2, title: None, comment: Some("On reflection, no.".into()) };
-    let edited = ann.edited(&reader("ann"), content, true, crate::events::now_rfc3339());
+    let edited = ann.edited(&reader("ann"), content, true, crate::clock::now_rfc3339());
     let event = ShopEvent::review_changed(&edited, false);
     let write = ReviewWrite { event: Some(&event), ..ReviewWrite::new(Some(&ann), Some(&edited)) };
     assert_eq!(store.write_review(&write).await.expect("edit"), Saved::Done);
@@ -106,7 +108,7 @@ async fn writes_are_atomic_and_counted<S: ReviewStore>(
         &reader("ann"),
         ReviewContent { rating: 5, title: None, comment: None },
         false,
-        crate::events::now_rfc3339(),
+        crate::clock::now_rfc3339(),
     );
     let late_event = ShopEvent::review_changed(&late, false);
     let write = ReviewWrite { event: Some(&late_event), ..ReviewWrite::new(Some(&ann), Some(&late)) };
@@ -116,7 +118,7 @@ async fn writes_are_atomic_and_counted<S: ReviewStore>(
 
     // Hidden by reports: out of the counts; restored: back in; deleted: out, and the account
     // may review the book again.
-    let hidden = edited.reported(ReportReason::Abuse, 1, crate::events::now_rfc3339());
+    let hidden = edited.reported(ReportReason::Abuse, 1, crate::clock::now_rfc3339());
     let mark = Mark::Report { review: ann.id, account: "bob".into(), reason: ReportReason::Abuse };
     let write = ReviewWrite { mark: Some(&mark), ..ReviewWrite::new(Some(&edited), Some(&hidden)) };
     assert_eq!(store.write_review(&write).await.expect("report"), Saved::Done);
@@ -170,7 +172,7 @@ async fn marks_and_quotas_hold<S: ReviewStore>(
     assert_eq!(store.review(review.id).await.expect("review").map(|r| r.helpful), Some(1), "counted once");
     // A report by the same account is a different mark.
     let report = Mark::Report { review: review.id, account: "dan".into(), reason: ReportReason::Spam };
-    let reported = voted.reported(ReportReason::Spam, 3, crate::events::now_rfc3339());
+    let reported = voted.reported(ReportReason::Spam, 3, crate::clock::now_rfc3339());
     let write = ReviewWrite { mark: Some(&report), ..ReviewWrite::new(Some(&voted), Some(&reported)) };
     assert_eq!(store.write_review(&write).await.expect("report"), Saved::Done);
 
@@ -231,7 +233,7 @@ async fn listings_page_every_visible_review_once<S: ReviewStore>(store: &S, cata
     for (i, threshold) in [(1, 1), (2, 3)] {
         let mark =
             Mark::Report { review: reviews[i].id, account: "reporter".into(), reason: ReportReason::Spam };
-        let reported = reviews[i].reported(ReportReason::Spam, threshold, crate::events::now_rfc3339());
+        let reported = reviews[i].reported(ReportReason::Spam, threshold, crate::clock::now_rfc3339());
         let write = ReviewWrite { mark: Some(&mark), ..ReviewWrite::new(Some(&reviews[i]), Some(&reported)) };
         assert_eq!(store.write_review(&write).await.expect("report"), Saved::Done);
         reviews[i] = reported;

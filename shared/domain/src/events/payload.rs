@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::Money;
-use crate::basket::{Order, OrderStatus};
 use crate::catalog::Book;
 use crate::ids::BookId;
+use crate::orders::{Order, OrderStatus};
 use crate::publish::CheckoutAction;
 use crate::reviews::{Review, ReviewStatus};
 

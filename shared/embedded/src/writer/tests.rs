@@ -3,9 +3,10 @@
 use std::sync::Arc;
 use std::sync::mpsc as gate;
 
-use bookworm_domain::basket::{Basket, Order, PricedBasket};
+use bookworm_domain::basket::{Basket, PricedBasket};
 use bookworm_domain::contract::{any_event, fixture};
 use bookworm_domain::ids::BookId;
+use bookworm_domain::orders::Order;
 use bookworm_domain::ports::{BasketStore, EventLog, OrderQuery, OrderScope, OrderStore};
 use bookworm_domain::query::PageSize;
 use futures::future::join_all;
@@ -14,7 +15,7 @@ use uuid::Uuid;
 
 use super::*;
 use crate::EmbeddedShop;
-use crate::shop::event_key;
+use crate::layout::{EVENT_EXPIRY, EVENT_TTL, event_key, expiry_key};
 
 /// Keeps the writer busy inside a batch until the returned sender is used or dropped, so that
 /// everything queued meanwhile goes into the next batch together.

@@ -1,0 +1,47 @@
+//! The stores the functions run on in the local stack, and the event-driven functions built on
+//! them.
+
+use std::sync::Arc;
+
+use bookworm_domain::ports::{CatalogStore, Push};
+use bookworm_embedded::outbox::LocalOutbox;
+use bookworm_embedded::{EmbeddedReviews, EmbeddedShop};
+use bookworm_search::LiveIndex;
+use email::Notifier;
+use fanout::Fanout;
+
+/// The stores the functions run on.
+pub struct Stores {
+    /// The catalog; every write through it also updates `search`.
+    pub catalog: Arc<dyn CatalogStore>,
+    /// The search index in `DATA_DIR/search-index/`, current with every catalog write.
+    pub search: Arc<LiveIndex>,
+    /// Events, connections and claims; its appended events feed the local event bus.
+    pub shop: Arc<EmbeddedShop>,
+    /// Where the email function's mail lands: `DATA_DIR/outbox/`.
+    pub outbox: Arc<LocalOutbox>,
+    /// Reviews and ratings, in the shop's file (their events go to its log).
+    pub reviews: Arc<EmbeddedReviews>,
+    /// `REVIEW_REPORTS_TO_HIDE` and `REVIEWS_PER_DAY`, as the reviews function reads them.
+    pub review_policy: reviews::Policy,
+}
+
+impl Stores {
+    /// The fanout function on the shop store, pushing through `push`.
+    pub fn fanout<'a>(&'a self, push: &'a dyn Push) -> Fanout<'a> {
+        let shop = self.shop.as_ref();
+        Fanout {
+            connections: shop,
+            push,
+            dedupe: shop,
+            parallelism: Fanout::DEFAULT_PARALLELISM,
+            push_timeout: Fanout::DEFAULT_PUSH_TIMEOUT,
+        }
+    }
+
+    /// The email function on the shop store, mailing and texting into the outbox.
+    pub fn notifier(&self) -> Notifier<'_> {
+        let (shop, outbox) = (self.shop.as_ref(), self.outbox.as_ref());
+        Notifier { orders: shop, mailer: outbox, dedupe: shop, preferences: shop, sms: outbox }
+    }
+}

@@ -1,0 +1,165 @@
+//! Orders: a priced basket's lines kept as they were at checkout, and the moves an order may
+//! make afterwards.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::Error;
+use crate::Money;
+use crate::basket::{PricedBasket, PricedLine};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    New,
+    Completed,
+    Cancelled,
+}
+
+impl OrderStatus {
+    pub const ALL: [OrderStatus; 3] = [OrderStatus::New, OrderStatus::Completed, OrderStatus::Cancelled];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::Completed => "completed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.as_str() == text)
+    }
+}
+
+/// An order: the basket's lines with their prices at checkout, kept as they were.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Order {
+    pub id: Uuid,
+    pub shop_id: Uuid,
+    pub buyer_id: String,
+    pub buyer_email: Option<String>,
+    /// The buyer's name from their token, to greet them by in emails.
+    #[serde(default)]
+    pub buyer_name: Option<String>,
+    /// The buyer's phone number (E.164), when they sign in with one: for SMS, if they opted in.
+    #[serde(default)]
+    pub buyer_phone: Option<String>,
+    pub lines: Vec<PricedLine>,
+    pub total: Money,
+    pub status: OrderStatus,
+    pub created_at: String,
+    /// The client's `Idempotency-Key`: a replay returns this order.
+    pub idempotency_key: String,
+}
+
+impl Order {
+    /// The order for a priced basket; refused when it is empty or holds anything unavailable.
+    pub fn checkout(
+        priced: PricedBasket,
+        buyer_id: &str,
+        buyer_email: Option<String>,
+        idempotency_key: &str,
+    ) -> Result<Self, Error> {
+        if priced.lines.is_empty() && priced.unavailable.is_empty() {
+            return Err(Error::Conflict("the basket is empty".into()));
+        }
+        if let Some(book) = priced.unavailable.first() {
+            return Err(Error::Conflict(format!("book {book} is no longer in the catalog; remove it first")));
+        }
+        if let Some(line) = priced.lines.iter().find(|line| !line.in_stock) {
+            return Err(Error::Conflict(format!("{} is out of stock; remove it first", line.name)));
+        }
+        Ok(Self {
+            id: Uuid::new_v4(),
+            shop_id: priced.shop_id,
+            buyer_id: buyer_id.to_owned(),
+            buyer_email,
+            buyer_name: None,
+            buyer_phone: None,
+            lines: priced.lines,
+            total: priced.total,
+            status: OrderStatus::New,
+            created_at: crate::clock::now_rfc3339(),
+            idempotency_key: idempotency_key.to_owned(),
+        })
+    }
+}
+
+impl Order {
+    /// Moves a new order to `to` (completed or cancelled). Repeating the transition it already
+    /// made is fine (`Ok(false)`: nothing to do); any other move is a conflict.
+    pub fn transition(&mut self, to: OrderStatus) -> Result<bool, Error> {
+        match (self.status, to) {
+            (from, to) if from == to => Ok(false),
+            (OrderStatus::New, OrderStatus::Completed | OrderStatus::Cancelled) => {
+                self.status = to;
+                Ok(true)
+            }
+            (from, to) => Err(Error::Conflict(format!(
+                "an order that is {} cannot become {}",
+                from.as_str(),
+                to.as_str()
+            ))),
+        }
+    }
+
+    /// Orders list newest first: creation time, then id.
+    pub fn sort_key(&self) -> String {
+        format!("{}#{}", self.created_at, self.id)
+    }
+}
+
+/// What placing an order came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Placed {
+    /// This call placed it.
+    New,
+    /// The basket changed or was already checked out meanwhile; nothing was written.
+    BasketChanged,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::basket::Basket;
+    use crate::basket::tests::book;
+    use crate::catalog::BookStatus;
+    use crate::ids::BookId;
+
+    #[test]
+    fn an_unavailable_line_blocks_checkout() {
+        let mut basket = Basket::new(Uuid::new_v4(), "c");
+        basket.set(BookId::derived("withdrawn"), 1).unwrap();
+        let priced = PricedBasket::price(&basket, &HashMap::new()).unwrap();
+        assert!(matches!(Order::checkout(priced, "c", None, "k"), Err(Error::Conflict(_))));
+    }
+
+    #[test]
+    fn orders_move_from_new_once_and_repeat_idempotently() {
+        let emma = book("Emma", 1200, None, BookStatus::InStock);
+        let mut basket = Basket::new(Uuid::new_v4(), "c");
+        basket.set(emma.id, 1).unwrap();
+        let priced = PricedBasket::price(&basket, &HashMap::from([(emma.id, emma)])).unwrap();
+        let mut order = Order::checkout(priced, "c", None, "k").unwrap();
+        assert!(order.transition(OrderStatus::Completed).unwrap());
+        assert!(!order.transition(OrderStatus::Completed).unwrap(), "the same move again changes nothing");
+        assert!(matches!(order.transition(OrderStatus::Cancelled), Err(Error::Conflict(_))));
+        assert!(matches!(order.transition(OrderStatus::New), Err(Error::Conflict(_))));
+    }
+
+    #[test]
+    fn checkout_refuses_empty_baskets_and_out_of_stock_books() {
+        let basket = Basket::new(Uuid::new_v4(), "c");
+        let empty = PricedBasket::price(&basket, &HashMap::new()).unwrap();
+        assert!(matches!(Order::checkout(empty, "c", None, "k"), Err(Error::Conflict(_))));
+        let gone = book("Gone", 500, None, BookStatus::OutOfStock);
+        let mut basket = Basket::new(Uuid::new_v4(), "c");
+        basket.set(gone.id, 1).unwrap();
+        let priced = PricedBasket::price(&basket, &HashMap::from([(gone.id, gone)])).unwrap();
+        assert!(matches!(Order::checkout(priced, "c", None, "k"), Err(Error::Conflict(_))));
+    }
+}
