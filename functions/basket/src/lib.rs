@@ -60,6 +60,7 @@ async fn route(books: &dyn BookReader, baskets: &dyn BasketStore, request: &Requ
 pub struct QuantityInput {
     /// How many copies the basket should hold.
     #[schemars(required, with = "u32", range(min = 1, max = MAX_QUANTITY))]
+    #[serde(deserialize_with = "bookworm_domain::whole::option")]
     quantity: Option<u32>,
 }
 
