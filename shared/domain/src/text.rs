@@ -75,7 +75,7 @@ pub fn pattern(lines: Lines, required: bool) -> String {
 pub fn words_pattern(words: usize) -> String {
     let spaces = class(&mut SPACES.into_iter());
     let word = format!("[^{}{spaces}]+", refused(Lines::One));
-    format!("^[{spaces}]*(?:{word}[{spaces}]+){{0,{}}}(?:{word})?$", words.saturating_sub(1))
+    format!("^[{spaces}]*(?:{word}[{spaces}]+){{0,{}}}(?:{word}[{spaces}]*)?$", words.saturating_sub(1))
 }
 
 /// Text that is blank (only white space and invisible characters), as a `pattern`: what a
