@@ -14,9 +14,10 @@ Every such refusal is a documented 400 naming the field, tested where the rule l
 
 import json
 import os
-from decimal import Decimal
+import urllib.error
 import urllib.parse
 import urllib.request
+from decimal import Decimal
 
 import schemathesis
 

@@ -182,12 +182,12 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
     ];
     let search_filters = [
         search_text(
-            "What to look for, at most 12 words between white space (words split further at \
-             punctuation, `a-b` being two, count up to the 12th: the rest is not searched): each \
-             must match a title, author, category, publisher or description word, allowing one \
-             typo from 4 letters and two from 8; the last may be the start of a word unless \
-             followed by a space or punctuation. When no book matches every word, books matching \
-             some are returned with `partial: true`.",
+            "What to look for, at most 12 words between white space (where punctuation splits \
+             words further, `a-b` being two, only the first 12 are searched): each must match a \
+             title, author, category, publisher or description word, allowing one typo from 4 \
+             letters and two from 8; the last may be the start of a word unless followed by a \
+             space or punctuation. When no book matches every word, books matching some are \
+             returned with `partial: true`.",
         ),
         id_query("category_id", "Only books of this category."),
         id_query("author_id", "Only books by this author."),
@@ -570,9 +570,10 @@ fn path_parameters(key: &str) -> Vec<Value> {
                 _ => "resource",
             };
             let (description, schema) = match name {
-                "shop_id" if key == FEED_ROUTE => {
-                    (format!("The shop's id; the nil UUID ({CATALOG_FEED}) reads the catalog feed."), uuid())
-                }
+                "shop_id" if key == FEED_ROUTE => (
+                    format!("The shop's id; the nil UUID ({CATALOG_FEED}) reads the catalog feed (admins)."),
+                    uuid(),
+                ),
                 "shop_id" => {
                     (format!("The shop's id (not the nil UUID, {CATALOG_FEED}: the catalog feed's)."), {
                         let mut schema = uuid();
