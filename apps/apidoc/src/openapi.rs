@@ -10,13 +10,15 @@
 use bookworm_domain::Money;
 use bookworm_domain::basket::PricedBasket;
 use bookworm_domain::catalog::{Author, Book, Category, Publisher};
+use bookworm_domain::events::CATALOG_FEED;
 use bookworm_domain::events::CloudEvent;
 use bookworm_domain::identity::Principal;
 use bookworm_domain::mail::Preferences;
 use bookworm_domain::orders::Order;
 use bookworm_domain::query::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, SEARCH_MAX};
 use bookworm_domain::reviews::{OwnReview, PublicReview, RatedBook, Review, ReviewInput};
-use bookworm_domain::search::{QUERY_MAX_CHARS, SearchResults, Suggestion};
+use bookworm_domain::search::{QUERY_MAX_CHARS, QUERY_WORDS_MAX, SearchResults, Suggestion};
+use bookworm_domain::text::{self, Lines};
 use bookworm_http::access::Access;
 
 use crate::routes::rule;
@@ -144,7 +146,13 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
     let suggestions = schema(|g| g.subschema_for::<Vec<Suggestion>>());
     let search_text = |description: &str| {
         json!({ "name": "q", "in": "query", "required": true, "description": description,
-            "schema": { "type": "string", "minLength": 1, "maxLength": QUERY_MAX_CHARS } })
+            "schema": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": QUERY_MAX_CHARS,
+                "pattern": text::words_pattern(QUERY_WORDS_MAX),
+                "not": { "pattern": text::blank_pattern() },
+            } })
     };
     let list = |item: &Value| {
         json!({ "type": "object", "required": ["items"], "properties": {
@@ -156,7 +164,7 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
     }});
     let book_filters = [
         limit(),
-        cursor(),
+        cursor(Cursor::Books),
         choice("sort", &["name", "price"], "Sort by name (the default) or selling price."),
         choice("order", &["asc", "desc"], "Ascending (the default) or descending."),
         id_query("category_id", "Only books of this category."),
@@ -167,15 +175,22 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
         query(
             "q",
             "Words that must all occur in the title, in any case.",
-            json!({ "type": "string", "minLength": 1, "maxLength": SEARCH_MAX }),
+            json!({
+                "type": "string",
+                "minLength": 1,
+                "maxLength": SEARCH_MAX,
+                "pattern": text::pattern(Lines::One, true),
+            }),
         ),
     ];
     let search_filters = [
         search_text(
-            "What to look for, at most 12 words: each must match a title, author, category, publisher \
-             or description word, allowing one typo from 4 letters and two from 8; the last may be \
-             the start of a word unless followed by a space. When no book matches every word, \
-             books matching some are returned with `partial: true`.",
+            "What to look for, at most 12 words between white space (where punctuation splits \
+             words further, `a-b` being two, only the first 12 are searched): each must match a \
+             title, author, category, publisher or description word, allowing one typo from 4 \
+             letters and two from 8; the last may be the start of a word unless followed by a \
+             space or punctuation. When no book matches every word, books matching some are \
+             returned with `partial: true`.",
         ),
         id_query("category_id", "Only books of this category."),
         id_query("author_id", "Only books by this author."),
@@ -188,11 +203,11 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
             json!({ "type": "boolean" }),
         ),
         limit(),
-        cursor(),
+        cursor(Cursor::Search),
     ];
     let review_filters = [
         limit(),
-        cursor(),
+        cursor(Cursor::Reviews),
         choice(
             "sort",
             &["newest", "highest", "lowest", "helpful"],
@@ -206,7 +221,7 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
     ];
     let queue_filters = [
         limit(),
-        cursor(),
+        cursor(Cursor::Newest),
         choice(
             "status",
             &["reported", "hidden"],
@@ -215,7 +230,7 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
     ];
     let order_filters = [
         limit(),
-        cursor(),
+        cursor(Cursor::Newest),
         choice("status", &["new", "completed", "cancelled"], "Only orders with this status."),
     ];
     vec![
@@ -349,7 +364,7 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
             .ok(200, "The order, cancelled (also when it already was).", order)
             .refusing(&[NotFound, Conflict]),
         Operation::new("GET /shops/{shop_id}/events", "live events", "Read a shop's event history")
-            .query([limit(), cursor()])
+            .query([limit(), cursor(Cursor::Newest)])
             .ok(200, "A page of CloudEvents, newest first.", events),
         Operation::new(
             "GET /books/{id}/reviews",
@@ -451,8 +466,7 @@ pub fn document(servers: Value) -> Value {
 
 fn render(operation: Operation) -> Value {
     let access = rule(operation.key);
-    let (_, path) = operation.key.split_once(' ').unwrap_or_default();
-    let mut parameters: Vec<Value> = path_parameters(path);
+    let mut parameters: Vec<Value> = path_parameters(operation.key);
     parameters.extend(operation.parameters);
     let mut responses = operation.responses;
     let mut refer = |status: u16, name: &str| {
@@ -540,8 +554,11 @@ fn access_text(access: Option<Access>) -> String {
     }
 }
 
-/// The route's `{name}` segments: each an id, which must be a UUID.
-fn path_parameters(path: &str) -> Vec<Value> {
+/// The route's `{name}` segments: each an id, which must be a UUID. A `{shop_id}` is never the
+/// nil UUID, the catalog feed's id (`bookworm_http::shop_id`), except where a feed is read
+/// (`bookworm_http::feed_id`): there the nil UUID is the catalog feed.
+fn path_parameters(key: &str) -> Vec<Value> {
+    let (_, path) = key.split_once(' ').unwrap_or_default();
     path.split('/')
         .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
         .map(|name| {
@@ -555,16 +572,33 @@ fn path_parameters(path: &str) -> Vec<Value> {
                 ("id", Some("reviews")) => "review",
                 _ => "resource",
             };
+            let (description, schema) = match name {
+                "shop_id" if key == FEED_ROUTE => (
+                    format!("The shop's id; the nil UUID ({CATALOG_FEED}) reads the catalog feed (admins)."),
+                    uuid(),
+                ),
+                "shop_id" => {
+                    (format!("The shop's id (not the nil UUID, {CATALOG_FEED}: the catalog feed's)."), {
+                        let mut schema = uuid();
+                        schema["not"] = json!({ "const": CATALOG_FEED.to_string() });
+                        schema
+                    })
+                }
+                _ => (format!("The {what}'s id."), uuid()),
+            };
             json!({
                 "name": name,
                 "in": "path",
                 "required": true,
-                "description": format!("The {what}'s id."),
-                "schema": uuid(),
+                "description": description,
+                "schema": schema,
             })
         })
         .collect()
 }
+
+/// The one route that reads a feed by `{shop_id}`, the catalog feed's included.
+const FEED_ROUTE: &str = "GET /shops/{shop_id}/events";
 
 fn uuid() -> Value {
     json!({ "type": "string", "format": "uuid", "pattern": UUID_PATTERN })
@@ -593,11 +627,43 @@ fn limit() -> Value {
     )
 }
 
-fn cursor() -> Value {
+/// The lists that page, by the cursors they hand out.
+#[derive(Clone, Copy)]
+enum Cursor {
+    /// `GET /books`: the sort order and the last book's sort key.
+    Books,
+    /// `GET /search`: the offset into one query's ranking.
+    Search,
+    /// A book's reviews: the sort order and the last review's sort key.
+    Reviews,
+    /// Lists kept newest first (events, orders, reported reviews): the last item's time and id.
+    Newest,
+}
+
+/// A cursor as the handlers decode it: unpadded base64url (RFC 4648 §5) of at most so many
+/// characters (what `bookworm_domain` refuses beyond: `query::Cursor`, `search::SearchCursor`,
+/// `reviews::ReviewCursor`, `events::EventCursor`). The pattern is base64url as the decoder
+/// takes it: never one character over a multiple of 4, and no stray bits in the last one.
+fn cursor(list: Cursor) -> Value {
+    let (max, decoded) = match list {
+        Cursor::Books => (1366, "the sort order and the last book's sort key"),
+        Cursor::Search => (64, "the position in this query's ranking"),
+        Cursor::Reviews => (200, "the sort order and the last review's sort key"),
+        Cursor::Newest => (128, "the time and id of the last item"),
+    };
     query(
         "cursor",
-        "Where the page starts: the `next_cursor` of the page before, as returned.",
-        json!({ "type": "string" }),
+        &format!(
+            "Where the page starts: the `next_cursor` of the page before, as returned \
+             (unpadded base64url of {decoded}). A cursor this list did not hand out, or one \
+             from another sort order, filter or query, is refused with 400."
+        ),
+        json!({
+            "type": "string",
+            "minLength": 2,
+            "maxLength": max,
+            "pattern": "^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-][AQgw]|[A-Za-z0-9_-]{2}[AEIMQUYcgkosw048])?$",
+        }),
     )
 }
 

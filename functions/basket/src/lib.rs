@@ -77,6 +77,7 @@ async fn dispatch(books: &dyn BookReader, baskets: &dyn BasketStore, request: &R
 pub struct QuantityInput {
     /// How many copies the basket should hold.
     #[schemars(required, with = "u32", range(min = 1, max = MAX_QUANTITY))]
+    #[serde(deserialize_with = "bookworm_domain::whole::option")]
     quantity: Option<u32>,
 }
 

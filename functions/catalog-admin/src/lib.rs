@@ -144,15 +144,21 @@ async fn delete_author(catalog: &dyn CatalogStore, id: AuthorId) -> Outcome {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BookInput {
-    #[schemars(required, with = "String", length(min = 1, max = BOOK_NAME_MAX))]
+    #[schemars(
+        required,
+        with = "String",
+        length(min = 1, max = BOOK_NAME_MAX),
+        extend("pattern" = bookworm_domain::text::pattern(bookworm_domain::text::Lines::One, true))
+    )]
     name: Option<String>,
     #[serde(default)]
-    #[schemars(length(max = DESCRIPTION_MAX))]
+    #[schemars(length(max = DESCRIPTION_MAX), extend("pattern" = bookworm_domain::text::pattern(bookworm_domain::text::Lines::Many, false)))]
     description: String,
     /// Greater than 0.
-    #[schemars(required, with = "Money")]
+    #[schemars(required, with = "Money", extend("not" = bookworm_domain::money::zero_schema()))]
     price: Option<Money>,
     /// Greater than 0, at most `price`; `null` or absent when not on sale.
+    #[schemars(extend("not" = bookworm_domain::money::zero_schema()))]
     sale_price: Option<Money>,
     #[serde(default = "in_stock")]
     status: BookStatus,
@@ -241,7 +247,12 @@ macro_rules! name_input {
         #[derive(Deserialize, JsonSchema)]
         #[serde(deny_unknown_fields)]
         pub struct $input {
-            #[schemars(required, with = "String", length(min = 1, max = $max))]
+            #[schemars(
+                required,
+                with = "String",
+                length(min = 1, max = $max),
+                extend("pattern" = bookworm_domain::text::pattern(bookworm_domain::text::Lines::One, true))
+            )]
             name: Option<String>,
         }
 

@@ -20,6 +20,7 @@ pub mod queue;
 pub mod reviews;
 pub mod search;
 pub mod text;
+pub mod whole;
 
 #[cfg(feature = "contract-tests")]
 pub mod contract;

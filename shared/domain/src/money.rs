@@ -89,6 +89,13 @@ impl<'de> serde::Deserialize<'de> for Money {
     }
 }
 
+/// Zero in any spelling [`Money`]'s schema allows (`0`, `0.0`, `000.00`…), as a schema, for
+/// an amount's schema to say `not` to (a price is greater than 0). It names the type, so that
+/// `null` stays allowed where it is.
+pub fn zero_schema() -> serde_json::Value {
+    serde_json::json!({ "type": "string", "pattern": "^0+(\\.0{1,2})?$" })
+}
+
 /// A decimal string: at most eight whole digits (up to 10000000.00) and two decimals.
 impl schemars::JsonSchema for Money {
     fn schema_name() -> std::borrow::Cow<'static, str> {

@@ -25,6 +25,7 @@ pub struct CheckoutAction {
     #[serde(deserialize_with = "crate::ids::deserialize_hyphenated")]
     #[schemars(with = "Uuid")]
     pub session_id: Uuid,
+    /// The shop it happened in: to `POST /publish/{shop_id}`, that same shop.
     #[serde(deserialize_with = "crate::ids::deserialize_hyphenated")]
     #[schemars(with = "Uuid")]
     pub shop_id: Uuid,
@@ -32,24 +33,26 @@ pub struct CheckoutAction {
     #[schemars(with = "Uuid")]
     pub shopper_id: Uuid,
     #[schemars(range(min = 0, max = ID_MAX))]
+    #[serde(deserialize_with = "crate::whole::deserialize")]
     pub action_id: i64,
     /// RFC 3339 date-time, kept as sent.
     #[schemars(length(max = 35), extend("format" = "date-time"))]
     pub create_time: String,
     /// e.g. `ADD`, `REMOVE`.
-    #[schemars(length(min = 1, max = 32))]
+    #[schemars(length(min = 1, max = 32), extend("pattern" = crate::text::pattern(crate::text::Lines::One, true)))]
     pub action: String,
-    #[schemars(length(min = 1, max = 200))]
+    #[schemars(length(min = 1, max = 200), extend("pattern" = crate::text::pattern(crate::text::Lines::One, true)))]
     pub product_name: String,
     #[schemars(range(min = 0, max = ID_MAX))]
+    #[serde(deserialize_with = "crate::whole::deserialize")]
     pub product_id: i64,
     /// A JSON number, as the app sends it (its contract, not our money type); kept as sent.
     #[schemars(range(min = 0, max = 10_000_000))]
     pub product_price: Number,
     #[serde(rename = "UPC")]
-    #[schemars(length(min = 1, max = 32))]
+    #[schemars(length(min = 1, max = 32), extend("pattern" = crate::text::pattern(crate::text::Lines::One, true)))]
     pub upc: String,
-    #[schemars(length(min = 1, max = 64))]
+    #[schemars(length(min = 1, max = 64), extend("pattern" = crate::text::pattern(crate::text::Lines::One, true)))]
     pub category_id: String,
     #[schemars(range(min = 0, max = 10_000_000))]
     pub basket_total: Number,

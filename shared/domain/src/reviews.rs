@@ -91,13 +91,14 @@ pub struct ReviewInput {
     // `Option` only so that a missing rating is reported by name; the schema requires it.
     /// Stars, 1 to 5.
     #[schemars(required, with = "u8", range(min = 1, max = RATING_MAX))]
+    #[serde(deserialize_with = "crate::whole::option")]
     pub rating: Option<u8>,
     /// A headline; blank counts as none.
-    #[schemars(length(max = TITLE_MAX))]
+    #[schemars(length(max = TITLE_MAX), extend("pattern" = crate::text::pattern(Lines::One, false)))]
     #[serde(default)]
     pub title: Option<String>,
     /// The review's text; blank counts as none. Stored as given: whoever renders it escapes it.
-    #[schemars(length(max = COMMENT_MAX))]
+    #[schemars(length(max = COMMENT_MAX), extend("pattern" = crate::text::pattern(Lines::Many, false)))]
     #[serde(default)]
     pub comment: Option<String>,
 }

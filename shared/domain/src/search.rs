@@ -179,8 +179,8 @@ impl BookCard {
 pub struct Highlights {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The matching author names only.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// The matching author names only; absent when none matched.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub authors: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,

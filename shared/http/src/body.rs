@@ -163,4 +163,44 @@ mod tests {
         assert_eq!(field("null"), ("body".into(), "must be a JSON object".into()));
         assert_eq!(field("[1,"), ("body".into(), "is not valid JSON".into()));
     }
+
+    /// JSON Schema's `integer` is any number with a zero fraction: fields documented as
+    /// integers take `4.0` as 4, and refuse `4.5` with a problem naming the field.
+    #[test]
+    fn integral_numbers_are_integers_and_fractions_name_their_field() {
+        use bookworm_domain::publish::CheckoutAction;
+        use bookworm_domain::reviews::ReviewInput;
+        for body in [r#"{"rating": 4.0}"#, r#"{"rating": 4e0}"#, r#"{"rating": 4}"#] {
+            let review = parse::<ReviewInput>(body.as_bytes()).unwrap().validate().unwrap();
+            assert_eq!(review.rating, 4, "{body}");
+        }
+        for (body, message) in [
+            (r#"{"rating": 4.5}"#, "floating point `4.5`"),
+            (r#"{"rating": 256}"#, "integer `256`"),
+            (r#"{"rating": "4"}"#, "string \"4\""),
+        ] {
+            let Err(Error::Invalid(errors)) = parse::<ReviewInput>(body.as_bytes()) else { panic!("{body}") };
+            assert_eq!(errors[0].field, "rating", "{body}");
+            assert!(errors[0].message.contains(message), "{body}: {}", errors[0].message);
+            assert!(errors[0].message.contains("a whole number"), "{body}: {}", errors[0].message);
+        }
+        let Err(Error::Invalid(errors)) = parse::<ReviewInput>(br#"{"title": "t"}"#) else { panic!() };
+        assert_eq!((errors[0].field.as_str(), errors[0].message.as_str()), ("rating", "is required"));
+
+        let action = |action_id: &str| {
+            format!(
+                r#"{{"session_id": "123e4567-e89b-42d3-a456-426614174000",
+                    "shop_id": "123e4567-e89b-42d3-a456-426614174000",
+                    "shopper_id": "123e4567-e89b-42d3-a456-426614174000", "action_id": {action_id},
+                    "create_time": "2023-12-18T10:30:00.000Z", "action": "ADD", "product_name": "Emma",
+                    "product_id": 7.0, "product_price": 9.99, "UPC": "123", "category_id": "c",
+                    "basket_total": 9.99}}"#
+            )
+        };
+        assert_eq!(parse::<CheckoutAction>(action("12.0").as_bytes()).unwrap().action_id, 12);
+        let Err(Error::Invalid(errors)) = parse::<CheckoutAction>(action("12.5").as_bytes()) else {
+            panic!()
+        };
+        assert_eq!(errors[0].field, "action_id");
+    }
 }

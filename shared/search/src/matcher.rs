@@ -39,14 +39,16 @@ pub struct QueryWords {
 
 impl QueryWords {
     /// `text` analyzed as the index analyzes titles. The last word is a prefix unless the text
-    /// ends in white space or punctuation (the shopper finished it). Refused, naming `q`, with
-    /// more than [`QUERY_WORDS_MAX`] words as the analyzer splits them (`a-b-c` is three).
+    /// ends in white space or punctuation (the shopper finished it). The API refuses more than
+    /// [`QUERY_WORDS_MAX`] words between white space (`bookworm_domain::search::check_text`,
+    /// which its schema states); the analyzer also splits at punctuation (`a-b-c` is three),
+    /// which no schema pattern can state, so of those only the first [`QUERY_WORDS_MAX`] are
+    /// searched (finished words: the text goes on after the last one kept).
     pub fn parse(text: &str) -> Result<Self, Error> {
-        let words = crate::schema::words(text);
-        if words.len() > QUERY_WORDS_MAX {
-            return Err(Error::invalid("q", format!("must have at most {QUERY_WORDS_MAX} words")));
-        }
-        let finished = text.ends_with(|c: char| !c.is_alphanumeric());
+        let mut words = crate::schema::words(text);
+        let cut = words.len() > QUERY_WORDS_MAX;
+        words.truncate(QUERY_WORDS_MAX);
+        let finished = cut || text.ends_with(|c: char| !c.is_alphanumeric());
         let last_is_prefix = !finished && words.last().is_some_and(|w| w.chars().count() >= PREFIX_FROM);
         Ok(Self { words, last_is_prefix })
     }
@@ -209,7 +211,9 @@ mod tests {
         assert!(!typing.matches(0, "sherlockian", true), "an earlier word is complete (and 3 edits away)");
         assert!(!QueryWords::parse("hol ").unwrap().last_is_prefix, "a trailing space finishes the word");
         assert!(!QueryWords::parse("h").unwrap().last_is_prefix, "one letter is too short a prefix");
-        assert!(QueryWords::parse(&"ab-".repeat(13)).is_err(), "13 words once split on punctuation");
+        let cut = QueryWords::parse(&format!("{}abcd", "ab-".repeat(12))).unwrap();
+        assert_eq!(cut.words, vec!["ab"; 12], "13 words once split on punctuation: the first 12 count");
+        assert!(!cut.last_is_prefix, "the text went on after the last word kept");
     }
 
     #[test]

@@ -1,0 +1,89 @@
+"""schemathesis hooks (tests/contracts/schemathesis.toml loads this file): what no schema can
+say about a request, applied only to the requests schemathesis generates as valid, so that
+`positive_data_acceptance` judges what the schema does say. Negative cases are left alone.
+
+A schema states each value's form, not that
+  - a `cursor` is one this very list handed out (for the same sort order, filters and query):
+    a valid one is taken from the list itself, with the case's own parameters;
+  - the `shop_id` of an in-store action equals the path's `{shop_id}`;
+  - the authors, category and publisher a book names exist: seeded ones are used;
+  - `min_price` is at most `max_price`, and a book's `sale_price` at most its `price`: the two
+    are swapped when the other way round.
+Every such refusal is a documented 400 naming the field, tested where the rule lives.
+"""
+
+import json
+import os
+import urllib.error
+import urllib.parse
+import urllib.request
+from decimal import Decimal
+
+import schemathesis
+
+BASE = os.environ["CONTRACTS_BASE_URL"]
+_cache = {}
+
+
+def _get(path, query=None, token=None):
+    url = BASE + path + ("?" + urllib.parse.urlencode(query) if query else "")
+    request = urllib.request.Request(url)
+    if token:
+        request.add_header("Authorization", token)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.load(response)
+    except urllib.error.HTTPError:
+        return None
+
+
+def _ids(kind):
+    if kind not in _cache:
+        _cache[kind] = [item["id"] for item in (_get("/" + kind) or {"items": []})["items"]]
+    return _cache[kind]
+
+
+def _text(value):
+    """A query value as schemathesis sends it."""
+    return {True: "true", False: "false"}.get(value, value) if isinstance(value, bool) else value
+
+
+def _in_order(values, low, high):
+    """Swaps two amounts (decimal strings) when `low` is above `high`."""
+    if values and isinstance(values.get(low), str) and isinstance(values.get(high), str):
+        if Decimal(values[low]) > Decimal(values[high]):
+            values[low], values[high] = values[high], values[low]
+
+
+def _is_positive(case):
+    return case.meta is not None and case.meta.generation.mode.is_positive
+
+
+@schemathesis.hook
+def before_call(context, case, **kwargs):
+    if not _is_positive(case):
+        return
+    method, path = case.method.upper(), case.operation.path
+    _in_order(case.query, "min_price", "max_price")
+    if isinstance(case.body, dict) and path in ("/books", "/books/{id}"):
+        _in_order(case.body, "sale_price", "price")
+    if case.query and "cursor" in case.query:
+        # The first page of the same list, one item long: its next_cursor is a valid start.
+        query = {k: _text(v) for k, v in case.query.items() if k not in ("cursor", "limit")}
+        query["limit"] = 1
+        page = _get(case.formatted_path, query, (case.headers or {}).get("Authorization"))
+        cursor = (page or {}).get("next_cursor")
+        if cursor:
+            case.query["cursor"] = cursor
+        else:
+            del case.query["cursor"]
+    if method == "POST" and path == "/publish/{shop_id}" and isinstance(case.body, dict):
+        if "shop_id" in case.body:
+            case.body["shop_id"] = case.path_parameters["shop_id"]
+    if path in ("/books", "/books/{id}") and method in ("POST", "PUT") and isinstance(case.body, dict):
+        for field, kind in (("category_id", "categories"), ("publisher_id", "publishers")):
+            if field in case.body and _ids(kind):
+                case.body[field] = _ids(kind)[0]
+        authors = case.body.get("author_ids")
+        if isinstance(authors, list) and _ids("authors"):
+            case.body["author_ids"] = _ids("authors")[: max(1, min(len(authors), len(_ids("authors"))))]
