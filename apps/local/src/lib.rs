@@ -11,6 +11,7 @@ pub mod functions;
 pub mod invoke;
 pub mod merchant;
 pub mod oidc;
+pub mod running;
 pub mod server;
 pub mod stack;
 pub mod strict;

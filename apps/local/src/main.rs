@@ -12,7 +12,7 @@ use bookworm_dynamodb::DynamoCatalog;
 use bookworm_embedded::{EmbeddedCatalog, seed};
 use bookworm_local::dev_routes::{DevRoutes, EXPOSE_FLAG};
 use bookworm_local::stack::{issuer_key_path, open_catalog, search_index_path};
-use bookworm_local::{AuthConfig, CatalogBackend, PushBackend, Stack, StackConfig, invoke, server};
+use bookworm_local::{AuthConfig, CatalogBackend, PushBackend, Stack, StackConfig, invoke, running, server};
 use bookworm_search::{IndexedCatalog, LiveIndex};
 use clap::{Args, Parser, Subcommand};
 
@@ -54,7 +54,8 @@ enum Command {
         #[arg(long)]
         expose_dev_routes: bool,
     },
-    /// Run one function's handler on an API Gateway event file and print its response.
+    /// Run one function's handler on an API Gateway event file and print its response. When a
+    /// stack serves the data folder (it holds its files), the event is sent to that stack.
     Invoke {
         #[command(flatten)]
         stack: StackArgs,
@@ -214,6 +215,8 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             let shutdown = shutdown_signal()?;
             let listener = tokio::net::TcpListener::bind(SocketAddr::new(host, port)).await?;
             let address = listener.local_addr()?;
+            // For `invoke` on this data folder, whose files the stack now holds; removed on return.
+            let _recorded = running::record(&config.data_dir, running::reachable(address))?;
             // Before the banner, so that whoever reads that the stack is up has been told.
             if let Some(notice) = dev_routes.notice(address) {
                 eprint!("{notice}");
@@ -236,6 +239,7 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             banner +=
                 &format!("  {:<6} {:<24} -> {}\n", "POST", "/@connections/{id}", dev_route("management API"));
             banner += &format!("  {:<6} {:<24} -> {}\n", "GET", "/_local/outbox", dev_route("sent mail"));
+            banner += &format!("  {:<6} {:<24} -> {}\n", "POST", "/_local/invoke/{fn}", dev_route("invoke"));
             banner += &format!("  {:<6} {:<24} -> local stack\n", "GET", "/health");
             // Whoever reads the banner may stop reading (`| head -1`); a closed stdout is no failure.
             let mut stdout = std::io::stdout();
@@ -246,7 +250,18 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             Ok(())
         }
         Command::Invoke { stack, function, event } => {
-            let stack = Stack::open(&stack.config()).await?;
+            let config = stack.config();
+            if let Some(running) = running::find(&config.data_dir).await {
+                eprintln!(
+                    "bookworm-local: the stack at http://{} holds {}; the event runs there",
+                    running.address,
+                    config.data_dir.display()
+                );
+                let response = running.invoke(&function, &invoke::read_event(&event)?).await?;
+                println!("{}", serde_json::to_string_pretty(&response)?);
+                return Ok(());
+            }
+            let stack = Stack::open(&config).await?;
             // What the function recorded goes to stderr as the EMF lines Lambda would log.
             let sink: std::sync::Arc<dyn bookworm_metrics::Sink> =
                 std::sync::Arc::new(bookworm_metrics::Stderr);
