@@ -9,6 +9,7 @@ pub mod cors;
 pub mod dev_routes;
 pub mod functions;
 pub mod invoke;
+pub mod listen;
 pub mod merchant;
 pub mod oidc;
 pub mod running;

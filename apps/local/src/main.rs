@@ -65,6 +65,21 @@ enum Command {
         #[arg(long, short)]
         event: String,
     },
+    /// Connect to the WebSocket API (ws://, e.g. the local stack's /ws) and print each message it
+    /// sends, a line each: a shop's live events, without websocat or wscat.
+    Listen {
+        /// The URL, e.g. "ws://127.0.0.1:3000/ws?shop_id=SHOP&token=TOKEN" (quoted: it has `&`).
+        url: String,
+        /// A message to send once connected, e.g. '{"action":"ping"}'. Repeat for several.
+        #[arg(long)]
+        send: Vec<String>,
+        /// Stop after this many messages (default: until the server closes, or Ctrl-C).
+        #[arg(long)]
+        count: Option<usize>,
+        /// Stop after this many seconds; an error if --count messages have not come by then.
+        #[arg(long)]
+        timeout: Option<u64>,
+    },
     /// Load the seed catalog, or a synthetic one, into the configured catalog store.
     /// Writes are upserts by id, so running it again is harmless.
     Seed {
@@ -305,6 +320,10 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             }
             stdout.flush()?;
             Ok(())
+        }
+        Command::Listen { url, send, count, timeout } => {
+            let timeout = timeout.map(std::time::Duration::from_secs);
+            Ok(bookworm_local::listen::Listen { url, send, count, timeout }.run().await?)
         }
         Command::CreateTables => {
             bookworm_dynamodb::schema::create_tables_from_env().await?;
