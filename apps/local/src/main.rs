@@ -29,11 +29,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve every HTTP route of template.yaml (seeding the catalog on first start).
+    /// Serve every HTTP route of template.yaml (seeding the catalog, and the sample events'
+    /// order, on first start). While it runs, DATA_DIR/stack.json says where.
     ///
-    /// Besides the API it serves two development-only routes, which have no authentication:
-    /// /_local/outbox (the mail and texts the stack sent) and /@connections/{id} (the WebSocket
-    /// management API: post to, inspect or close any socket). They answer only requests whose
+    /// Besides the API it serves development-only routes, which have no authentication:
+    /// /_local/outbox (the mail and texts the stack sent), /_local/invoke/{function} (what
+    /// `invoke` on this data folder uses), /@connections/{id} (the WebSocket management API:
+    /// post to, inspect or close any socket) and /oauth2/* (the development issuer's sign-in). They answer only requests whose
     /// Host is localhost, 127.0.0.1, [::1] or the --host address (any port), and none sent by a
     /// web page of another origin: a guard against DNS rebinding and cross-site requests. On a
     /// --host that is not loopback they are off (404) unless --expose-dev-routes.
