@@ -81,14 +81,14 @@ pub async fn invoke_text(
             );
         }
         "email-retry" | "EmailRetryFunction" => {
-            let why = "it reads the email dead-letter queue (SQS), which the local stack does not have; and where \
-                       nothing waits: the local email function sends into the outbox at once";
+            let why = "it reads the email dead-letter queue (SQS); locally there is none, and nothing \
+                       waits to be retried: the local email function mails into the outbox at once";
             return Err(InvokeError::AwsOnly { function: function.to_owned(), why });
         }
         "search-indexer" | "SearchIndexerFunction" => {
-            let why = "it builds index versions in S3 from the catalog table's stream; the local index follows \
-                       every write through the stack, and `bookworm-local reindex` rebuilds it. \
-                       `scripts/sam-local invoke SearchIndexerFunction` runs it against moto";
+            let why = "it builds index versions in S3 from the catalog table's stream; the local \
+                       index follows every write through the stack, and `bookworm-local reindex` \
+                       rebuilds it (`scripts/sam-local invoke SearchIndexerFunction` runs it on moto)";
             return Err(InvokeError::AwsOnly { function: function.to_owned(), why });
         }
         _ => {}

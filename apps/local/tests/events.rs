@@ -1,6 +1,7 @@
 //! Every sample event under events/ does, through `bookworm-local invoke` on a new data folder,
-//! what it is there to show: a refusal ([`REFUSALS`]) gets its 4xx, any other sample succeeds. Each sample runs on its own copy of one freshly seeded folder, after
-//! the samples it builds on ([`AFTER`]), so no sample depends on the order they happen to run in.
+//! what it is there to show: a refusal ([`REFUSALS`]) gets its status, any other sample
+//! succeeds. Each sample runs on its own copy of one freshly seeded folder, after the sample it
+//! continues ([`AFTER`]), so no sample depends on the order the samples happen to run in.
 
 use std::path::{Path, PathBuf};
 
