@@ -1,5 +1,5 @@
 //! Who may reach the local stack's development-only routes: `/_local/*` (the outbox of sent
-//! mail), `/@connections/*` (the WebSocket management API) and `/oauth2/*` (the development
+//! mail, `invoke` on the stack's stores), `/@connections/*` (the WebSocket management API) and `/oauth2/*` (the development
 //! issuer's sign-in, which lets anyone pick any identity). None has any authentication
 //! (in AWS there is no `/_local`, and `@connections` wants IAM-signed requests), so this module
 //! decides whether a listen address serves them at all, checks the Host and Origin of every
@@ -18,8 +18,9 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 /// What each development-only route gives whoever reaches it: for the banner and the warning.
-pub const ROUTES: [(&str, &str, &str); 3] = [
+pub const ROUTES: [(&str, &str, &str); 4] = [
     ("GET", "/_local/outbox", "every mail and text the stack sent"),
+    ("POST", "/_local/invoke/{function}", "run any function on any event, as anyone"),
     ("POST/GET/DELETE", "/@connections/{id}", "post to, inspect or close any merchant's WebSocket"),
     ("GET/POST", "/oauth2/*", "sign in as anyone, with any role and shop (the development issuer)"),
 ];

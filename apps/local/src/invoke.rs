@@ -1,5 +1,7 @@
 //! `invoke`: runs one function's handler on an API Gateway event file and prints the response
 //! in the shape API Gateway receives from Lambda (what `sam local invoke` does, without Docker).
+//! The same runs inside a serving stack for `POST /_local/invoke/{function}`, which `invoke`
+//! uses when a stack holds the data folder (see [`crate::running`]).
 
 use base64::Engine;
 use lambda_http::{Body, Response};
@@ -17,14 +19,31 @@ pub enum InvokeError {
     Stack(#[from] crate::stack::StackError),
     #[error("the function failed: {0}")]
     Failed(String),
+    #[error("{function} runs only in AWS: {why}")]
+    AwsOnly { function: String, why: &'static str },
 }
 
 /// The function's response to the event in `event_path`, as API Gateway's JSON.
 pub async fn invoke(stack: &Stack, function: &str, event_path: &str) -> Result<Value, InvokeError> {
-    let text = std::fs::read_to_string(event_path)
-        .map_err(|source| InvokeError::Read { path: event_path.to_owned(), source })?;
+    let text = read_event(event_path)?;
+    invoke_text(stack, function, &text, event_path).await
+}
+
+/// The text of an event file.
+pub fn read_event(event_path: &str) -> Result<String, InvokeError> {
+    std::fs::read_to_string(event_path)
+        .map_err(|source| InvokeError::Read { path: event_path.to_owned(), source })
+}
+
+/// The function's response to an event given as text; `event_path` names it in errors.
+pub async fn invoke_text(
+    stack: &Stack,
+    function: &str,
+    text: &str,
+    event_path: &str,
+) -> Result<Value, InvokeError> {
     // The functions that do not take HTTP requests, each with its own event type.
-    let typed = || Typed { text: &text, path: event_path };
+    let typed = || Typed { text, path: event_path };
     match function {
         "authorizer" | "AuthorizerFunction" => {
             let response = authorizer::handle(&stack.verifier, typed().parse()?).await;
@@ -61,10 +80,21 @@ pub async fn invoke(stack: &Stack, function: &str, event_path: &str) -> Result<V
                 json!({ "published": bus.published.into_inner().unwrap_or_default(), "response": response }),
             );
         }
+        "email-retry" | "EmailRetryFunction" => {
+            let why = "it reads the email dead-letter queue (SQS); locally there is none, and nothing \
+                       waits to be retried: the local email function mails into the outbox at once";
+            return Err(InvokeError::AwsOnly { function: function.to_owned(), why });
+        }
+        "search-indexer" | "SearchIndexerFunction" => {
+            let why = "it builds index versions in S3 from the catalog table's stream; the local \
+                       index follows every write through the stack, and `bookworm-local reindex` \
+                       rebuilds it (`scripts/sam-local invoke SearchIndexerFunction` runs it on moto)";
+            return Err(InvokeError::AwsOnly { function: function.to_owned(), why });
+        }
         _ => {}
     }
     let function = stack.function(function)?;
-    let request = lambda_http::request::from_str(&text)
+    let request = lambda_http::request::from_str(text)
         .map_err(|source| InvokeError::Event { path: event_path.to_owned(), source })?;
     let answered =
         bookworm_http::metered(function.name(), request, |request| function.call(&stack.stores, request));

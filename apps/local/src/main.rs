@@ -12,7 +12,7 @@ use bookworm_dynamodb::DynamoCatalog;
 use bookworm_embedded::{EmbeddedCatalog, seed};
 use bookworm_local::dev_routes::{DevRoutes, EXPOSE_FLAG};
 use bookworm_local::stack::{issuer_key_path, open_catalog, search_index_path};
-use bookworm_local::{AuthConfig, CatalogBackend, PushBackend, Stack, StackConfig, invoke, server};
+use bookworm_local::{AuthConfig, CatalogBackend, PushBackend, Stack, StackConfig, invoke, running, server};
 use bookworm_search::{IndexedCatalog, LiveIndex};
 use clap::{Args, Parser, Subcommand};
 
@@ -29,11 +29,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve every HTTP route of template.yaml (seeding the catalog on first start).
+    /// Serve every HTTP route of template.yaml (seeding the catalog, and the sample events'
+    /// order, on first start). While it runs, DATA_DIR/stack.json says where.
     ///
-    /// Besides the API it serves two development-only routes, which have no authentication:
-    /// /_local/outbox (the mail and texts the stack sent) and /@connections/{id} (the WebSocket
-    /// management API: post to, inspect or close any socket). They answer only requests whose
+    /// Besides the API it serves development-only routes, which have no authentication:
+    /// /_local/outbox (the mail and texts the stack sent), /_local/invoke/{function} (what
+    /// `invoke` on this data folder uses), /@connections/{id} (the WebSocket management API:
+    /// post to, inspect or close any socket) and /oauth2/* (the development issuer's sign-in). They answer only requests whose
     /// Host is localhost, 127.0.0.1, [::1] or the --host address (any port), and none sent by a
     /// web page of another origin: a guard against DNS rebinding and cross-site requests. On a
     /// --host that is not loopback they are off (404) unless --expose-dev-routes.
@@ -54,7 +56,8 @@ enum Command {
         #[arg(long)]
         expose_dev_routes: bool,
     },
-    /// Run one function's handler on an API Gateway event file and print its response.
+    /// Run one function's handler on an API Gateway event file and print its response. When a
+    /// stack serves the data folder (it holds its files), the event is sent to that stack.
     Invoke {
         #[command(flatten)]
         stack: StackArgs,
@@ -63,6 +66,21 @@ enum Command {
         /// An API Gateway HTTP API (payload 2.0) event, e.g. events/catalog-books/list-books.json.
         #[arg(long, short)]
         event: String,
+    },
+    /// Connect to the WebSocket API (ws://, e.g. the local stack's /ws) and print each message it
+    /// sends, a line each: a shop's live events, without websocat or wscat.
+    Listen {
+        /// The URL, e.g. "ws://127.0.0.1:3000/ws?shop_id=SHOP&token=TOKEN" (quoted: it has `&`).
+        url: String,
+        /// A message to send once connected, e.g. '{"action":"ping"}'. Repeat for several.
+        #[arg(long)]
+        send: Vec<String>,
+        /// Stop after this many messages (default: until the server closes, or Ctrl-C).
+        #[arg(long)]
+        count: Option<usize>,
+        /// Stop after this many seconds; an error if --count messages have not come by then.
+        #[arg(long)]
+        timeout: Option<u64>,
     },
     /// Load the seed catalog, or a synthetic one, into the configured catalog store.
     /// Writes are upserts by id, so running it again is harmless.
@@ -214,6 +232,8 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             let shutdown = shutdown_signal()?;
             let listener = tokio::net::TcpListener::bind(SocketAddr::new(host, port)).await?;
             let address = listener.local_addr()?;
+            // For `invoke` on this data folder, whose files the stack now holds; removed on return.
+            let _recorded = running::record(&config.data_dir, running::reachable(address))?;
             // Before the banner, so that whoever reads that the stack is up has been told.
             if let Some(notice) = dev_routes.notice(address) {
                 eprint!("{notice}");
@@ -236,6 +256,7 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             banner +=
                 &format!("  {:<6} {:<24} -> {}\n", "POST", "/@connections/{id}", dev_route("management API"));
             banner += &format!("  {:<6} {:<24} -> {}\n", "GET", "/_local/outbox", dev_route("sent mail"));
+            banner += &format!("  {:<6} {:<24} -> {}\n", "POST", "/_local/invoke/{fn}", dev_route("invoke"));
             banner += &format!("  {:<6} {:<24} -> local stack\n", "GET", "/health");
             // Whoever reads the banner may stop reading (`| head -1`); a closed stdout is no failure.
             let mut stdout = std::io::stdout();
@@ -246,7 +267,18 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             Ok(())
         }
         Command::Invoke { stack, function, event } => {
-            let stack = Stack::open(&stack.config()).await?;
+            let config = stack.config();
+            if let Some(running) = running::find(&config.data_dir).await {
+                eprintln!(
+                    "bookworm-local: the stack at http://{} holds {}; the event runs there",
+                    running.address,
+                    config.data_dir.display()
+                );
+                let response = running.invoke(&function, &invoke::read_event(&event)?).await?;
+                println!("{}", serde_json::to_string_pretty(&response)?);
+                return Ok(());
+            }
+            let stack = Stack::open(&config).await?;
             // What the function recorded goes to stderr as the EMF lines Lambda would log.
             let sink: std::sync::Arc<dyn bookworm_metrics::Sink> =
                 std::sync::Arc::new(bookworm_metrics::Stderr);
@@ -290,6 +322,10 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             }
             stdout.flush()?;
             Ok(())
+        }
+        Command::Listen { url, send, count, timeout } => {
+            let timeout = timeout.map(std::time::Duration::from_secs);
+            Ok(bookworm_local::listen::Listen { url, send, count, timeout }.run().await?)
         }
         Command::CreateTables => {
             bookworm_dynamodb::schema::create_tables_from_env().await?;

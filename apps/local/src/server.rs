@@ -2,7 +2,7 @@
 //! the same payload-2.0 event API Gateway sends, converted by lambda_http exactly as in Lambda.
 
 use std::collections::{BTreeMap, HashMap};
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -75,6 +75,7 @@ pub fn router(stack: Arc<Stack>) -> Router {
         .route("/asyncapi.json", get(asyncapi))
         .route("/_local/outbox", get(outbox).with_state(stack.clone()))
         .route("/_local/metrics", get(metrics).with_state(stack.clone()))
+        .route("/_local/invoke/{function}", axum::routing::post(invoke_posted).with_state(stack.clone()))
         .route("/.well-known/jwks.json", get(jwks).with_state(stack.clone()))
         .route("/.well-known/openid-configuration", get(openid_configuration).with_state(stack.clone()))
         .merge(crate::oidc::routes(stack.clone()))
@@ -222,6 +223,29 @@ async fn openid_configuration(State(stack): State<Arc<Stack>>, request: AxumRequ
 }
 
 /// What the email function sent, oldest first (the `.eml` files are beside the listing).
+/// `bookworm-local invoke` on the data folder this stack holds: the posted event file's text,
+/// run by the named function on the stack's own stores (see [`crate::running`]).
+async fn invoke_posted(
+    State(stack): State<Arc<Stack>>,
+    Path(function): Path<String>,
+    event: String,
+) -> AxumResponse {
+    use crate::invoke::{InvokeError, invoke_text};
+    let invoked =
+        bookworm_metrics::scope(&function, None, invoke_text(&stack, &function, &event, "the event"));
+    match stack.record(invoked).await {
+        Ok(response) => axum::Json(response).into_response(),
+        Err(error) => {
+            let status = match error {
+                InvokeError::Event { .. } => StatusCode::BAD_REQUEST,
+                InvokeError::Failed(_) => StatusCode::BAD_GATEWAY,
+                _ => StatusCode::NOT_FOUND,
+            };
+            problem(status, &error.to_string())
+        }
+    }
+}
+
 async fn outbox(State(stack): State<Arc<Stack>>) -> AxumResponse {
     let outbox = &stack.stores.outbox;
     match outbox.list().and_then(|items| Ok((items, outbox.list_sms()?))) {
@@ -301,15 +325,8 @@ pub async fn serve_with(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let sockets = Arc::new(Sockets::default());
-    let mut own = listener.local_addr()?;
-    // A wildcard address is where one listens, not where one connects: the stack's own
-    // `@connections` client goes over loopback (whose Host the guard accepts).
-    if own.ip().is_unspecified() {
-        own.set_ip(match own {
-            SocketAddr::V4(_) => Ipv4Addr::LOCALHOST.into(),
-            SocketAddr::V6(_) => Ipv6Addr::LOCALHOST.into(),
-        });
-    }
+    // The stack's own `@connections` client goes over loopback on a wildcard address.
+    let own = crate::running::reachable(listener.local_addr()?);
     crate::bus::start(stack.clone(), &format!("http://{own}"), sockets.clone());
     let app = app(stack, sockets.clone(), dev_routes);
     // Open WebSockets would keep a graceful shutdown waiting for ever: close them first.

@@ -153,7 +153,13 @@ impl Stack {
             leeway_seconds: Verifier::DEFAULT_LEEWAY_SECONDS,
         };
         let verifier = Verifier::new(verifier_config, Arc::new(StaticKeys::new(issuer.jwks())));
-        let shop = Arc::new(EmbeddedShop::open(&config.data_dir.join("shop.redb"))?);
+        let shop_path = config.data_dir.join("shop.redb");
+        let new_shop = !shop_path.exists();
+        let shop = Arc::new(EmbeddedShop::open(&shop_path)?);
+        if new_shop {
+            // What the sample events under events/ refer to besides the catalog.
+            shop.seed_order(&seed::sample_order()?).await?;
+        }
         let reviews = Arc::new(EmbeddedReviews::open(shop.clone(), catalog.clone())?);
         Ok(Self {
             routes,

@@ -82,6 +82,55 @@ fn invoke_runs_a_function_on_an_event_file() {
 }
 
 #[test]
+fn invoke_sends_the_event_to_the_stack_that_holds_the_data_folder() {
+    let data = tempfile::tempdir().unwrap();
+    let invoke = |function: &str, event: &str| {
+        local().args(["invoke", function, "--event", event]).env("DATA_DIR", data.path()).output().unwrap()
+    };
+    let (child, address, _stdout) = serve(data.path());
+    assert!(data.path().join("stack.json").exists(), "serve records where it answers");
+    let created = invoke("catalog-admin", "events/catalog-admin/create-author.json");
+    let unknown = invoke("no-such-function", "events/catalog-admin/create-author.json");
+    let authors = http_get(&address, "/authors");
+    let (status, stderr) = stop(child);
+    assert!(status.success(), "{stderr}");
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let response: serde_json::Value = serde_json::from_slice(&created.stdout).unwrap();
+    assert_eq!(response["statusCode"], 201);
+    assert!(authors.contains("Charles Darwin"), "the author was created in the serving stack: {authors}");
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no function named `no-such-function`"));
+
+    assert!(!data.path().join("stack.json").exists(), "removed when the stack stops");
+    let again = invoke("catalog-lookups", "events/catalog-lookups/list-authors.json");
+    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    assert!(String::from_utf8_lossy(&again.stdout).contains("Charles Darwin"), "kept in the folder");
+}
+
+#[test]
+fn listen_prints_what_the_websocket_api_sends() {
+    let data = tempfile::tempdir().unwrap();
+    let shop = "123e4567-e89b-42d3-a456-426614174000";
+    let minted =
+        local().args(["token", "--role", "merchant", "--shop", shop]).env("DATA_DIR", data.path()).output();
+    let token = String::from_utf8(minted.unwrap().stdout).unwrap();
+    let (child, address, _stdout) = serve(data.path());
+    let url = |token: &str| format!("ws://{address}/ws?shop_id={shop}&token={}", token.trim());
+    let listen = |url: String| {
+        let args = ["--send", r#"{"action":"ping"}"#, "--count", "1", "--timeout", "10"];
+        local().arg("listen").arg(url).args(args).output().unwrap()
+    };
+    let (answered, refused) = (listen(url(&token)), listen(url("not-a-token")));
+    let (status, stderr) = stop(child);
+    assert!(status.success(), "{stderr}");
+    assert!(answered.status.success(), "{}", String::from_utf8_lossy(&answered.stderr));
+    assert_eq!(String::from_utf8_lossy(&answered.stdout), "{\"type\":\"pong\"}\n");
+    let refusal = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success() && refusal.contains("403"), "{refusal}");
+    assert!(!refusal.contains("not-a-token"), "errors do not print the token: {refusal}");
+}
+
+#[test]
 fn seed_loads_a_synthetic_catalog_that_serve_then_uses() {
     let data = tempfile::tempdir().unwrap();
     let seeded = local().args(["seed", "--synthetic", "500"]).env("DATA_DIR", data.path()).output().unwrap();

@@ -40,6 +40,24 @@ fn lost_race() -> Error {
 }
 
 impl EmbeddedShop {
+    /// Stores an order as it stands, with no event (nothing happens now): the sample order of a
+    /// new data folder ([`crate::seed::sample_order`]). An order already stored is left alone.
+    pub async fn seed_order(&self, order: &Order) -> Result<(), Error> {
+        let order = order.clone();
+        self.write(move |batch| {
+            let id = order.id.into_bytes();
+            if batch.get(ORDERS, &id)?.is_some() {
+                return Ok(());
+            }
+            batch.put(ORDERS, &id, &json(&order)?)?;
+            for (table, index_key) in index_rows(&order) {
+                batch.put(table, &index_key, &id)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
     fn get<T: serde::de::DeserializeOwned>(&self, table: Table, key: &[u8]) -> Result<Option<T>, Error> {
         let txn = self.read()?;
         let table = txn.open_table(table).map_err(read_failed)?;

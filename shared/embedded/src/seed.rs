@@ -1,8 +1,10 @@
-//! Seed data: the real public-domain catalog the local stack starts with, and a generator of
-//! large synthetic catalogs for benchmarks. Both are deterministic: same input, same ids.
+//! Seed data: the real public-domain catalog the local stack starts with, the order the sample
+//! events name, and a generator of large synthetic catalogs for benchmarks. All deterministic:
+//! same input, same ids.
 
 use std::collections::BTreeMap;
 
+use bookworm_domain::basket::{Order, OrderStatus, PricedLine};
 use bookworm_domain::catalog::{Author, Book, BookStatus, CatalogData, Category, Publisher};
 use bookworm_domain::ids::{AuthorId, BookId, CategoryId, PublisherId};
 use bookworm_domain::{Error, Money};
@@ -22,6 +24,39 @@ const PUBLISHERS: [&str; 10] = [
     "Dover Publications",
     "Norton Critical Editions",
 ];
+
+/// The order `events/email/checkout-completed.json` announces: one copy of Emma, bought in the
+/// sample shop by the sample customer (the user of the sample events, and whom `scripts/token`
+/// signs for by default), so that every sample event works on a new data folder. Dated long
+/// ago: orders placed since list before it, newest first.
+pub fn sample_order() -> Result<Order, Error> {
+    let emma = catalog()?
+        .books
+        .into_iter()
+        .find(|book| book.name == "Emma")
+        .ok_or_else(|| Error::invalid("seed", "has no Emma for the sample order"))?;
+    let unit_price = emma.selling_price();
+    Ok(Order {
+        id: uuid::uuid!("7c9e6679-7425-40de-944b-e07fc1f90ae7"),
+        shop_id: uuid::uuid!("123e4567-e89b-42d3-a456-426614174000"),
+        buyer_id: "5f0c1d2e-3a4b-4c5d-8e6f-7a8b9c0d1e2f".into(),
+        buyer_email: Some("reader@example.com".into()),
+        buyer_name: None,
+        buyer_phone: Some("+79516519741".into()),
+        lines: vec![PricedLine {
+            book_id: emma.id,
+            name: emma.name,
+            unit_price,
+            quantity: 1,
+            line_total: unit_price,
+            in_stock: true,
+        }],
+        total: unit_price,
+        status: OrderStatus::New,
+        created_at: "2024-12-24T10:00:00.000Z".into(),
+        idempotency_key: "sample-order".into(),
+    })
+}
 
 /// The seed catalog (`seed/catalog.psv`), validated by the domain's own rules.
 pub fn catalog() -> Result<CatalogData, Error> {
