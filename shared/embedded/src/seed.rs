@@ -4,9 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use bookworm_domain::basket::{Order, OrderStatus, PricedLine};
+use bookworm_domain::basket::PricedLine;
 use bookworm_domain::catalog::{Author, Book, BookStatus, CatalogData, Category, Publisher};
 use bookworm_domain::ids::{AuthorId, BookId, CategoryId, PublisherId};
+use bookworm_domain::orders::{Order, OrderStatus};
 use bookworm_domain::{Error, Money};
 
 const SEED: &str = include_str!("../seed/catalog.psv");
