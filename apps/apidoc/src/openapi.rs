@@ -267,6 +267,18 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
             .ok(200, "All publishers, by name.", list(&publisher))
             .cacheable()
             .refusing(&[BadRequest]),
+        Operation::new("GET /authors/{id}", "catalog", "Read an author")
+            .ok(200, "The author.", author.clone())
+            .cacheable()
+            .refusing(&[NotFound]),
+        Operation::new("GET /categories/{id}", "catalog", "Read a category")
+            .ok(200, "The category.", category.clone())
+            .cacheable()
+            .refusing(&[NotFound]),
+        Operation::new("GET /publishers/{id}", "catalog", "Read a publisher")
+            .ok(200, "The publisher.", publisher.clone())
+            .cacheable()
+            .refusing(&[NotFound]),
         Operation::new("GET /me", "account", "Who the token says the caller is").ok(
             200,
             "The caller, as every function sees them.",

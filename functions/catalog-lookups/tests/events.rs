@@ -19,7 +19,17 @@ async fn every_sample_event_lists_its_reference_data_by_name() {
         ("list-categories.json", data.categories.len()),
         ("list-publishers.json", data.publishers.len()),
     ];
-    assert_eq!(std::fs::read_dir(&folder).unwrap().count(), expected.len(), "a case per event file");
+    let single = [("get-author.json", "Jane Austen"), ("get-category.json", "Romance")];
+    let files = std::fs::read_dir(&folder).unwrap().count();
+    assert_eq!(files, expected.len() + single.len(), "a case per event file");
+    for (file, name) in single {
+        let text = std::fs::read_to_string(folder.join(file)).unwrap();
+        let request = lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let response = catalog_lookups::handle(&catalog, request).await;
+        assert_eq!(response.status(), 200, "{file}");
+        let body: Value = serde_json::from_slice(response.body()).unwrap();
+        assert_eq!(body["name"], name, "{file}");
+    }
     for (file, count) in expected {
         let text = std::fs::read_to_string(folder.join(file)).unwrap();
         let request = lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
@@ -45,4 +55,24 @@ async fn query_parameters_are_refused_by_name() {
     assert_eq!(response.status(), 400);
     let body: Value = serde_json::from_slice(response.body()).unwrap();
     assert_eq!(body["errors"][0]["field"], "limit");
+}
+
+#[tokio::test]
+async fn one_item_is_found_by_its_id_and_anything_else_named() {
+    let catalog = EmbeddedCatalog::in_memory().unwrap();
+    catalog.import(&seed::catalog().unwrap()).await.unwrap();
+    let get = |id: &str| {
+        let mut event: Value =
+            serde_json::from_str(include_str!("../../../events/catalog-lookups/get-author.json")).unwrap();
+        event["rawPath"] = format!("/authors/{id}").into();
+        event["pathParameters"] = serde_json::json!({ "id": id });
+        let request = lambda_http::request::from_str(&event.to_string()).unwrap();
+        catalog_lookups::handle(&catalog, request)
+    };
+    let unknown = get("123e4567-e89b-42d3-a456-426614174000").await;
+    assert_eq!(unknown.status(), 404);
+    let malformed = get("not-a-uuid").await;
+    assert_eq!(malformed.status(), 400);
+    let body: Value = serde_json::from_slice(malformed.body()).unwrap();
+    assert_eq!(body["errors"][0]["field"], "id");
 }
