@@ -34,13 +34,7 @@ pub struct Basket {
 
 impl Basket {
     pub fn new(shop_id: ShopId, customer_id: &UserId) -> Self {
-        Self {
-            id: Uuid::new_v4(),
-            shop_id,
-            customer_id: customer_id.clone(),
-            lines: Vec::new(),
-            version: 0,
-        }
+        Self { id: Uuid::new_v4(), shop_id, customer_id: customer_id.clone(), lines: Vec::new(), version: 0 }
     }
 
     pub fn quantity_of(&self, book: BookId) -> Option<u32> {

@@ -454,8 +454,9 @@ pub async fn commerce_store<S: BasketStore + OrderStore + EventLog>(store: &S) {
         lost(store.delete_basket(&read, read.version, &any_event(shop)).await),
         "emptying from a read of the old basket is refused"
     );
-    let stale_order = Order::checkout(PricedBasket::price(&read, &books).expect("price"), &user("abe"), None, &key("aba"))
-        .expect("checkout");
+    let stale_order =
+        Order::checkout(PricedBasket::price(&read, &books).expect("price"), &user("abe"), None, &key("aba"))
+            .expect("checkout");
     assert_eq!(
         store.place_order(&stale_order, &read, &any_event(shop)).await.expect("place"),
         Placed::BasketChanged,
@@ -468,13 +469,22 @@ pub async fn commerce_store<S: BasketStore + OrderStore + EventLog>(store: &S) {
     );
 
     let priced = PricedBasket::price(&basket, &books).expect("price");
-    let order = Order::checkout(priced, &user("ann"), Some("ann@example.com".into()), &key("key-1")).expect("checkout");
+    let order = Order::checkout(priced, &user("ann"), Some("ann@example.com".into()), &key("key-1"))
+        .expect("checkout");
     let placed = any_event(shop);
     assert_eq!(store.place_order(&order, &basket, &placed).await.expect("place"), Placed::New);
-    assert_eq!(store.basket(shop, &user("ann")).await.expect("basket"), None, "the basket went with the order");
+    assert_eq!(
+        store.basket(shop, &user("ann")).await.expect("basket"),
+        None,
+        "the basket went with the order"
+    );
     assert_eq!(store.order(order.id).await.expect("order").as_ref(), Some(&order));
     assert_eq!(store.order_by_key(&user("ann"), &key("key-1")).await.expect("by key").as_ref(), Some(&order));
-    assert_eq!(store.order_by_key(&user("bob"), &key("key-1")).await.expect("by key"), None, "keys are per buyer");
+    assert_eq!(
+        store.order_by_key(&user("bob"), &key("key-1")).await.expect("by key"),
+        None,
+        "keys are per buyer"
+    );
     let history = store.history(shop, None, page(100)).await.expect("history");
     assert!(history.items.iter().any(|e| e.id == placed.id), "the event was written with the order");
     // Whatever a buyer id or key contains, one pair never finds another pair's order (a key is

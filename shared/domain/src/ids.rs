@@ -7,7 +7,8 @@ use uuid::Uuid;
 use crate::Error;
 
 macro_rules! id_type {
-    ($name:ident, $kind:literal) => {
+    // `$a_kind`: the kind with its article, for messages ("a book", "an order").
+    ($name:ident, $kind:literal, $a_kind:literal) => {
         #[derive(
             Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, schemars::JsonSchema,
         )]
@@ -26,7 +27,7 @@ macro_rules! id_type {
 
             /// Parses a caller-supplied id, naming `field` when it is not a UUID.
             pub fn parse(field: &str, text: &str) -> Result<Self, Error> {
-                text.parse().map_err(|_| Error::invalid(field, concat!("must be a ", $kind, " id (a UUID)")))
+                text.parse().map_err(|_| Error::invalid(field, concat!("must be ", $a_kind, " id (a UUID)")))
             }
         }
 
@@ -42,8 +43,8 @@ macro_rules! id_type {
                 let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
                 text.parse().map_err(|_| {
                     serde::de::Error::custom(concat!(
-                        "must be a ",
-                        $kind,
+                        "must be ",
+                        $a_kind,
                         " id (a UUID like 123e4567-e89b-42d3-a456-426614174000)"
                     ))
                 })
@@ -79,14 +80,14 @@ pub struct InvalidId;
 /// Namespace of the name-based (v5) ids of seeded data.
 const NAMESPACE: Uuid = Uuid::from_u128(0x6b1f_52a4_3c1e_4d0a_9a57_0f3c_2b8e_7d11);
 
-id_type!(BookId, "book");
-id_type!(AuthorId, "author");
-id_type!(CategoryId, "category");
-id_type!(PublisherId, "publisher");
-id_type!(ShopId, "shop");
-id_type!(OrderId, "order");
-id_type!(ReviewId, "review");
-id_type!(EventId, "event");
+id_type!(BookId, "book", "a book");
+id_type!(AuthorId, "author", "an author");
+id_type!(CategoryId, "category", "a category");
+id_type!(PublisherId, "publisher", "a publisher");
+id_type!(ShopId, "shop", "a shop");
+id_type!(OrderId, "order", "an order");
+id_type!(ReviewId, "review", "a review");
+id_type!(EventId, "event", "an event");
 
 /// A string id of someone else's making: any non-empty text, kept as given.
 macro_rules! text_id_type {
@@ -144,6 +145,18 @@ macro_rules! text_id_type {
         impl AsRef<str> for $name {
             fn as_ref(&self) -> &str {
                 &self.0
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
             }
         }
     };
@@ -297,7 +310,10 @@ mod tests {
         assert_eq!(IdempotencyKey::parse(&format!("  {}  ", "k".repeat(255))).unwrap().as_str().len(), 255);
         assert_eq!(IdempotencyKey::parse("  order 1 ").unwrap().as_str(), "order 1");
         for stored in ["", " k", "a\tb", &"k".repeat(256)] {
-            assert!(serde_json::from_value::<IdempotencyKey>(serde_json::json!(stored)).is_err(), "{stored:?}");
+            assert!(
+                serde_json::from_value::<IdempotencyKey>(serde_json::json!(stored)).is_err(),
+                "{stored:?}"
+            );
         }
     }
 

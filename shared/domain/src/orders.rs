@@ -1,12 +1,12 @@
 //! Orders: a priced basket's lines kept as they were at checkout, and the moves an order may
 //! make afterwards.
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 use crate::Error;
-use crate::ids::{IdempotencyKey, OrderId, ShopId, UserId};
 use crate::Money;
 use crate::basket::{PricedBasket, PricedLine};
+use crate::ids::{IdempotencyKey, OrderId, ShopId, UserId};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]

@@ -10,8 +10,8 @@ use crate::basket::{Basket, PricedBasket};
 use crate::catalog::{Author, Book, CatalogData, Category, Publisher};
 use crate::events::{EventCursor, ShopEvent};
 use crate::ids::{
-    AuthorId, BookId, CategoryId, ConnectionId, EventId, IdempotencyKey, OrderId, PublisherId, ReviewId, ShopId,
-    UserId,
+    AuthorId, BookId, CategoryId, ConnectionId, EventId, IdempotencyKey, OrderId, PublisherId, ReviewId,
+    ShopId, UserId,
 };
 use crate::orders::{Order, OrderStatus, Placed};
 use crate::query::{BookQuery, Page, PageSize};
@@ -215,7 +215,8 @@ pub enum Claim {
 pub trait Deduplicator: Send + Sync {
     /// Claims `event` for `consumer` for `lease`, unless it is done or another attempt's lease
     /// is live ([`Claim`] says which).
-    async fn claim(&self, consumer: &str, event: EventId, lease: std::time::Duration) -> Result<Claim, Error>;
+    async fn claim(&self, consumer: &str, event: EventId, lease: std::time::Duration)
+    -> Result<Claim, Error>;
     /// Marks the event handled for good.
     async fn complete(&self, consumer: &str, event: EventId) -> Result<(), Error>;
     /// Gives a claim back when handling failed, so a retry can handle the event.
@@ -256,7 +257,11 @@ pub trait OrderStore: Send + Sync {
     /// at `basket_version`, and the event. Nothing is written when the basket changed meanwhile.
     async fn place_order(&self, order: &Order, basket: &Basket, event: &ShopEvent) -> Result<Placed, Error>;
     async fn order(&self, id: OrderId) -> Result<Option<Order>, Error>;
-    async fn order_by_key(&self, buyer: &UserId, idempotency_key: &IdempotencyKey) -> Result<Option<Order>, Error>;
+    async fn order_by_key(
+        &self,
+        buyer: &UserId,
+        idempotency_key: &IdempotencyKey,
+    ) -> Result<Option<Order>, Error>;
 
     /// Orders newest first: one buyer's or everyone's, optionally of one status.
     async fn list_orders(&self, query: &OrderQuery) -> Result<Page<Order>, Error>;

@@ -65,8 +65,7 @@ impl CheckoutAction {
         if caller.works_for(shop) {
             return Ok(());
         }
-        let own = caller.has(Role::Customer)
-            && caller.user_id.as_uuid() == Some(self.shopper_id);
+        let own = caller.has(Role::Customer) && caller.user_id.as_uuid() == Some(self.shopper_id);
         if own {
             Ok(())
         } else {

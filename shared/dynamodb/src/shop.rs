@@ -255,8 +255,9 @@ impl Connections for DynamoShop {
     ) -> Result<Page<Listener>, Error> {
         let wanted = limit.get().saturating_add(1);
         // An index's start key is the table's key and the index's: the connection id and the shop.
-        let mut start = after
-            .map(|id| HashMap::from([("id".to_owned(), s(id.as_str())), ("shop_id".to_owned(), s(shop.to_string()))]));
+        let mut start = after.map(|id| {
+            HashMap::from([("id".to_owned(), s(id.as_str())), ("shop_id".to_owned(), s(shop.to_string()))])
+        });
         let mut listeners = Vec::with_capacity(wanted.min(4_096));
         loop {
             let output = self
@@ -274,7 +275,9 @@ impl Connections for DynamoShop {
             listeners.extend(output.items.unwrap_or_default().iter().filter_map(listener));
             start = output.last_evaluated_key;
             if listeners.len() >= wanted || start.is_none() {
-                return Ok(Page::from_lookahead_by(listeners, limit.get(), |last| last.id.as_str().to_owned()));
+                return Ok(Page::from_lookahead_by(listeners, limit.get(), |last| {
+                    last.id.as_str().to_owned()
+                }));
             }
         }
     }
@@ -294,7 +297,12 @@ impl Deduplicator for DynamoShop {
     /// (milliseconds since the epoch) ran out. Each call names its attempt, so that when the
     /// SDK retries a put that landed (its answer lost), the refusal it meets is recognised as
     /// this attempt's own claim rather than another's.
-    async fn claim(&self, consumer: &str, event: EventId, lease: std::time::Duration) -> Result<Claim, Error> {
+    async fn claim(
+        &self,
+        consumer: &str,
+        event: EventId,
+        lease: std::time::Duration,
+    ) -> Result<Claim, Error> {
         let now_ms = unix_now_ms();
         let attempt = Uuid::new_v4().to_string();
         let claimed = self

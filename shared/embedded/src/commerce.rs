@@ -169,7 +169,11 @@ impl OrderStore for EmbeddedShop {
         self.get(ORDERS, id.0.as_bytes())
     }
 
-    async fn order_by_key(&self, buyer: &UserId, idempotency_key_: &IdempotencyKey) -> Result<Option<Order>, Error> {
+    async fn order_by_key(
+        &self,
+        buyer: &UserId,
+        idempotency_key_: &IdempotencyKey,
+    ) -> Result<Option<Order>, Error> {
         let txn = self.read()?;
         let keys = txn.open_table(ORDER_KEYS).map_err(read_failed)?;
         let Some(id) = keys.get(idempotency_key(buyer, idempotency_key_).as_slice()).map_err(read_failed)?

@@ -347,7 +347,10 @@ mod tests {
         }
         let shop = Arc::new(EmbeddedShop::open(&dir.join("shop.redb")).unwrap());
         let reviews = EmbeddedReviews::open(shop, catalog.clone()).unwrap();
-        assert_eq!(reviews.review_by(book.id, &bookworm_domain::contract::user("ann")).await.unwrap(), Some(review.clone()));
+        assert_eq!(
+            reviews.review_by(book.id, &bookworm_domain::contract::user("ann")).await.unwrap(),
+            Some(review.clone())
+        );
         assert_eq!(reviews.ratings(&[book.id]).await.unwrap()[0].counts, [0, 0, 0, 1, 0]);
         // Today's quota (one review) was kept too.
         let mut second = bookworm_domain::contract::fixture().books[1].clone();
@@ -358,7 +361,11 @@ mod tests {
         let write = ReviewWrite { quota: Some(&quota), ..ReviewWrite::new(None, Some(&other)) };
         assert_eq!(reviews.write_review(&write).await.unwrap(), Saved::OverQuota);
         // A quota of long ago is dropped at the next start; today's stays.
-        let old = DailyQuota { account: bookworm_domain::contract::user("ann"), day: "2020-01-01".into(), limit: 1 };
+        let old = DailyQuota {
+            account: bookworm_domain::contract::user("ann"),
+            day: "2020-01-01".into(),
+            limit: 1,
+        };
         reviews
             .shop
             .commit(Change {

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use bookworm_domain::basket::PricedLine;
 use bookworm_domain::catalog::{Author, Book, BookStatus, CatalogData, Category, Publisher};
-use bookworm_domain::ids::{AuthorId, BookId, CategoryId, IdempotencyKey, OrderId, PublisherId, ShopId, UserId};
+use bookworm_domain::ids::{
+    AuthorId, BookId, CategoryId, IdempotencyKey, OrderId, PublisherId, ShopId, UserId,
+};
 use bookworm_domain::orders::{Order, OrderStatus};
 use bookworm_domain::{Error, Money};
 

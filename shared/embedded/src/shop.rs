@@ -12,12 +12,12 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use bookworm_domain::Error;
 use bookworm_domain::events::{EventCursor, ShopEvent};
+use bookworm_domain::ids::{ConnectionId, EventId, ShopId, UserId};
 use bookworm_domain::mail::{PreferenceStore, Preferences};
 use bookworm_domain::ports::{Claim, Connection, Connections, Deduplicator, EventLog, Listener};
 use bookworm_domain::query::{Page, PageSize};
 use redb::{Database, ReadTransaction, ReadableDatabase};
 use tokio::sync::mpsc;
-use bookworm_domain::ids::{ConnectionId, EventId, ShopId, UserId};
 
 use crate::layout::{self, EVENTS, PREFERENCES, Table, after_prefix, event_key, json};
 use crate::writer::{Batch, Subscriber, WriteStats, Writer};

@@ -51,7 +51,9 @@ pub async fn placed_order<S: BasketStore + OrderStore>(store: &S, email: Option<
     let priced = PricedBasket::price(&basket, &books).unwrap();
     let added = ShopEvent::basket_item_set(&basket, &book, 2, priced.total, true);
     store.save_basket(&basket, None, &added).await.unwrap();
-    let mut order = Order::checkout(priced, &contract::user("ann"), email.map(str::to_owned), &contract::key("k")).unwrap();
+    let mut order =
+        Order::checkout(priced, &contract::user("ann"), email.map(str::to_owned), &contract::key("k"))
+            .unwrap();
     order.buyer_name = Some("Ann".into());
     let event = ShopEvent::checkout_completed(&order);
     store.place_order(&order, &basket, &event).await.unwrap();

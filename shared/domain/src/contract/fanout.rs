@@ -45,7 +45,8 @@ pub(super) async fn connection_pages<S: Connections>(store: &S) {
 
     // A page resumes after its cursor even when that connection has gone meanwhile.
     let first = store.page_for_shop(shop, None, limit(3)).await.expect("page_for_shop");
-    let cursor: ConnectionId = first.next_cursor.expect("more than one page").parse().expect("a connection id");
+    let cursor: ConnectionId =
+        first.next_cursor.expect("more than one page").parse().expect("a connection id");
     store.remove(&cursor).await.expect("remove");
     let rest = store.page_for_shop(shop, Some(&cursor), limit(100)).await.expect("page_for_shop");
     assert_eq!(rest.items, want[3..], "after a removed connection");
@@ -78,7 +79,10 @@ pub async fn shard_dispatch<D: ShardDispatch>(dispatch: &D) -> Shard {
     action.product_name = "x".repeat(16 * 1024);
     let listeners = |count: usize, id_length: usize| -> Vec<Listener> {
         (0..count)
-            .map(|i| Listener { id: format!("{i:0id_length$}").parse().unwrap(), token_expires_at: 4_102_444_800 })
+            .map(|i| Listener {
+                id: format!("{i:0id_length$}").parse().unwrap(),
+                token_expires_at: 4_102_444_800,
+            })
             .collect()
     };
     let event = ShopEvent::checkout_action(action);

@@ -4,12 +4,12 @@
 
 use std::collections::BTreeSet;
 
+use super::{key, user};
 use crate::basket::{Basket, PricedBasket};
 use crate::catalog::Book;
 use crate::events::{CATALOG_FEED, RemovedBy, ShopEvent};
 use crate::identity::Principal;
 use crate::ids::ShopId;
-use super::{key, user};
 use crate::orders::{Order, OrderStatus};
 use crate::ports::ReviewWrite;
 use crate::ports::{BasketStore, CatalogWriter, EventLog, OrderStore, Purchases, ReviewStore};

@@ -6,12 +6,12 @@ use std::sync::mpsc as gate;
 use bookworm_domain::basket::{Basket, PricedBasket};
 use bookworm_domain::contract::{any_event, fixture};
 use bookworm_domain::ids::BookId;
+use bookworm_domain::ids::ShopId;
 use bookworm_domain::orders::Order;
 use bookworm_domain::ports::{BasketStore, EventLog, OrderQuery, OrderScope, OrderStore};
 use bookworm_domain::query::PageSize;
 use futures::future::join_all;
 use redb::{ReadableDatabase, ReadableTableMetadata};
-use bookworm_domain::ids::ShopId;
 
 use super::*;
 use crate::EmbeddedShop;
@@ -75,7 +75,10 @@ async fn concurrent_writes_share_one_commit_and_each_is_acknowledged_after_it() 
 async fn two_saves_from_one_version_in_one_batch_let_exactly_one_win() {
     let shop = Arc::new(EmbeddedShop::in_memory().unwrap());
     let shop_id = ShopId::random();
-    let (mut ann, mut other) = (Basket::new(shop_id, &bookworm_domain::contract::user("ann")), Basket::new(shop_id, &bookworm_domain::contract::user("ann")));
+    let (mut ann, mut other) = (
+        Basket::new(shop_id, &bookworm_domain::contract::user("ann")),
+        Basket::new(shop_id, &bookworm_domain::contract::user("ann")),
+    );
     ann.set(BookId::derived("Emma"), 1).unwrap();
     other.set(BookId::derived("Typee"), 3).unwrap();
     let (release, held) = hold(&shop).await;
@@ -186,7 +189,13 @@ async fn a_file_of_the_first_layout_gets_its_order_indexes_at_open() {
             (book.id, book)
         })
         .collect();
-    let order = Order::checkout(PricedBasket::price(&basket, &books).unwrap(), &bookworm_domain::contract::user("ann"), None, &bookworm_domain::contract::key("k1")).unwrap();
+    let order = Order::checkout(
+        PricedBasket::price(&basket, &books).unwrap(),
+        &bookworm_domain::contract::user("ann"),
+        None,
+        &bookworm_domain::contract::key("k1"),
+    )
+    .unwrap();
     {
         let shop = EmbeddedShop::open(&path).unwrap();
         shop.save_basket(&basket, None, &any_event(shop_id)).await.unwrap();
@@ -204,8 +213,18 @@ async fn a_file_of_the_first_layout_gets_its_order_indexes_at_open() {
         txn.commit().unwrap();
     }
     let shop = EmbeddedShop::open(&path).unwrap();
-    assert_eq!(shop.order_by_key(&bookworm_domain::contract::user("ann"), &bookworm_domain::contract::key("k1")).await.unwrap().map(|o| o.id), Some(order.id));
-    for scope in [OrderScope::Everyone, OrderScope::Buyer(bookworm_domain::contract::user("ann")), OrderScope::Shop(shop_id)] {
+    assert_eq!(
+        shop.order_by_key(&bookworm_domain::contract::user("ann"), &bookworm_domain::contract::key("k1"))
+            .await
+            .unwrap()
+            .map(|o| o.id),
+        Some(order.id)
+    );
+    for scope in [
+        OrderScope::Everyone,
+        OrderScope::Buyer(bookworm_domain::contract::user("ann")),
+        OrderScope::Shop(shop_id),
+    ] {
         let query = OrderQuery { scope, status: None, after: None, limit: PageSize::new(5).unwrap() };
         assert_eq!(shop.list_orders(&query).await.unwrap().items, std::slice::from_ref(&order));
     }
