@@ -2,9 +2,10 @@
 
 use std::collections::BTreeSet;
 
-use crate::ids::{ShopId, UserId};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+use crate::ids::{ShopId, UserId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
