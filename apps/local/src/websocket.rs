@@ -21,6 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use bookworm_domain::Error;
 use bookworm_domain::clock::now_rfc3339;
+use bookworm_domain::ids::ConnectionId;
 use bookworm_domain::ports::{Delivery, Push};
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -72,8 +73,8 @@ impl Sockets {
 /// HTTP round trip (the default; `--push management-api` uses the AWS SDK client instead).
 #[async_trait::async_trait]
 impl Push for Sockets {
-    async fn push(&self, id: &str, message: &[u8]) -> Result<Delivery, Error> {
-        match self.sender(id) {
+    async fn push(&self, id: &ConnectionId, message: &[u8]) -> Result<Delivery, Error> {
+        match self.sender(id.as_str()) {
             Some(outbox)
                 if outbox.send(Message::text(String::from_utf8_lossy(message).into_owned())).is_ok() =>
             {
@@ -83,8 +84,8 @@ impl Push for Sockets {
         }
     }
 
-    async fn disconnect(&self, id: &str) -> Result<(), Error> {
-        if let Some(socket) = self.remove(id) {
+    async fn disconnect(&self, id: &ConnectionId) -> Result<(), Error> {
+        if let Some(socket) = self.remove(id.as_str()) {
             let _ = socket.outbox.send(Message::Close(None));
         }
         Ok(())

@@ -8,6 +8,7 @@ use bookworm_domain::catalog::BookStatus;
 use bookworm_domain::events::ShopEvent;
 use bookworm_domain::identity::{Principal, Role};
 use bookworm_domain::ids::BookId;
+use bookworm_domain::ids::ShopId;
 use bookworm_domain::ports::{BasketStore, BookReader};
 use bookworm_http::access::Access;
 use bookworm_http::{Outcome, Routes, json, json_body, no_content, path_parameter, respond, route, shop_id};
@@ -15,7 +16,6 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use schemars::JsonSchema;
 use serde::Deserialize;
-use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy)]
 pub enum Op {
@@ -85,7 +85,7 @@ async fn set_quantity(
     books: &dyn BookReader,
     baskets: &dyn BasketStore,
     customer: &Principal,
-    shop: Uuid,
+    shop: ShopId,
     book_id: BookId,
     request: &Request,
 ) -> Outcome {
@@ -118,7 +118,7 @@ async fn remove(
     books: &dyn BookReader,
     baskets: &dyn BasketStore,
     customer: &Principal,
-    shop: Uuid,
+    shop: ShopId,
     book_id: BookId,
 ) -> Outcome {
     for attempt in 0..ATTEMPTS {
@@ -143,7 +143,7 @@ async fn remove(
 }
 
 /// Empties the basket; emptying an empty basket is fine too.
-async fn empty(baskets: &dyn BasketStore, customer: &Principal, shop: Uuid) -> Outcome {
+async fn empty(baskets: &dyn BasketStore, customer: &Principal, shop: ShopId) -> Outcome {
     for attempt in 0..ATTEMPTS {
         let Some(basket) = baskets.basket(shop, &customer.user_id).await? else {
             return Ok(no_content());

@@ -5,13 +5,13 @@
 use bookworm_domain::Error;
 use bookworm_domain::events::ShopEvent;
 use bookworm_domain::identity::{ContactPolicy, Principal, Role};
+use bookworm_domain::ids::{IdempotencyKey, ShopId};
 use bookworm_domain::orders::{Order, Placed};
 use bookworm_domain::ports::{BasketStore, BookReader, OrderStore};
 use bookworm_http::access::Access;
 use bookworm_http::{Outcome, Routes, json, respond, route, shop_id};
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
-use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy)]
 pub enum Op {
@@ -21,7 +21,7 @@ pub enum Op {
 pub const ROUTES: Routes<Op> =
     Routes::new(&[route("POST /shops/{shop_id}/checkout", Access::AnyOf(&[Role::Customer]), Op::Checkout)]);
 
-pub const IDEMPOTENCY_KEY_MAX: usize = 255;
+pub const IDEMPOTENCY_KEY_MAX: usize = IdempotencyKey::MAX;
 
 /// The stores checkout works on.
 pub struct Stores<'a> {
@@ -44,28 +44,19 @@ async fn dispatch(stores: &Stores<'_>, request: &Request) -> Outcome {
     }
 }
 
-fn idempotency_key(request: &Request) -> Result<&str, Error> {
-    let key = request
-        .headers()
-        .get("idempotency-key")
-        .ok_or_else(|| Error::invalid("Idempotency-Key", "header is required: a unique value per checkout"))?
-        .to_str()
-        .ok()
-        // Printable ASCII: header values may also hold tabs, which no key of ours needs.
-        .filter(|key| key.bytes().all(|byte| (0x20..=0x7e).contains(&byte)))
-        .ok_or_else(|| Error::invalid("Idempotency-Key", "must be printable ASCII"))?
-        .trim();
-    if key.is_empty() || key.len() > IDEMPOTENCY_KEY_MAX {
-        return Err(Error::invalid(
-            "Idempotency-Key",
-            format!("must be 1 to {IDEMPOTENCY_KEY_MAX} characters"),
-        ));
-    }
-    Ok(key)
+/// The request's `Idempotency-Key`, checked once here ([`IdempotencyKey::parse`]).
+fn idempotency_key(request: &Request) -> Result<IdempotencyKey, Error> {
+    let value = request.headers().get("idempotency-key").ok_or_else(|| {
+        Error::invalid(IdempotencyKey::HEADER, "header is required: a unique value per checkout")
+    })?;
+    // Not text (bytes beyond ASCII): not printable ASCII either.
+    let text =
+        value.to_str().map_err(|_| Error::invalid(IdempotencyKey::HEADER, "must be printable ASCII"))?;
+    IdempotencyKey::parse(text)
 }
 
-async fn checkout(stores: &Stores<'_>, buyer: &Principal, shop: Uuid, key: &str) -> Outcome {
-    if let Some(order) = stores.orders.order_by_key(&buyer.user_id, key).await? {
+async fn checkout(stores: &Stores<'_>, buyer: &Principal, shop: ShopId, key: IdempotencyKey) -> Outcome {
+    if let Some(order) = stores.orders.order_by_key(&buyer.user_id, &key).await? {
         return replay(order, buyer, shop);
     }
     let basket = stores
@@ -75,7 +66,7 @@ async fn checkout(stores: &Stores<'_>, buyer: &Principal, shop: Uuid, key: &str)
         .ok_or_else(|| Error::Conflict("the basket is empty".into()))?;
     let priced = stores.books.price(&basket).await?;
     // Only contacts the issuer verified: an unverified address is someone else's, perhaps.
-    let mut order = Order::checkout(priced, &buyer.user_id, buyer.contact_email(stores.contacts), key)?;
+    let mut order = Order::checkout(priced, &buyer.user_id, buyer.contact_email(stores.contacts), &key)?;
     order.buyer_name = buyer.name.clone();
     order.buyer_phone = buyer.contact_phone(stores.contacts);
     let event = ShopEvent::checkout_completed(&order);
@@ -90,7 +81,7 @@ async fn checkout(stores: &Stores<'_>, buyer: &Principal, shop: Uuid, key: &str)
             Ok(response)
         }
         // Lost a race: to this same checkout (a concurrent replay), or to another change.
-        Placed::BasketChanged => match stores.orders.order_by_key(&buyer.user_id, key).await? {
+        Placed::BasketChanged => match stores.orders.order_by_key(&buyer.user_id, &key).await? {
             Some(order) => replay(order, buyer, shop),
             None => {
                 bookworm_metrics::count("CheckoutConflicts", 1.0);
@@ -102,7 +93,7 @@ async fn checkout(stores: &Stores<'_>, buyer: &Principal, shop: Uuid, key: &str)
 
 /// The order an earlier call with this key placed; the key cannot be reused for another shop,
 /// and the order must be the caller's (the store's key is per buyer; this holds it to that).
-fn replay(order: Order, buyer: &Principal, shop: Uuid) -> Outcome {
+fn replay(order: Order, buyer: &Principal, shop: ShopId) -> Outcome {
     if order.buyer_id != buyer.user_id {
         tracing::error!(order = %order.id, "an idempotency record named another buyer's order");
         return Err(Error::Conflict("this Idempotency-Key cannot be used; choose another".into()));

@@ -199,7 +199,7 @@ async fn the_email_functions_own_event_is_read_and_a_missing_order_fails() {
 async fn a_run_is_bounded_and_ends_at_the_first_empty_receive() {
     let (store, outbox, dlq) = (EmbeddedShop::in_memory().unwrap(), Outbox::default(), Dlq::default());
     // Not order events: handled (nothing to send) and deleted, cheaply.
-    let other = |_: usize| any_event(uuid::Uuid::new_v4());
+    let other = |_: usize| any_event(bookworm_domain::ids::ShopId::random());
     for i in 0..MAX_MESSAGES + 5 {
         dlq.push(dead_letter(&other(i)));
     }

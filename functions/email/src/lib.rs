@@ -11,10 +11,10 @@ use aws_lambda_events::sns::SnsEvent;
 use bookworm_domain::Error;
 use bookworm_domain::basket::PricedLine;
 use bookworm_domain::events::{Payload, ShopEvent};
+use bookworm_domain::ids::{EventId, OrderId};
 use bookworm_domain::mail::{Email, Mailer, PreferenceStore, Sms, SmsSender, is_e164};
 use bookworm_domain::orders::Order;
 use bookworm_domain::ports::{Claim, Deduplicator, OrderStore};
-use uuid::Uuid;
 
 const CONSUMER: &str = "email";
 const SMS_CONSUMER: &str = "sms";
@@ -30,7 +30,7 @@ pub enum Kind {
 
 impl Kind {
     /// The email an event asks for, and the order it is about; `None` for other events.
-    pub fn for_event(payload: &Payload) -> Option<(Self, Uuid)> {
+    pub fn for_event(payload: &Payload) -> Option<(Self, OrderId)> {
         match payload {
             Payload::CheckoutCompleted(placed) => Some((Self::Received, placed.order_id)),
             Payload::OrderCompleted(closed) => Some((Self::Completed, closed.order_id)),
@@ -74,7 +74,7 @@ struct HtmlPart<'a> {
     message: &'a str,
     lines: &'a [PricedLine],
     total: String,
-    order_id: Uuid,
+    order_id: OrderId,
 }
 
 #[derive(Template)]
@@ -84,7 +84,7 @@ struct TextPart<'a> {
     message: &'a str,
     lines: &'a [PricedLine],
     total: String,
-    order_id: Uuid,
+    order_id: OrderId,
 }
 
 /// The email for `order`, or `None` when the buyer left no email address.
@@ -181,7 +181,7 @@ impl Notifier<'_> {
     async fn once(
         &self,
         consumer: &str,
-        event: Uuid,
+        event: EventId,
         work: impl std::future::Future<Output = Result<Outcome, Error>>,
     ) -> Result<Outcome, Error> {
         match self.dedupe.claim(consumer, event, CLAIM_LEASE).await? {

@@ -68,7 +68,7 @@ async fn no_address_is_skipped_and_other_events_are_ignored() {
         Notifier { orders: &store, mailer: &outbox, dedupe: &store, preferences: &store, sms: &outbox };
     let (_, event) = placed_order(&store, None).await;
     assert_eq!(notifier.handle(sns_batch(&event)).await.unwrap(), [Outcome::NoAddress]);
-    let other = any_event(uuid::Uuid::new_v4());
+    let other = any_event(bookworm_domain::ids::ShopId::random());
     assert_eq!(notifier.handle(sns_batch(&other)).await.unwrap(), [Outcome::Ignored]);
     assert!(outbox.sent.lock().unwrap().is_empty());
 }
@@ -82,7 +82,7 @@ async fn the_sample_sns_event_mails_the_received_email() {
     // The order the sample event names.
     let (mut order, _) = placed_order(&EmbeddedShop::in_memory().unwrap(), Some("ann@example.com")).await;
     order.id = "7c9e6679-7425-40de-944b-e07fc1f90ae7".parse().unwrap();
-    let mut basket = Basket::new(order.shop_id, "ann");
+    let mut basket = Basket::new(order.shop_id, &bookworm_domain::contract::user("ann"));
     basket.set(order.lines[0].book_id, 1).unwrap();
     let added = ShopEvent::basket_cleared(&basket);
     store.save_basket(&basket, None, &added).await.unwrap();
@@ -106,7 +106,10 @@ async fn a_text_message_goes_only_to_buyers_who_opted_in_with_a_phone_number() {
     notifier.handle(sns_batch(&event)).await.unwrap();
     assert!(outbox.texts.lock().unwrap().is_empty(), "no opt-in, no text message");
 
-    store.set_preferences("ann", &Preferences { sms_notifications: true }).await.unwrap();
+    store
+        .set_preferences(&bookworm_domain::contract::user("ann"), &Preferences { sms_notifications: true })
+        .await
+        .unwrap();
     let (order, event) = placed_order_with_phone(&store, Some("+79516519741")).await;
     notifier.handle(sns_batch(&event)).await.unwrap();
     notifier.handle(sns_batch(&event)).await.unwrap();
@@ -122,10 +125,10 @@ async fn a_text_message_goes_only_to_buyers_who_opted_in_with_a_phone_number() {
 
 async fn placed_order_with_phone(store: &EmbeddedShop, phone: Option<&str>) -> (Order, ShopEvent) {
     let (mut order, _) = placed_order(&EmbeddedShop::in_memory().unwrap(), Some("ann@example.com")).await;
-    order.id = uuid::Uuid::new_v4();
-    order.idempotency_key = order.id.to_string();
+    order.id = bookworm_domain::ids::OrderId::random();
+    order.idempotency_key = bookworm_domain::contract::key(&order.id.to_string());
     order.buyer_phone = phone.map(str::to_owned);
-    let mut basket = Basket::new(order.shop_id, "ann");
+    let mut basket = Basket::new(order.shop_id, &bookworm_domain::contract::user("ann"));
     basket.set(order.lines[0].book_id, 1).unwrap();
     let added = ShopEvent::basket_cleared(&basket);
     store.save_basket(&basket, None, &added).await.unwrap();

@@ -21,7 +21,7 @@ fn order(name: &str) -> Order {
     Order {
         id: "7c9e6679-7425-40de-944b-e07fc1f90ae7".parse().unwrap(),
         shop_id: "123e4567-e89b-42d3-a456-426614174000".parse().unwrap(),
-        buyer_id: "ann".into(),
+        buyer_id: "ann".parse().unwrap(),
         buyer_email: Some("ann@example.com".into()),
         buyer_name: Some(name.to_owned()),
         buyer_phone: None,
@@ -29,7 +29,7 @@ fn order(name: &str) -> Order {
         total: Money::from_cents(2599).unwrap(),
         status: OrderStatus::New,
         created_at: "2026-11-22T14:30:00.000Z".into(),
-        idempotency_key: "k".into(),
+        idempotency_key: bookworm_domain::ids::IdempotencyKey::parse("k").unwrap(),
     }
 }
 

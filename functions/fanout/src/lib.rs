@@ -18,6 +18,7 @@ use std::time::Duration;
 use aws_lambda_events::sns::SnsEvent;
 use bookworm_domain::Error;
 use bookworm_domain::events::ShopEvent;
+use bookworm_domain::ids::{ConnectionId, EventId};
 use bookworm_domain::ports::{
     Claim, Connections, Deduplicator, Delivery, Listener, Push, Shard, ShardDispatch,
 };
@@ -59,8 +60,8 @@ fn events(batch: SnsEvent) -> impl Iterator<Item = Result<ShopEvent, Error>> {
 }
 
 /// The claim of one shard of an event: its own, so a retried shard skips only itself.
-pub fn shard_claim(event: Uuid, number: u32) -> Uuid {
-    Uuid::new_v5(&event, format!("fanout shard {number}").as_bytes())
+pub fn shard_claim(event: EventId, number: u32) -> EventId {
+    EventId(Uuid::new_v5(&event.0, format!("fanout shard {number}").as_bytes()))
 }
 
 impl<'a> Fanout<'a> {
@@ -112,7 +113,7 @@ impl<'a> Fanout<'a> {
     /// holds it, completed when `work` succeeds and given back when it fails.
     async fn claimed(
         &self,
-        key: Uuid,
+        key: EventId,
         event: &ShopEvent,
         work: impl Future<Output = Result<Report, Error>>,
     ) -> Result<Report, Error> {
@@ -157,7 +158,7 @@ impl<'a> Fanout<'a> {
             self.close(&listener.id, event).await;
         }
         let targets = live.into_iter().map(|listener| listener.id);
-        let outcomes: Vec<(String, Result<Delivery, String>)> = futures::stream::iter(targets)
+        let outcomes: Vec<(ConnectionId, Result<Delivery, String>)> = futures::stream::iter(targets)
             .map(|connection| {
                 let message = message.as_bytes();
                 async move {
@@ -184,13 +185,13 @@ impl<'a> Fanout<'a> {
                     // send it again to everyone it reached. The record expires with its TTL,
                     // and the next 410 tries to forget it again.
                     if let Err(error) = self.connections.remove(&connection).await {
-                        tracing::warn!(connection, %error, event = %event.id, "could not forget a gone connection");
+                        tracing::warn!(%connection, %error, event = %event.id, "could not forget a gone connection");
                     }
                 }
                 Err(error) => {
                     // Not retried: a retry would repeat the event to everyone else.
                     report.failed += 1;
-                    tracing::warn!(connection, %error, event = %event.id, "push failed");
+                    tracing::warn!(%connection, %error, event = %event.id, "push failed");
                 }
             }
         }
@@ -201,12 +202,12 @@ impl<'a> Fanout<'a> {
 
     /// Ends a socket whose token has expired. Failures are logged, never returned: the event
     /// was delivered to everyone else, and the next event tries again.
-    async fn close(&self, connection: &str, event: &ShopEvent) {
+    async fn close(&self, connection: &ConnectionId, event: &ShopEvent) {
         if let Err(error) = self.push.disconnect(connection).await {
-            tracing::warn!(connection, %error, event = %event.id, "could not close an expired connection");
+            tracing::warn!(%connection, %error, event = %event.id, "could not close an expired connection");
         }
         if let Err(error) = self.connections.remove(connection).await {
-            tracing::warn!(connection, %error, event = %event.id, "could not forget an expired connection");
+            tracing::warn!(%connection, %error, event = %event.id, "could not forget an expired connection");
         }
     }
 }

@@ -17,11 +17,22 @@
 
 use bookworm_domain::Error;
 use bookworm_domain::events::ShopEvent;
+use bookworm_domain::ids::ConnectionId;
 use bookworm_domain::ports::{Shard, ShardDispatch};
 use futures::TryStreamExt;
 use futures::future::{self, BoxFuture};
 
 use crate::{Fanout, Invocation, Report, ShardSize};
+
+/// A page of connections' cursor: the id of the last connection it listed.
+fn next_connection(next: Option<String>) -> Result<Option<ConnectionId>, Error> {
+    next.map(|id| {
+        ConnectionId::new(id).map_err(|_| {
+            Error::unavailable("list a shop's connections", "a page's cursor names no connection")
+        })
+    })
+    .transpose()
+}
 
 /// Fan-out that splits shops bigger than `size` into shards that `shards` runs.
 pub struct Sharded<'a> {
@@ -54,7 +65,7 @@ impl Sharded<'_> {
         let Some(size) = self.size else { return self.fanout.fan_out(event).await };
         let work = async {
             let first = self.fanout.connections.page_for_shop(event.shop_id, None, size.get()).await?;
-            let Some(after) = first.next_cursor else {
+            let Some(after) = next_connection(first.next_cursor)? else {
                 return self.fanout.deliver(event, first.items).await;
             };
             let own = Shard { event: event.clone(), number: 0, listeners: first.items };
@@ -69,13 +80,18 @@ impl Sharded<'_> {
 
     /// Reads the pages after `after` and hands each over as a shard, numbered from 1, reading
     /// the next page while earlier ones are being handed over. Returns how many it handed over.
-    async fn hand_over(&self, event: &ShopEvent, after: String, size: ShardSize) -> Result<usize, Error> {
+    async fn hand_over(
+        &self,
+        event: &ShopEvent,
+        after: ConnectionId,
+        size: ShardSize,
+    ) -> Result<usize, Error> {
         let connections = self.fanout.connections;
         let pages = futures::stream::try_unfold((Some(after), 1_u32), move |(cursor, number)| async move {
             let Some(after) = cursor else { return Ok(None) };
             let page = connections.page_for_shop(event.shop_id, Some(&after), size.get()).await?;
             let shard = Shard { event: event.clone(), number, listeners: page.items };
-            Ok(Some((shard, (page.next_cursor, number.saturating_add(1)))))
+            Ok(Some((shard, (next_connection(page.next_cursor)?, number.saturating_add(1)))))
         });
         // Boxed as `Send` here, where its lifetimes are known: left to the caller, the compiler
         // cannot prove the combinators' closures `Send` for every lifetime (rust-lang/rust#64552),

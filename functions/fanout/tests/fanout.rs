@@ -9,12 +9,12 @@ use async_trait::async_trait;
 use aws_lambda_events::sns::{SnsEvent, SnsRecord};
 use bookworm_domain::Error;
 use bookworm_domain::contract::any_event;
+use bookworm_domain::ids::{ConnectionId, ShopId};
 use bookworm_domain::ports::{Claim, Connection, Connections, Deduplicator, Listener};
 use bookworm_domain::query::Page;
 use bookworm_embedded::EmbeddedShop;
 use common::{ScriptedPush, connect, connect_until, ids, on};
 use fanout::{Fanout, Invocation, Report};
-use uuid::Uuid;
 
 fn sns_batch(event: &bookworm_domain::events::ShopEvent) -> Invocation {
     test_support::sns_batch(event).into()
@@ -24,7 +24,7 @@ fn sns_batch(event: &bookworm_domain::events::ShopEvent) -> Invocation {
 async fn every_live_connection_of_the_shop_gets_the_cloud_event_once_and_dead_ones_are_dropped() {
     let store = EmbeddedShop::in_memory().unwrap();
     let push = ScriptedPush::default();
-    let (shop, other) = (Uuid::new_v4(), Uuid::new_v4());
+    let (shop, other) = (ShopId::random(), ShopId::random());
     for id in ["ok-1", "ok-2", "ok-3", "gone-1", "slow-1", "broken-1"] {
         connect(&store, id, shop).await;
     }
@@ -71,7 +71,7 @@ async fn every_live_connection_of_the_shop_gets_the_cloud_event_once_and_dead_on
 #[tokio::test]
 async fn the_sample_events_reach_their_connections() {
     let samples = test_support::sample_events("fanout", &["checkout-action.json", "shard.json"]);
-    let shop: Uuid = "123e4567-e89b-42d3-a456-426614174000".parse().unwrap();
+    let shop: ShopId = "123e4567-e89b-42d3-a456-426614174000".parse().unwrap();
     for (file, text) in samples {
         let invocation: Invocation = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
         let store = EmbeddedShop::in_memory().unwrap();
@@ -111,13 +111,13 @@ impl Connections for CannotForget {
     async fn add(&self, connection: &Connection) -> Result<(), Error> {
         self.0.add(connection).await
     }
-    async fn remove(&self, _: &str) -> Result<(), Error> {
+    async fn remove(&self, _: &ConnectionId) -> Result<(), Error> {
         Err(Error::unavailable("delete a connection", "throttled"))
     }
     async fn page_for_shop(
         &self,
-        shop: Uuid,
-        after: Option<&str>,
+        shop: ShopId,
+        after: Option<&ConnectionId>,
         limit: NonZeroUsize,
     ) -> Result<Page<Listener>, Error> {
         self.0.page_for_shop(shop, after, limit).await
@@ -127,7 +127,7 @@ impl Connections for CannotForget {
 #[tokio::test]
 async fn a_failed_cleanup_of_a_gone_connection_never_resends_the_event() {
     let store = EmbeddedShop::in_memory().unwrap();
-    let shop = Uuid::new_v4();
+    let shop = ShopId::random();
     for id in ["ok-1", "gone-1"] {
         connect(&store, id, shop).await;
     }
@@ -153,7 +153,7 @@ async fn a_failed_cleanup_of_a_gone_connection_never_resends_the_event() {
 #[tokio::test]
 async fn a_merchant_whose_token_expired_gets_nothing_more_and_is_disconnected() {
     let store = EmbeddedShop::in_memory().unwrap();
-    let shop = Uuid::new_v4();
+    let shop = ShopId::random();
     connect(&store, "ok-1", shop).await;
     connect_until(&store, "ok-expired", shop, 1_700_000_000).await;
     let push = ScriptedPush::default();
@@ -170,7 +170,7 @@ async fn a_merchant_whose_token_expired_gets_nothing_more_and_is_disconnected() 
 #[tokio::test]
 async fn an_event_another_attempt_still_holds_is_retried_later_not_dropped() {
     let store = EmbeddedShop::in_memory().unwrap();
-    let shop = Uuid::new_v4();
+    let shop = ShopId::random();
     connect(&store, "ok-1", shop).await;
     let push = ScriptedPush::default();
     let fanout = on(&store, &push);

@@ -11,11 +11,11 @@ use async_trait::async_trait;
 use bookworm_domain::Error;
 use bookworm_domain::contract::any_event;
 use bookworm_domain::events::ShopEvent;
+use bookworm_domain::ids::{EventId, ShopId};
 use bookworm_domain::ports::{Claim, Connections, Deduplicator};
 use bookworm_embedded::EmbeddedShop;
 use common::{QueuedShards, ScriptedPush, connect, connect_until};
 use fanout::{Fanout, Invocation, Report, ShardSize, Sharded, shard_claim};
-use uuid::Uuid;
 
 fn sns(event: &ShopEvent) -> Invocation {
     test_support::sns_batch(event).into()
@@ -26,8 +26,8 @@ fn size(connections: usize) -> Option<ShardSize> {
 }
 
 /// A shop of `count` connections, `ok-00` to `ok-{count - 1}`.
-async fn shop_of(store: &EmbeddedShop, count: usize) -> (Uuid, Vec<String>) {
-    let shop = Uuid::new_v4();
+async fn shop_of(store: &EmbeddedShop, count: usize) -> (ShopId, Vec<String>) {
+    let shop = ShopId::random();
     let ids: Vec<String> = (0..count).map(|i| format!("ok-{i:02}")).collect();
     for id in &ids {
         connect(store, id, shop).await;
@@ -54,7 +54,7 @@ async fn every_connection_of_a_big_shop_gets_the_event_exactly_once_across_shard
     let store = EmbeddedShop::in_memory().unwrap();
     let (push, queued) = (ScriptedPush::default(), QueuedShards::default());
     let (shop, ids) = shop_of(&store, 7).await;
-    connect(&store, "ok-other-shop", Uuid::new_v4()).await;
+    connect(&store, "ok-other-shop", ShopId::random()).await;
     let fanout = over(&store, &push, &store).sharded(&queued, size(3));
     let event = any_event(shop);
 
@@ -72,7 +72,7 @@ async fn every_connection_of_a_big_shop_gets_the_event_exactly_once_across_shard
         .iter()
         .map(|invocation| match invocation {
             Invocation::Shard(shard) => {
-                (shard.number, shard.listeners.iter().map(|l| l.id.clone()).collect())
+                (shard.number, shard.listeners.iter().map(|l| l.id.to_string()).collect())
             }
             Invocation::Sns(_) => panic!("a shard"),
         })
@@ -163,22 +163,22 @@ async fn an_event_whose_hand_over_failed_is_retried_without_pushing_anything_twi
 /// throttled, say): the shard's invocation fails, and Lambda retries it.
 struct FlakyClaims<'a> {
     store: &'a EmbeddedShop,
-    failing: Mutex<Option<Uuid>>,
+    failing: Mutex<Option<EventId>>,
 }
 
 #[async_trait]
 impl Deduplicator for FlakyClaims<'_> {
-    async fn claim(&self, consumer: &str, event: Uuid, lease: Duration) -> Result<Claim, Error> {
+    async fn claim(&self, consumer: &str, event: EventId, lease: Duration) -> Result<Claim, Error> {
         let fail = self.failing.lock().unwrap().take_if(|failing| *failing == event).is_some();
         if fail {
             return Err(Error::unavailable("claim an event", "throttled"));
         }
         self.store.claim(consumer, event, lease).await
     }
-    async fn complete(&self, consumer: &str, event: Uuid) -> Result<(), Error> {
+    async fn complete(&self, consumer: &str, event: EventId) -> Result<(), Error> {
         self.store.complete(consumer, event).await
     }
-    async fn release(&self, consumer: &str, event: Uuid) -> Result<(), Error> {
+    async fn release(&self, consumer: &str, event: EventId) -> Result<(), Error> {
         self.store.release(consumer, event).await
     }
 }
@@ -226,7 +226,7 @@ async fn a_shard_another_attempt_still_holds_is_retried_later_not_skipped() {
 async fn a_shard_closes_its_expired_connections_and_forgets_its_gone_ones() {
     let store = EmbeddedShop::in_memory().unwrap();
     let (push, queued) = (ScriptedPush::default(), QueuedShards::default());
-    let shop = Uuid::new_v4();
+    let shop = ShopId::random();
     for id in ["a-ok", "b-ok", "gone-c", "ok-d"] {
         connect(&store, id, shop).await;
     }

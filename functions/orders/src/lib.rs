@@ -9,13 +9,13 @@
 use bookworm_domain::Error;
 use bookworm_domain::events::{EventCursor, ShopEvent};
 use bookworm_domain::identity::{Principal, Role};
+use bookworm_domain::ids::OrderId;
 use bookworm_domain::orders::{Order, OrderStatus};
 use bookworm_domain::ports::{OrderQuery, OrderScope, OrderStore};
 use bookworm_http::access::Access;
 use bookworm_http::{Outcome, QueryParams, Routes, json, path_parameter, respond, route, shop_id};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy)]
 pub enum Op {
@@ -47,10 +47,7 @@ pub async fn handle(orders: &dyn OrderStore, request: Request) -> Response<Body>
 async fn dispatch(orders: &dyn OrderStore, request: &Request) -> Outcome {
     let call = ROUTES.resolve(request)?;
     let caller = call.caller()?;
-    let id = || {
-        bookworm_domain::ids::parse_hyphenated(path_parameter(request, "id").unwrap_or_default())
-            .ok_or_else(|| Error::invalid("id", "must be an order id (a UUID)"))
-    };
+    let id = || OrderId::parse("id", path_parameter(request, "id").unwrap_or_default());
     match call.op {
         // Admins see every order; everyone else their own.
         Op::List => {
@@ -80,14 +77,19 @@ async fn list(orders: &dyn OrderStore, scope: OrderScope, request: &Request) -> 
 }
 
 /// The order, if the caller may see it; 404 otherwise.
-async fn visible(orders: &dyn OrderStore, caller: &Principal, id: Uuid) -> Result<Order, Error> {
+async fn visible(orders: &dyn OrderStore, caller: &Principal, id: OrderId) -> Result<Order, Error> {
     match orders.order(id).await? {
         Some(order) if order.buyer_id == caller.user_id || caller.has(Role::Admin) => Ok(order),
         _ => Err(Error::not_found("order", id)),
     }
 }
 
-async fn transition(orders: &dyn OrderStore, caller: &Principal, id: Uuid, target: OrderStatus) -> Outcome {
+async fn transition(
+    orders: &dyn OrderStore,
+    caller: &Principal,
+    id: OrderId,
+    target: OrderStatus,
+) -> Outcome {
     for _ in 0..ATTEMPTS {
         let mut order = visible(orders, caller, id).await?;
         let from = order.status;

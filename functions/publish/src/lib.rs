@@ -4,6 +4,7 @@
 
 use bookworm_domain::events::{CloudEvent, EventCursor, ShopEvent};
 use bookworm_domain::identity::Principal;
+use bookworm_domain::ids::ShopId;
 use bookworm_domain::ports::EventLog;
 use bookworm_domain::publish::CheckoutAction;
 use bookworm_domain::query::Page;
@@ -12,7 +13,6 @@ use bookworm_http::{Outcome, QueryParams, Routes, feed_id, json, json_body, resp
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
-use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy)]
 pub enum Op {
@@ -40,7 +40,7 @@ async fn dispatch(events: &dyn EventLog, request: &Request) -> Outcome {
     }
 }
 
-async fn publish(events: &dyn EventLog, shop: Uuid, caller: &Principal, request: &Request) -> Outcome {
+async fn publish(events: &dyn EventLog, shop: ShopId, caller: &Principal, request: &Request) -> Outcome {
     let action: CheckoutAction = json_body(request)?;
     action.validate(shop)?;
     action.authorize(caller, shop)?;
@@ -52,7 +52,7 @@ async fn publish(events: &dyn EventLog, shop: Uuid, caller: &Principal, request:
     json(StatusCode::OK, &json!({ "status": format!("Message sent to shop ID {shop}") }))
 }
 
-async fn history(events: &dyn EventLog, shop: Uuid, request: &Request) -> Outcome {
+async fn history(events: &dyn EventLog, shop: ShopId, request: &Request) -> Outcome {
     let params = QueryParams::parse(request, &["limit", "cursor"])?;
     let limit = params.page_size()?.unwrap_or_default();
     let after = params.get("cursor").map(EventCursor::decode).transpose()?;

@@ -52,7 +52,7 @@ fn batch(events: &[ShopEvent]) -> Event {
 fn events(count: usize) -> Vec<ShopEvent> {
     (0..count)
         .map(|i| {
-            let mut action = sample_action(uuid::Uuid::new_v4());
+            let mut action = sample_action(bookworm_domain::ids::ShopId::random());
             action.action_id = i as i64;
             ShopEvent::checkout_action(action)
         })

@@ -17,7 +17,7 @@ use bookworm_domain::Error;
 use bookworm_domain::clock::now_rfc3339;
 use bookworm_domain::events::{EventCursor, RemovedBy, ShopEvent};
 use bookworm_domain::identity::{Principal, Role};
-use bookworm_domain::ids::BookId;
+use bookworm_domain::ids::{BookId, ReviewId};
 use bookworm_domain::ports::ReviewWrite;
 use bookworm_domain::ports::{BookReader, Purchases, ReviewStore};
 use bookworm_domain::query::Page;
@@ -33,7 +33,6 @@ use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use schemars::JsonSchema;
 use serde::Deserialize;
-use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy)]
 pub enum Op {
@@ -129,10 +128,7 @@ async fn dispatch(service: &Reviews<'_>, request: &Request) -> Outcome {
     let call = ROUTES.resolve(request)?;
     let signed_in = || call.caller();
     let id = || path_parameter(request, "id").unwrap_or_default();
-    let review_id = || {
-        bookworm_domain::ids::parse_hyphenated(id())
-            .ok_or_else(|| Error::invalid("id", "must be a review id (a UUID)"))
-    };
+    let review_id = || ReviewId::parse("id", id());
     match call.op {
         Op::List => list(service, BookId::parse("id", id())?, request).await,
         Op::Create => create(service, signed_in()?, BookId::parse("id", id())?, request).await,
@@ -165,7 +161,7 @@ async fn own_review(service: &Reviews<'_>, caller: &Principal, book: BookId) -> 
 }
 
 /// A review other readers may see and act on; a hidden one is not found.
-async fn visible_review(service: &Reviews<'_>, id: Uuid) -> Result<Review, Error> {
+async fn visible_review(service: &Reviews<'_>, id: ReviewId) -> Result<Review, Error> {
     match service.reviews.review(id).await? {
         Some(review) if review.is_visible() => Ok(review),
         _ => Err(Error::not_found("review", id)),
@@ -286,9 +282,9 @@ enum Target<'p> {
     /// The caller's review of a book.
     Own(&'p Principal, BookId),
     /// A visible review (readers' votes and reports).
-    Visible(Uuid),
+    Visible(ReviewId),
     /// Any review, hidden or not (moderators).
-    Any(Uuid),
+    Any(ReviewId),
 }
 
 impl Target<'_> {
@@ -332,7 +328,7 @@ fn not_ones_own(caller: &Principal, review: &Review, what: &str) -> Result<(), E
     Ok(())
 }
 
-async fn vote(service: &Reviews<'_>, caller: &Principal, id: Uuid) -> Outcome {
+async fn vote(service: &Reviews<'_>, caller: &Principal, id: ReviewId) -> Outcome {
     let (_, next) = retry_on_stale(service, Target::Visible(id), |current| {
         not_ones_own(caller, current, "vote for")?;
         Ok(Planned {
@@ -347,7 +343,7 @@ async fn vote(service: &Reviews<'_>, caller: &Principal, id: Uuid) -> Outcome {
     json(StatusCode::OK, &next.as_ref().map(PublicReview::from))
 }
 
-async fn report(service: &Reviews<'_>, caller: &Principal, id: Uuid, request: &Request) -> Outcome {
+async fn report(service: &Reviews<'_>, caller: &Principal, id: ReviewId, request: &Request) -> Outcome {
     let reason =
         json_body::<ReportInput>(request)?.reason.ok_or_else(|| Error::invalid("reason", "is required"))?;
     let hide_at = service.policy.reports_to_hide;
@@ -383,7 +379,7 @@ async fn queue(service: &Reviews<'_>, request: &Request) -> Outcome {
     json(StatusCode::OK, &service.reviews.reported(&query).await?)
 }
 
-async fn restore(service: &Reviews<'_>, id: Uuid) -> Outcome {
+async fn restore(service: &Reviews<'_>, id: ReviewId) -> Outcome {
     let current = service.reviews.review(id).await?.ok_or_else(|| Error::not_found("review", id))?;
     if current.is_visible() && current.reports == 0 {
         return json(StatusCode::OK, &current); // nothing to restore: the same answer again
@@ -397,7 +393,7 @@ async fn restore(service: &Reviews<'_>, id: Uuid) -> Outcome {
     json(StatusCode::OK, &next)
 }
 
-async fn remove(service: &Reviews<'_>, id: Uuid) -> Outcome {
+async fn remove(service: &Reviews<'_>, id: ReviewId) -> Outcome {
     retry_on_stale(service, Target::Any(id), |current| {
         let event = ShopEvent::review_removed(current, RemovedBy::Moderator);
         Ok(Planned { next: None, mark: None, event: Some(event), already: None, bar_reviewer: true })

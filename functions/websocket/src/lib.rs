@@ -6,23 +6,17 @@ use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxy
 use aws_lambda_events::encodings::Body;
 use bookworm_domain::Error;
 use bookworm_domain::clock::now_rfc3339;
+use bookworm_domain::ids::{ConnectionId, ShopId};
 use bookworm_domain::ports::{Connection, Connections};
 use bookworm_http::access::{principal_from_context, token_expiry};
 use serde_json::json;
-use uuid::Uuid;
 
 pub async fn handle(
     connections: &dyn Connections,
     event: ApiGatewayWebsocketProxyRequest,
 ) -> ApiGatewayProxyResponse {
+    let outcome = route(connections, &event).await;
     let context = &event.request_context;
-    let connection_id = context.connection_id.clone().unwrap_or_default();
-    let outcome = match context.route_key.as_deref() {
-        Some("$connect") => connect(connections, &event, connection_id).await,
-        Some("$disconnect") => connections.remove(&connection_id).await.map(|()| None),
-        Some("ping") => Ok(Some(json!({"type": "pong"}).to_string())),
-        other => Err(Error::invalid("action", format!("no route {}", other.unwrap_or("")))),
-    };
     match outcome {
         Ok(body) => response(200, body),
         // The one mapping from errors to answers every HTTP function uses (problem+json).
@@ -37,17 +31,36 @@ pub async fn handle(
     }
 }
 
+async fn route(
+    connections: &dyn Connections,
+    event: &ApiGatewayWebsocketProxyRequest,
+) -> Result<Option<String>, Error> {
+    // API Gateway names the connection of every `$connect` and `$disconnect`.
+    let connection_id = || {
+        ConnectionId::parse(
+            "connectionId",
+            event.request_context.connection_id.as_deref().unwrap_or_default(),
+        )
+    };
+    match event.request_context.route_key.as_deref() {
+        Some("$connect") => connect(connections, event, connection_id()?).await,
+        Some("$disconnect") => connections.remove(&connection_id()?).await.map(|()| None),
+        Some("ping") => Ok(Some(json!({"type": "pong"}).to_string())),
+        other => Err(Error::invalid("action", format!("no route {}", other.unwrap_or("")))),
+    }
+}
+
 async fn connect(
     connections: &dyn Connections,
     event: &ApiGatewayWebsocketProxyRequest,
-    connection_id: String,
+    connection_id: ConnectionId,
 ) -> Result<Option<String>, Error> {
     let fields = &event.request_context.authorizer.fields;
     let principal = principal_from_context(fields)?;
-    let shop: Uuid = event
+    let shop: ShopId = event
         .query_string_parameters
         .first("shop_id")
-        .and_then(bookworm_domain::ids::parse_hyphenated)
+        .and_then(|text| text.parse().ok())
         .ok_or_else(|| Error::invalid("shop_id", "must name the shop to watch (a UUID)"))?;
     if !principal.works_for(shop) {
         return Err(Error::Forbidden("only this shop's merchants and admins may watch it".into()));

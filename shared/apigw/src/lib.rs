@@ -9,6 +9,7 @@ use aws_sdk_apigatewaymanagement::operation::delete_connection::DeleteConnection
 use aws_sdk_apigatewaymanagement::operation::post_to_connection::PostToConnectionError;
 use aws_sdk_apigatewaymanagement::primitives::Blob;
 use bookworm_domain::Error;
+use bookworm_domain::ids::ConnectionId;
 use bookworm_domain::ports::{Delivery, Push};
 
 #[derive(Clone)]
@@ -40,11 +41,11 @@ impl ManagementPush {
 
 #[async_trait]
 impl Push for ManagementPush {
-    async fn push(&self, connection_id: &str, message: &[u8]) -> Result<Delivery, Error> {
+    async fn push(&self, connection_id: &ConnectionId, message: &[u8]) -> Result<Delivery, Error> {
         let sent = self
             .client
             .post_to_connection()
-            .connection_id(connection_id)
+            .connection_id(connection_id.as_str())
             .data(Blob::new(message))
             .send()
             .await;
@@ -61,8 +62,8 @@ impl Push for ManagementPush {
         }
     }
 
-    async fn disconnect(&self, connection_id: &str) -> Result<(), Error> {
-        match self.client.delete_connection().connection_id(connection_id).send().await {
+    async fn disconnect(&self, connection_id: &ConnectionId) -> Result<(), Error> {
+        match self.client.delete_connection().connection_id(connection_id.as_str()).send().await {
             Ok(_) => Ok(()),
             Err(error)
                 if matches!(error.as_service_error(), Some(DeleteConnectionError::GoneException(_))) =>

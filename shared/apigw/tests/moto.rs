@@ -11,6 +11,7 @@ async fn a_post_to_a_connection_is_delivered() {
     let endpoint = std::env::var("APIGW_MANAGEMENT_ENDPOINT")
         .expect("APIGW_MANAGEMENT_ENDPOINT must name moto: run scripts/test");
     let push = ManagementPush::local(&endpoint);
-    let delivered = push.push("L0SM9cOFvHcCIhw=", br#"{"specversion":"1.0"}"#).await.unwrap();
+    let delivered =
+        push.push(&"L0SM9cOFvHcCIhw=".parse().unwrap(), br#"{"specversion":"1.0"}"#).await.unwrap();
     assert_eq!(delivered, Delivery::Delivered);
 }

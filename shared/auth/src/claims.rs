@@ -3,6 +3,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use bookworm_domain::identity::{Principal, Role};
+use bookworm_domain::ids::{ShopId, UserId};
 use serde::Deserialize;
 
 use crate::Rejection;
@@ -112,7 +113,11 @@ impl Claims {
     }
 
     pub(crate) fn into_principal(self, client: &str) -> Result<Principal, Rejection> {
-        let user_id = self.sub.filter(|sub| !sub.trim().is_empty()).ok_or(Rejection::NoSubject)?;
+        let user_id = self
+            .sub
+            .filter(|sub| !sub.trim().is_empty())
+            .and_then(|sub| UserId::new(sub).ok())
+            .ok_or(Rejection::NoSubject)?;
         let client_roles =
             self.resource_access.get(client).map(|list| list.roles.as_slice()).unwrap_or_default();
         let mut roles: BTreeSet<Role> = self
@@ -130,8 +135,9 @@ impl Claims {
         let shop_ids = self
             .shop_ids
             .iter()
-            .filter_map(|text| match text.parse() {
-                Ok(id) => Some(id),
+            // Any spelling of a UUID the token uses, as always; stored hyphenated from here on.
+            .filter_map(|text| match text.parse::<uuid::Uuid>() {
+                Ok(id) => Some(ShopId(id)),
                 Err(_) => {
                     tracing::warn!(shop_id = text, "ignoring a shop id that is not a UUID");
                     None
@@ -184,7 +190,7 @@ mod tests {
         assert_eq!(principal.username.as_deref(), Some("ann"));
         assert!(principal.has(Role::Support));
 
-        let shop = uuid::Uuid::new_v4();
+        let shop = ShopId::random();
         let plain = claims(json!({"exp": 1, "sub": "s", "aud": ["x", "app"], "roles": "merchant",
                                   "shop_ids": [shop.to_string(), "not-a-uuid"]}));
         assert!(plain.is_for("app"));

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::catalog::{Book, BookStatus};
-use crate::ids::BookId;
+use crate::ids::{BookId, ShopId, UserId};
 use crate::{Error, Money};
 
 pub const MAX_QUANTITY: u32 = 99;
@@ -26,21 +26,15 @@ pub struct BasketLine {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Basket {
     pub id: Uuid,
-    pub shop_id: Uuid,
-    pub customer_id: String,
+    pub shop_id: ShopId,
+    pub customer_id: UserId,
     pub lines: Vec<BasketLine>,
     pub version: u64,
 }
 
 impl Basket {
-    pub fn new(shop_id: Uuid, customer_id: &str) -> Self {
-        Self {
-            id: Uuid::new_v4(),
-            shop_id,
-            customer_id: customer_id.to_owned(),
-            lines: Vec::new(),
-            version: 0,
-        }
+    pub fn new(shop_id: ShopId, customer_id: &UserId) -> Self {
+        Self { id: Uuid::new_v4(), shop_id, customer_id: customer_id.clone(), lines: Vec::new(), version: 0 }
     }
 
     pub fn quantity_of(&self, book: BookId) -> Option<u32> {
@@ -95,7 +89,7 @@ pub struct PricedLine {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PricedBasket {
-    pub shop_id: Uuid,
+    pub shop_id: ShopId,
     pub lines: Vec<PricedLine>,
     pub total: Money,
     /// Books in the basket that the catalog no longer has; they are not counted.
@@ -154,7 +148,7 @@ pub(crate) mod tests {
 
     #[test]
     fn lines_are_set_removed_and_versioned() {
-        let mut basket = Basket::new(Uuid::new_v4(), "c");
+        let mut basket = Basket::new(ShopId::random(), &UserId::new("c").unwrap());
         basket.set(BookId::derived("a"), 2).unwrap();
         basket.set(BookId::derived("a"), 5).unwrap();
         assert_eq!(basket.quantity_of(BookId::derived("a")), Some(5));
@@ -170,7 +164,7 @@ pub(crate) mod tests {
     fn prices_come_from_the_catalog_sale_price_first() {
         let emma = book("Emma", 1200, Some(950), BookStatus::InStock);
         let dracula = book("Dracula", 800, None, BookStatus::InStock);
-        let mut basket = Basket::new(Uuid::new_v4(), "c");
+        let mut basket = Basket::new(ShopId::random(), &UserId::new("c").unwrap());
         basket.set(emma.id, 2).unwrap();
         basket.set(dracula.id, 1).unwrap();
         basket.set(BookId::derived("withdrawn"), 1).unwrap();
@@ -184,7 +178,7 @@ pub(crate) mod tests {
     #[test]
     fn a_total_beyond_the_money_range_is_refused_not_ordered() {
         let dear = book("Dear", crate::money::MAX_CENTS, None, BookStatus::InStock);
-        let mut basket = Basket::new(Uuid::new_v4(), "c");
+        let mut basket = Basket::new(ShopId::random(), &UserId::new("c").unwrap());
         basket.set(dear.id, 2).unwrap();
         let books = HashMap::from([(dear.id, dear)]);
         // Written, it could not be read back: every list of orders would fail on it.

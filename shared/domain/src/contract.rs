@@ -15,7 +15,9 @@ pub use search::index_store;
 use crate::Error;
 use crate::Money;
 use crate::catalog::{Author, Book, BookStatus, CatalogData, Category, Publisher};
-use crate::ids::{AuthorId, BookId, CategoryId, PublisherId};
+use crate::ids::{
+    AuthorId, BookId, CategoryId, ConnectionId, EventId, IdempotencyKey, OrderId, PublisherId, ShopId, UserId,
+};
 use crate::ports::{
     BasketStore, BookReader, CatalogWriter, Claim, Connection, Connections, Deduplicator, EventLog, Listener,
     LookupReader, OrderStore,
@@ -284,15 +286,29 @@ pub fn fixture() -> CatalogData {
 pub use crate::publish::sample_action;
 
 /// An event for `shop` whose content does not matter to the test.
-pub fn any_event(shop: uuid::Uuid) -> crate::events::ShopEvent {
+pub fn any_event(shop: ShopId) -> crate::events::ShopEvent {
     crate::events::ShopEvent::checkout_action(sample_action(shop))
+}
+
+/// A user id for the suites (any non-empty text is one).
+pub fn user(text: &str) -> UserId {
+    UserId::new(text).expect("a user id is not empty")
+}
+
+/// An idempotency key for the suites.
+pub fn key(text: &str) -> IdempotencyKey {
+    IdempotencyKey::parse(text).expect("a valid idempotency key")
+}
+
+fn connection_id(text: &str) -> ConnectionId {
+    ConnectionId::new(text).expect("a connection id is not empty")
 }
 
 /// The contract of the shop stores (event log, connections, claims), on one empty store.
 pub async fn shop_store<S: EventLog + Connections + Deduplicator>(store: &S) {
     use crate::events::{EventCursor, ShopEvent};
 
-    let (shop, other) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+    let (shop, other) = (ShopId::random(), ShopId::random());
     let mut appended = Vec::new();
     for i in 0..7 {
         let mut action = sample_action(shop);
@@ -317,7 +333,7 @@ pub async fn shop_store<S: EventLog + Connections + Deduplicator>(store: &S) {
     assert_eq!(seen, appended, "a shop's history, newest first, only its own, field for field");
 
     // 101 events of 12 KB: DynamoDB ends a query at 1 MB, well before a page of 100.
-    let crowded = uuid::Uuid::new_v4();
+    let crowded = ShopId::random();
     let blob = "x".repeat(12 * 1024);
     for i in 0..101 {
         let mut action = sample_action(crowded);
@@ -336,9 +352,9 @@ pub async fn shop_store<S: EventLog + Connections + Deduplicator>(store: &S) {
     assert_eq!(read, 101, "a page cut short still says that more remain");
 
     let connection = |id: &str, shop| Connection {
-        id: id.into(),
+        id: connection_id(id),
         shop_id: shop,
-        user_id: "merchant".into(),
+        user_id: user("merchant"),
         connected_at: crate::clock::now_rfc3339(),
         token_expires_at: 4_102_444_800,
     };
@@ -347,14 +363,14 @@ pub async fn shop_store<S: EventLog + Connections + Deduplicator>(store: &S) {
     store.add(&connection("c", other)).await.expect("add");
     let mut listeners = store.for_shop(shop).await.expect("for_shop");
     listeners.sort_by(|x, y| x.id.cmp(&y.id));
-    let listener = |id: &str, token_expires_at| Listener { id: id.into(), token_expires_at };
+    let listener = |id: &str, token_expires_at| Listener { id: connection_id(id), token_expires_at };
     assert_eq!(listeners, [listener("a", 4_102_444_800), listener("b", 1_700_000_000)], "with their expiry");
-    store.remove("a").await.expect("remove");
-    store.remove("never-there").await.expect("removing an unknown connection is fine");
+    store.remove(&connection_id("a")).await.expect("remove");
+    store.remove(&connection_id("never-there")).await.expect("removing an unknown connection is fine");
     assert_eq!(store.for_shop(shop).await.expect("for_shop"), [listener("b", 1_700_000_000)]);
     fanout::connection_pages(store).await;
 
-    let (event, lease) = (uuid::Uuid::new_v4(), std::time::Duration::from_secs(60));
+    let (event, lease) = (EventId::random(), std::time::Duration::from_secs(60));
     let claim = |consumer: &'static str, event, lease| async move {
         store.claim(consumer, event, lease).await.expect("claim")
     };
@@ -371,7 +387,7 @@ pub async fn shop_store<S: EventLog + Connections + Deduplicator>(store: &S) {
     assert_eq!(claim("fanout", event, lease).await, Claim::Done, "a completed event is never claimed again");
 
     // A consumer that died mid-way: its lease runs out and the event can be claimed again.
-    let crashed = uuid::Uuid::new_v4();
+    let crashed = EventId::random();
     assert_eq!(claim("fanout", crashed, std::time::Duration::from_millis(50)).await, Claim::Claimed);
     assert_eq!(claim("fanout", crashed, lease).await, Claim::InProgress, "not while the lease is live");
     tokio::time::sleep(std::time::Duration::from_millis(80)).await;
@@ -386,10 +402,10 @@ pub async fn commerce_store<S: BasketStore + OrderStore + EventLog>(store: &S) {
     use crate::basket::{Basket, PricedBasket};
     use crate::orders::{Order, Placed};
 
-    let shop = uuid::Uuid::new_v4();
-    assert_eq!(store.basket(shop, "ann").await.expect("basket"), None);
+    let shop = ShopId::random();
+    assert_eq!(store.basket(shop, &user("ann")).await.expect("basket"), None);
 
-    let mut basket = Basket::new(shop, "ann");
+    let mut basket = Basket::new(shop, &user("ann"));
     basket.set(BookId::derived("Emma"), 2).expect("set");
     store.save_basket(&basket, None, &any_event(shop)).await.expect("first save");
     assert!(
@@ -405,8 +421,8 @@ pub async fn commerce_store<S: BasketStore + OrderStore + EventLog>(store: &S) {
         matches!(store.save_basket(&racing, Some(1), &any_event(shop)).await, Err(Error::Conflict(_))),
         "a change made from a stale version loses"
     );
-    assert_eq!(store.basket(shop, "ann").await.expect("basket").as_ref(), Some(&basket));
-    assert_eq!(store.basket(shop, "bob").await.expect("basket"), None, "baskets are per customer");
+    assert_eq!(store.basket(shop, &user("ann")).await.expect("basket").as_ref(), Some(&basket));
+    assert_eq!(store.basket(shop, &user("bob")).await.expect("basket"), None, "baskets are per customer");
 
     let books: std::collections::HashMap<_, _> = fixture()
         .books
@@ -418,12 +434,12 @@ pub async fn commerce_store<S: BasketStore + OrderStore + EventLog>(store: &S) {
         .collect();
     // Read, then the basket is emptied and filled again: the same version number, but another
     // basket. Committing the old read must lose (it would order or delete the new lines).
-    let mut first = Basket::new(shop, "abe");
+    let mut first = Basket::new(shop, &user("abe"));
     first.set(BookId::derived("Emma"), 2).expect("set");
     store.save_basket(&first, None, &any_event(shop)).await.expect("save");
-    let read = store.basket(shop, "abe").await.expect("basket").expect("saved");
+    let read = store.basket(shop, &user("abe")).await.expect("basket").expect("saved");
     store.delete_basket(&read, read.version, &any_event(shop)).await.expect("empty");
-    let mut refilled = Basket::new(shop, "abe");
+    let mut refilled = Basket::new(shop, &user("abe"));
     refilled.set(BookId::derived("Persuasion"), 1).expect("set");
     store.save_basket(&refilled, None, &any_event(shop)).await.expect("refill");
     assert_eq!(refilled.version, read.version, "the version numbers recur");
@@ -438,45 +454,56 @@ pub async fn commerce_store<S: BasketStore + OrderStore + EventLog>(store: &S) {
         lost(store.delete_basket(&read, read.version, &any_event(shop)).await),
         "emptying from a read of the old basket is refused"
     );
-    let stale_order = Order::checkout(PricedBasket::price(&read, &books).expect("price"), "abe", None, "aba")
-        .expect("checkout");
+    let stale_order =
+        Order::checkout(PricedBasket::price(&read, &books).expect("price"), &user("abe"), None, &key("aba"))
+            .expect("checkout");
     assert_eq!(
         store.place_order(&stale_order, &read, &any_event(shop)).await.expect("place"),
         Placed::BasketChanged,
         "a checkout of the old basket orders nothing"
     );
     assert_eq!(
-        store.basket(shop, "abe").await.expect("basket"),
+        store.basket(shop, &user("abe")).await.expect("basket"),
         Some(refilled),
         "the new basket is untouched"
     );
 
     let priced = PricedBasket::price(&basket, &books).expect("price");
-    let order = Order::checkout(priced, "ann", Some("ann@example.com".into()), "key-1").expect("checkout");
+    let order = Order::checkout(priced, &user("ann"), Some("ann@example.com".into()), &key("key-1"))
+        .expect("checkout");
     let placed = any_event(shop);
     assert_eq!(store.place_order(&order, &basket, &placed).await.expect("place"), Placed::New);
-    assert_eq!(store.basket(shop, "ann").await.expect("basket"), None, "the basket went with the order");
+    assert_eq!(
+        store.basket(shop, &user("ann")).await.expect("basket"),
+        None,
+        "the basket went with the order"
+    );
     assert_eq!(store.order(order.id).await.expect("order").as_ref(), Some(&order));
-    assert_eq!(store.order_by_key("ann", "key-1").await.expect("by key").as_ref(), Some(&order));
-    assert_eq!(store.order_by_key("bob", "key-1").await.expect("by key"), None, "keys are per buyer");
+    assert_eq!(store.order_by_key(&user("ann"), &key("key-1")).await.expect("by key").as_ref(), Some(&order));
+    assert_eq!(
+        store.order_by_key(&user("bob"), &key("key-1")).await.expect("by key"),
+        None,
+        "keys are per buyer"
+    );
     let history = store.history(shop, None, page(100)).await.expect("history");
     assert!(history.items.iter().any(|e| e.id == placed.id), "the event was written with the order");
-    // Whatever a buyer id or key contains, one pair never finds another pair's order.
-    for (buyer, key, other_buyer, other_key) in [("a#b", "c", "a", "b#c"), ("a\u{0}b", "c", "a", "b\u{0}c")] {
-        let mut theirs = Basket::new(shop, buyer);
+    // Whatever a buyer id or key contains, one pair never finds another pair's order (a key is
+    // printable ASCII; a buyer id may hold anything).
+    for (buyer, key, other_buyer, other_key) in [("a#b", "c", "a", "b#c"), ("a\u{0}b", "c", "a", "b c")] {
+        let mut theirs = Basket::new(shop, &user(buyer));
         theirs.set(BookId::derived("Emma"), 1).expect("set");
         store.save_basket(&theirs, None, &any_event(shop)).await.expect("save");
         let priced = PricedBasket::price(&theirs, &books).expect("price");
-        let order = Order::checkout(priced, buyer, None, key).expect("checkout");
+        let order = Order::checkout(priced, &user(buyer), None, &self::key(key)).expect("checkout");
         assert_eq!(store.place_order(&order, &theirs, &any_event(shop)).await.expect("place"), Placed::New);
         assert_eq!(
-            store.order_by_key(other_buyer, other_key).await.expect("by key"),
+            store.order_by_key(&user(other_buyer), &self::key(other_key)).await.expect("by key"),
             None,
             "{buyer:?} {key:?}"
         );
     }
 
-    let again = Order { id: uuid::Uuid::new_v4(), ..order.clone() };
+    let again = Order { id: OrderId::random(), ..order.clone() };
     assert_eq!(
         store.place_order(&again, &basket, &any_event(shop)).await.expect("place"),
         Placed::BasketChanged,
@@ -486,12 +513,12 @@ pub async fn commerce_store<S: BasketStore + OrderStore + EventLog>(store: &S) {
 
     orders_list_and_move(store, &books).await;
 
-    let mut other = Basket::new(shop, "bob");
+    let mut other = Basket::new(shop, &user("bob"));
     other.set(BookId::derived("Emma"), 1).expect("set");
     store.save_basket(&other, None, &any_event(shop)).await.expect("save");
     assert!(matches!(store.delete_basket(&other, 7, &any_event(shop)).await, Err(Error::Conflict(_))));
     store.delete_basket(&other, 1, &any_event(shop)).await.expect("delete");
-    assert_eq!(store.basket(shop, "bob").await.expect("basket"), None);
+    assert_eq!(store.basket(shop, &user("bob")).await.expect("basket"), None);
 }
 
 async fn orders_list_and_move<S: BasketStore + OrderStore>(
@@ -503,15 +530,15 @@ async fn orders_list_and_move<S: BasketStore + OrderStore>(
     use crate::orders::{Order, OrderStatus};
     use crate::ports::{OrderQuery, OrderScope};
 
-    let shop = uuid::Uuid::new_v4();
+    let shop = ShopId::random();
     let mut placed = Vec::new();
     for (i, buyer) in ["cy", "dee", "cy"].into_iter().enumerate() {
-        let mut basket = Basket::new(shop, buyer);
+        let mut basket = Basket::new(shop, &user(buyer));
         basket.set(BookId::derived("Emma"), 1 + i as u32).expect("set");
         let event = any_event(shop);
         store.save_basket(&basket, None, &event).await.expect("save");
         let priced = PricedBasket::price(&basket, books).expect("price");
-        let order = Order::checkout(priced, buyer, None, &format!("k{i}")).expect("checkout");
+        let order = Order::checkout(priced, &user(buyer), None, &key(&format!("k{i}"))).expect("checkout");
         let done = any_event(shop);
         store.place_order(&order, &basket, &done).await.expect("place");
         placed.push(order);
@@ -530,7 +557,7 @@ async fn orders_list_and_move<S: BasketStore + OrderStore>(
             }
         }
     };
-    let cy = OrderQuery { scope: OrderScope::Buyer("cy".into()), limit: page(1), ..Default::default() };
+    let cy = OrderQuery { scope: OrderScope::Buyer(user("cy")), limit: page(1), ..Default::default() };
     assert_eq!(list(cy.clone()).await, [placed[2].id, placed[0].id], "a buyer's orders, newest first");
     let everyone = list(OrderQuery { limit: page(2), ..Default::default() }).await;
     let ours: Vec<_> = everyone.into_iter().filter(|id| placed.iter().any(|o| o.id == *id)).collect();
@@ -549,14 +576,14 @@ async fn orders_list_and_move<S: BasketStore + OrderStore>(
         Some(OrderStatus::Completed)
     );
     let done = OrderQuery {
-        scope: OrderScope::Buyer("cy".into()),
+        scope: OrderScope::Buyer(user("cy")),
         status: Some(OrderStatus::Completed),
         limit: page(5),
         ..Default::default()
     };
     assert_eq!(list(done).await, [completed.id]);
     let fresh = OrderQuery {
-        scope: OrderScope::Buyer("cy".into()),
+        scope: OrderScope::Buyer(user("cy")),
         status: Some(OrderStatus::New),
         limit: page(5),
         ..Default::default()
@@ -564,12 +591,12 @@ async fn orders_list_and_move<S: BasketStore + OrderStore>(
     assert_eq!(list(fresh).await, [placed[2].id]);
 
     // Another shop's order, by a buyer the first shop also has: a shop lists its own only.
-    let other = uuid::Uuid::new_v4();
-    let mut basket = Basket::new(other, "cy");
+    let other = ShopId::random();
+    let mut basket = Basket::new(other, &user("cy"));
     basket.set(BookId::derived("Emma"), 1).expect("set");
     store.save_basket(&basket, None, &any_event(other)).await.expect("save");
     let priced = PricedBasket::price(&basket, books).expect("price");
-    let elsewhere = Order::checkout(priced, "cy", None, "k-other").expect("checkout");
+    let elsewhere = Order::checkout(priced, &user("cy"), None, &key("k-other")).expect("checkout");
     store.place_order(&elsewhere, &basket, &any_event(other)).await.expect("place");
     let ours = OrderQuery { scope: OrderScope::Shop(shop), limit: page(1), ..Default::default() };
     assert_eq!(list(ours).await, [placed[2].id, placed[1].id, placed[0].id], "a shop's orders, newest first");
@@ -587,7 +614,7 @@ async fn orders_list_and_move<S: BasketStore + OrderStore>(
 /// The contract of the preference store.
 pub async fn preference_store<S: crate::mail::PreferenceStore>(store: &S) {
     use crate::mail::Preferences;
-    let user = format!("user-{}", uuid::Uuid::new_v4());
+    let user = user(&format!("user-{}", uuid::Uuid::new_v4()));
     assert_eq!(
         store.preferences(&user).await.expect("preferences"),
         Preferences::default(),

@@ -11,7 +11,7 @@ use crate::Money;
 use crate::basket::Basket;
 use crate::catalog::Book;
 use crate::clock::{is_time_and_id, now_rfc3339};
-use crate::ids::BookId;
+use crate::ids::{BookId, EventId, ShopId};
 use crate::orders::Order;
 use crate::publish::CheckoutAction;
 use crate::reviews::Review;
@@ -38,15 +38,15 @@ pub mod kinds {
 /// The feed of catalog events (reviews), which belong to no one shop. It is kept, published
 /// and paged like a shop's (`/shops/00000000-0000-0000-0000-000000000000/events`), and only
 /// admins may watch it: no merchant works for the nil shop.
-pub const CATALOG_FEED: Uuid = Uuid::nil();
+pub const CATALOG_FEED: ShopId = ShopId(Uuid::nil());
 
 /// A shop event: the envelope (id, shop, time, subject) and its typed [`Payload`]. Stored and
 /// carried on the topic as `{id, shop_id, time, subject, type, data}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShopEvent {
     /// Unique per event; consumers deduplicate by it.
-    pub id: Uuid,
-    pub shop_id: Uuid,
+    pub id: EventId,
+    pub shop_id: ShopId,
     /// RFC 3339, UTC.
     pub time: String,
     /// What the event is about, e.g. `sessions/<id>` or `orders/<id>`.
@@ -56,8 +56,8 @@ pub struct ShopEvent {
 }
 
 impl ShopEvent {
-    fn new(shop_id: Uuid, subject: String, payload: Payload) -> Self {
-        Self { id: Uuid::new_v4(), shop_id, time: now_rfc3339(), subject, payload }
+    fn new(shop_id: ShopId, subject: String, payload: Payload) -> Self {
+        Self { id: EventId::random(), shop_id, time: now_rfc3339(), subject, payload }
     }
 
     /// An in-store action, checked ([`CheckoutAction::validate`]) and published for its shop.
@@ -144,7 +144,7 @@ fn review_subject(review: &Review) -> String {
 pub struct CloudEvent<'a> {
     #[schemars(extend("const" = "1.0"))]
     pub specversion: &'static str,
-    pub id: Uuid,
+    pub id: EventId,
     /// `/shops/<shop id>`.
     pub source: String,
     #[schemars(extend("format" = "date-time"))]
@@ -210,13 +210,15 @@ fn sample_book() -> Book {
 /// One event of every kind, made as the handlers make them.
 #[cfg(any(test, feature = "contract-tests"))]
 pub fn one_of_each_kind() -> Vec<ShopEvent> {
-    let shop = Uuid::new_v4();
+    let shop = ShopId::random();
     let book = sample_book();
-    let mut basket = crate::basket::Basket::new(shop, "ann");
+    let ann = crate::ids::UserId::new("ann").unwrap();
+    let mut basket = crate::basket::Basket::new(shop, &ann);
     basket.set(book.id, 2).unwrap();
     let books = std::collections::HashMap::from([(book.id, book.clone())]);
     let priced = crate::basket::PricedBasket::price(&basket, &books).unwrap();
-    let mut order = Order::checkout(priced.clone(), "ann", None, "k").unwrap();
+    let key = crate::ids::IdempotencyKey::parse("k").unwrap();
+    let mut order = Order::checkout(priced.clone(), &ann, None, &key).unwrap();
     let placed = ShopEvent::checkout_completed(&order);
     let mut cancelled = order.clone();
     cancelled.transition(crate::orders::OrderStatus::Cancelled).unwrap();
@@ -269,7 +271,7 @@ mod tests {
 
     #[test]
     fn an_in_store_action_keeps_the_apps_fields_exactly() {
-        let action = sample_action(Uuid::new_v4());
+        let action = sample_action(ShopId::random());
         let event = ShopEvent::checkout_action(action.clone());
         let message = serde_json::to_value(event.cloud_event()).unwrap();
         assert_eq!(message["data"], serde_json::to_value(&action).unwrap());
@@ -279,7 +281,7 @@ mod tests {
 
     #[test]
     fn basket_events_share_no_field_name_with_the_in_store_action() {
-        let action = serde_json::to_value(sample_action(Uuid::new_v4())).unwrap();
+        let action = serde_json::to_value(sample_action(ShopId::random())).unwrap();
         for event in one_of_each_kind().iter().filter(|event| event.kind().contains(".basket.")) {
             let data = serde_json::to_value(&event.payload).unwrap()["data"].clone();
             for field in data.as_object().unwrap().keys() {
@@ -290,18 +292,20 @@ mod tests {
 
     #[test]
     fn a_new_order_is_not_announced_as_closed() {
-        let mut basket = Basket::new(Uuid::new_v4(), "ann");
+        let ann = crate::ids::UserId::new("ann").unwrap();
+        let mut basket = Basket::new(ShopId::random(), &ann);
         let book = sample_book();
         basket.set(book.id, 1).unwrap();
         let priced =
             PricedBasket::price(&basket, &std::collections::HashMap::from([(book.id, book)])).unwrap();
-        let order = Order::checkout(priced, "ann", None, "k").unwrap();
+        let key = crate::ids::IdempotencyKey::parse("k").unwrap();
+        let order = Order::checkout(priced, &ann, None, &key).unwrap();
         assert!(ShopEvent::order_closed(&order).is_err());
     }
 
     #[test]
     fn a_cloud_event_carries_every_required_attribute() {
-        let shop = Uuid::new_v4();
+        let shop = ShopId::random();
         let event = ShopEvent::checkout_action(sample_action(shop));
         let message = serde_json::to_value(event.cloud_event()).unwrap();
         for attribute in ["specversion", "id", "source", "type", "time", "subject", "data"] {
@@ -315,7 +319,7 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_refuse_garbage() {
-        let event = ShopEvent::checkout_action(sample_action(Uuid::new_v4()));
+        let event = ShopEvent::checkout_action(sample_action(ShopId::random()));
         let cursor = EventCursor::after(&event);
         assert_eq!(EventCursor::decode(&cursor.encode()).unwrap(), cursor);
         assert!(EventCursor::decode("garbage").is_err());

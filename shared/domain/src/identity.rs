@@ -4,7 +4,8 @@ use std::collections::BTreeSet;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
+
+use crate::ids::{ShopId, UserId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -46,7 +47,7 @@ impl Role {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Principal {
     /// The token's `sub`: our user id.
-    pub user_id: String,
+    pub user_id: UserId,
     /// `preferred_username` (Keycloak; a phone number there), `cognito:username` or `username`.
     pub username: Option<String>,
     pub email: Option<String>,
@@ -55,7 +56,7 @@ pub struct Principal {
     pub name: Option<String>,
     pub roles: BTreeSet<Role>,
     /// The shops a merchant works for.
-    pub shop_ids: BTreeSet<Uuid>,
+    pub shop_ids: BTreeSet<ShopId>,
     /// What the token says of the email (`email_verified`); `None` when it says nothing.
     #[serde(default)]
     pub email_verified: Option<bool>,
@@ -96,7 +97,7 @@ impl Principal {
     #[cfg(any(test, feature = "contract-tests"))]
     pub fn sample(user_id: &str) -> Self {
         Self {
-            user_id: user_id.into(),
+            user_id: UserId::new(user_id).expect("a sample user id is not empty"),
             username: Some(user_id.into()),
             email: None,
             name: None,
@@ -123,7 +124,7 @@ impl Principal {
     }
 
     /// Admins act for every shop; merchants for theirs.
-    pub fn works_for(&self, shop: Uuid) -> bool {
+    pub fn works_for(&self, shop: ShopId) -> bool {
         self.has(Role::Admin) || (self.has(Role::Merchant) && self.shop_ids.contains(&shop))
     }
 }
@@ -141,9 +142,9 @@ mod tests {
 
     #[test]
     fn merchants_work_only_for_their_shops() {
-        let shop = Uuid::new_v4();
+        let shop = ShopId::random();
         let mut principal = Principal {
-            user_id: "u".into(),
+            user_id: UserId::new("u").unwrap(),
             username: None,
             email: None,
             name: None,
@@ -153,7 +154,7 @@ mod tests {
             phone_number_verified: None,
         };
         assert!(principal.works_for(shop));
-        assert!(!principal.works_for(Uuid::new_v4()));
+        assert!(!principal.works_for(ShopId::random()));
         principal.roles.remove(&Role::Merchant);
         assert!(!principal.works_for(shop), "a shop id alone grants nothing");
     }
@@ -161,7 +162,7 @@ mod tests {
     #[test]
     fn only_verified_contacts_are_written_to() {
         let with = |email_verified, phone_number_verified| Principal {
-            user_id: "u".into(),
+            user_id: UserId::new("u").unwrap(),
             username: Some("+14155552671".into()),
             email: Some("ann@example.com".into()),
             name: None,

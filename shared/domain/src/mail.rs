@@ -53,8 +53,12 @@ pub struct Preferences {
 #[async_trait]
 pub trait PreferenceStore: Send + Sync {
     /// A user's preferences; the defaults when they never set any.
-    async fn preferences(&self, user: &str) -> Result<Preferences, Error>;
-    async fn set_preferences(&self, user: &str, preferences: &Preferences) -> Result<(), Error>;
+    async fn preferences(&self, user: &crate::ids::UserId) -> Result<Preferences, Error>;
+    async fn set_preferences(
+        &self,
+        user: &crate::ids::UserId,
+        preferences: &Preferences,
+    ) -> Result<(), Error>;
 }
 
 #[cfg(test)]

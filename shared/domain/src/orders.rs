@@ -1,13 +1,12 @@
 //! Orders: a priced basket's lines kept as they were at checkout, and the moves an order may
 //! make afterwards.
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
-
 use crate::Error;
 use crate::Money;
 use crate::basket::{PricedBasket, PricedLine};
+use crate::ids::{IdempotencyKey, OrderId, ShopId, UserId};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -36,9 +35,9 @@ impl OrderStatus {
 /// An order: the basket's lines with their prices at checkout, kept as they were.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Order {
-    pub id: Uuid,
-    pub shop_id: Uuid,
-    pub buyer_id: String,
+    pub id: OrderId,
+    pub shop_id: ShopId,
+    pub buyer_id: UserId,
     pub buyer_email: Option<String>,
     /// The buyer's name from their token, to greet them by in emails.
     #[serde(default)]
@@ -51,16 +50,16 @@ pub struct Order {
     pub status: OrderStatus,
     pub created_at: String,
     /// The client's `Idempotency-Key`: a replay returns this order.
-    pub idempotency_key: String,
+    pub idempotency_key: IdempotencyKey,
 }
 
 impl Order {
     /// The order for a priced basket; refused when it is empty or holds anything unavailable.
     pub fn checkout(
         priced: PricedBasket,
-        buyer_id: &str,
+        buyer_id: &UserId,
         buyer_email: Option<String>,
-        idempotency_key: &str,
+        idempotency_key: &IdempotencyKey,
     ) -> Result<Self, Error> {
         if priced.lines.is_empty() && priced.unavailable.is_empty() {
             return Err(Error::Conflict("the basket is empty".into()));
@@ -72,9 +71,9 @@ impl Order {
             return Err(Error::Conflict(format!("{} is out of stock; remove it first", line.name)));
         }
         Ok(Self {
-            id: Uuid::new_v4(),
+            id: OrderId::random(),
             shop_id: priced.shop_id,
-            buyer_id: buyer_id.to_owned(),
+            buyer_id: buyer_id.clone(),
             buyer_email,
             buyer_name: None,
             buyer_phone: None,
@@ -82,7 +81,7 @@ impl Order {
             total: priced.total,
             status: OrderStatus::New,
             created_at: crate::clock::now_rfc3339(),
-            idempotency_key: idempotency_key.to_owned(),
+            idempotency_key: idempotency_key.clone(),
         })
     }
 }
@@ -130,21 +129,29 @@ mod tests {
     use crate::catalog::BookStatus;
     use crate::ids::BookId;
 
+    fn c() -> UserId {
+        UserId::new("c").unwrap()
+    }
+
+    fn k() -> IdempotencyKey {
+        IdempotencyKey::parse("k").unwrap()
+    }
+
     #[test]
     fn an_unavailable_line_blocks_checkout() {
-        let mut basket = Basket::new(Uuid::new_v4(), "c");
+        let mut basket = Basket::new(ShopId::random(), &c());
         basket.set(BookId::derived("withdrawn"), 1).unwrap();
         let priced = PricedBasket::price(&basket, &HashMap::new()).unwrap();
-        assert!(matches!(Order::checkout(priced, "c", None, "k"), Err(Error::Conflict(_))));
+        assert!(matches!(Order::checkout(priced, &c(), None, &k()), Err(Error::Conflict(_))));
     }
 
     #[test]
     fn orders_move_from_new_once_and_repeat_idempotently() {
         let emma = book("Emma", 1200, None, BookStatus::InStock);
-        let mut basket = Basket::new(Uuid::new_v4(), "c");
+        let mut basket = Basket::new(ShopId::random(), &c());
         basket.set(emma.id, 1).unwrap();
         let priced = PricedBasket::price(&basket, &HashMap::from([(emma.id, emma)])).unwrap();
-        let mut order = Order::checkout(priced, "c", None, "k").unwrap();
+        let mut order = Order::checkout(priced, &c(), None, &k()).unwrap();
         assert!(order.transition(OrderStatus::Completed).unwrap());
         assert!(!order.transition(OrderStatus::Completed).unwrap(), "the same move again changes nothing");
         assert!(matches!(order.transition(OrderStatus::Cancelled), Err(Error::Conflict(_))));
@@ -153,13 +160,13 @@ mod tests {
 
     #[test]
     fn checkout_refuses_empty_baskets_and_out_of_stock_books() {
-        let basket = Basket::new(Uuid::new_v4(), "c");
+        let basket = Basket::new(ShopId::random(), &c());
         let empty = PricedBasket::price(&basket, &HashMap::new()).unwrap();
-        assert!(matches!(Order::checkout(empty, "c", None, "k"), Err(Error::Conflict(_))));
+        assert!(matches!(Order::checkout(empty, &c(), None, &k()), Err(Error::Conflict(_))));
         let gone = book("Gone", 500, None, BookStatus::OutOfStock);
-        let mut basket = Basket::new(Uuid::new_v4(), "c");
+        let mut basket = Basket::new(ShopId::random(), &c());
         basket.set(gone.id, 1).unwrap();
         let priced = PricedBasket::price(&basket, &HashMap::from([(gone.id, gone)])).unwrap();
-        assert!(matches!(Order::checkout(priced, "c", None, "k"), Err(Error::Conflict(_))));
+        assert!(matches!(Order::checkout(priced, &c(), None, &k()), Err(Error::Conflict(_))));
     }
 }

@@ -5,13 +5,14 @@
 
 use async_trait::async_trait;
 
-use uuid::Uuid;
-
 use crate::Error;
 use crate::basket::{Basket, PricedBasket};
 use crate::catalog::{Author, Book, CatalogData, Category, Publisher};
 use crate::events::{EventCursor, ShopEvent};
-use crate::ids::{AuthorId, BookId, CategoryId, PublisherId};
+use crate::ids::{
+    AuthorId, BookId, CategoryId, ConnectionId, EventId, IdempotencyKey, OrderId, PublisherId, ReviewId,
+    ShopId, UserId,
+};
 use crate::orders::{Order, OrderStatus, Placed};
 use crate::query::{BookQuery, Page, PageSize};
 use crate::reviews::{DailyQuota, Mark, Ratings, ReportedQuery, Review, ReviewQuery, Saved};
@@ -101,7 +102,7 @@ pub trait EventLog: Send + Sync {
     async fn append(&self, event: &ShopEvent) -> Result<(), Error>;
     async fn history(
         &self,
-        shop: Uuid,
+        shop: ShopId,
         after: Option<&EventCursor>,
         limit: PageSize,
     ) -> Result<Page<ShopEvent>, Error>;
@@ -110,9 +111,9 @@ pub trait EventLog: Send + Sync {
 /// An open merchant WebSocket.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Connection {
-    pub id: String,
-    pub shop_id: Uuid,
-    pub user_id: String,
+    pub id: ConnectionId,
+    pub shop_id: ShopId,
+    pub user_id: UserId,
     pub connected_at: String,
     /// When the token the merchant connected with expires (Unix seconds): the socket ends
     /// then. 0: not recorded (a connection stored before this was kept).
@@ -123,7 +124,7 @@ pub struct Connection {
 /// A connection as fan-out sees it: where to push, and until when.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Listener {
-    pub id: String,
+    pub id: ConnectionId,
     pub token_expires_at: u64,
 }
 
@@ -138,9 +139,9 @@ impl Listener {
 #[async_trait]
 pub trait Connections: Send + Sync {
     async fn add(&self, connection: &Connection) -> Result<(), Error>;
-    async fn remove(&self, id: &str) -> Result<(), Error>;
+    async fn remove(&self, id: &ConnectionId) -> Result<(), Error>;
     /// Every connection of the shop, in id order: one page as large as it takes.
-    async fn for_shop(&self, shop: Uuid) -> Result<Vec<Listener>, Error> {
+    async fn for_shop(&self, shop: ShopId) -> Result<Vec<Listener>, Error> {
         Ok(self.page_for_shop(shop, None, std::num::NonZeroUsize::MAX).await?.items)
     }
     /// Up to `limit` of the shop's connections in id order (bytewise), after the connection
@@ -148,8 +149,8 @@ pub trait Connections: Send + Sync {
     /// exactly when no more remain, so a shop of `limit` connections is one page, not two.
     async fn page_for_shop(
         &self,
-        shop: Uuid,
-        after: Option<&str>,
+        shop: ShopId,
+        after: Option<&ConnectionId>,
         limit: std::num::NonZeroUsize,
     ) -> Result<Page<Listener>, Error>;
 }
@@ -189,9 +190,9 @@ pub enum Delivery {
 /// Sends a message down one WebSocket connection.
 #[async_trait]
 pub trait Push: Send + Sync {
-    async fn push(&self, connection_id: &str, message: &[u8]) -> Result<Delivery, Error>;
+    async fn push(&self, connection_id: &ConnectionId, message: &[u8]) -> Result<Delivery, Error>;
     /// Closes the connection (API Gateway's `DELETE @connections/{id}`); one already gone is fine.
-    async fn disconnect(&self, connection_id: &str) -> Result<(), Error>;
+    async fn disconnect(&self, connection_id: &ConnectionId) -> Result<(), Error>;
 }
 
 /// What a consumer's claim on an event found.
@@ -214,11 +215,12 @@ pub enum Claim {
 pub trait Deduplicator: Send + Sync {
     /// Claims `event` for `consumer` for `lease`, unless it is done or another attempt's lease
     /// is live ([`Claim`] says which).
-    async fn claim(&self, consumer: &str, event: Uuid, lease: std::time::Duration) -> Result<Claim, Error>;
+    async fn claim(&self, consumer: &str, event: EventId, lease: std::time::Duration)
+    -> Result<Claim, Error>;
     /// Marks the event handled for good.
-    async fn complete(&self, consumer: &str, event: Uuid) -> Result<(), Error>;
+    async fn complete(&self, consumer: &str, event: EventId) -> Result<(), Error>;
     /// Gives a claim back when handling failed, so a retry can handle the event.
-    async fn release(&self, consumer: &str, event: Uuid) -> Result<(), Error>;
+    async fn release(&self, consumer: &str, event: EventId) -> Result<(), Error>;
 }
 
 /// The topic every shop event is published to, for its subscribers (fan-out, email).
@@ -233,7 +235,7 @@ pub trait EventBus: Send + Sync {
 /// same `version`.
 #[async_trait]
 pub trait BasketStore: Send + Sync {
-    async fn basket(&self, shop: Uuid, customer: &str) -> Result<Option<Basket>, Error>;
+    async fn basket(&self, shop: ShopId, customer: &UserId) -> Result<Option<Basket>, Error>;
 
     /// Saves `basket` if the stored one is at `expected` (`None`: there is none). A lost race is
     /// `Error::Conflict`; callers reload and retry.
@@ -254,8 +256,12 @@ pub trait OrderStore: Send + Sync {
     /// In one write: the order (unique per buyer and idempotency key), the removal of the basket
     /// at `basket_version`, and the event. Nothing is written when the basket changed meanwhile.
     async fn place_order(&self, order: &Order, basket: &Basket, event: &ShopEvent) -> Result<Placed, Error>;
-    async fn order(&self, id: Uuid) -> Result<Option<Order>, Error>;
-    async fn order_by_key(&self, buyer: &str, idempotency_key: &str) -> Result<Option<Order>, Error>;
+    async fn order(&self, id: OrderId) -> Result<Option<Order>, Error>;
+    async fn order_by_key(
+        &self,
+        buyer: &UserId,
+        idempotency_key: &IdempotencyKey,
+    ) -> Result<Option<Order>, Error>;
 
     /// Orders newest first: one buyer's or everyone's, optionally of one status.
     async fn list_orders(&self, query: &OrderQuery) -> Result<Page<Order>, Error>;
@@ -273,9 +279,9 @@ pub enum OrderScope {
     #[default]
     Everyone,
     /// One buyer's (customers see their own).
-    Buyer(String),
+    Buyer(UserId),
     /// One shop's (its merchants, admins).
-    Shop(Uuid),
+    Shop(ShopId),
 }
 
 /// Which orders to list.
@@ -325,9 +331,9 @@ pub trait RatingReader: Send + Sync {
 /// Reviews, their marks and each book's rating counts.
 #[async_trait]
 pub trait ReviewStore: RatingReader {
-    async fn review(&self, id: Uuid) -> Result<Option<Review>, Error>;
+    async fn review(&self, id: ReviewId) -> Result<Option<Review>, Error>;
     /// The review `reviewer` wrote of `book`, if any (at most one exists).
-    async fn review_by(&self, book: BookId, reviewer: &str) -> Result<Option<Review>, Error>;
+    async fn review_by(&self, book: BookId, reviewer: &UserId) -> Result<Option<Review>, Error>;
     /// One page of a book's visible reviews, in the query's order.
     async fn list_reviews(&self, query: &ReviewQuery) -> Result<Page<Review>, Error>;
     /// Reviews with open reports, latest report first (eventually consistent).
@@ -342,7 +348,7 @@ pub trait ReviewStore: RatingReader {
 #[async_trait]
 pub trait Purchases: Send + Sync {
     /// Whether `buyer` has a completed order containing `book`.
-    async fn bought(&self, buyer: &str, book: BookId) -> Result<bool, Error>;
+    async fn bought(&self, buyer: &UserId, book: BookId) -> Result<bool, Error>;
 }
 
 /// Ranked full-text search over the catalog.

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::Error;
 use crate::error::Problems;
 use crate::identity::{Principal, Role};
+use crate::ids::ShopId;
 use crate::money::MAX_CENTS;
 
 /// RFC 3339 at its longest: nanoseconds and a numeric offset (`…T10:30:00.123456789+05:30`).
@@ -26,9 +27,7 @@ pub struct CheckoutAction {
     #[schemars(with = "Uuid")]
     pub session_id: Uuid,
     /// The shop it happened in: to `POST /publish/{shop_id}`, that same shop.
-    #[serde(deserialize_with = "crate::ids::deserialize_hyphenated")]
-    #[schemars(with = "Uuid")]
-    pub shop_id: Uuid,
+    pub shop_id: ShopId,
     #[serde(deserialize_with = "crate::ids::deserialize_hyphenated")]
     #[schemars(with = "Uuid")]
     pub shopper_id: Uuid,
@@ -62,12 +61,11 @@ impl CheckoutAction {
     /// Who may put this action into `shop`'s live feed and history: the shop's merchants and
     /// admins, for any shopper; a customer only their own actions, whose `shopper_id` is their
     /// user id (a `sub` that is not a UUID cannot be a shopper). Anyone else: 403.
-    pub fn authorize(&self, caller: &Principal, shop: Uuid) -> Result<(), Error> {
+    pub fn authorize(&self, caller: &Principal, shop: ShopId) -> Result<(), Error> {
         if caller.works_for(shop) {
             return Ok(());
         }
-        let own = caller.has(Role::Customer)
-            && Uuid::parse_str(&caller.user_id).is_ok_and(|id| id == self.shopper_id);
+        let own = caller.has(Role::Customer) && caller.user_id.as_uuid() == Some(self.shopper_id);
         if own {
             Ok(())
         } else {
@@ -81,7 +79,7 @@ impl CheckoutAction {
 
     /// Checks what types alone cannot, and that the body names the shop of the path (the old
     /// service ignored a mismatch and published to the path's shop).
-    pub fn validate(&self, path_shop: Uuid) -> Result<(), Error> {
+    pub fn validate(&self, path_shop: ShopId) -> Result<(), Error> {
         let mut problems = Problems::default();
         if self.shop_id != path_shop {
             problems.add("shop_id", "must equal the shop id in the path");
@@ -117,7 +115,7 @@ impl CheckoutAction {
 
 /// An in-store action for `shop`, as the in-store app's sample (`events/publish/`) sends it.
 #[cfg(any(test, feature = "contract-tests"))]
-pub fn sample_action(shop: Uuid) -> CheckoutAction {
+pub fn sample_action(shop: ShopId) -> CheckoutAction {
     let mut action: CheckoutAction = serde_json::from_value(serde_json::json!({
         "session_id": Uuid::new_v4(), "shop_id": shop, "shopper_id": Uuid::new_v4(),
         "action_id": 101, "create_time": "2023-12-18T10:30:00.000Z", "action": "ADD",
@@ -145,7 +143,7 @@ mod tests {
     #[test]
     fn the_sample_is_valid_and_round_trips_field_for_field() {
         let action: CheckoutAction = serde_json::from_str(SAMPLE).unwrap();
-        let shop: Uuid = "123e4567-e89b-42d3-a456-426614174000".parse().unwrap();
+        let shop: ShopId = "123e4567-e89b-42d3-a456-426614174000".parse().unwrap();
         action.validate(shop).unwrap();
         let original: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
         assert_eq!(serde_json::to_value(&action).unwrap(), original);
@@ -189,9 +187,9 @@ mod tests {
         assert!(refused.to_string().contains("unknown field `extra`"), "{refused}");
     }
 
-    fn caller(user_id: &str, roles: &[Role], shops: &[Uuid]) -> Principal {
+    fn caller(user_id: &str, roles: &[Role], shops: &[ShopId]) -> Principal {
         Principal {
-            user_id: user_id.into(),
+            user_id: user_id.parse().unwrap(),
             username: None,
             email: None,
             name: None,
@@ -212,7 +210,7 @@ mod tests {
         assert!(allowed(caller("a", &[Role::Admin], &[])));
         assert!(!allowed(caller(&Uuid::new_v4().to_string(), &[Role::Customer], &[])), "another shopper");
         assert!(!allowed(caller("user-1", &[Role::Customer], &[])), "a sub that is no UUID");
-        assert!(!allowed(caller("m", &[Role::Merchant], &[Uuid::new_v4()])), "another shop's merchant");
+        assert!(!allowed(caller("m", &[Role::Merchant], &[ShopId::random()])), "another shop's merchant");
         assert!(!allowed(caller(&shopper, &[], &[])), "the shopper's id without the customer role");
     }
 
@@ -223,7 +221,7 @@ mod tests {
         action.basket_total = Number::from(-1);
         action.action = " ".into();
         assert_eq!(
-            fields(action.validate(Uuid::new_v4()).unwrap_err()),
+            fields(action.validate(ShopId::random()).unwrap_err()),
             ["shop_id", "create_time", "action", "basket_total"]
         );
     }

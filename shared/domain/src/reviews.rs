@@ -12,12 +12,11 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use crate::Error;
 use crate::error::Problems;
 use crate::identity::Principal;
-use crate::ids::BookId;
+use crate::ids::{BookId, ReviewId, UserId};
 use crate::text::Lines;
 
 pub const RATING_MAX: u8 = 5;
@@ -54,10 +53,10 @@ pub enum ReportReason {
 /// it whole.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Review {
-    pub id: Uuid,
+    pub id: ReviewId,
     pub book_id: BookId,
     /// The author's account (the token's `sub`). Never shown to other readers.
-    pub reviewer_id: String,
+    pub reviewer_id: UserId,
     /// From the author's token (`name`, else the username) when written, never from the body.
     pub reviewer_name: String,
     #[schemars(range(min = 1, max = RATING_MAX))]
@@ -162,7 +161,7 @@ impl Review {
         now: String,
     ) -> Self {
         Self {
-            id: Uuid::new_v4(),
+            id: ReviewId::random(),
             book_id,
             reviewer_id: author.user_id.clone(),
             reviewer_name: display_name(author),
@@ -258,7 +257,7 @@ impl Review {
 /// A review as every reader sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct PublicReview {
-    pub id: Uuid,
+    pub id: ReviewId,
     pub book_id: BookId,
     pub reviewer_name: String,
     #[schemars(range(min = 1, max = RATING_MAX))]
@@ -381,8 +380,8 @@ impl ReviewCursor {
     }
 
     /// The id of the review the cursor points after.
-    pub fn review_id(&self) -> Option<Uuid> {
-        self.key.rsplit('#').next().and_then(crate::ids::parse_hyphenated)
+    pub fn review_id(&self) -> Option<ReviewId> {
+        self.key.rsplit('#').next().and_then(|id| id.parse().ok())
     }
 }
 
@@ -538,14 +537,14 @@ pub struct RatedBook {
 /// A mark one account may leave on a review once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mark {
-    Helpful { review: Uuid, account: String },
-    Report { review: Uuid, account: String, reason: ReportReason },
+    Helpful { review: ReviewId, account: UserId },
+    Report { review: ReviewId, account: UserId, reason: ReportReason },
 }
 
 /// The daily cap a new review counts against.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DailyQuota {
-    pub account: String,
+    pub account: UserId,
     /// The UTC day, `YYYY-MM-DD`.
     pub day: String,
     pub limit: u32,
@@ -553,9 +552,9 @@ pub struct DailyQuota {
 
 impl DailyQuota {
     /// Today's quota for `account` (UTC).
-    pub fn today(account: &str, limit: u32) -> Self {
+    pub fn today(account: &UserId, limit: u32) -> Self {
         let today = time::OffsetDateTime::now_utc().date();
-        Self { account: account.to_owned(), day: today.to_string(), limit }
+        Self { account: account.clone(), day: today.to_string(), limit }
     }
 
     /// The first day whose quota records still matter (yesterday, UTC): older ones may go.

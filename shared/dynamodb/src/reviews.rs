@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update};
 use bookworm_domain::Error;
 use bookworm_domain::events::EventCursor;
-use bookworm_domain::ids::BookId;
+use bookworm_domain::ids::{BookId, ReviewId, UserId};
 use bookworm_domain::orders::{Order, OrderStatus};
 use bookworm_domain::ports::ReviewWrite;
 use bookworm_domain::ports::{Purchases, RatingReader, ReviewStore};
@@ -18,7 +18,6 @@ use bookworm_domain::query::Page;
 use bookworm_domain::reviews::{
     DailyQuota, Mark, Ratings, ReportedQuery, Review, ReviewCursor, ReviewQuery, ReviewSort, Saved,
 };
-use uuid::Uuid;
 
 use crate::{ReadBudget, batch_get, expires_in, required_env, s, transact_checked, unavailable};
 
@@ -92,7 +91,7 @@ impl DynamoRatings {
     }
 }
 
-fn review_key(id: Uuid) -> Item {
+fn review_key(id: ReviewId) -> Item {
     HashMap::from([("pk".to_owned(), s(format!("REVIEW#{id}"))), ("sk".to_owned(), s("REVIEW"))])
 }
 
@@ -100,7 +99,7 @@ fn book_key(book: BookId) -> String {
     format!("BOOK#{book}")
 }
 
-fn guard_key(book: BookId, reviewer: &str) -> Item {
+fn guard_key(book: BookId, reviewer: &UserId) -> Item {
     HashMap::from([
         ("pk".to_owned(), s(book_key(book))),
         ("sk".to_owned(), s(format!("REVIEWER#{reviewer}"))),
@@ -391,7 +390,7 @@ impl DynamoReviews {
 }
 
 /// The start key that resumes an index listing after the review whose index key is `key`.
-fn start_after(review: Uuid, index: (&str, String), partition: (&str, String)) -> Item {
+fn start_after(review: ReviewId, index: (&str, String), partition: (&str, String)) -> Item {
     let mut key = review_key(review);
     key.insert(partition.0.to_owned(), s(partition.1));
     key.insert(index.0.to_owned(), s(index.1));
@@ -400,11 +399,11 @@ fn start_after(review: Uuid, index: (&str, String), partition: (&str, String)) -
 
 #[async_trait]
 impl ReviewStore for DynamoReviews {
-    async fn review(&self, id: Uuid) -> Result<Option<Review>, Error> {
+    async fn review(&self, id: ReviewId) -> Result<Option<Review>, Error> {
         self.get(review_key(id)).await?.map(decode_review).transpose()
     }
 
-    async fn review_by(&self, book: BookId, reviewer: &str) -> Result<Option<Review>, Error> {
+    async fn review_by(&self, book: BookId, reviewer: &UserId) -> Result<Option<Review>, Error> {
         let Some(guard) = self.get(guard_key(book, reviewer)).await? else { return Ok(None) };
         if guard.contains_key("barred") {
             return Ok(None);
@@ -477,7 +476,7 @@ impl ReviewStore for DynamoReviews {
 impl Purchases for DynamoReviews {
     /// The buyer's completed orders (`by_buyer`, filtered by status), within the read budget:
     /// a buyer with more orders than that is not marked, rather than waiting on a long read.
-    async fn bought(&self, buyer: &str, book: BookId) -> Result<bool, Error> {
+    async fn bought(&self, buyer: &UserId, book: BookId) -> Result<bool, Error> {
         let mut start = None;
         for _ in 0..self.budget.calls {
             let output = self
@@ -488,7 +487,7 @@ impl Purchases for DynamoReviews {
                 .key_condition_expression("buyer_id = :buyer")
                 .filter_expression("#status = :completed")
                 .expression_attribute_names("#status", "status")
-                .expression_attribute_values(":buyer", s(buyer))
+                .expression_attribute_values(":buyer", s(buyer.as_str()))
                 .expression_attribute_values(":completed", s(OrderStatus::Completed.as_str()))
                 .limit(self.budget.batch)
                 .set_exclusive_start_key(start.take())

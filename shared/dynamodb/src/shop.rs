@@ -10,6 +10,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use bookworm_domain::Error;
 use bookworm_domain::basket::Basket;
 use bookworm_domain::events::{EventCursor, ShopEvent};
+use bookworm_domain::ids::{ConnectionId, EventId, IdempotencyKey, OrderId, ShopId, UserId};
 use bookworm_domain::mail::{PreferenceStore, Preferences};
 use bookworm_domain::orders::{Order, OrderStatus, Placed};
 use bookworm_domain::ports::{
@@ -139,7 +140,7 @@ fn short_page<T>(items: Vec<T>, stopped_at: Option<Item>, sort_attribute: &str) 
     Page { items, next_cursor: resume.map(|key| EventCursor(key.clone()).encode()) }
 }
 
-fn shop_key(shop: Uuid) -> String {
+fn shop_key(shop: ShopId) -> String {
     format!("SHOP#{shop}")
 }
 
@@ -175,7 +176,7 @@ impl EventLog for DynamoShop {
 
     async fn history(
         &self,
-        shop: Uuid,
+        shop: ShopId,
         after: Option<&EventCursor>,
         limit: PageSize,
     ) -> Result<Page<ShopEvent>, Error> {
@@ -230,11 +231,11 @@ impl Connections for DynamoShop {
         Ok(())
     }
 
-    async fn remove(&self, id: &str) -> Result<(), Error> {
+    async fn remove(&self, id: &ConnectionId) -> Result<(), Error> {
         self.client
             .delete_item()
             .table_name(&self.tables.connections)
-            .key("id", s(id))
+            .key("id", s(id.as_str()))
             .send()
             .await
             .map_err(|e| unavailable("delete a connection", e))?;
@@ -248,14 +249,15 @@ impl Connections for DynamoShop {
     /// `for_shop` (every connection) is a page of `NonZeroUsize::MAX`: every query page read.
     async fn page_for_shop(
         &self,
-        shop: Uuid,
-        after: Option<&str>,
+        shop: ShopId,
+        after: Option<&ConnectionId>,
         limit: std::num::NonZeroUsize,
     ) -> Result<Page<Listener>, Error> {
         let wanted = limit.get().saturating_add(1);
         // An index's start key is the table's key and the index's: the connection id and the shop.
-        let mut start = after
-            .map(|id| HashMap::from([("id".to_owned(), s(id)), ("shop_id".to_owned(), s(shop.to_string()))]));
+        let mut start = after.map(|id| {
+            HashMap::from([("id".to_owned(), s(id.as_str())), ("shop_id".to_owned(), s(shop.to_string()))])
+        });
         let mut listeners = Vec::with_capacity(wanted.min(4_096));
         loop {
             let output = self
@@ -273,7 +275,9 @@ impl Connections for DynamoShop {
             listeners.extend(output.items.unwrap_or_default().iter().filter_map(listener));
             start = output.last_evaluated_key;
             if listeners.len() >= wanted || start.is_none() {
-                return Ok(Page::from_lookahead_by(listeners, limit.get(), |last| last.id.clone()));
+                return Ok(Page::from_lookahead_by(listeners, limit.get(), |last| {
+                    last.id.as_str().to_owned()
+                }));
             }
         }
     }
@@ -282,7 +286,7 @@ impl Connections for DynamoShop {
 /// A `by_shop` index item as fan-out needs it; the index projects the token's expiry beside
 /// the keys, so no read of the table.
 fn listener(item: &Item) -> Option<Listener> {
-    let id = item.get("id")?.as_s().ok()?.clone();
+    let id = ConnectionId::new(item.get("id")?.as_s().ok()?.as_str()).ok()?;
     let expires = item.get("token_expires_at").and_then(|n| n.as_n().ok()?.parse().ok());
     Some(Listener { id, token_expires_at: expires.unwrap_or(0) })
 }
@@ -293,7 +297,12 @@ impl Deduplicator for DynamoShop {
     /// (milliseconds since the epoch) ran out. Each call names its attempt, so that when the
     /// SDK retries a put that landed (its answer lost), the refusal it meets is recognised as
     /// this attempt's own claim rather than another's.
-    async fn claim(&self, consumer: &str, event: Uuid, lease: std::time::Duration) -> Result<Claim, Error> {
+    async fn claim(
+        &self,
+        consumer: &str,
+        event: EventId,
+        lease: std::time::Duration,
+    ) -> Result<Claim, Error> {
         let now_ms = unix_now_ms();
         let attempt = Uuid::new_v4().to_string();
         let claimed = self
@@ -334,7 +343,7 @@ impl Deduplicator for DynamoShop {
         }
     }
 
-    async fn complete(&self, consumer: &str, event: Uuid) -> Result<(), Error> {
+    async fn complete(&self, consumer: &str, event: EventId) -> Result<(), Error> {
         self.client
             .update_item()
             .table_name(&self.tables.claims)
@@ -347,7 +356,7 @@ impl Deduplicator for DynamoShop {
         Ok(())
     }
 
-    async fn release(&self, consumer: &str, event: Uuid) -> Result<(), Error> {
+    async fn release(&self, consumer: &str, event: EventId) -> Result<(), Error> {
         self.client
             .delete_item()
             .table_name(&self.tables.claims)
@@ -370,13 +379,14 @@ fn order_item(order: &Order) -> Result<Item, Error> {
     Ok(item)
 }
 
-fn basket_key(shop: Uuid, customer: &str) -> String {
+fn basket_key(shop: ShopId, customer: &UserId) -> String {
     format!("{shop}#{customer}")
 }
 
 /// The buyer's length first: no buyer id and key can spell another pair's record
 /// (`a#b` + `c` and `a` + `b#c` once did).
-fn idempotency_key(buyer: &str, key: &str) -> String {
+fn idempotency_key(buyer: &UserId, key: &IdempotencyKey) -> String {
+    let buyer = buyer.as_str();
     format!("key#{}:{buyer}#{key}", buyer.len())
 }
 
@@ -425,7 +435,7 @@ impl DynamoShop {
 
 #[async_trait]
 impl BasketStore for DynamoShop {
-    async fn basket(&self, shop: Uuid, customer: &str) -> Result<Option<Basket>, Error> {
+    async fn basket(&self, shop: ShopId, customer: &UserId) -> Result<Option<Basket>, Error> {
         let item = self.get(&self.tables.baskets, "pk", basket_key(shop, customer)).await?;
         item.map(|item| serde_dynamo::from_item(item).map_err(|e| Error::unavailable("decode a basket", e)))
             .transpose()
@@ -529,7 +539,7 @@ impl OrderStore for DynamoShop {
     async fn list_orders(&self, query: &OrderQuery) -> Result<Page<Order>, Error> {
         let wanted = query.limit.get() + 1;
         let (index, key_name, key_value) = match &query.scope {
-            OrderScope::Buyer(buyer) => ("by_buyer", "buyer_id", buyer.clone()),
+            OrderScope::Buyer(buyer) => ("by_buyer", "buyer_id", buyer.to_string()),
             OrderScope::Shop(shop) => ("by_shop", "shop_id", shop.to_string()),
             OrderScope::Everyone => ("all_orders", "kind", "ORDER".to_owned()),
         };
@@ -600,13 +610,13 @@ impl OrderStore for DynamoShop {
         transact(&self.client, writes, "change an order").await
     }
 
-    async fn order(&self, id: Uuid) -> Result<Option<Order>, Error> {
+    async fn order(&self, id: OrderId) -> Result<Option<Order>, Error> {
         let item = self.get(&self.tables.orders, "id", id.to_string()).await?;
         item.map(|item| serde_dynamo::from_item(item).map_err(|e| Error::unavailable("decode an order", e)))
             .transpose()
     }
 
-    async fn order_by_key(&self, buyer: &str, key: &str) -> Result<Option<Order>, Error> {
+    async fn order_by_key(&self, buyer: &UserId, key: &IdempotencyKey) -> Result<Option<Order>, Error> {
         let Some(record) = self.get(&self.tables.orders, "id", idempotency_key(buyer, key)).await? else {
             return Ok(None);
         };
@@ -619,8 +629,8 @@ impl OrderStore for DynamoShop {
 
 #[async_trait]
 impl PreferenceStore for DynamoShop {
-    async fn preferences(&self, user: &str) -> Result<Preferences, Error> {
-        match self.get(&self.tables.preferences, "user_id", user.to_owned()).await? {
+    async fn preferences(&self, user: &UserId) -> Result<Preferences, Error> {
+        match self.get(&self.tables.preferences, "user_id", user.to_string()).await? {
             Some(item) => {
                 serde_dynamo::from_item(item).map_err(|e| Error::unavailable("decode preferences", e))
             }
@@ -628,10 +638,10 @@ impl PreferenceStore for DynamoShop {
         }
     }
 
-    async fn set_preferences(&self, user: &str, preferences: &Preferences) -> Result<(), Error> {
+    async fn set_preferences(&self, user: &UserId, preferences: &Preferences) -> Result<(), Error> {
         let mut item: Item =
             serde_dynamo::to_item(preferences).map_err(|e| Error::unavailable("encode preferences", e))?;
-        item.insert("user_id".into(), s(user));
+        item.insert("user_id".into(), s(user.as_str()));
         self.client
             .put_item()
             .table_name(&self.tables.preferences)

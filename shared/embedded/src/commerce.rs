@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use bookworm_domain::Error;
 use bookworm_domain::basket::Basket;
 use bookworm_domain::events::{EventCursor, ShopEvent};
+use bookworm_domain::ids::{IdempotencyKey, OrderId, ShopId, UserId};
 use bookworm_domain::orders::{Order, OrderStatus, Placed};
 use bookworm_domain::ports::{BasketStore, OrderQuery, OrderScope, OrderStore};
 use bookworm_domain::query::Page;
@@ -18,8 +19,8 @@ use crate::layout::{
 };
 use crate::writer::Batch;
 
-fn basket_key(shop: Uuid, customer: &str) -> Vec<u8> {
-    [shop.as_bytes().as_slice(), customer.as_bytes()].concat()
+fn basket_key(shop: ShopId, customer: &UserId) -> Vec<u8> {
+    [shop.0.as_bytes().as_slice(), customer.as_str().as_bytes()].concat()
 }
 
 fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
@@ -45,7 +46,7 @@ impl EmbeddedShop {
     pub async fn seed_order(&self, order: &Order) -> Result<(), Error> {
         let order = order.clone();
         self.write(move |batch| {
-            let id = order.id.into_bytes();
+            let id = order.id.0.into_bytes();
             if batch.get(ORDERS, &id)?.is_some() {
                 return Ok(());
             }
@@ -97,14 +98,14 @@ impl EmbeddedShop {
     }
 
     /// Every order `buyer` placed, newest first (for "bought this book" checks).
-    pub(crate) fn orders_of(&self, buyer: &str) -> Result<Vec<Order>, Error> {
+    pub(crate) fn orders_of(&self, buyer: &UserId) -> Result<Vec<Order>, Error> {
         self.scan_orders(ORDERS_BY_BUYER, &buyer_prefix(buyer), None, usize::MAX, |_| true)
     }
 }
 
 #[async_trait]
 impl BasketStore for EmbeddedShop {
-    async fn basket(&self, shop: Uuid, customer: &str) -> Result<Option<Basket>, Error> {
+    async fn basket(&self, shop: ShopId, customer: &UserId) -> Result<Option<Basket>, Error> {
         self.get(BASKETS, &basket_key(shop, customer))
     }
 
@@ -152,7 +153,7 @@ impl OrderStore for EmbeddedShop {
             if !unchanged || repeated {
                 return Ok(Placed::BasketChanged);
             }
-            let id = order.id.into_bytes();
+            let id = order.id.0.into_bytes();
             batch.put(ORDERS, &id, &json(&order)?)?;
             for (table, index_key) in index_rows(&order) {
                 batch.put(table, &index_key, &id)?;
@@ -164,11 +165,15 @@ impl OrderStore for EmbeddedShop {
         .await
     }
 
-    async fn order(&self, id: Uuid) -> Result<Option<Order>, Error> {
-        self.get(ORDERS, id.as_bytes())
+    async fn order(&self, id: OrderId) -> Result<Option<Order>, Error> {
+        self.get(ORDERS, id.0.as_bytes())
     }
 
-    async fn order_by_key(&self, buyer: &str, idempotency_key_: &str) -> Result<Option<Order>, Error> {
+    async fn order_by_key(
+        &self,
+        buyer: &UserId,
+        idempotency_key_: &IdempotencyKey,
+    ) -> Result<Option<Order>, Error> {
         let txn = self.read()?;
         let keys = txn.open_table(ORDER_KEYS).map_err(read_failed)?;
         let Some(id) = keys.get(idempotency_key(buyer, idempotency_key_).as_slice()).map_err(read_failed)?
@@ -183,7 +188,7 @@ impl OrderStore for EmbeddedShop {
         let (index, prefix) = match &query.scope {
             OrderScope::Everyone => (ORDERS_BY_TIME, Vec::new()),
             OrderScope::Buyer(buyer) => (ORDERS_BY_BUYER, buyer_prefix(buyer)),
-            OrderScope::Shop(shop) => (ORDERS_BY_SHOP, shop.as_bytes().to_vec()),
+            OrderScope::Shop(shop) => (ORDERS_BY_SHOP, shop.0.as_bytes().to_vec()),
         };
         let before = query.after.as_ref().map(|after| after.0.as_str());
         let status = query.status;
@@ -201,7 +206,7 @@ impl OrderStore for EmbeddedShop {
     ) -> Result<bool, Error> {
         let (order, event) = (order.clone(), event.clone());
         self.write(move |batch| {
-            let id = order.id.into_bytes();
+            let id = order.id.0.into_bytes();
             let stored = batch.get(ORDERS, &id)?.map(|bytes| decode::<Order>(&bytes)).transpose()?;
             if stored.map(|stored| stored.status) != Some(from) {
                 return Ok(false);

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use bookworm_domain::Error;
 use bookworm_domain::clock::unix_now;
+use bookworm_domain::ids::{IdempotencyKey, ShopId, UserId};
 use bookworm_domain::orders::Order;
 use redb::{ReadableTable, TableDefinition, WriteTransaction};
-use uuid::Uuid;
 
 pub(crate) type Table = TableDefinition<'static, &'static [u8], &'static [u8]>;
 
@@ -42,7 +42,7 @@ pub(crate) fn index_orders(txn: &WriteTransaction) -> Result<(), redb::Error> {
         .filter_map(|row| row.ok().and_then(|(_, value)| serde_json::from_slice(value.value()).ok()))
         .collect();
     for order in orders {
-        let id = order.id.into_bytes();
+        let id = order.id.0.into_bytes();
         for (table, key) in index_rows(&order) {
             txn.open_table(table)?.insert(key.as_slice(), id.as_slice())?;
         }
@@ -55,7 +55,7 @@ pub(crate) fn index_rows(order: &Order) -> [(Table, Vec<u8>); 4] {
     [
         (ORDER_KEYS, idempotency_key(&order.buyer_id, &order.idempotency_key)),
         (ORDERS_BY_TIME, sort_key.clone().into_bytes()),
-        (ORDERS_BY_SHOP, [order.shop_id.as_bytes().as_slice(), sort_key.as_bytes()].concat()),
+        (ORDERS_BY_SHOP, [order.shop_id.0.as_bytes().as_slice(), sort_key.as_bytes()].concat()),
         (ORDERS_BY_BUYER, [buyer_prefix(&order.buyer_id).as_slice(), sort_key.as_bytes()].concat()),
     ]
 }
@@ -98,8 +98,8 @@ pub(crate) fn upgrade(txn: &redb::WriteTransaction) -> Result<(), redb::Error> {
 }
 
 /// The events table's key: the shop's 16 bytes, then the event's sort key.
-pub(crate) fn event_key(shop: Uuid, sort_key: &str) -> Vec<u8> {
-    let mut key = shop.into_bytes().to_vec();
+pub(crate) fn event_key(shop: ShopId, sort_key: &str) -> Vec<u8> {
+    let mut key = shop.0.into_bytes().to_vec();
     key.extend_from_slice(sort_key.as_bytes());
     key
 }
@@ -119,12 +119,14 @@ pub(crate) fn expiry_key(expires_at: u64, row: &[u8]) -> Vec<u8> {
 }
 
 /// The buyer's length first: no buyer id and key can spell another pair's record.
-pub(crate) fn idempotency_key(buyer: &str, key: &str) -> Vec<u8> {
+pub(crate) fn idempotency_key(buyer: &UserId, key: &IdempotencyKey) -> Vec<u8> {
+    let (buyer, key) = (buyer.as_str(), key.as_str());
     format!("{}:{buyer}\u{0}{key}", buyer.len()).into_bytes()
 }
 
 /// Also length-first, and ended by a 0 byte, so one buyer's prefix never covers another's rows.
-pub(crate) fn buyer_prefix(buyer: &str) -> Vec<u8> {
+pub(crate) fn buyer_prefix(buyer: &UserId) -> Vec<u8> {
+    let buyer = buyer.as_str();
     format!("{}:{buyer}\u{0}", buyer.len()).into_bytes()
 }
 

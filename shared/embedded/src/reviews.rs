@@ -8,7 +8,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use bookworm_domain::Error;
 use bookworm_domain::events::EventCursor;
-use bookworm_domain::ids::BookId;
+use bookworm_domain::ids::{BookId, ReviewId, UserId};
 use bookworm_domain::orders::OrderStatus;
 use bookworm_domain::ports::ReviewWrite;
 use bookworm_domain::ports::{BookReader, Purchases, RatingReader, ReviewStore};
@@ -18,7 +18,6 @@ use bookworm_domain::reviews::{
 };
 use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 use tokio::sync::{Mutex, MutexGuard};
-use uuid::Uuid;
 
 use crate::EmbeddedShop;
 use crate::shop::Change;
@@ -32,12 +31,12 @@ const QUOTAS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("review_quota
 
 #[derive(Default)]
 struct State {
-    reviews: HashMap<Uuid, Review>,
-    by_reviewer: HashMap<(BookId, String), Uuid>,
+    reviews: HashMap<ReviewId, Review>,
+    by_reviewer: HashMap<(BookId, UserId), ReviewId>,
     ratings: HashMap<BookId, Ratings>,
     marks: HashSet<Vec<u8>>,
     /// (book, reviewer) pairs barred from reviewing again; persisted in `MARKS`.
-    barred: HashSet<(BookId, String)>,
+    barred: HashSet<(BookId, UserId)>,
     quotas: HashMap<Vec<u8>, u32>,
 }
 
@@ -57,7 +56,7 @@ fn mark_key(mark: &Mark) -> Vec<u8> {
     .into_bytes()
 }
 
-fn barred_key(book: BookId, reviewer: &str) -> Vec<u8> {
+fn barred_key(book: BookId, reviewer: &UserId) -> Vec<u8> {
     format!("barred\0{book}\0{reviewer}").into_bytes()
 }
 
@@ -93,8 +92,9 @@ impl EmbeddedReviews {
                 let text = String::from_utf8_lossy(barred);
                 if let Some((book, reviewer)) = text.split_once('\0')
                     && let Ok(book) = book.parse()
+                    && let Ok(reviewer) = UserId::new(reviewer)
                 {
-                    state.barred.insert((book, reviewer.to_owned()));
+                    state.barred.insert((book, reviewer));
                 }
             }
             state.marks.insert(key);
@@ -197,13 +197,13 @@ impl RatingReader for EmbeddedReviews {
 
 #[async_trait]
 impl ReviewStore for EmbeddedReviews {
-    async fn review(&self, id: Uuid) -> Result<Option<Review>, Error> {
+    async fn review(&self, id: ReviewId) -> Result<Option<Review>, Error> {
         Ok(self.lock().await.reviews.get(&id).cloned())
     }
 
-    async fn review_by(&self, book: BookId, reviewer: &str) -> Result<Option<Review>, Error> {
+    async fn review_by(&self, book: BookId, reviewer: &UserId) -> Result<Option<Review>, Error> {
         let state = self.lock().await;
-        let id = state.by_reviewer.get(&(book, reviewer.to_owned()));
+        let id = state.by_reviewer.get(&(book, reviewer.clone()));
         Ok(id.and_then(|id| state.reviews.get(id)).cloned())
     }
 
@@ -250,8 +250,8 @@ impl ReviewStore for EmbeddedReviews {
         let mut writes = Vec::new();
         let mut removals = Vec::new();
         match (change.before, change.after) {
-            (_, Some(after)) => writes.push((REVIEWS, after.id.into_bytes().to_vec(), json(after)?)),
-            (Some(before), None) => removals.push((REVIEWS, before.id.into_bytes().to_vec())),
+            (_, Some(after)) => writes.push((REVIEWS, after.id.0.into_bytes().to_vec(), json(after)?)),
+            (Some(before), None) => removals.push((REVIEWS, before.id.0.into_bytes().to_vec())),
             (None, None) => return Ok(Saved::Done),
         }
         if let Some(mark) = change.mark {
@@ -295,9 +295,9 @@ impl ReviewStore for EmbeddedReviews {
 
 #[async_trait]
 impl Purchases for EmbeddedReviews {
-    async fn bought(&self, buyer: &str, book: BookId) -> Result<bool, Error> {
+    async fn bought(&self, buyer: &UserId, book: BookId) -> Result<bool, Error> {
         Ok(self.shop.orders_of(buyer)?.iter().any(|order| {
-            order.buyer_id == buyer
+            order.buyer_id == *buyer
                 && order.status == OrderStatus::Completed
                 && order.lines.iter().any(|line| line.book_id == book)
         }))
@@ -330,7 +330,7 @@ mod tests {
 
     #[tokio::test]
     async fn reviews_marks_and_counts_survive_a_reopen() {
-        let dir = std::env::temp_dir().join(format!("reviews-{}", Uuid::new_v4()));
+        let dir = std::env::temp_dir().join(format!("reviews-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         let catalog = Arc::new(EmbeddedCatalog::in_memory().unwrap());
         let book = bookworm_domain::contract::fixture().books[0].clone();
@@ -338,7 +338,7 @@ mod tests {
         let principal = bookworm_domain::identity::Principal::sample("ann");
         let content = bookworm_domain::reviews::ReviewContent { rating: 4, title: None, comment: None };
         let review = Review::new(book.id, &principal, content, false, bookworm_domain::clock::now_rfc3339());
-        let quota = DailyQuota::today("ann", 1);
+        let quota = DailyQuota::today(&bookworm_domain::contract::user("ann"), 1);
         {
             let shop = Arc::new(EmbeddedShop::open(&dir.join("shop.redb")).unwrap());
             let reviews = EmbeddedReviews::open(shop, catalog.clone()).unwrap();
@@ -347,7 +347,10 @@ mod tests {
         }
         let shop = Arc::new(EmbeddedShop::open(&dir.join("shop.redb")).unwrap());
         let reviews = EmbeddedReviews::open(shop, catalog.clone()).unwrap();
-        assert_eq!(reviews.review_by(book.id, "ann").await.unwrap(), Some(review.clone()));
+        assert_eq!(
+            reviews.review_by(book.id, &bookworm_domain::contract::user("ann")).await.unwrap(),
+            Some(review.clone())
+        );
         assert_eq!(reviews.ratings(&[book.id]).await.unwrap()[0].counts, [0, 0, 0, 1, 0]);
         // Today's quota (one review) was kept too.
         let mut second = bookworm_domain::contract::fixture().books[1].clone();
@@ -358,7 +361,11 @@ mod tests {
         let write = ReviewWrite { quota: Some(&quota), ..ReviewWrite::new(None, Some(&other)) };
         assert_eq!(reviews.write_review(&write).await.unwrap(), Saved::OverQuota);
         // A quota of long ago is dropped at the next start; today's stays.
-        let old = DailyQuota { account: "ann".into(), day: "2020-01-01".into(), limit: 1 };
+        let old = DailyQuota {
+            account: bookworm_domain::contract::user("ann"),
+            day: "2020-01-01".into(),
+            limit: 1,
+        };
         reviews
             .shop
             .commit(Change {

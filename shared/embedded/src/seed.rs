@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use bookworm_domain::basket::PricedLine;
 use bookworm_domain::catalog::{Author, Book, BookStatus, CatalogData, Category, Publisher};
-use bookworm_domain::ids::{AuthorId, BookId, CategoryId, PublisherId};
+use bookworm_domain::ids::{
+    AuthorId, BookId, CategoryId, IdempotencyKey, OrderId, PublisherId, ShopId, UserId,
+};
 use bookworm_domain::orders::{Order, OrderStatus};
 use bookworm_domain::{Error, Money};
 
@@ -38,9 +40,9 @@ pub fn sample_order() -> Result<Order, Error> {
         .ok_or_else(|| Error::invalid("seed", "has no Emma for the sample order"))?;
     let unit_price = emma.selling_price();
     Ok(Order {
-        id: uuid::uuid!("7c9e6679-7425-40de-944b-e07fc1f90ae7"),
-        shop_id: uuid::uuid!("123e4567-e89b-42d3-a456-426614174000"),
-        buyer_id: "5f0c1d2e-3a4b-4c5d-8e6f-7a8b9c0d1e2f".into(),
+        id: OrderId(uuid::uuid!("7c9e6679-7425-40de-944b-e07fc1f90ae7")),
+        shop_id: ShopId(uuid::uuid!("123e4567-e89b-42d3-a456-426614174000")),
+        buyer_id: UserId::new("5f0c1d2e-3a4b-4c5d-8e6f-7a8b9c0d1e2f").expect("a user id"),
         buyer_email: Some("reader@example.com".into()),
         buyer_name: None,
         buyer_phone: Some("+79516519741".into()),
@@ -55,7 +57,7 @@ pub fn sample_order() -> Result<Order, Error> {
         total: unit_price,
         status: OrderStatus::New,
         created_at: "2024-12-24T10:00:00.000Z".into(),
-        idempotency_key: "sample-order".into(),
+        idempotency_key: IdempotencyKey::parse("sample-order").expect("a valid key"),
     })
 }
 

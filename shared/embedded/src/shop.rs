@@ -12,12 +12,12 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use bookworm_domain::Error;
 use bookworm_domain::events::{EventCursor, ShopEvent};
+use bookworm_domain::ids::{ConnectionId, EventId, ShopId, UserId};
 use bookworm_domain::mail::{PreferenceStore, Preferences};
 use bookworm_domain::ports::{Claim, Connection, Connections, Deduplicator, EventLog, Listener};
 use bookworm_domain::query::{Page, PageSize};
 use redb::{Database, ReadTransaction, ReadableDatabase};
 use tokio::sync::mpsc;
-use uuid::Uuid;
 
 use crate::layout::{self, EVENTS, PREFERENCES, Table, after_prefix, event_key, json};
 use crate::writer::{Batch, Subscriber, WriteStats, Writer};
@@ -42,7 +42,7 @@ const MAX_CLAIMS: usize = 100_000;
 pub struct EmbeddedShop {
     pub(crate) db: Arc<Database>,
     pub(crate) writer: Writer,
-    connections: RwLock<HashMap<String, Connection>>,
+    connections: RwLock<HashMap<ConnectionId, Connection>>,
     claims: Mutex<Claims>,
     subscriber: Subscriber,
 }
@@ -128,7 +128,7 @@ impl EventLog for EmbeddedShop {
 
     async fn history(
         &self,
-        shop: Uuid,
+        shop: ShopId,
         after: Option<&EventCursor>,
         limit: PageSize,
     ) -> Result<Page<ShopEvent>, Error> {
@@ -165,7 +165,7 @@ impl Connections for EmbeddedShop {
         Ok(())
     }
 
-    async fn remove(&self, id: &str) -> Result<(), Error> {
+    async fn remove(&self, id: &ConnectionId) -> Result<(), Error> {
         self.connections.write().unwrap_or_else(PoisonError::into_inner).remove(id);
         Ok(())
     }
@@ -174,14 +174,14 @@ impl Connections for EmbeddedShop {
     /// index here: the smallest `limit + 1` are picked from one pass, then only those sorted.
     async fn page_for_shop(
         &self,
-        shop: Uuid,
-        after: Option<&str>,
+        shop: ShopId,
+        after: Option<&ConnectionId>,
         limit: std::num::NonZeroUsize,
     ) -> Result<Page<Listener>, Error> {
         let connections = self.connections.read().unwrap_or_else(PoisonError::into_inner);
         let mut page: Vec<Listener> = connections
             .values()
-            .filter(|c| c.shop_id == shop && after.is_none_or(|after| c.id.as_str() > after))
+            .filter(|c| c.shop_id == shop && after.is_none_or(|after| &c.id > after))
             .map(|c| Listener { id: c.id.clone(), token_expires_at: c.token_expires_at })
             .collect();
         drop(connections);
@@ -191,7 +191,7 @@ impl Connections for EmbeddedShop {
             page.truncate(wanted);
         }
         page.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-        Ok(Page::from_lookahead_by(page, limit.get(), |last| last.id.clone()))
+        Ok(Page::from_lookahead_by(page, limit.get(), |last| last.id.as_str().to_owned()))
     }
 }
 
@@ -199,8 +199,8 @@ impl Connections for EmbeddedShop {
 /// new ones come (DynamoDB's TTL) and memory stays bounded.
 #[derive(Default)]
 struct Claims {
-    states: HashMap<(String, Uuid), ClaimState>,
-    deadlines: VecDeque<(Instant, (String, Uuid))>,
+    states: HashMap<(String, EventId), ClaimState>,
+    deadlines: VecDeque<(Instant, (String, EventId))>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -218,7 +218,7 @@ impl ClaimState {
 }
 
 impl Claims {
-    fn set(&mut self, key: (String, Uuid), state: ClaimState) {
+    fn set(&mut self, key: (String, EventId), state: ClaimState) {
         self.deadlines.push_back((state.until(), key.clone()));
         self.states.insert(key, state);
     }
@@ -243,7 +243,7 @@ impl Claims {
 
 #[async_trait]
 impl Deduplicator for EmbeddedShop {
-    async fn claim(&self, consumer: &str, event: Uuid, lease: Duration) -> Result<Claim, Error> {
+    async fn claim(&self, consumer: &str, event: EventId, lease: Duration) -> Result<Claim, Error> {
         let mut claims = self.claims.lock().unwrap_or_else(PoisonError::into_inner);
         let now = Instant::now();
         claims.expire(now);
@@ -259,13 +259,13 @@ impl Deduplicator for EmbeddedShop {
         Ok(found)
     }
 
-    async fn complete(&self, consumer: &str, event: Uuid) -> Result<(), Error> {
+    async fn complete(&self, consumer: &str, event: EventId) -> Result<(), Error> {
         let mut claims = self.claims.lock().unwrap_or_else(PoisonError::into_inner);
         claims.set((consumer.to_owned(), event), ClaimState::Completed(Instant::now() + CLAIM_TTL));
         Ok(())
     }
 
-    async fn release(&self, consumer: &str, event: Uuid) -> Result<(), Error> {
+    async fn release(&self, consumer: &str, event: EventId) -> Result<(), Error> {
         self.claims
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -277,11 +277,11 @@ impl Deduplicator for EmbeddedShop {
 
 #[async_trait]
 impl PreferenceStore for EmbeddedShop {
-    async fn preferences(&self, user: &str) -> Result<Preferences, Error> {
+    async fn preferences(&self, user: &UserId) -> Result<Preferences, Error> {
         let fail = |e: redb::Error| Error::unavailable("read preferences", e);
         let txn = self.read()?;
         let table = txn.open_table(PREFERENCES).map_err(|e| fail(e.into()))?;
-        match table.get(user.as_bytes()).map_err(|e| fail(e.into()))? {
+        match table.get(user.as_str().as_bytes()).map_err(|e| fail(e.into()))? {
             Some(value) => {
                 serde_json::from_slice(value.value()).map_err(|e| Error::unavailable("decode preferences", e))
             }
@@ -289,8 +289,8 @@ impl PreferenceStore for EmbeddedShop {
         }
     }
 
-    async fn set_preferences(&self, user: &str, preferences: &Preferences) -> Result<(), Error> {
-        let (key, value) = (user.as_bytes().to_vec(), json(preferences)?);
+    async fn set_preferences(&self, user: &UserId, preferences: &Preferences) -> Result<(), Error> {
+        let (key, value) = (user.as_str().as_bytes().to_vec(), json(preferences)?);
         self.write(move |batch| batch.put(PREFERENCES, &key, &value)).await
     }
 }
@@ -320,7 +320,7 @@ mod tests {
         let store = EmbeddedShop::in_memory().unwrap();
         let mut bus = store.subscribe().unwrap();
         assert!(store.subscribe().is_none(), "one subscriber");
-        let shop = Uuid::new_v4();
+        let shop = ShopId::random();
         let (first, second) = (any_event(shop), any_event(shop));
         store.append(&first).await.unwrap();
         store.append(&second).await.unwrap();
@@ -331,7 +331,7 @@ mod tests {
     #[tokio::test]
     async fn claims_run_out_and_are_dropped_as_new_ones_come() {
         let store = EmbeddedShop::in_memory().unwrap();
-        let (first, second) = (Uuid::new_v4(), Uuid::new_v4());
+        let (first, second) = (EventId::random(), EventId::random());
         assert_eq!(store.claim("fanout", first, Duration::ZERO).await.unwrap(), Claim::Claimed);
         assert_eq!(store.claim("fanout", second, Duration::from_secs(60)).await.unwrap(), Claim::Claimed);
         let claims = store.claims.lock().unwrap();
@@ -342,7 +342,7 @@ mod tests {
     #[tokio::test]
     async fn completed_claims_stay_within_the_cap_oldest_dropped_first() {
         let store = EmbeddedShop::in_memory().unwrap();
-        let events: Vec<Uuid> = (0..MAX_CLAIMS + 10).map(|_| Uuid::new_v4()).collect();
+        let events: Vec<EventId> = (0..MAX_CLAIMS + 10).map(|_| EventId::random()).collect();
         for event in &events {
             store.claim("fanout", *event, Duration::from_secs(60)).await.unwrap();
             store.complete("fanout", *event).await.unwrap();
@@ -357,7 +357,7 @@ mod tests {
     async fn history_survives_a_reopen() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("shop.redb");
-        let event = any_event(Uuid::new_v4());
+        let event = any_event(ShopId::random());
         EmbeddedShop::open(&path).unwrap().append(&event).await.unwrap();
         let reopened = EmbeddedShop::open(&path).unwrap();
         let page = reopened.history(event.shop_id, None, PageSize::new(5).unwrap()).await.unwrap();

@@ -10,6 +10,7 @@ use std::collections::{BTreeSet, HashMap};
 use bookworm_domain::Error;
 use bookworm_domain::clock::unix_now;
 use bookworm_domain::identity::{Principal, Role};
+use bookworm_domain::ids::UserId;
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use serde_json::{Value, json};
@@ -113,14 +114,14 @@ fn principal_from(fields: &HashMap<String, Value>, now: u64) -> Result<Principal
     if text(REJECTED) == Some("unavailable") {
         return Err(Error::unavailable("verify the access token", "the issuer's keys are unavailable"));
     }
-    let user_id = text(USER_ID).ok_or(Error::Unauthenticated)?;
+    let user_id = text(USER_ID).and_then(|id| UserId::new(id).ok()).ok_or(Error::Unauthenticated)?;
     let expires: u64 = text(EXPIRES).and_then(|value| value.parse().ok()).ok_or(Error::Unauthenticated)?;
     if expires <= now {
         return Err(Error::Unauthenticated);
     }
     let list = |name: &str| text(name).map(|value| value.split(',').collect::<Vec<_>>()).unwrap_or_default();
     Ok(Principal {
-        user_id: user_id.to_owned(),
+        user_id,
         username: text(USERNAME).map(str::to_owned),
         email: text(EMAIL).map(str::to_owned),
         name: text(NAME).map(str::to_owned),
@@ -142,12 +143,12 @@ mod tests {
     #[test]
     fn a_verified_context_round_trips() {
         let principal = Principal {
-            user_id: "u-1".into(),
+            user_id: "u-1".parse().unwrap(),
             username: Some("+79516519741".into()),
             email: None,
             name: Some("Ann <b>".into()),
             roles: BTreeSet::from([Role::Customer, Role::Merchant]),
-            shop_ids: BTreeSet::from([uuid::Uuid::new_v4()]),
+            shop_ids: BTreeSet::from([bookworm_domain::ids::ShopId::random()]),
             email_verified: None,
             phone_number_verified: Some(true),
         };

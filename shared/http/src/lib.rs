@@ -14,6 +14,7 @@ pub use query::QueryParams;
 pub use routes::{Call, Route, RouteRule, Routes, route};
 
 use bookworm_domain::Error;
+use bookworm_domain::ids::ShopId;
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
@@ -96,7 +97,7 @@ pub fn no_content() -> Response<Body> {
 
 /// The route's `{shop_id}` of a shop to act in: a UUID, and not the catalog feed's (no shop
 /// event may be written where admins read catalog events).
-pub fn shop_id(request: &Request) -> Result<uuid::Uuid, Error> {
+pub fn shop_id(request: &Request) -> Result<ShopId, Error> {
     let shop = feed_id(request)?;
     if shop == bookworm_domain::events::CATALOG_FEED {
         return Err(Error::invalid("shop_id", "is the catalog feed's id, not a shop's"));
@@ -105,10 +106,8 @@ pub fn shop_id(request: &Request) -> Result<uuid::Uuid, Error> {
 }
 
 /// The route's `{shop_id}` of a feed to read: a shop's, or the catalog feed.
-pub fn feed_id(request: &Request) -> Result<uuid::Uuid, Error> {
-    path_parameter(request, "shop_id")
-        .and_then(bookworm_domain::ids::parse_hyphenated)
-        .ok_or_else(|| Error::invalid("shop_id", "must be a shop id (a UUID)"))
+pub fn feed_id(request: &Request) -> Result<ShopId, Error> {
+    ShopId::parse("shop_id", path_parameter(request, "shop_id").unwrap_or_default())
 }
 
 /// A path parameter the route declares, e.g. `{id}` of `/books/{id}`.

@@ -70,9 +70,9 @@ async fn a_function_that_does_not_exist_is_an_error_naming_it() {
     let config = moto();
     let shards = LambdaShards::new(&config, "no-such-fanout");
     let shard = Shard {
-        event: any_event(uuid::Uuid::new_v4()),
+        event: any_event(bookworm_domain::ids::ShopId::random()),
         number: 1,
-        listeners: vec![Listener { id: "a".into(), token_expires_at: 0 }],
+        listeners: vec![Listener { id: "a".parse().unwrap(), token_expires_at: 0 }],
     };
     let error = shards.dispatch(&shard).await.expect_err("nothing to invoke");
     assert!(error.to_string().contains("no-such-fanout"), "{error}");

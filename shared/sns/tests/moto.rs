@@ -17,7 +17,7 @@ async fn publishes_the_event_with_its_filter_attributes() {
     let name = format!("shop-events-{}", uuid::Uuid::new_v4());
     let topic = client.create_topic().name(&name).send().await.unwrap().topic_arn.unwrap();
 
-    let event = ShopEvent::checkout_action(sample_action(uuid::Uuid::new_v4()));
+    let event = ShopEvent::checkout_action(sample_action(bookworm_domain::ids::ShopId::random()));
     SnsBus::new(client, &topic).publish(&event).await.unwrap();
 
     let data: Value =

@@ -155,9 +155,9 @@ async fn went_away(push: PushBackend) {
     leaving.close(None).await.unwrap();
     // A connection whose socket died without a $disconnect: only a 410 from @connections tells.
     let stale = Connection {
-        id: "stale-connection".into(),
+        id: "stale-connection".parse().unwrap(),
         shop_id: SHOP_A.parse().unwrap(),
-        user_id: "gone".into(),
+        user_id: "gone".parse().unwrap(),
         connected_at: String::new(),
         token_expires_at: 0,
     };

@@ -123,7 +123,7 @@ async fn a_message_never_selects_a_dollar_route() {
         );
     }
     use bookworm_domain::ports::Connections;
-    let listening = stack.stack.stores.shop.for_shop(uuid::Uuid::parse_str(SHOP).unwrap()).await.unwrap();
+    let listening = stack.stack.stores.shop.for_shop(SHOP.parse().unwrap()).await.unwrap();
     assert_eq!(listening.len(), 1, "the connection record is kept");
 }
 

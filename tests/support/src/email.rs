@@ -43,15 +43,17 @@ impl SmsSender for Outbox {
 /// and the event that announced it.
 pub async fn placed_order<S: BasketStore + OrderStore>(store: &S, email: Option<&str>) -> (Order, ShopEvent) {
     let CatalogData { books, .. } = contract::fixture();
-    let shop = uuid::Uuid::new_v4();
-    let mut basket = Basket::new(shop, "ann");
+    let shop = bookworm_domain::ids::ShopId::random();
+    let mut basket = Basket::new(shop, &contract::user("ann"));
     basket.set(books[1].id, 2).unwrap();
     let book = books[1].clone();
     let books = books.into_iter().map(|book| (book.id, book)).collect();
     let priced = PricedBasket::price(&basket, &books).unwrap();
     let added = ShopEvent::basket_item_set(&basket, &book, 2, priced.total, true);
     store.save_basket(&basket, None, &added).await.unwrap();
-    let mut order = Order::checkout(priced, "ann", email.map(str::to_owned), "k").unwrap();
+    let mut order =
+        Order::checkout(priced, &contract::user("ann"), email.map(str::to_owned), &contract::key("k"))
+            .unwrap();
     order.buyer_name = Some("Ann".into());
     let event = ShopEvent::checkout_completed(&order);
     store.place_order(&order, &basket, &event).await.unwrap();

@@ -116,7 +116,7 @@ mod tests {
     #[tokio::test]
     async fn a_shard_over_lambdas_payload_limit_is_refused_and_never_run() {
         let (run, runs) = recording(0);
-        let listener = Listener { id: "x".repeat(200), token_expires_at: 7 };
+        let listener = Listener { id: "x".repeat(200).parse().unwrap(), token_expires_at: 7 };
         let huge = Shard { listeners: vec![listener; 2_000], ..shard() };
         let error = LocalShards::new(run).dispatch(&huge).await.unwrap_err();
         assert!(error.to_string().contains("limit"), "{error}");

@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bookworm_domain::Error;
+use bookworm_domain::ids::{ConnectionId, ShopId};
 use bookworm_domain::ports::{Connection, Connections, Delivery, Listener, Push, Shard, ShardDispatch};
 use bookworm_embedded::EmbeddedShop;
 use fanout::{Fanout, Invocation};
-use uuid::Uuid;
 
 /// Connections behave by their name's prefix; every message sent is recorded.
 #[derive(Default)]
@@ -22,7 +22,8 @@ pub struct ScriptedPush {
 
 #[async_trait]
 impl Push for ScriptedPush {
-    async fn push(&self, connection_id: &str, message: &[u8]) -> Result<Delivery, Error> {
+    async fn push(&self, connection_id: &ConnectionId, message: &[u8]) -> Result<Delivery, Error> {
+        let connection_id = connection_id.as_str();
         if connection_id.starts_with("slow") {
             tokio::time::sleep(Duration::from_secs(30)).await;
         }
@@ -37,8 +38,8 @@ impl Push for ScriptedPush {
         Ok(Delivery::Delivered)
     }
 
-    async fn disconnect(&self, connection_id: &str) -> Result<(), Error> {
-        self.closed.lock().unwrap().push(connection_id.to_owned());
+    async fn disconnect(&self, connection_id: &ConnectionId) -> Result<(), Error> {
+        self.closed.lock().unwrap().push(connection_id.to_string());
         Ok(())
     }
 }
@@ -52,15 +53,15 @@ impl ScriptedPush {
     }
 }
 
-pub async fn connect(store: &EmbeddedShop, id: &str, shop: Uuid) {
+pub async fn connect(store: &EmbeddedShop, id: &str, shop: ShopId) {
     connect_until(store, id, shop, 4_102_444_800).await;
 }
 
-pub async fn connect_until(store: &EmbeddedShop, id: &str, shop: Uuid, token_expires_at: u64) {
+pub async fn connect_until(store: &EmbeddedShop, id: &str, shop: ShopId, token_expires_at: u64) {
     let connection = Connection {
-        id: id.into(),
+        id: id.parse().unwrap(),
         shop_id: shop,
-        user_id: "m".into(),
+        user_id: "m".parse().unwrap(),
         connected_at: String::new(),
         token_expires_at,
     };
@@ -73,7 +74,7 @@ pub fn on<'a>(store: &'a EmbeddedShop, push: &'a ScriptedPush) -> Fanout<'a> {
 }
 
 pub fn ids(listeners: Vec<Listener>) -> Vec<String> {
-    let mut ids: Vec<String> = listeners.into_iter().map(|listener| listener.id).collect();
+    let mut ids: Vec<String> = listeners.into_iter().map(|listener| listener.id.into_string()).collect();
     ids.sort();
     ids
 }

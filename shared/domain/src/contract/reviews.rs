@@ -4,10 +4,12 @@
 
 use std::collections::BTreeSet;
 
+use super::{key, user};
 use crate::basket::{Basket, PricedBasket};
 use crate::catalog::Book;
 use crate::events::{CATALOG_FEED, RemovedBy, ShopEvent};
 use crate::identity::Principal;
+use crate::ids::ShopId;
 use crate::orders::{Order, OrderStatus};
 use crate::ports::ReviewWrite;
 use crate::ports::{BasketStore, CatalogWriter, EventLog, OrderStore, Purchases, ReviewStore};
@@ -27,7 +29,7 @@ fn new_review(book: &Book, who: &str, rating: u8) -> Review {
 }
 
 fn quota(who: &str) -> DailyQuota {
-    DailyQuota::today(who, 100)
+    DailyQuota::today(&user(who), 100)
 }
 
 /// Writes a new review with its quota and event; what the store said.
@@ -81,8 +83,8 @@ async fn writes_are_atomic_and_counted<S: ReviewStore>(
     let (saved, created) = create(store, &ann, &quota("ann")).await;
     assert_eq!(saved, Saved::Done);
     assert_eq!(store.review(ann.id).await.expect("review").as_ref(), Some(&ann));
-    assert_eq!(store.review_by(emma.id, "ann").await.expect("by").as_ref(), Some(&ann));
-    assert_eq!(store.review_by(persuasion.id, "ann").await.expect("by"), None);
+    assert_eq!(store.review_by(emma.id, &user("ann")).await.expect("by").as_ref(), Some(&ann));
+    assert_eq!(store.review_by(persuasion.id, &user("ann")).await.expect("by"), None);
     assert_eq!(ratings(store, emma).await.counts, [0, 0, 0, 1, 0]);
     assert!(feed_has(events, &created).await, "the event was written with the review");
 
@@ -119,7 +121,7 @@ async fn writes_are_atomic_and_counted<S: ReviewStore>(
     // Hidden by reports: out of the counts; restored: back in; deleted: out, and the account
     // may review the book again.
     let hidden = edited.reported(ReportReason::Abuse, 1, crate::clock::now_rfc3339());
-    let mark = Mark::Report { review: ann.id, account: "bob".into(), reason: ReportReason::Abuse };
+    let mark = Mark::Report { review: ann.id, account: user("bob"), reason: ReportReason::Abuse };
     let write = ReviewWrite { mark: Some(&mark), ..ReviewWrite::new(Some(&edited), Some(&hidden)) };
     assert_eq!(store.write_review(&write).await.expect("report"), Saved::Done);
     assert_eq!(ratings(store, emma).await.count(), 0);
@@ -133,7 +135,7 @@ async fn writes_are_atomic_and_counted<S: ReviewStore>(
     let write = ReviewWrite { event: Some(&removed), ..ReviewWrite::new(Some(&restored), None) };
     assert_eq!(store.write_review(&write).await.expect("delete"), Saved::Done);
     assert_eq!(store.review(ann.id).await.expect("review"), None);
-    assert_eq!(store.review_by(emma.id, "ann").await.expect("by"), None);
+    assert_eq!(store.review_by(emma.id, &user("ann")).await.expect("by"), None);
     assert_eq!(ratings(store, emma).await, Ratings::default());
     assert!(feed_has(events, &removed).await);
     let anew = new_review(emma, "ann", 5);
@@ -142,7 +144,7 @@ async fn writes_are_atomic_and_counted<S: ReviewStore>(
     // A removal that bars the reviewer (moderation) leaves no way to post again.
     let barring = ReviewWrite { bar_reviewer: true, ..ReviewWrite::new(Some(&anew), None) };
     assert_eq!(store.write_review(&barring).await.expect("remove"), Saved::Done);
-    assert_eq!(store.review_by(emma.id, "ann").await.expect("by"), None);
+    assert_eq!(store.review_by(emma.id, &user("ann")).await.expect("by"), None);
     let again = new_review(emma, "ann", 5);
     assert_eq!(create(store, &again, &quota("ann")).await.0, Saved::Stale, "barred");
     assert_eq!(store.review(again.id).await.expect("review"), None);
@@ -162,7 +164,7 @@ async fn marks_and_quotas_hold<S: ReviewStore>(
     let review = new_review(book, "cat", 3);
     assert_eq!(create(store, &review, &quota("cat")).await.0, Saved::Done);
 
-    let vote = Mark::Helpful { review: review.id, account: "dan".into() };
+    let vote = Mark::Helpful { review: review.id, account: user("dan") };
     let voted = review.voted_helpful();
     let write = ReviewWrite { mark: Some(&vote), ..ReviewWrite::new(Some(&review), Some(&voted)) };
     assert_eq!(store.write_review(&write).await.expect("vote"), Saved::Done);
@@ -171,13 +173,13 @@ async fn marks_and_quotas_hold<S: ReviewStore>(
     assert_eq!(store.write_review(&write).await.expect("vote"), Saved::AlreadyMarked);
     assert_eq!(store.review(review.id).await.expect("review").map(|r| r.helpful), Some(1), "counted once");
     // A report by the same account is a different mark.
-    let report = Mark::Report { review: review.id, account: "dan".into(), reason: ReportReason::Spam };
+    let report = Mark::Report { review: review.id, account: user("dan"), reason: ReportReason::Spam };
     let reported = voted.reported(ReportReason::Spam, 3, crate::clock::now_rfc3339());
     let write = ReviewWrite { mark: Some(&report), ..ReviewWrite::new(Some(&voted), Some(&reported)) };
     assert_eq!(store.write_review(&write).await.expect("report"), Saved::Done);
 
     // The daily cap: the third new review of the day is refused, and nothing is written.
-    let cap = DailyQuota::today("eve", 2);
+    let cap = DailyQuota::today(&user("eve"), 2);
     let mut books = Vec::new();
     for i in 0..3 {
         let mut other = book.clone();
@@ -194,7 +196,7 @@ async fn marks_and_quotas_hold<S: ReviewStore>(
     assert_eq!(ratings(store, &books[2]).await, Ratings::default());
     let other = new_review(&books[2], "fay", 5);
     assert_eq!(
-        create(store, &other, &DailyQuota::today("fay", 2)).await.0,
+        create(store, &other, &DailyQuota::today(&user("fay"), 2)).await.0,
         Saved::Done,
         "caps are per account"
     );
@@ -214,7 +216,7 @@ async fn listings_page_every_visible_review_once<S: ReviewStore>(store: &S, cata
     let mut reviews = Vec::new();
     for (i, rating) in [5u8, 3, 1, 4, 2, 5, 3, 3].into_iter().enumerate() {
         let review = new_review(&book, &format!("lister-{i}"), rating);
-        assert_eq!(create(store, &review, &quota(&review.reviewer_id)).await.0, Saved::Done);
+        assert_eq!(create(store, &review, &quota(review.reviewer_id.as_str())).await.0, Saved::Done);
         // Distinct creation times keep "newest first" unambiguous.
         tokio::time::sleep(std::time::Duration::from_millis(3)).await;
         reviews.push(review);
@@ -223,7 +225,7 @@ async fn listings_page_every_visible_review_once<S: ReviewStore>(store: &S, cata
     // review 2 has a report below the threshold.
     for (i, review) in reviews.iter_mut().enumerate() {
         for voter in 0..(i * 3) % 5 {
-            let mark = Mark::Helpful { review: review.id, account: format!("voter-{voter}") };
+            let mark = Mark::Helpful { review: review.id, account: user(&format!("voter-{voter}")) };
             let voted = review.voted_helpful();
             let write = ReviewWrite { mark: Some(&mark), ..ReviewWrite::new(Some(review), Some(&voted)) };
             assert_eq!(store.write_review(&write).await.expect("vote"), Saved::Done);
@@ -232,7 +234,7 @@ async fn listings_page_every_visible_review_once<S: ReviewStore>(store: &S, cata
     }
     for (i, threshold) in [(1, 1), (2, 3)] {
         let mark =
-            Mark::Report { review: reviews[i].id, account: "reporter".into(), reason: ReportReason::Spam };
+            Mark::Report { review: reviews[i].id, account: user("reporter"), reason: ReportReason::Spam };
         let reported = reviews[i].reported(ReportReason::Spam, threshold, crate::clock::now_rfc3339());
         let write = ReviewWrite { mark: Some(&mark), ..ReviewWrite::new(Some(&reviews[i]), Some(&reported)) };
         assert_eq!(store.write_review(&write).await.expect("report"), Saved::Done);
@@ -335,16 +337,16 @@ async fn concurrent_reviews_leave_exact_counts<S: ReviewStore>(store: &S, catalo
 
 /// `bought` is true only for a completed order of the buyer's containing the book.
 pub async fn purchases<S: BasketStore + OrderStore>(orders: &S, purchases: &dyn Purchases) {
-    let shop = uuid::Uuid::new_v4();
+    let shop = ShopId::random();
     let data = super::fixture();
     let (book, other) = (&data.books[1], &data.books[2]); // [0] is out of stock
     let books = std::collections::HashMap::from([(book.id, book.clone())]);
-    let buyer = format!("buyer-{}", uuid::Uuid::new_v4());
+    let buyer = user(&format!("buyer-{}", uuid::Uuid::new_v4()));
     let mut basket = Basket::new(shop, &buyer);
     basket.set(book.id, 1).expect("set");
     orders.save_basket(&basket, None, &super::any_event(shop)).await.expect("save a basket");
     let priced = PricedBasket::price(&basket, &books).expect("price");
-    let mut order = Order::checkout(priced, &buyer, None, "k").expect("checkout");
+    let mut order = Order::checkout(priced, &buyer, None, &key("k")).expect("checkout");
     orders.place_order(&order, &basket, &super::any_event(shop)).await.expect("place");
     assert!(!purchases.bought(&buyer, book.id).await.expect("bought"), "a new order is no purchase yet");
     order.transition(OrderStatus::Completed).expect("complete");
@@ -352,5 +354,5 @@ pub async fn purchases<S: BasketStore + OrderStore>(orders: &S, purchases: &dyn 
     assert!(orders.update_status(&order, OrderStatus::New, &event).await.expect("complete"));
     assert!(purchases.bought(&buyer, book.id).await.expect("bought"));
     assert!(!purchases.bought(&buyer, other.id).await.expect("bought"), "another book");
-    assert!(!purchases.bought("someone-else", book.id).await.expect("bought"), "another buyer");
+    assert!(!purchases.bought(&user("someone-else"), book.id).await.expect("bought"), "another buyer");
 }

@@ -8,6 +8,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::ids::{OrderId, ReviewId, ShopId, UserId};
+
 use crate::Money;
 use crate::catalog::Book;
 use crate::ids::BookId;
@@ -63,7 +65,7 @@ pub enum Payload {
 pub struct BasketRef {
     pub basket_id: Uuid,
     /// The customer's user id (the token's `sub`).
-    pub customer_id: String,
+    pub customer_id: UserId,
     /// The basket's version after this change; it grows by one with every change.
     pub version: u64,
 }
@@ -123,10 +125,10 @@ pub struct OrderedBook {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[non_exhaustive]
 pub struct CheckoutCompleted {
-    pub order_id: Uuid,
-    pub shop_id: Uuid,
+    pub order_id: OrderId,
+    pub shop_id: ShopId,
     /// The buyer's user id (the token's `sub`).
-    pub buyer_id: String,
+    pub buyer_id: UserId,
     pub total: Money,
     /// Copies bought, all lines together.
     pub item_count: u32,
@@ -137,9 +139,9 @@ pub struct CheckoutCompleted {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[non_exhaustive]
 pub struct OrderClosed {
-    pub order_id: Uuid,
-    pub shop_id: Uuid,
-    pub buyer_id: String,
+    pub order_id: OrderId,
+    pub shop_id: ShopId,
+    pub buyer_id: UserId,
     /// `completed` or `cancelled`, as the event's type says.
     pub status: OrderStatus,
     pub total: Money,
@@ -150,7 +152,7 @@ pub struct OrderClosed {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[non_exhaustive]
 pub struct ReviewChanged {
-    pub review_id: Uuid,
+    pub review_id: ReviewId,
     pub book_id: BookId,
     #[schemars(range(min = 1, max = 5))]
     pub rating: u8,
@@ -170,7 +172,7 @@ pub enum RemovedBy {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[non_exhaustive]
 pub struct ReviewRemoved {
-    pub review_id: Uuid,
+    pub review_id: ReviewId,
     pub book_id: BookId,
     pub by: RemovedBy,
 }

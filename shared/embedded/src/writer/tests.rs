@@ -6,12 +6,12 @@ use std::sync::mpsc as gate;
 use bookworm_domain::basket::{Basket, PricedBasket};
 use bookworm_domain::contract::{any_event, fixture};
 use bookworm_domain::ids::BookId;
+use bookworm_domain::ids::ShopId;
 use bookworm_domain::orders::Order;
 use bookworm_domain::ports::{BasketStore, EventLog, OrderQuery, OrderScope, OrderStore};
 use bookworm_domain::query::PageSize;
 use futures::future::join_all;
 use redb::{ReadableDatabase, ReadableTableMetadata};
-use uuid::Uuid;
 
 use super::*;
 use crate::EmbeddedShop;
@@ -60,7 +60,7 @@ async fn concurrent_writes_share_one_commit_and_each_is_acknowledged_after_it() 
     let dir = tempfile::tempdir().unwrap();
     let shop = Arc::new(EmbeddedShop::open(&dir.path().join("shop.redb")).unwrap());
     let store = shop.clone();
-    let shop_id = Uuid::new_v4();
+    let shop_id = ShopId::random();
     let (release, held) = hold(&shop).await;
     let events: Vec<_> = (0..50).map(|_| any_event(shop_id)).collect();
     let results = queued_behind(release, events.iter().map(|event| store.append(event))).await;
@@ -74,8 +74,11 @@ async fn concurrent_writes_share_one_commit_and_each_is_acknowledged_after_it() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_saves_from_one_version_in_one_batch_let_exactly_one_win() {
     let shop = Arc::new(EmbeddedShop::in_memory().unwrap());
-    let shop_id = Uuid::new_v4();
-    let (mut ann, mut other) = (Basket::new(shop_id, "ann"), Basket::new(shop_id, "ann"));
+    let shop_id = ShopId::random();
+    let (mut ann, mut other) = (
+        Basket::new(shop_id, &bookworm_domain::contract::user("ann")),
+        Basket::new(shop_id, &bookworm_domain::contract::user("ann")),
+    );
     ann.set(BookId::derived("Emma"), 1).unwrap();
     other.set(BookId::derived("Typee"), 3).unwrap();
     let (release, held) = hold(&shop).await;
@@ -91,13 +94,13 @@ async fn two_saves_from_one_version_in_one_batch_let_exactly_one_win() {
     held.await.unwrap();
     assert!(results[0].is_ok(), "the first queued wins");
     assert!(matches!(results[1], Err(bookworm_domain::Error::Conflict(_))), "{:?}", results[1]);
-    assert_eq!(shop.basket(shop_id, "ann").await.unwrap(), Some(ann));
+    assert_eq!(shop.basket(shop_id, &bookworm_domain::contract::user("ann")).await.unwrap(), Some(ann));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_write_failing_half_way_takes_its_batch_down_and_nothing_of_it_is_stored() {
     let shop = Arc::new(EmbeddedShop::in_memory().unwrap());
-    let shop_id = Uuid::new_v4();
+    let shop_id = ShopId::random();
     let (before, after) = (any_event(shop_id), any_event(shop_id));
     let (release, held) = hold(&shop).await;
     let half_done = {
@@ -128,8 +131,8 @@ async fn a_write_failing_half_way_takes_its_batch_down_and_nothing_of_it_is_stor
 #[tokio::test]
 async fn a_write_refused_before_writing_fails_alone() {
     let shop = EmbeddedShop::in_memory().unwrap();
-    let shop_id = Uuid::new_v4();
-    let basket = Basket::new(shop_id, "ann");
+    let shop_id = ShopId::random();
+    let basket = Basket::new(shop_id, &bookworm_domain::contract::user("ann"));
     let stale = shop.save_basket(&basket, Some(4), &any_event(shop_id)).await;
     assert!(matches!(stale, Err(bookworm_domain::Error::Conflict(_))));
     let event = any_event(shop_id);
@@ -140,7 +143,7 @@ async fn a_write_refused_before_writing_fails_alone() {
 #[tokio::test]
 async fn expired_events_are_swept_by_a_later_batch() {
     let shop = EmbeddedShop::in_memory().unwrap();
-    let shop_id = Uuid::new_v4();
+    let shop_id = ShopId::random();
     let (old, kept) = (any_event(shop_id), any_event(shop_id));
     shop.append(&old).await.unwrap();
     shop.append(&kept).await.unwrap();
@@ -163,7 +166,7 @@ async fn expired_events_are_swept_by_a_later_batch() {
     })
     .await
     .unwrap();
-    shop.append(&any_event(Uuid::new_v4())).await.unwrap();
+    shop.append(&any_event(ShopId::random())).await.unwrap();
     let page = shop.history(shop_id, None, PageSize::new(10).unwrap()).await.unwrap();
     assert_eq!(page.items, [kept], "the expired event is gone, the other kept");
     let txn = shop.db.begin_read().unwrap();
@@ -175,8 +178,8 @@ async fn expired_events_are_swept_by_a_later_batch() {
 async fn a_file_of_the_first_layout_gets_its_order_indexes_at_open() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("shop.redb");
-    let shop_id = Uuid::new_v4();
-    let mut basket = Basket::new(shop_id, "ann");
+    let shop_id = ShopId::random();
+    let mut basket = Basket::new(shop_id, &bookworm_domain::contract::user("ann"));
     basket.set(BookId::derived("Emma"), 1).unwrap();
     let books = fixture()
         .books
@@ -186,7 +189,13 @@ async fn a_file_of_the_first_layout_gets_its_order_indexes_at_open() {
             (book.id, book)
         })
         .collect();
-    let order = Order::checkout(PricedBasket::price(&basket, &books).unwrap(), "ann", None, "k1").unwrap();
+    let order = Order::checkout(
+        PricedBasket::price(&basket, &books).unwrap(),
+        &bookworm_domain::contract::user("ann"),
+        None,
+        &bookworm_domain::contract::key("k1"),
+    )
+    .unwrap();
     {
         let shop = EmbeddedShop::open(&path).unwrap();
         shop.save_basket(&basket, None, &any_event(shop_id)).await.unwrap();
@@ -204,8 +213,18 @@ async fn a_file_of_the_first_layout_gets_its_order_indexes_at_open() {
         txn.commit().unwrap();
     }
     let shop = EmbeddedShop::open(&path).unwrap();
-    assert_eq!(shop.order_by_key("ann", "k1").await.unwrap().map(|o| o.id), Some(order.id));
-    for scope in [OrderScope::Everyone, OrderScope::Buyer("ann".into()), OrderScope::Shop(shop_id)] {
+    assert_eq!(
+        shop.order_by_key(&bookworm_domain::contract::user("ann"), &bookworm_domain::contract::key("k1"))
+            .await
+            .unwrap()
+            .map(|o| o.id),
+        Some(order.id)
+    );
+    for scope in [
+        OrderScope::Everyone,
+        OrderScope::Buyer(bookworm_domain::contract::user("ann")),
+        OrderScope::Shop(shop_id),
+    ] {
         let query = OrderQuery { scope, status: None, after: None, limit: PageSize::new(5).unwrap() };
         assert_eq!(shop.list_orders(&query).await.unwrap().items, std::slice::from_ref(&order));
     }
