@@ -126,8 +126,7 @@ pub struct MailSettings {
 
 impl MailSettings {
     pub fn from_env() -> Result<Self, Error> {
-        let from = std::env::var("MAIL_FROM")
-            .map_err(|_| Error::unavailable("configuration", "MAIL_FROM is not set"))?;
+        let from = bookworm_dynamodb::required_env("MAIL_FROM")?;
         Ok(Self { from, configuration_set: std::env::var("SES_CONFIGURATION_SET").ok() })
     }
 }
