@@ -8,9 +8,11 @@ use std::collections::HashSet;
 mod fanout;
 mod reviews;
 mod search;
+mod support;
 pub use fanout::shard_dispatch;
 pub use reviews::{purchases, review_store};
 pub use search::index_store;
+pub use support::support_store;
 
 use crate::Error;
 use crate::Money;
@@ -19,8 +21,8 @@ use crate::ids::{
     AuthorId, BookId, CategoryId, ConnectionId, EventId, IdempotencyKey, OrderId, PublisherId, ShopId, UserId,
 };
 use crate::ports::{
-    BasketStore, BookReader, CatalogWriter, Claim, Connection, Connections, Deduplicator, EventLog, Listener,
-    LookupReader, OrderStore,
+    BasketStore, BookReader, CatalogWriter, Channel, Claim, Connection, Connections, Deduplicator, EventLog,
+    Listener, LookupReader, OrderStore,
 };
 use crate::query::{BookFilter, BookQuery, Cursor, PageSize, SortField};
 
@@ -353,7 +355,7 @@ pub async fn shop_store<S: EventLog + Connections + Deduplicator>(store: &S) {
 
     let connection = |id: &str, shop| Connection {
         id: connection_id(id),
-        shop_id: shop,
+        channel: Channel::Shop(shop),
         user_id: user("merchant"),
         connected_at: crate::clock::now_rfc3339(),
         token_expires_at: 4_102_444_800,
@@ -369,6 +371,7 @@ pub async fn shop_store<S: EventLog + Connections + Deduplicator>(store: &S) {
     store.remove(&connection_id("never-there")).await.expect("removing an unknown connection is fine");
     assert_eq!(store.for_shop(shop).await.expect("for_shop"), [listener("b", 1_700_000_000)]);
     fanout::connection_pages(store).await;
+    support_connections(store, shop).await;
 
     let (event, lease) = (EventId::random(), std::time::Duration::from_secs(60));
     let claim = |consumer: &'static str, event, lease| async move {
@@ -395,6 +398,42 @@ pub async fn shop_store<S: EventLog + Connections + Deduplicator>(store: &S) {
     store.complete("fanout", crashed).await.expect("complete");
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     assert_eq!(claim("fanout", crashed, std::time::Duration::ZERO).await, Claim::Done);
+}
+
+/// Support-channel sockets are found by their user, agents' all together; a merchant's never.
+async fn support_connections<S: Connections>(store: &S, shop: ShopId) {
+    use crate::support::AuthorRole;
+    let connection = |id: &str, who: &str, channel| Connection {
+        id: connection_id(id),
+        channel,
+        user_id: user(who),
+        connected_at: crate::clock::now_rfc3339(),
+        token_expires_at: 4_102_444_800,
+    };
+    let listener = |id: &str| Listener { id: connection_id(id), token_expires_at: 4_102_444_800 };
+    store.add(&connection("s1", "cleo", Channel::Support(AuthorRole::Customer))).await.expect("add");
+    store.add(&connection("s2", "cleo", Channel::Support(AuthorRole::Customer))).await.expect("add");
+    store.add(&connection("s3", "sam", Channel::Support(AuthorRole::Support))).await.expect("add");
+    store.add(&connection("s4", "kim", Channel::Support(AuthorRole::Support))).await.expect("add");
+    store.add(&connection("s5", "sam", Channel::Shop(shop))).await.expect("add");
+    let mut cleo = store.for_user(&user("cleo")).await.expect("for_user");
+    cleo.sort_by(|x, y| x.id.cmp(&y.id));
+    assert_eq!(cleo, [listener("s1"), listener("s2")]);
+    assert_eq!(
+        store.for_user(&user("sam")).await.expect("for_user"),
+        [listener("s3")],
+        "not the shop socket"
+    );
+    let mut agents = store.agent_connections().await.expect("agent_connections");
+    agents.sort_by(|x, y| x.1.id.cmp(&y.1.id));
+    assert_eq!(agents, [(user("sam"), listener("s3")), (user("kim"), listener("s4"))]);
+    let shop_sockets = store.for_shop(shop).await.expect("for_shop");
+    assert!(shop_sockets.contains(&listener("s5")), "the shop socket stays a shop's");
+    for id in ["s1", "s2", "s3", "s4", "s5"] {
+        store.remove(&connection_id(id)).await.expect("remove");
+    }
+    assert_eq!(store.for_user(&user("cleo")).await.expect("for_user"), []);
+    assert_eq!(store.agent_connections().await.expect("agent_connections"), []);
 }
 
 /// The contract of the basket and order stores, on one empty store.

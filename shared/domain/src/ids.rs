@@ -88,6 +88,8 @@ id_type!(ShopId, "shop", "a shop");
 id_type!(OrderId, "order", "an order");
 id_type!(ReviewId, "review", "a review");
 id_type!(EventId, "event", "an event");
+id_type!(ConversationId, "conversation", "a conversation");
+id_type!(MessageId, "message", "a message");
 
 /// A string id of someone else's making: any non-empty text, kept as given.
 macro_rules! text_id_type {

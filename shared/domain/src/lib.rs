@@ -19,6 +19,7 @@ pub mod query;
 pub mod queue;
 pub mod reviews;
 pub mod search;
+pub mod support;
 pub mod text;
 pub mod whole;
 

@@ -10,13 +10,14 @@ use crate::basket::{Basket, PricedBasket};
 use crate::catalog::{Author, Book, CatalogData, Category, Publisher};
 use crate::events::{EventCursor, ShopEvent};
 use crate::ids::{
-    AuthorId, BookId, CategoryId, ConnectionId, EventId, IdempotencyKey, OrderId, PublisherId, ReviewId,
-    ShopId, UserId,
+    AuthorId, BookId, CategoryId, ConnectionId, ConversationId, EventId, IdempotencyKey, OrderId,
+    PublisherId, ReviewId, ShopId, UserId,
 };
 use crate::orders::{Order, OrderStatus, Placed};
 use crate::query::{BookQuery, Page, PageSize};
 use crate::reviews::{DailyQuota, Mark, Ratings, ReportedQuery, Review, ReviewQuery, Saved};
 use crate::search::{IndexPointer, Published, SearchQuery, SearchResults, Suggestion};
+use crate::support::{AgentStatus, AuthorRole, CannedReply, Conversation, Listing, Message, Quota};
 
 /// Reads books: what the shopper-facing catalog functions need.
 #[async_trait]
@@ -108,17 +109,33 @@ pub trait EventLog: Send + Sync {
     ) -> Result<Page<ShopEvent>, Error>;
 }
 
-/// An open merchant WebSocket.
+/// What a WebSocket listens to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// A shop's events (`?shop_id=`): its merchants and admins.
+    Shop(ShopId),
+    /// Support chat (`?channel=support`): a customer's conversations, or an agent's.
+    Support(AuthorRole),
+}
+
+/// An open WebSocket.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Connection {
     pub id: ConnectionId,
-    pub shop_id: ShopId,
+    pub channel: Channel,
     pub user_id: UserId,
     pub connected_at: String,
-    /// When the token the merchant connected with expires (Unix seconds): the socket ends
+    /// When the token the socket connected with expires (Unix seconds): the socket ends
     /// then. 0: not recorded (a connection stored before this was kept).
     #[serde(default)]
     pub token_expires_at: u64,
+}
+
+impl Connection {
+    pub fn listener(&self) -> Listener {
+        Listener { id: self.id.clone(), token_expires_at: self.token_expires_at }
+    }
 }
 
 /// A connection as fan-out sees it: where to push, and until when.
@@ -135,7 +152,8 @@ impl Listener {
     }
 }
 
-/// Open WebSocket connections, found by shop.
+/// Open WebSocket connections, found by shop (merchants) or by user (support chat); never by
+/// reading them all.
 #[async_trait]
 pub trait Connections: Send + Sync {
     async fn add(&self, connection: &Connection) -> Result<(), Error>;
@@ -153,6 +171,10 @@ pub trait Connections: Send + Sync {
         after: Option<&ConnectionId>,
         limit: std::num::NonZeroUsize,
     ) -> Result<Page<Listener>, Error>;
+    /// `user`'s support-channel connections.
+    async fn for_user(&self, user: &UserId) -> Result<Vec<Listener>, Error>;
+    /// Every agent's support-channel connection, with the agent's id.
+    async fn agent_connections(&self) -> Result<Vec<(UserId, Listener)>, Error>;
 }
 
 /// One page of a shop's connections with the event to push to them: the work fan-out hands to
@@ -377,4 +399,59 @@ pub trait IndexStore: Send + Sync {
         books: u64,
         replacing: Option<&IndexPointer>,
     ) -> Result<Published, Error>;
+}
+
+/// What a conversation write found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Written {
+    Done,
+    /// The stored conversation is no longer the version the write was made from: reload, retry.
+    Stale,
+    /// The message's `client_message_id` was used in this conversation already: that message.
+    Duplicate(Box<Message>),
+}
+
+/// Support conversations, their messages, agents' canned replies and availability.
+#[async_trait]
+pub trait SupportStore: Send + Sync {
+    /// Stores a new conversation with its first message; `false` (and nothing written) when a
+    /// conversation with its id exists (the same opening sent again).
+    async fn open(&self, conversation: &Conversation, first: &Message) -> Result<bool, Error>;
+    async fn conversation(&self, id: ConversationId) -> Result<Option<Conversation>, Error>;
+    /// Up to `limit` conversations of `listing`, in its order, after the one whose key in it
+    /// is `after`.
+    async fn conversations(
+        &self,
+        listing: &Listing,
+        after: Option<&str>,
+        limit: PageSize,
+    ) -> Result<Page<Conversation>, Error>;
+    /// Saves `conversation` if the stored one is its version before (`version - 1`).
+    async fn save(&self, conversation: &Conversation) -> Result<Written, Error>;
+    /// In one write: `message` and `conversation` (as [`Conversation::append`] made them), if
+    /// the stored conversation is its version before and the message's client id is new there.
+    async fn append(&self, conversation: &Conversation, message: &Message) -> Result<Written, Error>;
+    /// Up to `limit` messages after `after` (a `seq`; 0 from the first), oldest first; private
+    /// notes only when `private`. The cursor of the page is its last message's `seq`.
+    async fn messages(
+        &self,
+        conversation: ConversationId,
+        after: u32,
+        limit: PageSize,
+        private: bool,
+    ) -> Result<Page<Message>, Error>;
+
+    /// Counts one against `quota`; `false` (nothing counted) when it is used up.
+    async fn take(&self, quota: &Quota) -> Result<bool, Error>;
+
+    async fn put_canned_reply(&self, reply: &CannedReply) -> Result<(), Error>;
+    /// `false` when there was none.
+    async fn delete_canned_reply(&self, code: &str) -> Result<bool, Error>;
+    /// Every canned reply, by code.
+    async fn canned_replies(&self) -> Result<Vec<CannedReply>, Error>;
+
+    async fn set_availability(&self, status: &AgentStatus) -> Result<(), Error>;
+    async fn availability(&self, agent: &UserId) -> Result<Option<AgentStatus>, Error>;
+    /// The agents whose status is online.
+    async fn online_agents(&self) -> Result<Vec<UserId>, Error>;
 }

@@ -2,7 +2,7 @@
 //!
 //! Data lives in redb files under the local data folder, so a restart keeps it. The shop file
 //! is read directly (bounded page cache) and written through a group-commit writer; the
-//! catalog and reviews keep small indexes in memory, rebuilt from their file at start.
+//! catalog, reviews and support chat keep small indexes in memory, rebuilt from their file at start.
 
 mod catalog;
 mod commerce;
@@ -11,9 +11,11 @@ pub mod outbox;
 mod reviews;
 pub mod seed;
 mod shop;
+mod support;
 mod writer;
 
 pub use catalog::EmbeddedCatalog;
 pub use reviews::EmbeddedReviews;
 pub use shop::EmbeddedShop;
+pub use support::EmbeddedSupport;
 pub use writer::WriteStats;

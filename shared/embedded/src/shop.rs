@@ -14,8 +14,9 @@ use bookworm_domain::Error;
 use bookworm_domain::events::{EventCursor, ShopEvent};
 use bookworm_domain::ids::{ConnectionId, EventId, ShopId, UserId};
 use bookworm_domain::mail::{PreferenceStore, Preferences};
-use bookworm_domain::ports::{Claim, Connection, Connections, Deduplicator, EventLog, Listener};
+use bookworm_domain::ports::{Channel, Claim, Connection, Connections, Deduplicator, EventLog, Listener};
 use bookworm_domain::query::{Page, PageSize};
+use bookworm_domain::support::AuthorRole;
 use redb::{Database, ReadTransaction, ReadableDatabase};
 use tokio::sync::mpsc;
 
@@ -181,8 +182,8 @@ impl Connections for EmbeddedShop {
         let connections = self.connections.read().unwrap_or_else(PoisonError::into_inner);
         let mut page: Vec<Listener> = connections
             .values()
-            .filter(|c| c.shop_id == shop && after.is_none_or(|after| &c.id > after))
-            .map(|c| Listener { id: c.id.clone(), token_expires_at: c.token_expires_at })
+            .filter(|c| c.channel == Channel::Shop(shop) && after.is_none_or(|after| &c.id > after))
+            .map(Connection::listener)
             .collect();
         drop(connections);
         let wanted = limit.get().saturating_add(1);
@@ -192,6 +193,24 @@ impl Connections for EmbeddedShop {
         }
         page.sort_unstable_by(|a, b| a.id.cmp(&b.id));
         Ok(Page::from_lookahead_by(page, limit.get(), |last| last.id.as_str().to_owned()))
+    }
+
+    async fn for_user(&self, user: &UserId) -> Result<Vec<Listener>, Error> {
+        let connections = self.connections.read().unwrap_or_else(PoisonError::into_inner);
+        Ok(connections
+            .values()
+            .filter(|c| matches!(c.channel, Channel::Support(_)) && &c.user_id == user)
+            .map(Connection::listener)
+            .collect())
+    }
+
+    async fn agent_connections(&self) -> Result<Vec<(UserId, Listener)>, Error> {
+        let connections = self.connections.read().unwrap_or_else(PoisonError::into_inner);
+        Ok(connections
+            .values()
+            .filter(|c| c.channel == Channel::Support(AuthorRole::Support))
+            .map(|c| (c.user_id.clone(), c.listener()))
+            .collect())
     }
 }
 

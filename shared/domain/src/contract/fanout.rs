@@ -21,7 +21,7 @@ pub(super) async fn connection_pages<S: Connections>(store: &S) {
     let ids = ["B", "a", "a-1", "aa", "a_", "Z9", "é"];
     let at = |id: &str, shop| Connection {
         id: id.parse().expect("a connection id"),
-        shop_id: shop,
+        channel: crate::ports::Channel::Shop(shop),
         user_id: "merchant".parse().expect("a user id"),
         connected_at: crate::clock::now_rfc3339(),
         token_expires_at: 4_102_444_800 - id.len() as u64,
