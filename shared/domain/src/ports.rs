@@ -10,8 +10,8 @@ use crate::basket::{Basket, PricedBasket};
 use crate::catalog::{Author, Book, CatalogData, Category, Publisher};
 use crate::events::{EventCursor, ShopEvent};
 use crate::ids::{
-    AuthorId, BookId, CategoryId, ConnectionId, ConversationId, EventId, IdempotencyKey, OrderId,
-    PublisherId, ReviewId, ShopId, UserId,
+    AuthorId, BookId, CategoryId, ConnectionId, ConversationId, EventId, IdempotencyKey, MessageId,
+    OrderId, PublisherId, ReviewId, ShopId, UserId,
 };
 use crate::orders::{Order, OrderStatus, Placed};
 use crate::query::{BookQuery, Page, PageSize};
@@ -440,6 +440,8 @@ pub trait SupportStore: Send + Sync {
         limit: PageSize,
         private: bool,
     ) -> Result<Page<Message>, Error>;
+    /// One message of the conversation, by id (what a read receipt names).
+    async fn message(&self, conversation: ConversationId, id: MessageId) -> Result<Option<Message>, Error>;
 
     /// Counts one against `quota`; `false` (nothing counted) when it is used up.
     async fn take(&self, quota: &Quota) -> Result<bool, Error>;

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use bookworm_domain::Error;
 use bookworm_domain::clock::unix_now;
-use bookworm_domain::ids::{ConversationId, UserId};
+use bookworm_domain::ids::{ConversationId, MessageId, UserId};
 use bookworm_domain::ports::{SupportStore, Written};
 use bookworm_domain::query::{Page, PageSize};
 use bookworm_domain::support::{
@@ -230,6 +230,21 @@ impl SupportStore for EmbeddedSupport {
             }
         }
         Ok(Page::from_lookahead_by(items, limit.get(), |last| last.seq.to_string()))
+    }
+
+    /// No index here: the conversation's messages (at most a thousand) are read in order.
+    async fn message(&self, conversation: ConversationId, id: MessageId) -> Result<Option<Message>, Error> {
+        let txn = self.shop.read()?;
+        let table = txn.open_table(MESSAGES).map_err(fail)?;
+        let (from, to) = (message_key(conversation, 0), message_key(conversation, u32::MAX));
+        for row in table.range(from.as_slice()..=to.as_slice()).map_err(fail)? {
+            let (_, value) = row.map_err(fail)?;
+            let message: Message = decode(value.value())?;
+            if message.id == id {
+                return Ok(Some(message));
+            }
+        }
+        Ok(None)
     }
 
     async fn take(&self, quota: &Quota) -> Result<bool, Error> {
