@@ -21,6 +21,8 @@ use bookworm_domain::search::{QUERY_MAX_CHARS, QUERY_WORDS_MAX, SearchResults, S
 use bookworm_domain::text::{self, Lines};
 use bookworm_http::access::Access;
 
+mod support;
+
 use crate::routes::rule;
 use bookworm_http::{MAX_BODY_BYTES, Problem};
 use schemars::SchemaGenerator;
@@ -422,6 +424,9 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
             .no_content("Removed, and out of the book's rating.")
             .refusing(&[NotFound, Conflict]),
     ]
+    .into_iter()
+    .chain(support::operations(schemas))
+    .collect()
 }
 
 /// The whole document; `servers` as OpenAPI `servers` entries.
@@ -458,6 +463,8 @@ pub fn document(servers: Value) -> Value {
             { "name": "live events", "description": "In-store actions and a shop's event history." },
             { "name": "reviews", "description": "Readers' reviews and ratings of books." },
             { "name": "review moderation", "description": "Support and admins." },
+            { "name": "support chat", "description": "Customers' conversations with support (live: the AsyncAPI document's support channel)." },
+            { "name": "support agents", "description": "The queue, canned replies and availability: support and admins." },
         ],
         "paths": paths,
         "components": {
@@ -582,9 +589,14 @@ fn path_parameters(key: &str) -> Vec<Value> {
                 ("id", Some("publishers")) => "publisher",
                 ("id", Some("orders")) => "order",
                 ("id", Some("reviews")) => "review",
+                ("id", Some("support")) => "conversation",
                 _ => "resource",
             };
             let (description, schema) = match name {
+                "code" => (
+                    "The canned reply's short code.".to_owned(),
+                    json!({ "type": "string", "minLength": 1, "maxLength": 32, "pattern": "^[a-z0-9][a-z0-9-]*$" }),
+                ),
                 "shop_id" if key == FEED_ROUTE => (
                     format!("The shop's id; the nil UUID ({CATALOG_FEED}) reads the catalog feed (admins)."),
                     uuid(),

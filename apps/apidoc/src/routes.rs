@@ -18,6 +18,7 @@ pub fn by_function() -> Vec<(&'static str, Vec<RouteRule>)> {
         ("publish", publish::ROUTES.rules()),
         ("reviews", reviews::ROUTES.rules()),
         ("search", search::ROUTES.rules()),
+        ("support", support::ROUTES.rules()),
     ]
 }
 

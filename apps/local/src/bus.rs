@@ -17,8 +17,8 @@ use bookworm_domain::events::ShopEvent;
 use bookworm_domain::ports::Push;
 use fanout::ShardSize;
 
+use crate::sockets::Sockets;
 use crate::stack::{PushBackend, Stack};
-use crate::websocket::Sockets;
 use shards::LocalShards;
 
 /// Starts delivering appended events; `endpoint` is this stack's own base URL.

@@ -19,10 +19,11 @@ pub enum Function {
     Orders,
     Reviews,
     Search,
+    Support,
 }
 
 impl Function {
-    pub const ALL: [Function; 10] = [
+    pub const ALL: [Function; 11] = [
         Function::CatalogBooks,
         Function::CatalogLookups,
         Function::CatalogAdmin,
@@ -33,6 +34,7 @@ impl Function {
         Function::Orders,
         Function::Reviews,
         Function::Search,
+        Function::Support,
     ];
 
     pub fn name(self) -> &'static str {
@@ -47,6 +49,7 @@ impl Function {
             Self::Orders => "orders",
             Self::Reviews => "reviews",
             Self::Search => "search",
+            Self::Support => "support",
         }
     }
 
@@ -92,6 +95,7 @@ impl Function {
                 reviews::handle(&service, request).await
             }
             Self::Search => search::handle(stores.search.as_ref(), request).await,
+            Self::Support => support::handle(&stores.support(), request).await,
         }
     }
 }

@@ -50,7 +50,7 @@ pub async fn invoke_text(
             return Ok(serde_json::to_value(response).unwrap_or_default());
         }
         "websocket" | "WebSocketFunction" => {
-            let response = websocket::handle(stack.stores.shop.as_ref(), typed().parse()?).await;
+            let response = websocket::handle(&stack.stores.websocket(), typed().parse()?).await;
             return Ok(serde_json::to_value(response).unwrap_or_default());
         }
         "fanout" | "FanoutFunction" => {

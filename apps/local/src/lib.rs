@@ -16,6 +16,7 @@ pub mod merchant;
 pub mod oidc;
 pub mod running;
 pub mod server;
+pub mod sockets;
 pub mod stack;
 pub mod stores;
 pub mod strict;

@@ -25,8 +25,8 @@ use crate::answers::{drained, problem, to_axum};
 use crate::connections::Limits;
 use crate::dev_routes::{self, DevRoutes};
 use crate::functions::Function;
+use crate::sockets::Sockets;
 use crate::stack::Stack;
-use crate::websocket::Sockets;
 
 /// Lambda's own limit on a synchronous request payload.
 const MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
@@ -324,7 +324,7 @@ pub async fn serve_with(
     limits: Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let sockets = Arc::new(Sockets::default());
+    let sockets = stack.stores.sockets.clone();
     // The stack's own `@connections` client goes over loopback on a wildcard address.
     let own = crate::running::reachable(listener.local_addr()?);
     crate::bus::start(stack.clone(), &format!("http://{own}"), sockets.clone());

@@ -8,7 +8,7 @@ use bookworm_auth::{StaticKeys, Verifier, VerifierConfig};
 use bookworm_domain::ports::{CatalogStore, CatalogWriter};
 use bookworm_dynamodb::DynamoCatalog;
 use bookworm_embedded::outbox::LocalOutbox;
-use bookworm_embedded::{EmbeddedCatalog, EmbeddedReviews, EmbeddedShop, seed};
+use bookworm_embedded::{EmbeddedCatalog, EmbeddedReviews, EmbeddedShop, EmbeddedSupport, seed};
 use bookworm_search::{IndexedCatalog, LiveIndex};
 
 use crate::functions::Function;
@@ -161,6 +161,7 @@ impl Stack {
             shop.seed_order(&seed::sample_order()?).await?;
         }
         let reviews = Arc::new(EmbeddedReviews::open(shop.clone(), catalog.clone())?);
+        let support = Arc::new(EmbeddedSupport::open(shop.clone())?);
         Ok(Self {
             routes,
             websocket_routes: template.websocket_routes(),
@@ -171,6 +172,8 @@ impl Stack {
                 outbox: Arc::new(LocalOutbox::new(&config.data_dir.join("outbox"), "orders@bookworm.local")?),
                 reviews,
                 review_policy: reviews::Policy::from_env()?,
+                support,
+                sockets: Default::default(),
             },
             data_dir: config.data_dir.clone(),
             issuer,

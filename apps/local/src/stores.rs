@@ -5,10 +5,14 @@ use std::sync::Arc;
 
 use bookworm_domain::ports::{CatalogStore, Push};
 use bookworm_embedded::outbox::LocalOutbox;
-use bookworm_embedded::{EmbeddedReviews, EmbeddedShop};
+use bookworm_embedded::{EmbeddedReviews, EmbeddedShop, EmbeddedSupport};
 use bookworm_search::LiveIndex;
 use email::Notifier;
 use fanout::Fanout;
+use support::chat::Chat;
+use support::live::Live;
+
+use crate::sockets::Sockets;
 
 /// The stores the functions run on.
 pub struct Stores {
@@ -24,6 +28,11 @@ pub struct Stores {
     pub reviews: Arc<EmbeddedReviews>,
     /// `REVIEW_REPORTS_TO_HIDE` and `REVIEWS_PER_DAY`, as the reviews function reads them.
     pub review_policy: reviews::Policy,
+    /// Support conversations, in the shop's file.
+    pub support: Arc<EmbeddedSupport>,
+    /// The open WebSockets: fan-out's embedded push, and where chat events go (always
+    /// straight in: `--push management-api` is fan-out's).
+    pub sockets: Arc<Sockets>,
 }
 
 impl Stores {
@@ -37,6 +46,28 @@ impl Stores {
             parallelism: Fanout::DEFAULT_PARALLELISM,
             push_timeout: Fanout::DEFAULT_PUSH_TIMEOUT,
         }
+    }
+
+    /// The chat both the support and websocket functions run on.
+    pub fn chat(&self) -> Chat<'_> {
+        let shop = self.shop.as_ref();
+        Chat { store: self.support.as_ref(), live: Live { connections: shop, push: self.sockets.as_ref() } }
+    }
+
+    /// The support function on these stores, mailing transcripts into the outbox.
+    pub fn support(&self) -> support::Support<'_> {
+        support::Support {
+            chat: self.chat(),
+            orders: self.shop.as_ref(),
+            books: self.catalog.as_ref(),
+            mailer: self.outbox.as_ref(),
+            contacts: Default::default(),
+        }
+    }
+
+    /// The websocket function on these stores.
+    pub fn websocket(&self) -> websocket::Routes<'_> {
+        websocket::Routes { connections: self.shop.as_ref(), chat: self.chat() }
     }
 
     /// The email function on the shop store, mailing and texting into the outbox.

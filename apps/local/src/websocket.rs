@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
@@ -19,14 +19,12 @@ use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use bookworm_domain::Error;
 use bookworm_domain::clock::now_rfc3339;
-use bookworm_domain::ids::ConnectionId;
-use bookworm_domain::ports::{Delivery, Push};
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
+use crate::sockets::{Socket, Sockets};
 use crate::stack::Stack;
 
 /// API Gateway's limits: a message of at most 128 KB, in frames of at most 32 KB.
@@ -34,63 +32,6 @@ const MAX_MESSAGE_BYTES: usize = 128 * 1024;
 const MAX_FRAME_BYTES: usize = 32 * 1024;
 /// How long a closing socket's last frames (a close 1009) may take to go out.
 const CLOSING: Duration = Duration::from_secs(1);
-
-/// The open sockets, by connection id: what `@connections` reaches.
-#[derive(Default)]
-pub struct Sockets {
-    open: Mutex<HashMap<String, Socket>>,
-}
-
-struct Socket {
-    outbox: mpsc::UnboundedSender<Message>,
-    connected_at: String,
-    source_ip: String,
-    user_agent: String,
-}
-
-impl Sockets {
-    fn sender(&self, id: &str) -> Option<mpsc::UnboundedSender<Message>> {
-        self.open.lock().unwrap_or_else(PoisonError::into_inner).get(id).map(|socket| socket.outbox.clone())
-    }
-
-    fn remove(&self, id: &str) -> Option<Socket> {
-        self.open.lock().unwrap_or_else(PoisonError::into_inner).remove(id)
-    }
-
-    pub fn count(&self) -> usize {
-        self.open.lock().unwrap_or_else(PoisonError::into_inner).len()
-    }
-
-    /// Closes every socket (the stack is stopping).
-    pub fn close_all(&self) {
-        for (_, socket) in self.open.lock().unwrap_or_else(PoisonError::into_inner).drain() {
-            let _ = socket.outbox.send(Message::Close(None));
-        }
-    }
-}
-
-/// The embedded push adapter: straight into the socket, as `@connections` would, without the
-/// HTTP round trip (the default; `--push management-api` uses the AWS SDK client instead).
-#[async_trait::async_trait]
-impl Push for Sockets {
-    async fn push(&self, id: &ConnectionId, message: &[u8]) -> Result<Delivery, Error> {
-        match self.sender(id.as_str()) {
-            Some(outbox)
-                if outbox.send(Message::text(String::from_utf8_lossy(message).into_owned())).is_ok() =>
-            {
-                Ok(Delivery::Delivered)
-            }
-            _ => Ok(Delivery::Gone),
-        }
-    }
-
-    async fn disconnect(&self, id: &ConnectionId) -> Result<(), Error> {
-        if let Some(socket) = self.remove(id.as_str()) {
-            let _ = socket.outbox.send(Message::Close(None));
-        }
-        Ok(())
-    }
-}
 
 #[derive(Clone)]
 struct Local {
@@ -147,7 +88,7 @@ async fn upgrade(
     let mut connect = event("$connect", "CONNECT", &connection_id, &authorizer);
     connect.query_string_parameters =
         query.into_iter().map(|(k, v)| (k, vec![v])).collect::<HashMap<_, _>>().into();
-    let answer = websocket::handle(local.stack.stores.shop.as_ref(), connect).await;
+    let answer = websocket::handle(&local.stack.stores.websocket(), connect).await;
     if answer.status_code != 200 {
         // The function's own refusal (problem+json), as API Gateway passes it on.
         let status = StatusCode::from_u16(answer.status_code as u16).unwrap_or(StatusCode::FORBIDDEN);
@@ -216,7 +157,7 @@ async fn session(
         };
         let mut message_event = event(&route, "MESSAGE", &id, &authorizer);
         message_event.body = Some(text);
-        let answer = websocket::handle(local.stack.stores.shop.as_ref(), message_event).await;
+        let answer = websocket::handle(&local.stack.stores.websocket(), message_event).await;
         if let Some(body) = answer.body.as_ref().map(|_| body_text(&answer)) {
             let _ = outbox.send(Message::text(body));
         }
@@ -224,7 +165,7 @@ async fn session(
 
     local.sockets.remove(&id);
     let _ = websocket::handle(
-        local.stack.stores.shop.as_ref(),
+        &local.stack.stores.websocket(),
         event("$disconnect", "DISCONNECT", &id, &authorizer),
     )
     .await;

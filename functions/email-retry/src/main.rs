@@ -2,10 +2,10 @@
 
 use bookworm_dynamodb::{DynamoShop, required_env};
 use bookworm_http::entry::{self, Error};
-use bookworm_ses::SesMailer;
+use bookworm_ses::{MailSettings, SesMailer};
 use bookworm_sns::SnsSms;
 use bookworm_sqs::SqsQueue;
-use email::{MailSettings, Notifier};
+use email::Notifier;
 use email_retry::Retrier;
 
 #[tokio::main(flavor = "current_thread")]
@@ -15,8 +15,7 @@ async fn main() -> Result<(), Error> {
     let dead_letters = required_env("EMAIL_DEAD_LETTERS_URL")?;
     let config = bookworm_aws::config_from_env()?;
     let shop = DynamoShop::new(&config)?;
-    let mailer =
-        SesMailer::new(aws_sdk_sesv2::Client::new(&config), settings.from, settings.configuration_set);
+    let mailer = SesMailer::from_settings(&config, settings);
     let sms = SnsSms::new(aws_sdk_sns::Client::new(&config));
     let queue = SqsQueue::new(aws_sdk_sqs::Client::new(&config), dead_letters);
     let notifier = Notifier { orders: &shop, mailer: &mailer, dedupe: &shop, preferences: &shop, sms: &sms };

@@ -116,21 +116,6 @@ pub fn text_message(kind: Kind, order: &Order) -> Option<Sms> {
     Some(Sms { to, text: format!("BookWorm: {news} ({}), total ${}.", order.id, order.total) })
 }
 
-/// Where order emails come from, from the function's environment (email and email-retry).
-pub struct MailSettings {
-    /// `MAIL_FROM`: the verified sender.
-    pub from: String,
-    /// `SES_CONFIGURATION_SET`: where SES reports deliveries, bounces and complaints, if set.
-    pub configuration_set: Option<String>,
-}
-
-impl MailSettings {
-    pub fn from_env() -> Result<Self, Error> {
-        let from = bookworm_dynamodb::required_env("MAIL_FROM")?;
-        Ok(Self { from, configuration_set: std::env::var("SES_CONFIGURATION_SET").ok() })
-    }
-}
-
 /// What the function needs.
 pub struct Notifier<'a> {
     pub orders: &'a dyn OrderStore,

@@ -2,9 +2,9 @@
 
 use bookworm_dynamodb::DynamoShop;
 use bookworm_http::entry::{self, Error};
-use bookworm_ses::SesMailer;
+use bookworm_ses::{MailSettings, SesMailer};
 use bookworm_sns::SnsSms;
-use email::{MailSettings, Notifier};
+use email::Notifier;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
@@ -12,8 +12,7 @@ async fn main() -> Result<(), Error> {
     let settings = MailSettings::from_env()?;
     let config = bookworm_aws::config_from_env()?;
     let shop = DynamoShop::new(&config)?;
-    let mailer =
-        SesMailer::new(aws_sdk_sesv2::Client::new(&config), settings.from, settings.configuration_set);
+    let mailer = SesMailer::from_settings(&config, settings);
     let sms = SnsSms::new(aws_sdk_sns::Client::new(&config));
     let notifier = Notifier { orders: &shop, mailer: &mailer, dedupe: &shop, preferences: &shop, sms: &sms };
     entry::serve_events("email", |event| async {

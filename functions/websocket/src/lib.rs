@@ -1,21 +1,31 @@
-//! The WebSocket API's routes. `$connect` admits merchants of the shop named by `?shop_id=`
-//! (and admins), as vouched for by the authorizer; any other answer refuses the upgrade.
-//! `$disconnect` forgets the connection; `ping` answers `{"type":"pong"}`.
+//! The WebSocket API's routes, as vouched for by the authorizer:
+//!
+//! - `$connect`: `?shop_id=` admits that shop's merchants (and admins) to its events;
+//!   `?channel=support` admits anyone signed in to support chat (agents see the queue's and
+//!   their conversations' events, customers their own). Any other answer refuses the upgrade.
+//! - `$disconnect` forgets the connection; `ping` answers `{"type":"pong"}`.
+//! - `chat.send` (answered `{"type":"chat.ack",…}` once stored), `chat.typing`, `chat.read`:
+//!   support chat, by the same rules as over HTTPS (the `support` function's [`Chat`]).
 
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use aws_lambda_events::encodings::Body;
 use bookworm_domain::Error;
 use bookworm_domain::clock::now_rfc3339;
-use bookworm_domain::ids::{ConnectionId, ShopId};
-use bookworm_domain::ports::{Connection, Connections};
+use bookworm_domain::ids::{ConnectionId, ConversationId, MessageId, ShopId};
+use bookworm_domain::ports::{Channel, Connection, Connections};
+use bookworm_domain::support::{AuthorRole, NewMessage, is_agent};
 use bookworm_http::access::{principal_from_context, token_expiry};
-use serde_json::json;
+use serde_json::{Value, json};
+use support::chat::Chat;
 
-pub async fn handle(
-    connections: &dyn Connections,
-    event: ApiGatewayWebsocketProxyRequest,
-) -> ApiGatewayProxyResponse {
-    let outcome = route(connections, &event).await;
+/// What the routes work with.
+pub struct Routes<'a> {
+    pub connections: &'a dyn Connections,
+    pub chat: Chat<'a>,
+}
+
+pub async fn handle(routes: &Routes<'_>, event: ApiGatewayWebsocketProxyRequest) -> ApiGatewayProxyResponse {
+    let outcome = route(routes, &event).await;
     let context = &event.request_context;
     match outcome {
         Ok(body) => response(200, body),
@@ -32,9 +42,10 @@ pub async fn handle(
 }
 
 async fn route(
-    connections: &dyn Connections,
+    routes: &Routes<'_>,
     event: &ApiGatewayWebsocketProxyRequest,
 ) -> Result<Option<String>, Error> {
+    let connections = routes.connections;
     // API Gateway names the connection of every `$connect` and `$disconnect`.
     let connection_id = || {
         ConnectionId::parse(
@@ -46,6 +57,7 @@ async fn route(
         Some("$connect") => connect(connections, event, connection_id()?).await,
         Some("$disconnect") => connections.remove(&connection_id()?).await.map(|()| None),
         Some("ping") => Ok(Some(json!({"type": "pong"}).to_string())),
+        Some(action @ ("chat.send" | "chat.typing" | "chat.read")) => chat(routes, event, action).await,
         other => Err(Error::invalid("action", format!("no route {}", other.unwrap_or("")))),
     }
 }
@@ -57,25 +69,70 @@ async fn connect(
 ) -> Result<Option<String>, Error> {
     let fields = &event.request_context.authorizer.fields;
     let principal = principal_from_context(fields)?;
-    let shop: ShopId = event
-        .query_string_parameters
-        .first("shop_id")
-        .and_then(|text| text.parse().ok())
-        .ok_or_else(|| Error::invalid("shop_id", "must name the shop to watch (a UUID)"))?;
-    if !principal.works_for(shop) {
-        return Err(Error::Forbidden("only this shop's merchants and admins may watch it".into()));
-    }
+    let query = &event.query_string_parameters;
+    let channel = match (query.first("channel"), query.first("shop_id")) {
+        (Some("support"), None) => {
+            Channel::Support(if is_agent(&principal) { AuthorRole::Support } else { AuthorRole::Customer })
+        }
+        (Some(_), _) => return Err(Error::invalid("channel", "must be support, without shop_id")),
+        (None, shop) => {
+            let shop: ShopId = shop.and_then(|text| text.parse().ok()).ok_or_else(|| {
+                Error::invalid("shop_id", "must name the shop to watch (a UUID), or give channel=support")
+            })?;
+            if !principal.works_for(shop) {
+                return Err(Error::Forbidden("only this shop's merchants and admins may watch it".into()));
+            }
+            Channel::Shop(shop)
+        }
+    };
     let connection = Connection {
         id: connection_id,
-        shop_id: shop,
+        channel,
         user_id: principal.user_id,
         connected_at: now_rfc3339(),
         // Fan-out ends the socket when the token does (principal_from_context checked it is set).
         token_expires_at: token_expiry(fields).unwrap_or_default(),
     };
     connections.add(&connection).await?;
-    tracing::info!(shop = %shop, connection = %connection.id, "merchant connected");
+    tracing::info!(channel = ?connection.channel, connection = %connection.id, "connected");
     Ok(None)
+}
+
+/// A chat action: `{"action", "conversation_id", …}`, the rest as the HTTPS route takes it.
+async fn chat(
+    routes: &Routes<'_>,
+    event: &ApiGatewayWebsocketProxyRequest,
+    action: &str,
+) -> Result<Option<String>, Error> {
+    let principal = principal_from_context(&event.request_context.authorizer.fields)?;
+    let mut body: serde_json::Map<String, Value> =
+        serde_json::from_str(event.body.as_deref().unwrap_or_default())
+            .map_err(|e| Error::invalid("body", format!("must be a JSON object: {e}")))?;
+    body.remove("action");
+    let conversation = match body.remove("conversation_id") {
+        Some(Value::String(id)) => ConversationId::parse("conversation_id", &id)?,
+        _ => return Err(Error::invalid("conversation_id", "is required (a UUID)")),
+    };
+    let chat = &routes.chat;
+    match action {
+        "chat.send" => {
+            let input: NewMessage = serde_json::from_value(Value::Object(body))
+                .map_err(|e| Error::invalid("body", e.to_string()))?;
+            let sent = chat.send(&principal, conversation, input).await?;
+            let message = &sent.message;
+            let ack = json!({"type": "chat.ack", "conversation_id": conversation, "client_message_id": message.client_message_id,
+                "message_id": message.id, "seq": message.seq, "created": sent.created});
+            Ok(Some(ack.to_string()))
+        }
+        "chat.typing" => chat.typing(&principal, conversation).await.map(|()| None),
+        _ => {
+            let message = match body.remove("message_id") {
+                Some(Value::String(id)) => MessageId::parse("message_id", &id)?,
+                _ => return Err(Error::invalid("message_id", "is required (a UUID)")),
+            };
+            chat.read(&principal, conversation, message).await.map(|()| None)
+        }
+    }
 }
 
 fn response(status: i64, body: Option<String>) -> ApiGatewayProxyResponse {

@@ -10,8 +10,8 @@ use crate::basket::{Basket, PricedBasket};
 use crate::catalog::{Author, Book, CatalogData, Category, Publisher};
 use crate::events::{EventCursor, ShopEvent};
 use crate::ids::{
-    AuthorId, BookId, CategoryId, ConnectionId, ConversationId, EventId, IdempotencyKey, MessageId,
-    OrderId, PublisherId, ReviewId, ShopId, UserId,
+    AuthorId, BookId, CategoryId, ConnectionId, ConversationId, EventId, IdempotencyKey, MessageId, OrderId,
+    PublisherId, ReviewId, ShopId, UserId,
 };
 use crate::orders::{Order, OrderStatus, Placed};
 use crate::query::{BookQuery, Page, PageSize};

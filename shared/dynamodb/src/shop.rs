@@ -281,6 +281,15 @@ impl Connections for DynamoShop {
             }
         }
     }
+
+    // Placeholder until the support-dynamo branch lands (it adds the indexes these read).
+    async fn for_user(&self, _user: &UserId) -> Result<Vec<Listener>, Error> {
+        Err(Error::unavailable("find a user's sockets", "not built yet"))
+    }
+
+    async fn agent_connections(&self) -> Result<Vec<(UserId, Listener)>, Error> {
+        Err(Error::unavailable("find agents' sockets", "not built yet"))
+    }
 }
 
 /// A `by_shop` index item as fan-out needs it; the index projects the token's expiry beside

@@ -22,6 +22,30 @@ impl SesMailer {
     }
 }
 
+/// Where a function's mail comes from, from its environment (email, email-retry, support).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailSettings {
+    /// `MAIL_FROM`: the verified sender.
+    pub from: String,
+    /// `SES_CONFIGURATION_SET`: where SES reports deliveries, bounces and complaints, if set.
+    pub configuration_set: Option<String>,
+}
+
+impl MailSettings {
+    pub fn from_env() -> Result<Self, Error> {
+        let from = std::env::var("MAIL_FROM")
+            .map_err(|_| Error::unavailable("configuration", "MAIL_FROM is not set"))?;
+        Ok(Self { from, configuration_set: std::env::var("SES_CONFIGURATION_SET").ok() })
+    }
+}
+
+impl SesMailer {
+    /// The mailer `settings` describe, on `config`'s credentials and region.
+    pub fn from_settings(config: &bookworm_aws::SdkConfig, settings: MailSettings) -> Self {
+        Self::new(Client::new(config), settings.from, settings.configuration_set)
+    }
+}
+
 fn content(text: &str) -> Result<Content, Error> {
     Content::builder()
         .data(text)

@@ -1,0 +1,260 @@
+//! What a conversation's participants do, over HTTPS and over the socket alike: write a
+//! message, say they are typing, say what they have read, and every change to a conversation,
+//! each saved over the version it was made from and then announced ([`crate::live`]).
+
+use bookworm_domain::Error;
+use bookworm_domain::clock::{now_rfc3339, unix_now};
+use bookworm_domain::identity::Principal;
+use bookworm_domain::ids::{ConversationId, MessageId, UserId};
+use bookworm_domain::ports::{SupportStore, Written};
+use bookworm_domain::support::{
+    AuthorRole, Conversation, ConversationStatus, Message, NewMessage, Quota, TEXT_MAX, is_agent,
+};
+use bookworm_domain::text::{self, Lines};
+use serde::Serialize;
+
+use crate::live::{Kind, Live};
+
+/// Attempts of a change racing other changes to the same conversation.
+const ATTEMPTS: usize = 8;
+
+pub struct Chat<'a> {
+    pub store: &'a dyn SupportStore,
+    pub live: Live<'a>,
+}
+
+/// A stored message, and whether this call stored it (`false`: the same `client_message_id`
+/// was sent before, and this is that message).
+pub struct Sent {
+    pub message: Message,
+    pub created: bool,
+}
+
+/// Which side `caller` writes from: an agent's, unless it is their own conversation.
+pub fn side(conversation: &Conversation, caller: &Principal) -> AuthorRole {
+    if is_agent(caller) && conversation.customer_id != caller.user_id {
+        AuthorRole::Support
+    } else {
+        AuthorRole::Customer
+    }
+}
+
+/// The conversation as anyone may see it: without the customer's email.
+pub fn shown(conversation: &Conversation) -> Conversation {
+    Conversation { customer_email: None, ..conversation.clone() }
+}
+
+#[derive(Serialize)]
+struct Typing<'a> {
+    conversation_id: ConversationId,
+    user_id: &'a UserId,
+    role: AuthorRole,
+}
+
+#[derive(Serialize)]
+struct ReadUpTo<'a> {
+    conversation_id: ConversationId,
+    user_id: &'a UserId,
+    role: AuthorRole,
+    message_id: MessageId,
+    seq: u32,
+}
+
+/// A conversation as chat events carry it: with `conversation_id`, as every chat event's data.
+#[derive(Serialize)]
+struct Changed {
+    conversation_id: ConversationId,
+    #[serde(flatten)]
+    conversation: Conversation,
+}
+
+impl Chat<'_> {
+    /// Conversation `id` if `caller` may see it; anyone else's is not found, not forbidden.
+    pub async fn visible(&self, caller: &Principal, id: ConversationId) -> Result<Conversation, Error> {
+        self.store
+            .conversation(id)
+            .await?
+            .filter(|conversation| conversation.visible_to(caller))
+            .ok_or_else(|| Error::not_found("conversation", id))
+    }
+
+    /// Stores `input` as `caller`'s message in conversation `id`, then announces it.
+    pub async fn send(
+        &self,
+        caller: &Principal,
+        id: ConversationId,
+        input: NewMessage,
+    ) -> Result<Sent, Error> {
+        let mut conversation = self.visible(caller, id).await?;
+        let role = side(&conversation, caller);
+        let text = self.text(role, &input).await?;
+        if input.private && role != AuthorRole::Support {
+            return Err(Error::Forbidden("only agents leave private notes".into()));
+        }
+        if role == AuthorRole::Customer {
+            let quota = Quota::messages(&caller.user_id, unix_now());
+            if !self.store.take(&quota).await? {
+                return Err(quota.exceeded("messages a minute", unix_now()));
+            }
+        }
+        let message = Message {
+            id: MessageId::random(),
+            conversation_id: id,
+            seq: 0,
+            author_id: caller.user_id.clone(),
+            author_role: role,
+            text,
+            private: input.private,
+            created_at: now_rfc3339(),
+            client_message_id: input.client_message_id,
+        };
+        for _ in 0..ATTEMPTS {
+            let (next, numbered) = conversation.append(message.clone())?;
+            match self.store.append(&next, &numbered).await? {
+                Written::Done => {
+                    self.announce_message(&next, &numbered).await;
+                    return Ok(Sent { message: numbered, created: true });
+                }
+                Written::Duplicate(stored) => return Ok(Sent { message: *stored, created: false }),
+                Written::Stale => conversation = self.visible(caller, id).await?,
+            }
+        }
+        Err(busy())
+    }
+
+    /// The message's text: its own, or (agents) a canned reply's.
+    async fn text(&self, role: AuthorRole, input: &NewMessage) -> Result<String, Error> {
+        match (&input.text, &input.canned_reply) {
+            (Some(_), Some(_)) => Err(Error::invalid("canned_reply", "give text or canned_reply, not both")),
+            (Some(text), None) => text::required("text", text, TEXT_MAX, Lines::Many),
+            (None, None) => Err(Error::invalid("text", "is required")),
+            (None, Some(_)) if role != AuthorRole::Support => {
+                Err(Error::Forbidden("only agents send canned replies".into()))
+            }
+            (None, Some(code)) => {
+                let replies = self.store.canned_replies().await?;
+                let reply = replies.into_iter().find(|reply| &reply.code == code);
+                reply
+                    .map(|reply| reply.text)
+                    .ok_or_else(|| Error::invalid("canned_reply", "no canned reply has this code"))
+            }
+        }
+    }
+
+    async fn announce_message(&self, conversation: &Conversation, message: &Message) {
+        let mut audience = vec![message.author_id.clone()];
+        audience.extend(conversation.assignee_id.clone());
+        if !message.private {
+            audience.push(conversation.customer_id.clone());
+            if conversation.status == ConversationStatus::Waiting {
+                audience.extend(self.live.online_agents(self.store).await);
+            }
+        }
+        self.live.send(&audience, Kind::Message, conversation.id, message).await;
+    }
+
+    /// Tells the other side that `caller` is typing (nothing is stored).
+    pub async fn typing(&self, caller: &Principal, id: ConversationId) -> Result<(), Error> {
+        let conversation = self.visible(caller, id).await?;
+        if conversation.status == ConversationStatus::Closed {
+            return Err(Error::Conflict("the conversation is closed".into()));
+        }
+        let role = side(&conversation, caller);
+        let typing = Typing { conversation_id: id, user_id: &caller.user_id, role };
+        self.live.send(&self.other_side(&conversation, role), Kind::Typing, id, &typing).await;
+        Ok(())
+    }
+
+    /// Records that `caller` has read up to `message` and tells the other side (a private note
+    /// counts only for agents: customers cannot name one).
+    pub async fn read(
+        &self,
+        caller: &Principal,
+        id: ConversationId,
+        message: MessageId,
+    ) -> Result<(), Error> {
+        let mut conversation = self.visible(caller, id).await?;
+        let role = side(&conversation, caller);
+        let read = self
+            .store
+            .message(id, message)
+            .await?
+            .filter(|read| role == AuthorRole::Support || !read.private)
+            .ok_or_else(|| Error::not_found("message", message))?;
+        for _ in 0..ATTEMPTS {
+            let Some(next) = conversation.read(role, read.seq) else { return Ok(()) };
+            match self.store.save(&next).await? {
+                Written::Done => {
+                    let receipt = ReadUpTo {
+                        conversation_id: id,
+                        user_id: &caller.user_id,
+                        role,
+                        message_id: read.id,
+                        seq: read.seq,
+                    };
+                    self.live.send(&self.other_side(&next, role), Kind::Read, id, &receipt).await;
+                    return Ok(());
+                }
+                _ => conversation = self.visible(caller, id).await?,
+            }
+        }
+        Err(busy())
+    }
+
+    fn other_side(&self, conversation: &Conversation, role: AuthorRole) -> Vec<UserId> {
+        match role {
+            AuthorRole::Customer => conversation.assignee_id.clone().into_iter().collect(),
+            AuthorRole::Support => vec![conversation.customer_id.clone()],
+        }
+    }
+
+    /// Applies `change` to conversation `id` as `caller` sees it, saved over the version it was
+    /// made from (reloading and applying it again when another change won), then announces it
+    /// as `announce` (if any).
+    pub async fn update(
+        &self,
+        caller: &Principal,
+        id: ConversationId,
+        announce: Option<Kind>,
+        change: impl Fn(&Conversation) -> Result<Conversation, Error>,
+    ) -> Result<Conversation, Error> {
+        for _ in 0..ATTEMPTS {
+            let current = self.visible(caller, id).await?;
+            let next = change(&current)?;
+            if self.store.save(&next).await? == Written::Done {
+                if let Some(kind) = announce {
+                    self.announce_change(&current, &next, kind).await;
+                }
+                return Ok(next);
+            }
+        }
+        Err(busy())
+    }
+
+    /// A change to the conversation: to its customer, its agents before and after, and, when it
+    /// enters or leaves the queue, every online agent.
+    pub async fn announce_change(&self, before: &Conversation, after: &Conversation, kind: Kind) {
+        let mut audience = vec![after.customer_id.clone()];
+        audience.extend(before.assignee_id.clone());
+        audience.extend(after.assignee_id.clone());
+        let queue_changed =
+            (before.status == ConversationStatus::Waiting) != (after.status == ConversationStatus::Waiting);
+        if queue_changed {
+            audience.extend(self.live.online_agents(self.store).await);
+        }
+        let data = Changed { conversation_id: after.id, conversation: shown(after) };
+        self.live.send(&audience, kind, after.id, &data).await;
+    }
+
+    /// A new conversation: to every online agent (and the customer's other sockets).
+    pub async fn announce_new(&self, conversation: &Conversation) {
+        let mut audience = self.live.online_agents(self.store).await;
+        audience.push(conversation.customer_id.clone());
+        let data = Changed { conversation_id: conversation.id, conversation: shown(conversation) };
+        self.live.send(&audience, Kind::Waiting, conversation.id, &data).await;
+    }
+}
+
+fn busy() -> Error {
+    Error::Conflict("the conversation kept changing while this was saved: try again".into())
+}
