@@ -626,8 +626,10 @@ mod tests {
                 ),
                 (
                     CONNECTIONS,
-                    "key id HASH; attributes id S, shop_id S; PAY_PER_REQUEST; \
-                     global by_shop (shop_id HASH, id RANGE) INCLUDE token_expires_at; ttl expires_at"
+                    "key id HASH; attributes id S, shop_id S, support_user S, agents S; PAY_PER_REQUEST; \
+                     global by_shop (shop_id HASH, id RANGE) INCLUDE token_expires_at; \
+                     global by_user (support_user HASH, id RANGE) INCLUDE token_expires_at; \
+                     global agents (agents HASH, id RANGE) INCLUDE token_expires_at user_id; ttl expires_at"
                 ),
                 (CLAIMS, "key claim HASH; attributes claim S; PAY_PER_REQUEST; ttl expires_at"),
                 (BASKETS, "key pk HASH; attributes pk S; PAY_PER_REQUEST; ttl expires_at"),
