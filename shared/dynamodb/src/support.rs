@@ -272,8 +272,8 @@ impl SupportStore for DynamoSupport {
         }
     }
 
-    /// One transaction: the message and its client id, each only where there is none yet, and
-    /// the conversation over its version before. Which condition failed says why: the client
+    /// One transaction: the message's client id and the message, each only where there is none
+    /// yet, and the conversation over its version before. Which condition failed says why: the client
     /// id's, a resend (answered with the stored message, even when the conversation moved on
     /// since); otherwise another write came first (the message's `seq` is taken, the version
     /// moved).
@@ -287,12 +287,12 @@ impl SupportStore for DynamoSupport {
             .build()
             .map_err(|e| unavailable("build a support write", e))?;
         let writes = vec![
-            self.put_new(message_item(message)?)?,
             self.put_new(client_item(message))?,
+            self.put_new(message_item(message)?)?,
             TransactWriteItem::builder().put(over).build(),
         ];
         let failed = transact_checked(&self.client, writes, "append a message").await?;
-        if failed.contains(&1) {
+        if failed.contains(&0) {
             return Ok(Written::Duplicate(Box::new(self.sent(message).await?)));
         }
         Ok(if failed.is_empty() { Written::Done } else { Written::Stale })
