@@ -105,8 +105,8 @@ enum Command {
         data_dir: PathBuf,
     },
     /// Create every table in the DynamoDB of the environment (AWS_ENDPOINT_URL, e.g. moto), named
-    /// by CATALOG_TABLE, EVENTS_TABLE, CONNECTIONS_TABLE, CLAIMS_TABLE, BASKETS_TABLE, ORDERS_TABLE
-    /// and PREFERENCES_TABLE, as template.yaml defines them. Fails if one already exists.
+    /// by the variables template.yaml's Globals give the functions (CATALOG_TABLE … SUPPORT_TABLE),
+    /// as template.yaml defines them. Fails if one already exists.
     CreateTables,
     /// Print an access token signed by the development issuer of the data folder, and nothing else.
     Token {

@@ -8,7 +8,7 @@ use bookworm_domain::identity::Principal;
 use bookworm_domain::ids::{ConversationId, MessageId, UserId};
 use bookworm_domain::ports::{SupportStore, Written};
 use bookworm_domain::support::{
-    AuthorRole, Conversation, ConversationStatus, Message, NewMessage, Quota, TEXT_MAX, is_agent,
+    AuthorRole, Conversation, ConversationStatus, Message, NewMessage, Quota, TEXT_MAX, is_agent, message_id,
 };
 use bookworm_domain::text::{self, Lines};
 use serde::Serialize;
@@ -98,7 +98,7 @@ impl Chat<'_> {
             }
         }
         let message = Message {
-            id: MessageId::random(),
+            id: message_id(id, input.client_message_id),
             conversation_id: id,
             seq: 0,
             author_id: caller.user_id.clone(),

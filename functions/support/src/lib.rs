@@ -23,7 +23,7 @@ pub mod transcript;
 use bookworm_domain::Error;
 use bookworm_domain::clock::{now_rfc3339, unix_now};
 use bookworm_domain::identity::{ContactPolicy, Principal, Role};
-use bookworm_domain::ids::{ConversationId, MessageId, UserId};
+use bookworm_domain::ids::{ConversationId, UserId};
 use bookworm_domain::mail::Mailer;
 use bookworm_domain::ports::{BookReader, OrderStore};
 use bookworm_domain::query::{Page, PageSize};
@@ -230,7 +230,7 @@ async fn open(service: &Support<'_>, caller: &Principal, input: NewConversation)
         customer_email: caller.contact_email(service.contacts),
     };
     let first = Message {
-        id: MessageId::random(),
+        id: bookworm_domain::support::message_id(id, opening.client_message_id),
         conversation_id: id,
         seq: 0,
         author_id: caller.user_id.clone(),

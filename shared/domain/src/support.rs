@@ -390,6 +390,12 @@ impl NewConversation {
     }
 }
 
+/// A message's id: derived from its conversation and the sender's id for it, so a message
+/// sent again has the id it was stored with.
+pub fn message_id(conversation: ConversationId, client_message_id: Uuid) -> MessageId {
+    MessageId(Uuid::new_v5(&conversation.0, client_message_id.as_bytes()))
+}
+
 impl Opening {
     /// The conversation's id: derived from the customer and the first message's id, so sending
     /// the same opening again finds the conversation it made.

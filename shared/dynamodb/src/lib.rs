@@ -7,11 +7,13 @@ mod reviews;
 #[cfg(feature = "schema")]
 pub mod schema;
 mod shop;
+mod support;
 mod warm_up;
 
 pub use catalog::DynamoCatalog;
 pub use reviews::{DynamoRatings, DynamoReviews, ReviewTables};
 pub use shop::{DynamoShop, ReadBudget, ShopTable, ShopTables};
+pub use support::DynamoSupport;
 pub use warm_up::WarmUp;
 
 use aws_sdk_dynamodb::error::DisplayErrorContext;

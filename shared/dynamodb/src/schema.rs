@@ -39,6 +39,7 @@ const BASKETS: &str = "BasketsTable";
 const ORDERS: &str = "OrdersTable";
 const PREFERENCES: &str = "PreferencesTable";
 const REVIEWS_TABLE: &str = "ReviewsTable";
+const SUPPORT: &str = "SupportTable";
 
 /// How long a new table may take to become active before its TTL can be set (AWS takes
 /// seconds; moto and DynamoDB Local create it active).
@@ -58,6 +59,11 @@ pub async fn create_catalog_table(client: &Client, name: &str) -> Result<(), Err
 /// The reviews table (`ReviewsTable`).
 pub async fn create_reviews_table(client: &Client, name: &str) -> Result<(), Error> {
     create_table(client, REVIEWS_TABLE, name).await
+}
+
+/// The support table (`SupportTable`).
+pub async fn create_support_table(client: &Client, name: &str) -> Result<(), Error> {
+    create_table(client, SUPPORT, name).await
 }
 
 /// The shop tables, named by `tables`: events, connections, claims, baskets, orders,
@@ -626,8 +632,10 @@ mod tests {
                 ),
                 (
                     CONNECTIONS,
-                    "key id HASH; attributes id S, shop_id S; PAY_PER_REQUEST; \
-                     global by_shop (shop_id HASH, id RANGE) INCLUDE token_expires_at; ttl expires_at"
+                    "key id HASH; attributes id S, shop_id S, support_user S, agents S; PAY_PER_REQUEST; \
+                     global by_shop (shop_id HASH, id RANGE) INCLUDE token_expires_at; \
+                     global by_user (support_user HASH, id RANGE) INCLUDE token_expires_at; \
+                     global agents (agents HASH, id RANGE) INCLUDE token_expires_at user_id; ttl expires_at"
                 ),
                 (CLAIMS, "key claim HASH; attributes claim S; PAY_PER_REQUEST; ttl expires_at"),
                 (BASKETS, "key pk HASH; attributes pk S; PAY_PER_REQUEST; ttl expires_at"),
@@ -648,6 +656,15 @@ mod tests {
                      global lowest (book_key HASH, lowest_key RANGE) ALL; \
                      global helpful (book_key HASH, helpful_key RANGE) ALL; \
                      global reported (queue HASH, queue_key RANGE) ALL; ttl expires_at"
+                ),
+                (
+                    SUPPORT,
+                    "key pk HASH, sk RANGE; attributes pk S, sk S, customer_id S, activity_key S, queue S, \
+                     queue_key S, assigned_to S, online S, agent_id S; PAY_PER_REQUEST; \
+                     global by_customer (customer_id HASH, activity_key RANGE) ALL; \
+                     global queue (queue HASH, queue_key RANGE) ALL; \
+                     global by_assignee (assigned_to HASH, activity_key RANGE) ALL; \
+                     global online (online HASH, agent_id RANGE) KEYS_ONLY; ttl expires_at"
                 ),
             ]
             .map(|(id, summary)| (id, summary.to_owned()))
@@ -671,6 +688,7 @@ mod tests {
             ("ORDERS_TABLE", ORDERS),
             ("PREFERENCES_TABLE", PREFERENCES),
             ("REVIEWS_TABLE", REVIEWS_TABLE),
+            ("SUPPORT_TABLE", SUPPORT),
         ]
         .map(|(variable, id)| (variable.to_owned(), id.to_owned()));
         assert_eq!(variables, expected);

@@ -1,5 +1,6 @@
 //! The shop's tables: the event log (whose stream is the outbox), open WebSocket connections
-//! (found by shop through a GSI), and consumer claims. See `TABLES.md`.
+//! (found by shop, by support user, or every agent's, each through a GSI), consumer claims,
+//! baskets, orders and preferences. See `TABLES.md`.
 
 use std::collections::HashMap;
 
@@ -14,10 +15,11 @@ use bookworm_domain::ids::{ConnectionId, EventId, IdempotencyKey, OrderId, ShopI
 use bookworm_domain::mail::{PreferenceStore, Preferences};
 use bookworm_domain::orders::{Order, OrderStatus, Placed};
 use bookworm_domain::ports::{
-    BasketStore, Claim, Connection, Connections, Deduplicator, EventLog, Listener, OrderQuery, OrderScope,
-    OrderStore,
+    BasketStore, Channel, Claim, Connection, Connections, Deduplicator, EventLog, Listener, OrderQuery,
+    OrderScope, OrderStore,
 };
 use bookworm_domain::query::{Page, PageSize};
+use bookworm_domain::support::AuthorRole;
 use uuid::Uuid;
 
 use crate::{expires_in, required_env, s, transact, unavailable, unix_now_ms};
@@ -215,12 +217,58 @@ impl EventLog for DynamoShop {
     }
 }
 
+/// The `agents` index's one partition key value.
+const AGENTS: &str = "AGENTS";
+
+impl DynamoShop {
+    /// Every connection in `index` whose partition key `attribute` is `value`, all pages.
+    async fn connections_in(&self, index: &str, attribute: &str, value: &str) -> Result<Vec<Item>, Error> {
+        let (mut items, mut start) = (Vec::new(), None);
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.tables.connections)
+                .index_name(index)
+                .key_condition_expression("#key = :key")
+                .expression_attribute_names("#key", attribute)
+                .expression_attribute_values(":key", s(value))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| unavailable("list support connections", e))?;
+            items.extend(output.items.unwrap_or_default());
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+}
+
 #[async_trait]
 impl Connections for DynamoShop {
+    /// Each channel writes only its own index keys: `shop_id` (`by_shop`) for a shop's socket;
+    /// `support_user` (`by_user`), and for an agent `agents` (`agents`), for a support socket.
     async fn add(&self, connection: &Connection) -> Result<(), Error> {
-        let mut item: HashMap<String, AttributeValue> =
-            serde_dynamo::to_item(connection).map_err(|e| Error::unavailable("encode a connection", e))?;
-        item.insert("expires_at".into(), expires_in(CONNECTION_TTL_SECONDS));
+        let mut item = HashMap::from([
+            ("id".to_owned(), s(connection.id.as_str())),
+            ("user_id".to_owned(), s(connection.user_id.as_str())),
+            ("connected_at".to_owned(), s(&connection.connected_at)),
+            ("token_expires_at".to_owned(), AttributeValue::N(connection.token_expires_at.to_string())),
+            ("expires_at".to_owned(), expires_in(CONNECTION_TTL_SECONDS)),
+        ]);
+        match connection.channel {
+            Channel::Shop(shop) => {
+                item.insert("shop_id".into(), s(shop.to_string()));
+            }
+            Channel::Support(role) => {
+                item.insert("support_user".into(), s(connection.user_id.as_str()));
+                if role == AuthorRole::Support {
+                    item.insert("agents".into(), s(AGENTS));
+                }
+            }
+        }
         self.client
             .put_item()
             .table_name(&self.tables.connections)
@@ -282,18 +330,23 @@ impl Connections for DynamoShop {
         }
     }
 
-    // Placeholder until the support-dynamo branch lands (it adds the indexes these read).
-    async fn for_user(&self, _user: &UserId) -> Result<Vec<Listener>, Error> {
-        Err(Error::unavailable("find a user's sockets", "not built yet"))
+    /// The `by_user` GSI: eventually consistent, so a socket that connected a moment ago may
+    /// miss a push (the client catches up from the last `seq` it saw).
+    async fn for_user(&self, user: &UserId) -> Result<Vec<Listener>, Error> {
+        let items = self.connections_in("by_user", "support_user", user.as_str()).await?;
+        Ok(items.iter().filter_map(listener).collect())
     }
 
+    /// The `agents` GSI (one partition: agents' sockets are few), eventually consistent too.
     async fn agent_connections(&self) -> Result<Vec<(UserId, Listener)>, Error> {
-        Err(Error::unavailable("find agents' sockets", "not built yet"))
+        let items = self.connections_in("agents", "agents", AGENTS).await?;
+        let agent = |item: &Item| UserId::new(item.get("user_id")?.as_s().ok()?.as_str()).ok();
+        Ok(items.iter().filter_map(|item| Some((agent(item)?, listener(item)?))).collect())
     }
 }
 
-/// A `by_shop` index item as fan-out needs it; the index projects the token's expiry beside
-/// the keys, so no read of the table.
+/// An index item as fan-out needs it; every connection index projects the token's expiry
+/// beside the keys, so no read of the table.
 fn listener(item: &Item) -> Option<Listener> {
     let id = ConnectionId::new(item.get("id")?.as_s().ok()?.as_str()).ok()?;
     let expires = item.get("token_expires_at").and_then(|n| n.as_n().ok()?.parse().ok());

@@ -3,8 +3,13 @@
 
 use aws_sdk_dynamodb::Client;
 use bookworm_domain::contract;
+use bookworm_domain::ids::{ConversationId, MessageId};
+use bookworm_domain::ports::{SupportStore, Written};
+use bookworm_domain::query::PageSize;
+use bookworm_domain::support::{AuthorRole, Conversation, ConversationStatus, Message};
 use bookworm_dynamodb::{
-    DynamoCatalog, DynamoReviews, DynamoShop, ReadBudget, ReviewTables, ShopTable, ShopTables, WarmUp, schema,
+    DynamoCatalog, DynamoReviews, DynamoShop, DynamoSupport, ReadBudget, ReviewTables, ShopTable, ShopTables,
+    WarmUp, schema,
 };
 
 fn client() -> Client {
@@ -138,4 +143,120 @@ async fn ratings_read_many_books_in_batches_of_a_hundred() {
     let ratings = bookworm_domain::ports::RatingReader::ratings(&reviews, &asked).await.expect("ratings");
     assert_eq!(ratings.len(), 251);
     assert!(ratings.iter().all(|r| r.count() == 0));
+}
+
+async fn support_store() -> DynamoSupport {
+    let client = client();
+    let table = format!("support-{}", uuid::Uuid::new_v4());
+    schema::create_support_table(&client, &table).await.expect("create the support table");
+    DynamoSupport::with_table(client, table)
+}
+
+#[tokio::test]
+async fn meets_the_support_store_contract() {
+    contract::support_store(&support_store().await).await;
+}
+
+fn message(author: &str, role: AuthorRole, private: bool) -> Message {
+    Message {
+        id: MessageId::random(),
+        conversation_id: ConversationId::random(),
+        seq: 0,
+        author_id: contract::user(author),
+        author_role: role,
+        text: "text".into(),
+        private,
+        created_at: "2026-12-07T10:00:00.000Z".into(),
+        client_message_id: uuid::Uuid::new_v4(),
+    }
+}
+
+/// A waiting conversation of cleo's, stored with its first message.
+async fn opened(store: &DynamoSupport) -> Conversation {
+    let at = "2026-12-07T10:00:00.000Z".to_owned();
+    let blank = Conversation {
+        id: ConversationId::random(),
+        subject: "where is my order?".into(),
+        status: ConversationStatus::Waiting,
+        customer_id: contract::user("cleo"),
+        customer_name: None,
+        assignee_id: None,
+        order_id: None,
+        book_id: None,
+        created_at: at.clone(),
+        last_message_at: at.clone(),
+        waiting_since: at,
+        closed_at: None,
+        message_count: 0,
+        customer_read: 0,
+        support_read: 0,
+        rating: None,
+        version: 0,
+        customer_email: None,
+    };
+    let (conversation, first) = blank.append(message("cleo", AuthorRole::Customer, false)).expect("append");
+    assert!(store.open(&conversation, &first).await.expect("open"));
+    conversation
+}
+
+/// Appends `message`, which must be written.
+async fn append(
+    store: &DynamoSupport,
+    conversation: Conversation,
+    message: Message,
+) -> (Conversation, Message) {
+    let (next, numbered) = conversation.append(message).expect("append");
+    assert_eq!(store.append(&next, &numbered).await.expect("append"), Written::Done);
+    (next, numbered)
+}
+
+/// DynamoDB filters notes out after a query has read them, so a query of the customer's view
+/// can come back empty with more to read: the pages must still be full, in order, and end
+/// exactly where the customer's messages do (notes after the last one make no next page).
+#[tokio::test]
+async fn customers_pages_are_full_across_runs_of_notes() {
+    let store = support_store().await;
+    let mut conversation = opened(&store).await;
+    let notes = |count| std::iter::repeat_with(|| message("sam", AuthorRole::Support, true)).take(count);
+    let replies = std::iter::repeat_with(|| message("cleo", AuthorRole::Customer, false)).take(2);
+    for next in notes(30).chain(replies).chain(notes(40)) {
+        conversation = append(&store, conversation, next).await.0;
+    }
+    let page = async |after: u32, private: bool| {
+        let size = PageSize::new(2).expect("size");
+        let page = store.messages(conversation.id, after, size, private).await.expect("read");
+        (page.items.iter().map(|m| m.seq).collect::<Vec<_>>(), page.next_cursor)
+    };
+    assert_eq!(page(0, false).await, (vec![1, 32], Some("32".to_owned())), "a full page across 30 notes");
+    assert_eq!(page(32, false).await, (vec![33], None), "40 notes after the last message are no next page");
+    assert_eq!(page(33, false).await, (vec![], None));
+    assert_eq!(page(71, true).await, (vec![72, 73], None), "agents read the notes");
+}
+
+/// A resend is recognised by its client id whatever the conversation did since: sent again
+/// from the current version, or from the one it was first sent from (then the client id's
+/// condition and the version's both fail, and the resend must win: answered `Stale`, the
+/// sender would send it again as a new message).
+#[tokio::test]
+async fn a_resend_after_the_conversation_moved_on_is_the_stored_message() {
+    let store = support_store().await;
+    let opened = opened(&store).await;
+    let sent = message("cleo", AuthorRole::Customer, false);
+    let (after_sent, stored) = append(&store, opened.clone(), sent.clone()).await;
+    let (now, _) = append(&store, after_sent, message("sam", AuthorRole::Support, false)).await;
+    let first = store.messages(opened.id, 0, PageSize::new(1).expect("size"), true).await.expect("read");
+    let first = first.items[0].clone();
+
+    let cases = [
+        (&now, &sent, &stored, "from the current version"),
+        (&opened, &sent, &stored, "from the version it was first sent from"),
+        (&now, &first, &first, "the first message, which `open` stored"),
+    ];
+    for (from, original, stored, case) in cases {
+        let (next, resent) =
+            from.append(Message { id: MessageId::random(), ..original.clone() }).expect("append");
+        let written = store.append(&next, &resent).await.expect("append");
+        assert_eq!(written, Written::Duplicate(Box::new(stored.clone())), "{case}");
+    }
+    assert_eq!(store.conversation(opened.id).await.expect("read"), Some(now), "nothing written");
 }

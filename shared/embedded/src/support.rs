@@ -181,7 +181,7 @@ impl SupportStore for EmbeddedSupport {
     async fn save(&self, conversation: &Conversation) -> Result<Written, Error> {
         let mut state = self.state.lock().await;
         let current = state.conversations.get(&conversation.id).map(|c| c.version);
-        if current != Some(conversation.version - 1) {
+        if current != conversation.version.checked_sub(1) {
             return Ok(Written::Stale);
         }
         self.shop
@@ -197,7 +197,7 @@ impl SupportStore for EmbeddedSupport {
             return Ok(Written::Duplicate(Box::new(stored)));
         }
         let current = state.conversations.get(&conversation.id).map(|c| c.version);
-        if current != Some(conversation.version - 1) {
+        if current != conversation.version.checked_sub(1) {
             return Ok(Written::Stale);
         }
         let mut writes = vec![Self::conversation_row(conversation)?];

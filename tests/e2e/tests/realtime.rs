@@ -156,7 +156,7 @@ async fn went_away(push: PushBackend) {
     // A connection whose socket died without a $disconnect: only a 410 from @connections tells.
     let stale = Connection {
         id: "stale-connection".parse().unwrap(),
-        shop_id: SHOP_A.parse().unwrap(),
+        channel: bookworm_domain::ports::Channel::Shop(SHOP_A.parse().unwrap()),
         user_id: "gone".parse().unwrap(),
         connected_at: String::new(),
         token_expires_at: 0,

@@ -60,7 +60,7 @@ pub async fn connect(store: &EmbeddedShop, id: &str, shop: ShopId) {
 pub async fn connect_until(store: &EmbeddedShop, id: &str, shop: ShopId, token_expires_at: u64) {
     let connection = Connection {
         id: id.parse().unwrap(),
-        shop_id: shop,
+        channel: bookworm_domain::ports::Channel::Shop(shop),
         user_id: "m".parse().unwrap(),
         connected_at: String::new(),
         token_expires_at,
