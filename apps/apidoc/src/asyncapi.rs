@@ -1,10 +1,12 @@
-//! The AsyncAPI 3.0 document of the merchants' WebSocket API: how to connect, the `ping`
-//! route, and one message per CloudEvent type, whose `data` schema is generated from the
+//! The AsyncAPI 3.0 document of the WebSocket API: how to connect, the `ping` route, the
+//! support chat channel ([`support`]), and one message per shop CloudEvent type, whose `data` schema is generated from the
 //! event's Rust type ([`Payload`]). Every variant of `Payload` becomes a message by itself, so
 //! a new kind of event cannot be left out.
 //!
 //! Payload schemas are JSON Schema draft-07 (AsyncAPI's default schema format): AsyncAPI tools
 //! validate draft-07 payloads, and check none of draft 2020-12.
+
+mod support;
 
 use bookworm_domain::events::Payload;
 use schemars::SchemaGenerator;
@@ -17,6 +19,7 @@ pub fn document(servers: Value) -> Value {
         SchemaSettings::draft07().with(|settings| settings.definitions_path = "/components/schemas".into()),
     );
     let payload = generator.subschema_for::<Payload>().to_value();
+    let (chat_messages, chat_received, chat_sent) = support::messages(&mut generator);
     let mut schemas = generator.take_definitions(true);
     let variants = payload["$ref"]
         .as_str()
@@ -41,6 +44,16 @@ pub fn document(servers: Value) -> Value {
         .keys()
         .map(|name| (name.clone(), json!({ "$ref": format!("#/components/messages/{name}") })))
         .collect();
+    let chat_channel_messages: Map<String, Value> = chat_messages
+        .keys()
+        .chain(["refused".to_owned(), "ping".to_owned(), "pong".to_owned()].iter())
+        .map(|name| (name.clone(), json!({ "$ref": format!("#/components/messages/{name}") })))
+        .collect();
+    let chat_refs = |names: &[String]| -> Vec<Value> {
+        names.iter().map(|name| json!({ "$ref": format!("#/channels/support/messages/{name}") })).collect()
+    };
+    let (chat_received, chat_sent) = (chat_refs(&chat_received), chat_refs(&chat_sent));
+    messages.extend(chat_messages);
 
     json!({
         "asyncapi": "3.0.0",
@@ -54,7 +67,8 @@ pub fn document(servers: Value) -> Value {
                 (a dropped socket, a failed push) from `GET /shops/{shop_id}/events` (OpenAPI). \
                 A socket whose token has expired is closed at its shop's next event; reconnect \
                 with a fresh token. Review events belong to no shop: they come on the catalog \
-                feed, `shop_id=00000000-0000-0000-0000-000000000000`, which only admins may watch.",
+                feed, `shop_id=00000000-0000-0000-0000-000000000000`, which only admins may watch. \
+                The same API carries support chat: the `support` channel.",
             "license": { "name": "Apache-2.0", "url": "https://www.apache.org/licenses/LICENSE-2.0" },
         },
         "defaultContentType": "application/json",
@@ -79,6 +93,29 @@ pub fn document(servers: Value) -> Value {
                 },
                 "bindingVersion": "0.1.0",
             }},
+        },
+        "support": {
+            "address": "/",
+            "title": "Support chat",
+            "description": "Connect with `?channel=support&token=<access token>`: anyone signed in. \
+                Customers receive their own conversations' events; support agents and admins those \
+                of the conversations they have, and of the queue. Messages carry their `seq` (1, 2, … \
+                per conversation): a client that sees a gap, or reconnects, reads what it missed from \
+                `GET /support/conversations/{id}/messages?cursor=<last seq>` (OpenAPI). Events are \
+                pushed once, right after the change is stored; the history is the record.",
+            "messages": chat_channel_messages,
+            "bindings": { "ws": {
+                "method": "GET",
+                "query": {
+                    "type": "object",
+                    "required": ["channel", "token"],
+                    "properties": {
+                        "channel": { "const": "support" },
+                        "token": { "type": "string", "description": "A bearer access token (JWT)." },
+                    },
+                },
+                "bindingVersion": "0.1.0",
+            }},
         }},
         "operations": {
             "receiveShopEvents": {
@@ -86,6 +123,22 @@ pub fn document(servers: Value) -> Value {
                 "channel": { "$ref": "#/channels/shop" },
                 "summary": "The shop's events, as they happen.",
                 "messages": events,
+            },
+            "receiveChatEvents": {
+                "action": "receive",
+                "channel": { "$ref": "#/channels/support" },
+                "summary": "Support chat events of the caller's conversations (and the queue's, for agents).",
+                "messages": chat_received,
+            },
+            "sendChatActions": {
+                "action": "send",
+                "channel": { "$ref": "#/channels/support" },
+                "summary": "Chat actions: send a message, say you are typing, say what you read.",
+                "messages": chat_sent,
+                "reply": {
+                    "channel": { "$ref": "#/channels/support" },
+                    "messages": [{ "$ref": "#/channels/support/messages/chat.ack" }],
+                },
             },
             "sendPing": {
                 "action": "send",
@@ -155,7 +208,7 @@ fn refused() -> Value {
     json!({
         "name": "refused",
         "title": "Refused",
-        "summary": "API Gateway's answer to a message with an `action` no route takes: only `ping` is one.",
+        "summary": "API Gateway's answer to a message with an `action` no route takes: `ping` and the chat actions are the routes.",
         "payload": {
             "type": "object",
             "required": ["message"],

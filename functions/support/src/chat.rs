@@ -11,6 +11,7 @@ use bookworm_domain::support::{
     AuthorRole, Conversation, ConversationStatus, Message, NewMessage, Quota, TEXT_MAX, is_agent, message_id,
 };
 use bookworm_domain::text::{self, Lines};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::live::{Kind, Live};
@@ -44,28 +45,31 @@ pub fn shown(conversation: &Conversation) -> Conversation {
     Conversation { customer_email: None, ..conversation.clone() }
 }
 
-#[derive(Serialize)]
-struct Typing<'a> {
-    conversation_id: ConversationId,
-    user_id: &'a UserId,
-    role: AuthorRole,
+/// `com.bookworm.chat.typing`'s data: who is typing.
+#[derive(Serialize, JsonSchema)]
+pub struct Typing<'a> {
+    pub conversation_id: ConversationId,
+    pub user_id: &'a UserId,
+    pub role: AuthorRole,
 }
 
-#[derive(Serialize)]
-struct ReadUpTo<'a> {
-    conversation_id: ConversationId,
-    user_id: &'a UserId,
-    role: AuthorRole,
-    message_id: MessageId,
-    seq: u32,
+/// `com.bookworm.chat.read`'s data: who read up to which message.
+#[derive(Serialize, JsonSchema)]
+pub struct ReadUpTo<'a> {
+    pub conversation_id: ConversationId,
+    pub user_id: &'a UserId,
+    pub role: AuthorRole,
+    pub message_id: MessageId,
+    pub seq: u32,
 }
 
-/// A conversation as chat events carry it: with `conversation_id`, as every chat event's data.
-#[derive(Serialize)]
-struct Changed {
-    conversation_id: ConversationId,
+/// The data of `com.bookworm.chat.assigned`, `…closed` and `…waiting`: the conversation, with
+/// `conversation_id` as every chat event's data has it.
+#[derive(Serialize, JsonSchema)]
+pub struct Changed {
+    pub conversation_id: ConversationId,
     #[serde(flatten)]
-    conversation: Conversation,
+    pub conversation: Conversation,
 }
 
 impl Chat<'_> {
