@@ -162,6 +162,10 @@ impl Stack {
         }
         let reviews = Arc::new(EmbeddedReviews::open(shop.clone(), catalog.clone())?);
         let support = Arc::new(EmbeddedSupport::open(shop.clone())?);
+        if new_shop {
+            let (conversation, first) = seed::sample_conversation()?;
+            bookworm_domain::ports::SupportStore::open(support.as_ref(), &conversation, &first).await?;
+        }
         Ok(Self {
             routes,
             websocket_routes: template.websocket_routes(),

@@ -12,9 +12,10 @@ mod common;
 use common::local;
 
 /// Samples that continue another one's story, with the sample to run first on the same folder.
-const AFTER: [(&str, &str); 2] = [
+const AFTER: [(&str, &str); 3] = [
     ("checkout/checkout.json", "basket/put-item.json"),
     ("reviews/edit-own-review.json", "reviews/write-review.json"),
+    ("support/rate.json", "support/close.json"),
 ];
 
 /// Functions whose events only AWS can deliver: `invoke` says so instead of running them.
@@ -22,7 +23,7 @@ const AWS_ONLY: [&str; 2] = ["email-retry", "search-indexer"];
 
 /// The samples that show a refusal, with the status they get; every other sample succeeds.
 /// The authorizer's refusals are a verdict the function answers 401 to.
-const REFUSALS: [(&str, u64); 29] = [
+const REFUSALS: [(&str, u64); 31] = [
     ("account/me-rejected-token.json", 401),
     ("authorizer/forged-alg-none.json", 401),
     ("authorizer/malformed-token.json", 401),
@@ -51,6 +52,8 @@ const REFUSALS: [(&str, u64); 29] = [
     ("reviews/write-review-invalid.json", 400),
     ("reviews/write-review-signed-out.json", 401),
     ("search/search-bad-parameters.json", 400),
+    ("support/open-invalid.json", 400),
+    ("support/queue-as-customer.json", 403),
     ("websocket/connect-foreign-shop.json", 403),
 ];
 

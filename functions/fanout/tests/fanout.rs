@@ -122,6 +122,12 @@ impl Connections for CannotForget {
     ) -> Result<Page<Listener>, Error> {
         self.0.page_for_shop(shop, after, limit).await
     }
+    async fn for_user(&self, user: &bookworm_domain::ids::UserId) -> Result<Vec<Listener>, Error> {
+        self.0.for_user(user).await
+    }
+    async fn agent_connections(&self) -> Result<Vec<(bookworm_domain::ids::UserId, Listener)>, Error> {
+        self.0.agent_connections().await
+    }
 }
 
 #[tokio::test]

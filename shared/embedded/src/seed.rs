@@ -10,6 +10,9 @@ use bookworm_domain::ids::{
     AuthorId, BookId, CategoryId, IdempotencyKey, OrderId, PublisherId, ShopId, UserId,
 };
 use bookworm_domain::orders::{Order, OrderStatus};
+use bookworm_domain::support::{
+    AuthorRole, Conversation, ConversationStatus, Message, NewConversation, message_id,
+};
 use bookworm_domain::{Error, Money};
 
 const SEED: &str = include_str!("../seed/catalog.psv");
@@ -59,6 +62,55 @@ pub fn sample_order() -> Result<Order, Error> {
         created_at: "2024-12-24T10:00:00.000Z".into(),
         idempotency_key: IdempotencyKey::parse("sample-order").expect("a valid key"),
     })
+}
+
+/// The sample support conversation, as `events/support/open-conversation.json` opens it (its
+/// id and its first message's derive from that event's `client_message_id`): what the other
+/// support and chat samples refer to on a new data folder.
+pub fn sample_conversation() -> Result<(Conversation, Message), Error> {
+    let customer = UserId::new("5f0c1d2e-3a4b-4c5d-8e6f-7a8b9c0d1e2f").expect("a user id");
+    let opening = NewConversation {
+        subject: "Where is my order?".into(),
+        text: "I ordered Emma before Christmas and it has not arrived.".into(),
+        order_id: Some(sample_order()?.id),
+        book_id: None,
+        client_message_id: Some(uuid::uuid!("0b7e3f4a-1c2d-4e5f-8a9b-0c1d2e3f4a5b")),
+    }
+    .validate()?;
+    let id = opening.conversation_id(&customer);
+    let at = "2024-12-27T09:00:00.000Z";
+    let conversation = Conversation {
+        id,
+        subject: opening.subject,
+        status: ConversationStatus::Waiting,
+        customer_id: customer.clone(),
+        customer_name: None,
+        assignee_id: None,
+        order_id: opening.order_id,
+        book_id: None,
+        created_at: at.into(),
+        last_message_at: at.into(),
+        waiting_since: at.into(),
+        closed_at: None,
+        message_count: 0,
+        customer_read: 0,
+        support_read: 0,
+        rating: None,
+        version: 0,
+        customer_email: Some("reader@example.com".into()),
+    };
+    let first = Message {
+        id: message_id(id, opening.client_message_id),
+        conversation_id: id,
+        seq: 0,
+        author_id: customer,
+        author_role: AuthorRole::Customer,
+        text: opening.text,
+        private: false,
+        created_at: at.into(),
+        client_message_id: opening.client_message_id,
+    };
+    conversation.append(first)
 }
 
 /// The seed catalog (`seed/catalog.psv`), validated by the domain's own rules.

@@ -35,6 +35,11 @@ const CANNED: Table = TableDefinition::new("support_canned_replies");
 /// Key: the agent's user id. Value: their [`AgentStatus`] as JSON.
 const AGENTS: Table = TableDefinition::new("support_agents");
 
+/// A table's row to write: the table, the key, the value.
+type Row = (Table, Vec<u8>, Vec<u8>);
+/// A stored row: its key and value.
+type KeyValue = (Vec<u8>, Vec<u8>);
+
 #[derive(serde::Serialize, serde::Deserialize, Clone, Copy)]
 struct Counter {
     count: u32,
@@ -81,7 +86,7 @@ impl EmbeddedSupport {
         txn.commit().map_err(fail)?;
         let mut state = State::default();
         let txn = shop.db.begin_read().map_err(fail)?;
-        let rows = |table: Table| -> Result<Vec<(Vec<u8>, Vec<u8>)>, Error> {
+        let rows = |table: Table| -> Result<Vec<KeyValue>, Error> {
             let table = txn.open_table(table).map_err(fail)?;
             let rows = table.iter().map_err(fail)?;
             rows.map(|row| row.map(|(k, v)| (k.value().to_vec(), v.value().to_vec())).map_err(fail)).collect()
@@ -124,11 +129,11 @@ impl EmbeddedSupport {
         stored.map_err(fail)?.map(|value| decode(value.value())).transpose()
     }
 
-    fn conversation_row(conversation: &Conversation) -> Result<(Table, Vec<u8>, Vec<u8>), Error> {
+    fn conversation_row(conversation: &Conversation) -> Result<Row, Error> {
         Ok((CONVERSATIONS, conversation.id.0.as_bytes().to_vec(), json(conversation)?))
     }
 
-    fn message_rows(message: &Message) -> Result<[(Table, Vec<u8>, Vec<u8>); 2], Error> {
+    fn message_rows(message: &Message) -> Result<[Row; 2], Error> {
         Ok([
             (MESSAGES, message_key(message.conversation_id, message.seq), json(message)?),
             (CLIENT_IDS, client_key(message), message.seq.to_be_bytes().to_vec()),

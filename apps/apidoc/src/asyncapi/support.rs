@@ -39,8 +39,8 @@ pub fn messages(generator: &mut SchemaGenerator) -> (Map<String, Value>, Vec<Str
     let conversation_id = json!({ "type": "string", "format": "uuid" });
     let mut send = |name: &str, summary: &str, extra: Value| {
         let mut properties = json!({ "action": { "const": name }, "conversation_id": conversation_id });
-        if let Some(extra) = extra.as_object() {
-            properties.as_object_mut().map(|all| all.extend(extra.clone()));
+        if let (Some(all), Some(extra)) = (properties.as_object_mut(), extra.as_object()) {
+            all.extend(extra.clone());
         }
         messages.insert(name.into(), json!({
             "name": name, "title": name, "summary": summary, "contentType": "application/json",
