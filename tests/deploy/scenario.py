@@ -60,17 +60,19 @@ SEEDER = "SeedCatalog"  # the access key `bookworm-local seed` signs with here
 READER = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"  # another reader than the sample events
 
 
-def review_request(case, *, route=None, review=None, user=None, roles=None, body=..., query=None):
-    """A reviews sample event, aimed elsewhere: another route, review, caller, body or query."""
-    (_, event), = events("reviews", case)
+def http_request(folder, case, *, route=None, parameters=None, user=None, roles=None, body=..., query=None):
+    """A sample HTTP API event of `folder`, aimed elsewhere: another route, path parameters,
+    caller, body or query."""
+    (_, event), = events(folder, case)
     context = event["requestContext"]
     if route:
         event["routeKey"] = context["routeKey"] = route
         context["http"]["method"] = route.split(" ")[0]
-    template = event["routeKey"].split(" ", 1)[1]
-    if review:
-        event["pathParameters"] = {"id": review}
-    path = template.replace("{id}", event["pathParameters"]["id"])
+    if parameters:
+        event["pathParameters"] = parameters
+    path = event["routeKey"].split(" ", 1)[1]
+    for name, value in (event.get("pathParameters") or {}).items():
+        path = path.replace(f"{{{name}}}", value)
     event["rawPath"] = context["http"]["path"] = path
     if user:
         context["authorizer"]["lambda"]["user_id"] = user
@@ -83,6 +85,32 @@ def review_request(case, *, route=None, review=None, user=None, roles=None, body
     if query is not None:
         event["rawQueryString"] = query
         event["queryStringParameters"] = dict(part.split("=", 1) for part in query.split("&"))
+    return event
+
+
+def review_request(case, *, review=None, **changes):
+    """A reviews sample event, aimed elsewhere (see http_request); `review`: another review."""
+    return http_request("reviews", case, parameters={"id": review} if review else None, **changes)
+
+
+def support_request(case, **changes):
+    """A support sample event, aimed elsewhere (see http_request)."""
+    return http_request("support", case, **changes)
+
+
+def socket_event(case, *, connection=None, user=None, roles=None, body=None):
+    """A WebSocket sample event, from another connection or caller, or with another body."""
+    (_, event), = events("websocket", case)
+    context = event["requestContext"]
+    if connection:
+        context["connectionId"] = connection
+    if user:
+        user_id, username = user
+        context["authorizer"].update(user_id=user_id, principalId=user_id, username=username, email=f"{username}@bookworm.example")
+    if roles:
+        context["authorizer"]["roles"] = roles
+    if body is not None:
+        event["body"] = json.dumps(body)
     return event
 
 
@@ -232,6 +260,7 @@ def rehearse(moto, stack, logs):
         run.invoke("OrdersFunction", "list everyone's orders (admin)", all_orders)
         run.run_all("OrdersFunction", "list-shop-orders", "list-shop-orders-other-shop")
         rehearse_reviews(run)
+        rehearse_support(run, placed)
         run.run_all("PublishFunction", "publish", "history")
         run.run_all("BasketFunction", "put-item", "empty-basket")
 
@@ -311,6 +340,67 @@ def rehearse_reviews(run):
     second = json.loads(run.outcomes["ReviewsFunction"][-1][1]["body"])["id"]
     remove = review_request("vote-unknown-review", route="DELETE /reviews/{id}", review=second, roles=support)
     run.invoke("ReviewsFunction", "remove a review (support)", remove)
+
+
+AGENT = ("a9e1c3d5-7f20-4b6a-9c8e-1d3f5a7b9c0e", "sam")  # the support agent of the sample events
+CONVERSATION = "441b8cd8-dcfa-5efd-8268-163438ee2aa2"  # the one open-conversation.json opens
+GONE_SUPPORT_SOCKET = "gone-support="
+
+
+def rehearse_support(run, placed):
+    """A support conversation from opening to rating, over HTTPS (the support function) and the
+    socket (the websocket function), with the customer's and an agent's support sockets open,
+    so that each chat event is pushed; every route whose grant no other uses, so each is used."""
+    support, websocket = "SupportFunction", "WebSocketFunction"
+    run.run_all(websocket, "connect-support")
+    agent_socket = socket_event("connect-support", connection="Ag3ntSupp0rt=", user=AGENT, roles="customer,support")
+    run.invoke(websocket, "connect-support (an agent)", agent_socket)
+    # The customer's second socket is gone by the first push: the support function forgets it.
+    run.invoke(websocket, "connect-support (a socket that will be gone)", socket_event("connect-support", connection=GONE_SUPPORT_SOCKET))
+    run.moto.inject(support, f"/@connections/{GONE_SUPPORT_SOCKET[:-1]}", "410 Gone", "GoneException", times=100)
+
+    run.run_all(support, "set-availability")
+    # The sample opening is about the sample order: here, the order the checkout placed (the
+    # same buyer); the conversation's id derives from the caller and client_message_id alone.
+    opening = support_request("open-conversation")
+    opening["body"] = json.dumps(dict(json.loads(opening["body"]), order_id=placed))
+    run.invoke_losing_answer(support, "TransactWriteItems", "open-conversation", opening)
+    run.invoke(support, "open-conversation (sent again)", opening)
+    run.run_all(support, "open-invalid")
+    about_a_book = {
+        "subject": "Is there a hardback?", "text": "Is Emma coming out in hardback?",
+        "book_id": "b337fce4-aa98-5765-9ce8-703d4bac2567", "client_message_id": str(uuid.uuid4()),
+    }
+    run.invoke(support, "open a conversation about a book", support_request("open-conversation", body=about_a_book))
+    run.run_all(support, "list-own", "queue-as-customer", "queue-as-support", "get-conversation")
+    # While it waits, the customer writes again over the socket (online agents are told), twice.
+    run.run_all(websocket, "chat-send")
+    run.invoke(websocket, "chat-send (sent again)", socket_event("chat-send"))
+    run.run_all(support, "assign")
+    (_, assign), = events("support", "assign")
+    run.invoke(support, "assign (again)", assign)
+    mine = support_request("queue-as-support", query="status=assigned&assignee=me")
+    run.invoke(support, "list the conversations assigned to me", mine)
+    run.invoke(support, "get my availability", support_request("set-availability", route="GET /support/agents/me", body=None))
+    run.run_all(support, "reply")
+    reply = json.loads(run.outcomes[support][-1][1]["body"])["id"]
+    (_, again), = events("support", "reply")
+    run.invoke(support, "reply (sent again)", again)
+    run.run_all(websocket, "chat-typing", "chat-read")
+    read_reply = socket_event("chat-read", body={"action": "chat.read", "conversation_id": CONVERSATION, "message_id": reply})
+    run.invoke(websocket, "chat-read (the agent's reply)", read_reply)
+    run.run_all(support, "history")
+    (_, rate), = events("support", "rate")
+    run.invoke(support, "rate (before the close)", rate)
+    run.run_all(support, "close")
+    (_, close), = events("support", "close")
+    run.invoke(support, "close (again)", close)
+    run.run_all(support, "rate")
+    run.run_all(support, "put-canned-reply", "list-canned-replies")
+    delete = support_request("put-canned-reply", route="DELETE /support/canned-replies/{code}", body=None)
+    run.invoke(support, "delete a canned reply", delete)
+    connections = run.moto.client("dynamodb").scan(TableName=run.stack.physical["ConnectionsTable"])["Items"]
+    run.support_sockets = sorted(item["id"]["S"] for item in connections if "support_user" in item)
 
 
 def rehearse_search(run):

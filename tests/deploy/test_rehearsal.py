@@ -18,6 +18,7 @@ UNUSED_BUT_NEEDED = {
     # SES authorises a send against the identity it verified: the address, or its whole domain.
     ("EmailFunction", "ses:SendEmail", f"identity/{PARAMETERS['MailFrom'].split('@')[1]}"),
     ("EmailRetryFunction", "ses:SendEmail", f"identity/{PARAMETERS['MailFrom'].split('@')[1]}"),
+    ("SupportFunction", "ses:SendEmail", f"identity/{PARAMETERS['MailFrom'].split('@')[1]}"),
     # Releasing a claim after a failed send: the email function's code, exercised there above.
     ("EmailRetryFunction", "dynamodb:DeleteItem", "table/bookworm-rehearsal-claims"),
     # A refused claim is read back to tell "already sent" from "in progress": the email
@@ -118,6 +119,29 @@ def test_the_rehearsal_did_real_work(rehearsal, moto):
     indexed = [response for _, response, _ in rehearsal.outcomes["SearchIndexerFunction"]]
     assert [r["version"] for r in indexed] == [1, 2], indexed
     assert indexed[0]["books"] > 200, "the rebuild read the whole seeded catalog"
+    support = {case: status("SupportFunction", case) for case, _, _ in rehearsal.outcomes["SupportFunction"]}
+    assert support == {
+        "set-availability": 200, "open-conversation, its answer lost": 201, "open-conversation (sent again)": 200,
+        "open-invalid": 400, "open a conversation about a book": 201, "list-own": 200, "queue-as-customer": 403,
+        "queue-as-support": 200, "get-conversation": 200, "assign": 200, "assign (again)": 409,
+        "list the conversations assigned to me": 200, "get my availability": 200, "reply": 201,
+        "reply (sent again)": 200, "history": 200, "rate (before the close)": 409, "close": 200,
+        "close (again)": 200, "rate": 201, "put-canned-reply": 200, "list-canned-replies": 200,
+        "delete a canned reply": 204,
+    }, support
+    chat = {case: status("WebSocketFunction", case) for case, _, _ in rehearsal.outcomes["WebSocketFunction"] if "chat" in case}
+    assert chat == {
+        "chat-send": 200, "chat-send (sent again)": 200, "chat-typing": 200, "chat-read": 200,
+        "chat-read (the agent's reply)": 200,
+    }, chat
+    acks = [json.loads(r["body"]) for c, r, _ in rehearsal.outcomes["WebSocketFunction"] if c.startswith("chat-send")]
+    assert [(a["seq"], a["created"]) for a in acks] == [(2, True), (2, False)], acks
+    transcripts = [r for r in rehearsal.moto.sent_by("SupportFunction") if r.path == "/v2/email/outbound-emails"]
+    assert len(transcripts) == 1, "one transcript, though closed twice"
+    assert rehearsal.support_sockets == ["Ag3ntSupp0rt=", "Sup0rtC0nn3ct1d="], "a 410 forgets the support socket"
+    pushed = lambda function: {unquote(r.path).rsplit("/", 1)[1] for r in rehearsal.moto.sent_by(function) if r.method == "POST" and "/@connections/" in r.path}  # noqa: E731
+    assert pushed("SupportFunction") == {"Ag3ntSupp0rt=", "Sup0rtC0nn3ct1d=", "gone-support="}, pushed("SupportFunction")
+    assert pushed("WebSocketFunction") == {"Ag3ntSupp0rt=", "Sup0rtC0nn3ct1d="}, pushed("WebSocketFunction")
     assert reviews == {
         "edit-own-review, its answer lost": 200, "vote helpful (another reader)": 200, "report (another reader)": 204,
         "dismiss the report (support)": 200, "delete one's own review": 204, "remove a review (support)": 204,
@@ -143,6 +167,7 @@ def test_a_retried_write_that_landed_succeeds(rehearsal):
         "FanoutFunction": ("ok", 2),  # its claim of the first stored event
         "EmailFunction": ("ok", 3),  # its claim of the checkout's email, then the text message's
         "CatalogAdminFunction": (201, 2),  # create a book
+        "SupportFunction": (201, 2),  # open a conversation
     }, outcomes
     assert not rehearsal.moto.lost_answers_left(), "every lost answer was met"
 
