@@ -73,6 +73,15 @@ pub async fn invoke_text(
                 .map_err(|e| InvokeError::Failed(e.to_string()))?;
             return Ok(json!(outcomes.iter().map(|outcome| format!("{outcome:?}")).collect::<Vec<_>>()));
         }
+        "support-away" | "SupportAwayFunction" => {
+            let outcomes = stack
+                .stores
+                .away()
+                .handle(typed().parse()?)
+                .await
+                .map_err(|e| InvokeError::Failed(e.to_string()))?;
+            return Ok(json!(outcomes.iter().map(|outcome| format!("{outcome:?}")).collect::<Vec<_>>()));
+        }
         "relay" | "RelayFunction" => {
             let bus = PrintedBus::default();
             let response = relay::handle(&bus, typed().parse()?).await;

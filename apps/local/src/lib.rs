@@ -14,6 +14,7 @@ pub mod invoke;
 pub mod listen;
 pub mod merchant;
 pub mod oidc;
+pub mod reminders;
 pub mod running;
 pub mod server;
 pub mod sockets;

@@ -177,6 +177,10 @@ impl Stack {
                 reviews,
                 review_policy: reviews::Policy::from_env()?,
                 support,
+                reminders: Default::default(),
+                away_delay: bookworm_domain::support::away_delay(
+                    std::env::var("SUPPORT_AWAY_DELAY_SECONDS").ok().as_deref(),
+                )?,
                 sockets: Default::default(),
             },
             data_dir: config.data_dir.clone(),

@@ -12,6 +12,7 @@ use fanout::Fanout;
 use support::chat::Chat;
 use support::live::Live;
 
+use crate::reminders::LocalReminders;
 use crate::sockets::Sockets;
 
 /// The stores the functions run on.
@@ -30,6 +31,9 @@ pub struct Stores {
     pub review_policy: reviews::Policy,
     /// Support conversations, in the shop's file.
     pub support: Arc<EmbeddedSupport>,
+    /// Reminders to mail an unread answer, and how long they wait (`SUPPORT_AWAY_DELAY_SECONDS`).
+    pub reminders: Arc<LocalReminders>,
+    pub away_delay: std::time::Duration,
     /// The open WebSockets: fan-out's embedded push, and where chat events go (always
     /// straight in: `--push management-api` is fan-out's).
     pub sockets: Arc<Sockets>,
@@ -51,7 +55,21 @@ impl Stores {
     /// The chat both the support and websocket functions run on.
     pub fn chat(&self) -> Chat<'_> {
         let shop = self.shop.as_ref();
-        Chat { store: self.support.as_ref(), live: Live { connections: shop, push: self.sockets.as_ref() } }
+        Chat {
+            store: self.support.as_ref(),
+            live: Live { connections: shop, push: self.sockets.as_ref() },
+            reminders: self.reminders.as_ref(),
+            away_delay: self.away_delay,
+        }
+    }
+
+    /// The support-away function on these stores, mailing into the outbox.
+    pub fn away(&self) -> support_away::Away<'_> {
+        support_away::Away {
+            store: self.support.as_ref(),
+            mailer: self.outbox.as_ref(),
+            dedupe: self.shop.as_ref(),
+        }
     }
 
     /// The support function on these stores, mailing transcripts into the outbox.

@@ -114,6 +114,7 @@ fn verdict(sample: &str, ran: bool, response: &Value, stderr: &str) -> Option<St
         }
         (_, "email") => (response != &serde_json::json!(["Sent"])).then(|| "expected [\"Sent\"]".into()),
         (_, "fanout") => (!response.is_array()).then(|| "expected the shards' reports".into()),
+        (_, "support-away") => (!response.is_array()).then(|| "expected each reminder's outcome".into()),
         _ => Some("an answer this test does not know".into()),
     }
 }

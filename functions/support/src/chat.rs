@@ -6,11 +6,14 @@ use bookworm_domain::Error;
 use bookworm_domain::clock::{now_rfc3339, unix_now};
 use bookworm_domain::identity::Principal;
 use bookworm_domain::ids::{ConversationId, MessageId, UserId};
-use bookworm_domain::ports::{SupportStore, Written};
+use bookworm_domain::ports::{Reminders, SupportStore, Written};
 use bookworm_domain::support::{
-    AuthorRole, Conversation, ConversationStatus, Message, NewMessage, Quota, TEXT_MAX, is_agent, message_id,
+    AuthorRole, AwayNotice, Conversation, ConversationStatus, Message, NewMessage, Quota, TEXT_MAX, is_agent,
+    message_id,
 };
 use bookworm_domain::text::{self, Lines};
+use std::time::Duration;
+
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -22,6 +25,10 @@ const ATTEMPTS: usize = 8;
 pub struct Chat<'a> {
     pub store: &'a dyn SupportStore,
     pub live: Live<'a>,
+    /// Where an answer the customer is not connected to see waits to be mailed.
+    pub reminders: &'a dyn Reminders,
+    /// How long it waits (`SUPPORT_AWAY_DELAY_SECONDS`).
+    pub away_delay: Duration,
 }
 
 /// A stored message, and whether this call stored it (`false`: the same `client_message_id`
@@ -155,6 +162,22 @@ impl Chat<'_> {
             }
         }
         self.live.send(&audience, Kind::Message, conversation.id, message).await;
+        if message.author_role == AuthorRole::Support && !message.private {
+            self.remind_if_away(conversation, message).await;
+        }
+    }
+
+    /// An answer to a customer with no socket open: mailed after the delay unless read by then.
+    /// A reminder that cannot be handed over is logged: the answer itself is stored.
+    async fn remind_if_away(&self, conversation: &Conversation, message: &Message) {
+        if self.live.is_connected(&conversation.customer_id).await {
+            return;
+        }
+        let notice = AwayNotice { conversation_id: conversation.id, seq: message.seq };
+        if let Err(error) = self.reminders.remind(&notice, self.away_delay).await {
+            tracing::warn!(%error, conversation = %conversation.id, "could not schedule the away email");
+            bookworm_metrics::count("AwayRemindersFailed", 1.0);
+        }
     }
 
     /// Tells the other side that `caller` is typing (nothing is stored).

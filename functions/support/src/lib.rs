@@ -87,6 +87,29 @@ pub const LIST_PARAMETERS: [&str; 4] = ["status", "assignee", "cursor", "limit"]
 /// The query parameters of `GET /support/conversations/{id}/messages`.
 pub const HISTORY_PARAMETERS: [&str; 2] = ["cursor", "limit"];
 
+/// What the support and websocket functions read to reach sockets and leave reminders.
+pub struct ChatSettings {
+    /// `WEBSOCKET_ENDPOINT`: the WebSocket API's management endpoint.
+    pub websocket_endpoint: String,
+    /// `SUPPORT_AWAY_QUEUE_URL`: where reminders to mail an unread answer wait.
+    pub away_queue_url: String,
+    /// `SUPPORT_AWAY_DELAY_SECONDS` (0–900, 600 when unset): how long they wait.
+    pub away_delay: std::time::Duration,
+}
+
+impl ChatSettings {
+    pub fn from_env() -> Result<Self, Error> {
+        use bookworm_dynamodb::required_env;
+        Ok(Self {
+            websocket_endpoint: required_env("WEBSOCKET_ENDPOINT")?,
+            away_queue_url: required_env("SUPPORT_AWAY_QUEUE_URL")?,
+            away_delay: bookworm_domain::support::away_delay(
+                std::env::var("SUPPORT_AWAY_DELAY_SECONDS").ok().as_deref(),
+            )?,
+        })
+    }
+}
+
 /// What the function works with.
 pub struct Support<'a> {
     pub chat: Chat<'a>,

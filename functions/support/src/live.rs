@@ -111,6 +111,11 @@ impl Live<'_> {
         self.push_all(sockets, &message, kind, conversation).await
     }
 
+    /// Whether `user` has a support socket open (as the index last heard).
+    pub async fn is_connected(&self, user: &UserId) -> bool {
+        self.connections.for_user(user).await.is_ok_and(|sockets| !sockets.is_empty())
+    }
+
     /// The online agents, for announcing the queue's changes.
     pub async fn online_agents(&self, store: &dyn SupportStore) -> Vec<UserId> {
         store.online_agents().await.unwrap_or_else(|error| {

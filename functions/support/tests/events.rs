@@ -5,7 +5,8 @@
 use std::sync::Arc;
 
 use bookworm_domain::ids::ConnectionId;
-use bookworm_domain::ports::{Delivery, Push};
+use bookworm_domain::ports::{Delivery, Push, Reminders};
+use bookworm_domain::support::AwayNotice;
 use bookworm_embedded::{EmbeddedCatalog, EmbeddedShop, EmbeddedSupport, seed};
 use lambda_http::{Body, Request};
 use serde_json::Value;
@@ -16,6 +17,22 @@ use test_support::email::Outbox;
 const CONVERSATION: &str = "441b8cd8-dcfa-5efd-8268-163438ee2aa2";
 
 struct NoSockets;
+
+/// Keeps the reminders left.
+#[derive(Default)]
+struct Reminded(std::sync::Mutex<Vec<(AwayNotice, std::time::Duration)>>);
+
+#[async_trait::async_trait]
+impl Reminders for Reminded {
+    async fn remind(
+        &self,
+        notice: &AwayNotice,
+        after: std::time::Duration,
+    ) -> Result<(), bookworm_domain::Error> {
+        self.0.lock().unwrap().push((*notice, after));
+        Ok(())
+    }
+}
 
 #[async_trait::async_trait]
 impl Push for NoSockets {
@@ -41,9 +58,15 @@ async fn a_conversation_from_opening_to_rating() {
     shop.seed_order(&seed::sample_order().unwrap()).await.unwrap();
     let catalog = EmbeddedCatalog::in_memory().unwrap();
     let store = EmbeddedSupport::open(shop.clone()).unwrap();
-    let (push, outbox) = (NoSockets, Outbox::default());
+    let (push, outbox, reminded) = (NoSockets, Outbox::default(), Reminded::default());
+    let away_delay = std::time::Duration::from_secs(600);
     let service = support::Support {
-        chat: Chat { store: &store, live: Live { connections: shop.as_ref(), push: &push } },
+        chat: Chat {
+            store: &store,
+            live: Live { connections: shop.as_ref(), push: &push },
+            reminders: &reminded,
+            away_delay,
+        },
         orders: shop.as_ref(),
         books: &catalog,
         mailer: &outbox,
@@ -96,6 +119,13 @@ async fn a_conversation_from_opening_to_rating() {
         answer(12)["items"].as_array().unwrap().iter().map(|m| m["seq"].as_u64().unwrap()).collect();
     assert_eq!(history, [2], "after seq 1, the reply only, once");
     assert_eq!(answer(16)["score"], 5);
+    let reminders = reminded.0.lock().unwrap().clone();
+    let conversation = CONVERSATION.parse().unwrap();
+    assert_eq!(
+        reminders,
+        [(AwayNotice { conversation_id: conversation, seq: 2 }, away_delay)],
+        "the reply, unseen: once"
+    );
     let sent = outbox.sent.lock().unwrap();
     assert_eq!(sent.len(), 1, "one transcript, though closed twice");
     assert_eq!(sent[0].to, "reader@example.com");

@@ -34,6 +34,20 @@ impl Push for Sockets {
     }
 }
 
+/// Customers here are connected: no reminder is left (the support function's tests count them).
+struct NoReminders;
+
+#[async_trait::async_trait]
+impl bookworm_domain::ports::Reminders for NoReminders {
+    async fn remind(
+        &self,
+        _: &bookworm_domain::support::AwayNotice,
+        _: std::time::Duration,
+    ) -> Result<(), bookworm_domain::Error> {
+        panic!("no reminder expected")
+    }
+}
+
 #[tokio::test]
 async fn connect_ping_chat_and_disconnect_as_api_gateway_sends_them() {
     let store = Arc::new(EmbeddedShop::in_memory().unwrap());
@@ -41,7 +55,12 @@ async fn connect_ping_chat_and_disconnect_as_api_gateway_sends_them() {
     let sockets = Sockets::default();
     let routes = websocket::Routes {
         connections: store.as_ref(),
-        chat: Chat { store: &support, live: Live { connections: store.as_ref(), push: &sockets } },
+        chat: Chat {
+            store: &support,
+            live: Live { connections: store.as_ref(), push: &sockets },
+            reminders: &NoReminders,
+            away_delay: std::time::Duration::ZERO,
+        },
     };
     let shop = "123e4567-e89b-42d3-a456-426614174000".parse().unwrap();
 
@@ -105,6 +124,8 @@ async fn open_sample_conversation(routes: &websocket::Routes<'_>) {
         chat: Chat {
             store: routes.chat.store,
             live: Live { connections: routes.connections, push: routes.chat.live.push },
+            reminders: &NoReminders,
+            away_delay: std::time::Duration::ZERO,
         },
         orders: &shop,
         books: &catalog,

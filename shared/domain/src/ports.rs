@@ -17,7 +17,9 @@ use crate::orders::{Order, OrderStatus, Placed};
 use crate::query::{BookQuery, Page, PageSize};
 use crate::reviews::{DailyQuota, Mark, Ratings, ReportedQuery, Review, ReviewQuery, Saved};
 use crate::search::{IndexPointer, Published, SearchQuery, SearchResults, Suggestion};
-use crate::support::{AgentStatus, AuthorRole, CannedReply, Conversation, Listing, Message, Quota};
+use crate::support::{
+    AgentStatus, AuthorRole, AwayNotice, CannedReply, Conversation, Listing, Message, Quota,
+};
 
 /// Reads books: what the shopper-facing catalog functions need.
 #[async_trait]
@@ -456,4 +458,10 @@ pub trait SupportStore: Send + Sync {
     async fn availability(&self, agent: &UserId) -> Result<Option<AgentStatus>, Error>;
     /// The agents whose status is online.
     async fn online_agents(&self) -> Result<Vec<UserId>, Error>;
+}
+
+/// Hands a reminder over to be handled after a delay (SQS's message delay in AWS).
+#[async_trait]
+pub trait Reminders: Send + Sync {
+    async fn remind(&self, notice: &AwayNotice, after: std::time::Duration) -> Result<(), Error>;
 }

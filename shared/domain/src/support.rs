@@ -538,6 +538,41 @@ pub fn canned_code(field: &str, code: &str) -> Result<String, Error> {
     }
 }
 
+/// A reminder to mail a customer an answer they have not read: made when an agent writes while
+/// the customer has no socket open, handled after [`AWAY_DELAY_DEFAULT`] (a setting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AwayNotice {
+    pub conversation_id: ConversationId,
+    /// The answer's `seq`: nothing is mailed once the customer has read up to it.
+    pub seq: u32,
+}
+
+/// Seconds after an unread answer before the customer is mailed (10 minutes).
+pub const AWAY_DELAY_DEFAULT: u64 = 600;
+/// The longest delay a reminder may have (SQS's longest message delay, 15 minutes).
+pub const AWAY_DELAY_MAX: u64 = 900;
+
+/// The delay `SUPPORT_AWAY_DELAY_SECONDS` names (0–900), or the default when unset.
+pub fn away_delay(setting: Option<&str>) -> Result<std::time::Duration, Error> {
+    let seconds = match setting {
+        None => AWAY_DELAY_DEFAULT,
+        Some(text) => text.trim().parse().ok().filter(|s| *s <= AWAY_DELAY_MAX).ok_or_else(|| {
+            Error::unavailable(
+                "configuration",
+                format!("SUPPORT_AWAY_DELAY_SECONDS must be 0 to {AWAY_DELAY_MAX}"),
+            )
+        })?,
+    };
+    Ok(std::time::Duration::from_secs(seconds))
+}
+
+impl AwayNotice {
+    /// The claim under which the notice is mailed once, however often it is delivered.
+    pub fn claim(&self) -> crate::ids::EventId {
+        crate::ids::EventId(Uuid::new_v5(&self.conversation_id.0, format!("away {}", self.seq).as_bytes()))
+    }
+}
+
 /// A counter that refuses past `limit` until it expires: a customer's messages this minute,
 /// conversations today.
 #[derive(Debug, Clone, PartialEq, Eq)]

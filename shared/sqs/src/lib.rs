@@ -1,5 +1,9 @@
-//! Reads a queue with SQS `ReceiveMessage` (long polling, briefly) and empties it with
-//! `DeleteMessage`: the [`MessageQueue`] port for the functions that drain a dead-letter queue.
+//! SQS adapters:
+//! - [`SqsQueue`]: reads a queue with `ReceiveMessage` (long polling, briefly) and empties it
+//!   with `DeleteMessage`: the [`MessageQueue`] port for the functions that drain a dead-letter
+//!   queue.
+//! - [`SqsReminders`]: `SendMessage` with a delay: the [`Reminders`] port, whose messages the
+//!   queue's consumer gets when they come due.
 
 use std::time::Duration;
 
@@ -8,7 +12,9 @@ use aws_sdk_sqs::Client;
 use aws_sdk_sqs::error::DisplayErrorContext;
 use aws_sdk_sqs::types::{Message, MessageSystemAttributeName};
 use bookworm_domain::Error;
+use bookworm_domain::ports::Reminders;
 use bookworm_domain::queue::{MAX_RECEIVE, MessageQueue, QueuedMessage};
+use bookworm_domain::support::{AWAY_DELAY_MAX, AwayNotice};
 
 /// How long a receive waits for messages. Long polling asks every SQS server, where a short poll
 /// samples a few and may answer "empty" with messages waiting; a short wait keeps the last,
@@ -90,5 +96,36 @@ mod tests {
     #[test]
     fn a_long_poll_ends_inside_the_sdks_attempt_timeout() {
         assert!(WAIT + Duration::from_millis(500) <= bookworm_aws::ATTEMPT_TIMEOUT);
+    }
+}
+
+/// Reminders as delayed messages on one queue.
+#[derive(Clone)]
+pub struct SqsReminders {
+    client: Client,
+    url: String,
+}
+
+impl SqsReminders {
+    /// `url` is the queue's URL, as for [`SqsQueue::new`].
+    pub fn new(client: Client, url: impl Into<String>) -> Self {
+        Self { client, url: url.into() }
+    }
+}
+
+#[async_trait]
+impl Reminders for SqsReminders {
+    async fn remind(&self, notice: &AwayNotice, after: Duration) -> Result<(), Error> {
+        let body = serde_json::to_string(notice).map_err(|e| Error::unavailable("encode a reminder", e))?;
+        let delay = i32::try_from(after.as_secs().min(AWAY_DELAY_MAX)).unwrap_or(0);
+        self.client
+            .send_message()
+            .queue_url(&self.url)
+            .message_body(body)
+            .delay_seconds(delay)
+            .send()
+            .await
+            .map_err(|e| Error::unavailable("send a reminder", DisplayErrorContext(e).to_string()))?;
+        Ok(())
     }
 }
