@@ -344,20 +344,20 @@ def rehearse_reviews(run):
 
 AGENT = ("a9e1c3d5-7f20-4b6a-9c8e-1d3f5a7b9c0e", "sam")  # the support agent of the sample events
 CONVERSATION = "441b8cd8-dcfa-5efd-8268-163438ee2aa2"  # the one open-conversation.json opens
-GONE_SUPPORT_SOCKET = "gone-support="
 
 
 def rehearse_support(run, placed):
     """A support conversation from opening to rating, over HTTPS (the support function) and the
-    socket (the websocket function), with the customer's and an agent's support sockets open,
-    so that each chat event is pushed; every route whose grant no other uses, so each is used."""
+    socket (the websocket function), with the customer's and an agent's support sockets open so
+    that chat events are pushed; also the routes that alone use a grant (a conversation about a
+    book, the agent's own listing, deleting a canned reply), so that none goes unused."""
     support, websocket = "SupportFunction", "WebSocketFunction"
     run.run_all(websocket, "connect-support")
     agent_socket = socket_event("connect-support", connection="Ag3ntSupp0rt=", user=AGENT, roles="customer,support")
     run.invoke(websocket, "connect-support (an agent)", agent_socket)
     # The customer's second socket is gone by the first push: the support function forgets it.
-    run.invoke(websocket, "connect-support (a socket that will be gone)", socket_event("connect-support", connection=GONE_SUPPORT_SOCKET))
-    run.moto.inject(support, f"/@connections/{GONE_SUPPORT_SOCKET[:-1]}", "410 Gone", "GoneException", times=100)
+    run.invoke(websocket, "connect-support (a socket that will be gone)", socket_event("connect-support", connection="gone-support="))
+    run.moto.inject(support, "/@connections/gone-support", "410 Gone", "GoneException", times=100)
 
     run.run_all(support, "set-availability")
     # The sample opening is about the sample order: here, the order the checkout placed (the

@@ -139,9 +139,26 @@ def test_the_rehearsal_did_real_work(rehearsal, moto):
     transcripts = [r for r in rehearsal.moto.sent_by("SupportFunction") if r.path == "/v2/email/outbound-emails"]
     assert len(transcripts) == 1, "one transcript, though closed twice"
     assert rehearsal.support_sockets == ["Ag3ntSupp0rt=", "Sup0rtC0nn3ct1d="], "a 410 forgets the support socket"
-    pushed = lambda function: {unquote(r.path).rsplit("/", 1)[1] for r in rehearsal.moto.sent_by(function) if r.method == "POST" and "/@connections/" in r.path}  # noqa: E731
-    assert pushed("SupportFunction") == {"Ag3ntSupp0rt=", "Sup0rtC0nn3ct1d=", "gone-support="}, pushed("SupportFunction")
-    assert pushed("WebSocketFunction") == {"Ag3ntSupp0rt=", "Sup0rtC0nn3ct1d="}, pushed("WebSocketFunction")
+    def chat_events(function):
+        """(socket, event type) of each chat event the function pushed."""
+        return {
+            (unquote(r.path).rsplit("/", 1)[1], json.loads(r.body)["type"].removeprefix("com.bookworm.chat."))
+            for r in rehearsal.moto.sent_by(function)
+            if r.method == "POST" and "/@connections/" in r.path
+        }
+
+    agent, customer = "Ag3ntSupp0rt=", "Sup0rtC0nn3ct1d="
+    # Both openings reach the online agent and the customer (the gone socket once, then it is
+    # forgotten); taking, the reply and the close reach both sides.
+    assert chat_events("SupportFunction") == {
+        (agent, "waiting"), (customer, "waiting"), ("gone-support=", "waiting"), (agent, "assigned"),
+        (customer, "assigned"), (agent, "message"), (customer, "message"), (agent, "closed"), (customer, "closed"),
+    }, chat_events("SupportFunction")
+    # The customer's message while waiting reaches the online agent; typing and the read
+    # receipt of the agent's reply reach the agent (reading one's own message tells no one).
+    assert chat_events("WebSocketFunction") == {
+        (agent, "message"), (customer, "message"), (agent, "typing"), (agent, "read"),
+    }, chat_events("WebSocketFunction")
     assert reviews == {
         "edit-own-review, its answer lost": 200, "vote helpful (another reader)": 200, "report (another reader)": 204,
         "dismiss the report (support)": 200, "delete one's own review": 204, "remove a review (support)": 204,
