@@ -21,10 +21,12 @@ pub mod live;
 pub mod transcript;
 
 use bookworm_domain::Error;
+use bookworm_domain::catalog::Book;
 use bookworm_domain::clock::{now_rfc3339, unix_now};
 use bookworm_domain::identity::{ContactPolicy, Principal, Role};
 use bookworm_domain::ids::{ConversationId, UserId};
 use bookworm_domain::mail::Mailer;
+use bookworm_domain::orders::Order;
 use bookworm_domain::ports::{BookReader, OrderStore};
 use bookworm_domain::query::{Page, PageSize};
 use bookworm_domain::support::{
@@ -136,7 +138,7 @@ async fn dispatch(service: &Support<'_>, request: &Request) -> Outcome {
     match call.op {
         Op::Open => open(service, caller, json_body(request)?).await,
         Op::List => list(service, caller, &QueryParams::parse(request, &LIST_PARAMETERS)?).await,
-        Op::Get => json(StatusCode::OK, &shown(&chat.visible(caller, id()?).await?)),
+        Op::Get => json(StatusCode::OK, &detail(service, chat.visible(caller, id()?).await?).await?),
         Op::History => {
             history(service, caller, id()?, &QueryParams::parse(request, &HISTORY_PARAMETERS)?).await
         }
@@ -271,6 +273,32 @@ async fn open(service: &Support<'_>, caller: &Principal, input: NewConversation)
     }
     service.chat.announce_new(&conversation).await;
     json(StatusCode::CREATED, &shown(&conversation))
+}
+
+/// A conversation with what it is about: the order (its customer's own) or the book, as stored
+/// now, for the agent answering (and the customer) to see beside it.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct ConversationDetail {
+    #[serde(flatten)]
+    pub conversation: Conversation,
+    /// The order `order_id` names, if it still exists.
+    pub order: Option<Order>,
+    /// The book `book_id` names, if it is still in the catalog.
+    pub book: Option<Book>,
+}
+
+async fn detail(service: &Support<'_>, conversation: Conversation) -> Result<ConversationDetail, Error> {
+    let order = match conversation.order_id {
+        Some(id) => {
+            service.orders.order(id).await?.filter(|order| order.buyer_id == conversation.customer_id)
+        }
+        None => None,
+    };
+    let book = match conversation.book_id {
+        Some(id) => service.books.get_book(id).await?,
+        None => None,
+    };
+    Ok(ConversationDetail { conversation: shown(&conversation), order, book })
 }
 
 async fn list(service: &Support<'_>, caller: &Principal, query: &QueryParams) -> Outcome {

@@ -109,6 +109,8 @@ async fn a_conversation_from_opening_to_rating() {
     assert_eq!(answer(0)["status"], "waiting");
     assert_eq!(answer(0)["order_id"], "7c9e6679-7425-40de-944b-e07fc1f90ae7");
     assert!(answer(0).get("customer_email").is_none(), "never shown");
+    assert_eq!(answer(6)["order"]["id"], "7c9e6679-7425-40de-944b-e07fc1f90ae7", "the order, beside it");
+    assert!(answer(6).get("customer_email").is_none(), "never shown");
     let errors = answer(2)["errors"].to_string();
     assert!(errors.contains("subject") && errors.contains("text"), "{errors}");
     assert_eq!(answer(5)["items"][0]["id"], CONVERSATION, "in the queue");

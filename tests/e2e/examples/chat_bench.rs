@@ -153,7 +153,10 @@ async fn run(path: &str, options: &Options) {
         while let Some(Ok(Message::Text(text))) = agent_socket.next().await {
             let Ok(event) = serde_json::from_str::<Value>(&text) else { continue };
             if event["type"] == "com.bookworm.chat.message"
-                && let Some(number) = event["data"]["text"].as_str().and_then(|t| t.strip_prefix("m ")).and_then(|n| n.parse().ok())
+                && let Some(number) = event["data"]["text"]
+                    .as_str()
+                    .and_then(|t| t.strip_prefix("m "))
+                    .and_then(|n| n.parse().ok())
             {
                 let _ = arrivals.send((number, Instant::now()));
             }
@@ -162,7 +165,8 @@ async fn run(path: &str, options: &Options) {
     let mut sockets = Vec::new();
     if path == "socket" {
         for (_, token) in &conversations {
-            let (sink, mut stream) = connect_async(stack.socket_url(token)).await.expect("customer socket").0.split();
+            let (sink, mut stream) =
+                connect_async(stack.socket_url(token)).await.expect("customer socket").0.split();
             // Read what the customer is sent (acks, their own messages), as a client would.
             tokio::spawn(async move { while let Some(Ok(_)) = stream.next().await {} });
             sockets.push(sink);
@@ -186,8 +190,11 @@ async fn run(path: &str, options: &Options) {
             send["conversation_id"] = json!(id);
             sockets[customer].send(Message::text(send.to_string())).await.expect("send");
         } else {
-            let (client, url, token) =
-                (client.clone(), format!("{}/support/conversations/{id}/messages", stack.base), token.clone());
+            let (client, url, token) = (
+                client.clone(),
+                format!("{}/support/conversations/{id}/messages", stack.base),
+                token.clone(),
+            );
             tokio::spawn(async move {
                 let _ = client.post(url).bearer_auth(token).json(&body).send().await;
             });

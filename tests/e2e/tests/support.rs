@@ -260,3 +260,24 @@ async fn hostile_text_and_floods_are_refused_with_the_field_named() {
     assert_eq!(response.status(), 429);
     assert!(response.headers().contains_key("retry-after"));
 }
+
+#[tokio::test]
+async fn a_conversation_holds_a_thousand_messages_then_refuses_with_409() {
+    let stack = LocalStack::start().await;
+    let cleo = stack.token_as("cleo", &["customer"], &[]);
+    let sam = stack.token_as("sam", &["support"], &[]);
+    let (_, conversation) =
+        call(&stack, &cleo, "POST", "/support/conversations", Some(json!({"subject": "Long", "text": "1"})))
+            .await;
+    let path = format!("/support/conversations/{}/messages", conversation["id"].as_str().unwrap());
+    // Agents are not rate limited; the opening was message 1.
+    for i in 2..=1000 {
+        let (status, sent) = call(&stack, &sam, "POST", &path, Some(message(&format!("{i}")))).await;
+        assert_eq!((status, sent["seq"].as_u64()), (201, Some(i)), "{sent}");
+    }
+    let (status, problem) = call(&stack, &sam, "POST", &path, Some(message("one too many"))).await;
+    assert_eq!(status, 409, "{problem}");
+    let (_, last) = call(&stack, &cleo, "GET", &format!("{path}?cursor=999"), None).await;
+    assert_eq!(last["items"][0]["seq"], 1000, "nothing past the limit was stored");
+    assert_eq!(last["items"].as_array().unwrap().len(), 1);
+}

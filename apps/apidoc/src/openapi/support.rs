@@ -54,7 +54,11 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
         .ok(200, "A page of conversations.", conversations)
         .refusing(&[Forbidden]),
         Operation::new("GET /support/conversations/{id}", "support chat", "Read a conversation")
-            .ok(200, "The conversation.", conversation.clone())
+            .ok(
+                200,
+                "The conversation, with the order or book it is about.",
+                schema(|g| g.subschema_for::<support::ConversationDetail>()),
+            )
             .refusing(&[NotFound]),
         Operation::new(
             "GET /support/conversations/{id}/messages",
