@@ -5,6 +5,7 @@
 //! (`--catalog dynamodb`); every other store is embedded.
 
 pub mod answers;
+pub mod away;
 pub mod bus;
 pub mod connections;
 pub mod cors;

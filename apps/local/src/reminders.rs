@@ -1,9 +1,8 @@
-//! The local away queue: what SQS's delayed messages and the `support-away` function do in
-//! AWS. A reminder the support chat leaves is handled in-process once its delay has passed
-//! (`SUPPORT_AWAY_DELAY_SECONDS`, as the functions read it), mailing into the local outbox.
-//! Reminders live in memory: a restart forgets those still waiting.
+//! The local away queue's port adapter: reminders the support chat leaves wait here for
+//! [`crate::away`] to handle them when due (SQS's delayed messages in AWS). They live in
+//! memory: a restart forgets those still waiting.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use bookworm_domain::Error;
@@ -11,9 +10,7 @@ use bookworm_domain::ports::Reminders;
 use bookworm_domain::support::AwayNotice;
 use tokio::sync::mpsc;
 
-use crate::stack::Stack;
-
-/// The port's embedded adapter: reminders go to the runner [`start`] spawns.
+/// The port's embedded adapter: reminders go to the runner [`crate::away::start`] spawns.
 pub struct LocalReminders {
     sender: mpsc::UnboundedSender<(AwayNotice, Duration)>,
     receiver: Mutex<Option<mpsc::UnboundedReceiver<(AwayNotice, Duration)>>>,
@@ -35,25 +32,9 @@ impl Reminders for LocalReminders {
     }
 }
 
-/// Handles each reminder when it comes due, as the `support-away` function would.
-pub fn start(stack: Arc<Stack>) {
-    let taken = stack.stores.reminders.receiver.lock().unwrap_or_else(PoisonError::into_inner).take();
-    let Some(mut reminders) = taken else {
-        tracing::warn!("the away queue is already running");
-        return;
-    };
-    tokio::spawn(async move {
-        while let Some((notice, after)) = reminders.recv().await {
-            let stack = stack.clone();
-            tokio::spawn(async move {
-                tokio::time::sleep(after).await;
-                let away = stack.stores.away();
-                let handled =
-                    stack.record(bookworm_metrics::scope("support-away", None, away.remind(&notice)));
-                if let Err(error) = handled.await {
-                    tracing::warn!(%error, conversation = %notice.conversation_id, "away email failed");
-                }
-            });
-        }
-    });
+impl LocalReminders {
+    /// The reminders as they are left, for the one runner that handles them.
+    pub fn take_receiver(&self) -> Option<mpsc::UnboundedReceiver<(AwayNotice, Duration)>> {
+        self.receiver.lock().unwrap_or_else(PoisonError::into_inner).take()
+    }
 }

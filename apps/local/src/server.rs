@@ -328,7 +328,7 @@ pub async fn serve_with(
     // The stack's own `@connections` client goes over loopback on a wildcard address.
     let own = crate::running::reachable(listener.local_addr()?);
     crate::bus::start(stack.clone(), &format!("http://{own}"), sockets.clone());
-    crate::reminders::start(stack.clone());
+    crate::away::start(stack.clone());
     let app = app(stack, sockets.clone(), dev_routes);
     // Open WebSockets would keep a graceful shutdown waiting for ever: close them first.
     let shutdown = async move {
