@@ -344,16 +344,18 @@ def rehearse_reviews(run):
 
 AGENT = ("a9e1c3d5-7f20-4b6a-9c8e-1d3f5a7b9c0e", "sam")  # the support agent of the sample events
 CONVERSATION = "441b8cd8-dcfa-5efd-8268-163438ee2aa2"  # the one open-conversation.json opens
+CUSTOMER_SOCKET, AGENT_SOCKET = "Sup0rtC0nn3ct1d=", "Ag3ntSupp0rt="
 
 
 def rehearse_support(run, placed):
     """A support conversation from opening to rating, over HTTPS (the support function) and the
     socket (the websocket function), with the customer's and an agent's support sockets open so
-    that chat events are pushed; also the routes that alone use a grant (a conversation about a
-    book, the agent's own listing, deleting a canned reply), so that none goes unused."""
+    that chat events are pushed; the away email of its reply (support-away); also the routes
+    that alone use a grant (a conversation about a book, the agent's own listing, deleting a
+    canned reply), so that none goes unused; then the customer away (see rehearse_away)."""
     support, websocket = "SupportFunction", "WebSocketFunction"
     run.run_all(websocket, "connect-support")
-    agent_socket = socket_event("connect-support", connection="Ag3ntSupp0rt=", user=AGENT, roles="customer,support")
+    agent_socket = socket_event("connect-support", connection=AGENT_SOCKET, user=AGENT, roles="customer,support")
     run.invoke(websocket, "connect-support (an agent)", agent_socket)
     # The customer's second socket is gone by the first push: the support function forgets it.
     run.invoke(websocket, "connect-support (a socket that will be gone)", socket_event("connect-support", connection="gone-support="))
@@ -372,10 +374,15 @@ def rehearse_support(run, placed):
         "book_id": "b337fce4-aa98-5765-9ce8-703d4bac2567", "client_message_id": str(uuid.uuid4()),
     }
     run.invoke(support, "open a conversation about a book", support_request("open-conversation", body=about_a_book))
+    book = json.loads(run.outcomes[support][-1][1]["body"])["id"]
     run.run_all(support, "list-own", "queue-as-customer", "queue-as-support", "get-conversation")
-    # While it waits, the customer writes again over the socket (online agents are told), twice.
-    run.run_all(websocket, "chat-send")
-    run.invoke(websocket, "chat-send (sent again)", socket_event("chat-send"))
+    # While the one about a book waits, the customer writes again over the socket (online agents
+    # are told), twice. Not in the sample conversation: its seq 2 is the agent's reply below,
+    # the answer support-away's sample reminder names.
+    (_, send), = events("websocket", "chat-send")
+    send = socket_event("chat-send", body=dict(json.loads(send["body"]), conversation_id=book))
+    run.invoke(websocket, "chat-send", send)
+    run.invoke(websocket, "chat-send (sent again)", send)
     run.run_all(support, "assign")
     (_, assign), = events("support", "assign")
     run.invoke(support, "assign (again)", assign)
@@ -386,6 +393,14 @@ def rehearse_support(run, placed):
     reply = json.loads(run.outcomes[support][-1][1]["body"])["id"]
     (_, again), = events("support", "reply")
     run.invoke(support, "reply (sent again)", again)
+    # The customer's socket was open, so the reply left no reminder; the sample reminder stands
+    # for one come due: the reply is unread, so it is mailed, and once only, however delivered.
+    # SES rejects the first try: the claim is released, and SQS's next delivery mails it.
+    (_, reminder), = events("support-away", "reminder")
+    run.moto.inject("SupportAwayFunction", "/v2/email/outbound-emails", "400 Bad Request", "MessageRejected")
+    run.invoke("SupportAwayFunction", "an away email SES rejects (expected)", reminder)
+    run.invoke("SupportAwayFunction", "reminder", reminder)
+    run.invoke("SupportAwayFunction", "reminder (delivered again)", reminder)
     run.run_all(websocket, "chat-typing", "chat-read")
     read_reply = socket_event("chat-read", body={"action": "chat.read", "conversation_id": CONVERSATION, "message_id": reply})
     run.invoke(websocket, "chat-read (the agent's reply)", read_reply)
@@ -401,6 +416,32 @@ def rehearse_support(run, placed):
     run.invoke(support, "delete a canned reply", delete)
     connections = run.moto.client("dynamodb").scan(TableName=run.stack.physical["ConnectionsTable"])["Items"]
     run.support_sockets = sorted(item["id"]["S"] for item in connections if "support_user" in item)
+    rehearse_away(run, book)
+
+
+def rehearse_away(run, book):
+    """The customer closes their socket; an agent answers the conversation about a book, once
+    over HTTPS and once over the socket: each answer leaves a reminder, an SQS message delayed by
+    SupportAwayDelaySeconds (its default: the rehearsal sets none)."""
+    support, websocket = "SupportFunction", "WebSocketFunction"
+    run.invoke(websocket, "disconnect (the customer's support socket)", socket_event("disconnect", connection=CUSTOMER_SOCKET))
+    answer = {"text": "Not yet; we will write when it is announced.", "client_message_id": str(uuid.uuid4())}
+    run.invoke(support, "reply (the customer away)", support_request("reply", parameters={"id": book}, body=answer))
+    chat = {"action": "chat.send", "conversation_id": book, "text": "It is on our wish list.", "client_message_id": str(uuid.uuid4())}
+    agent_chat = socket_event("chat-send", connection=AGENT_SOCKET, user=AGENT, roles="customer,support", body=chat)
+    run.invoke(websocket, "chat-send (an agent, the customer away)", agent_chat)
+    run.away_book = book
+    run.away_reminders = [
+        (function, json.loads(request.body))
+        for function in (support, websocket)
+        for request in run.moto.sent_by(function)
+        if request.headers.get("x-amz-target") == "AmazonSQS.SendMessage"
+    ]
+    # moto holds a delayed message back from receives (and from the queue's event source
+    # mapping, which would otherwise take a due message at once and drop it unhandled here).
+    sqs, queue = run.moto.client("sqs"), run.stack.physical["SupportAwayQueue"]
+    run.away_queue = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+    run.away_received = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
 
 
 def rehearse_search(run):

@@ -19,6 +19,7 @@ UNUSED_BUT_NEEDED = {
     ("EmailFunction", "ses:SendEmail", f"identity/{PARAMETERS['MailFrom'].split('@')[1]}"),
     ("EmailRetryFunction", "ses:SendEmail", f"identity/{PARAMETERS['MailFrom'].split('@')[1]}"),
     ("SupportFunction", "ses:SendEmail", f"identity/{PARAMETERS['MailFrom'].split('@')[1]}"),
+    ("SupportAwayFunction", "ses:SendEmail", f"identity/{PARAMETERS['MailFrom'].split('@')[1]}"),
     # Releasing a claim after a failed send: the email function's code, exercised there above.
     ("EmailRetryFunction", "dynamodb:DeleteItem", "table/bookworm-rehearsal-claims"),
     # A refused claim is read back to tell "already sent" from "in progress": the email
@@ -127,15 +128,17 @@ def test_the_rehearsal_did_real_work(rehearsal, moto):
         "list the conversations assigned to me": 200, "get my availability": 200, "reply": 201,
         "reply (sent again)": 200, "history": 200, "rate (before the close)": 409, "close": 200,
         "close (again)": 200, "rate": 201, "put-canned-reply": 200, "list-canned-replies": 200,
-        "delete a canned reply": 204,
+        "delete a canned reply": 204, "reply (the customer away)": 201,
     }, support
     chat = {case: status("WebSocketFunction", case) for case, _, _ in rehearsal.outcomes["WebSocketFunction"] if "chat" in case}
     assert chat == {
         "chat-send": 200, "chat-send (sent again)": 200, "chat-typing": 200, "chat-read": 200,
-        "chat-read (the agent's reply)": 200,
+        "chat-read (the agent's reply)": 200, "chat-send (an agent, the customer away)": 200,
     }, chat
     acks = [json.loads(r["body"]) for c, r, _ in rehearsal.outcomes["WebSocketFunction"] if c.startswith("chat-send")]
-    assert [(a["seq"], a["created"]) for a in acks] == [(2, True), (2, False)], acks
+    # The customer's message to the conversation about a book, twice; the agent's answer to it
+    # after the HTTPS one (seq 3).
+    assert [(a["seq"], a["created"]) for a in acks] == [(2, True), (2, False), (4, True)], acks
     transcripts = [r for r in rehearsal.moto.sent_by("SupportFunction") if r.path == "/v2/email/outbound-emails"]
     assert len(transcripts) == 1, "one transcript, though closed twice"
     assert rehearsal.support_sockets == ["Ag3ntSupp0rt=", "Sup0rtC0nn3ct1d="], "a 410 forgets the support socket"
@@ -164,6 +167,41 @@ def test_the_rehearsal_did_real_work(rehearsal, moto):
         "dismiss the report (support)": 200, "delete one's own review": 204, "remove a review (support)": 204,
         "list reviews, helpful first": 200, "write-review, cancelled by contention five times": 201,
     }, reviews
+
+
+def test_an_answer_the_customer_has_not_seen_is_mailed_once(rehearsal, stack):
+    """support-away on its sample reminder once the sample conversation's reply (seq 2) exists,
+    unread: SES rejected the first try, the next mailed it, a redelivery mailed nothing. Then,
+    with the customer's socket closed, an agent's answer over HTTPS and one over the socket each
+    left a reminder, delayed by SupportAwayDelaySeconds."""
+    from scenario import events
+
+    mails = [json.loads(r.body) for r in rehearsal.moto.sent_by("SupportAwayFunction") if r.path == "/v2/email/outbound-emails"]
+    assert len(mails) == 2, "the rejected try, then one email, though delivered again"
+    mail = mails[-1]
+    assert mail["Destination"]["ToAddresses"] == ["reader@example.com"], mail["Destination"]
+    (_, reply), = events("support", "reply")
+    assert json.loads(reply["body"])["text"] in mail["Content"]["Simple"]["Body"]["Text"]["Data"], mail["Content"]
+
+    delay = stack.translated["Parameters"]["SupportAwayDelaySeconds"]["Default"]
+    assert delay == 600 and "SupportAwayDelaySeconds" not in PARAMETERS
+    queue = stack.physical["SupportAwayQueue"]
+    reminders = [
+        (function, sent["QueueUrl"] == queue, json.loads(sent["MessageBody"]), sent.get("DelaySeconds"))
+        for function, sent in rehearsal.away_reminders
+    ]
+    book = rehearsal.away_book
+    # The sample conversation's reply found the customer's socket open; customers' own
+    # messages never leave one.
+    assert reminders == [
+        ("SupportFunction", True, {"conversation_id": book, "seq": 3}, delay),
+        ("WebSocketFunction", True, {"conversation_id": book, "seq": 4}, delay),
+    ], reminders
+    (_, sample), = events("support-away", "reminder")
+    assert json.loads(sample["Records"][0]["body"]).keys() == reminders[0][2].keys(), "what support-away reads"
+    waiting = {k: rehearsal.away_queue[k] for k in ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed")}
+    assert waiting == {"ApproximateNumberOfMessages": "0", "ApproximateNumberOfMessagesDelayed": "2"}, waiting
+    assert rehearsal.away_received == [], "not received before their delay"
 
 
 def test_a_retried_write_that_landed_succeeds(rehearsal):
