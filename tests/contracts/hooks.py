@@ -8,7 +8,11 @@ A schema states each value's form, not that
   - the `shop_id` of an in-store action equals the path's `{shop_id}`;
   - the authors, category and publisher a book names exist: seeded ones are used;
   - `min_price` is at most `max_price`, and a book's `sale_price` at most its `price`: the two
-    are swapped when the other way round.
+    are swapped when the other way round;
+  - a support conversation's `{id}` is one the caller may see, its `order_id` one of the
+    caller's orders (none here: it is left out), its `book_id` a book that exists, and a
+    transfer's `agent_id` an agent: the caller's own conversation (opened once per token), a
+    seeded book and an agent made here are used.
 Every such refusal is a documented 400 naming the field, tested where the rule lives.
 """
 
@@ -55,6 +59,36 @@ def _in_order(values, low, high):
             values[low], values[high] = values[high], values[low]
 
 
+def _send(method, path, token, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(BASE + path, data=data, method=method)
+    request.add_header("Authorization", token)
+    request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.load(response)
+    except urllib.error.HTTPError:
+        return None
+
+
+def _conversation(token):
+    """A conversation the caller opened (once per token), for the routes that name one."""
+    key = ("conversation", token)
+    if key not in _cache:
+        opened = _send("POST", "/support/conversations", token, {"subject": "Contracts", "text": "hello"})
+        _cache[key] = (opened or {}).get("id")
+    return _cache[key]
+
+
+def _agent():
+    """An agent who has set their availability: the admin the agents' routes are called as."""
+    if "agent" not in _cache:
+        admin = "Bearer " + os.environ["ADMIN_TOKEN"]
+        status = _send("PUT", "/support/agents/me", admin, {"status": "online"})
+        _cache["agent"] = (status or {}).get("agent_id")
+    return _cache["agent"]
+
+
 def _is_positive(case):
     return case.meta is not None and case.meta.generation.mode.is_positive
 
@@ -87,3 +121,18 @@ def before_call(context, case, **kwargs):
         authors = case.body.get("author_ids")
         if isinstance(authors, list) and _ids("authors"):
             case.body["author_ids"] = _ids("authors")[: max(1, min(len(authors), len(_ids("authors"))))]
+    if path.startswith("/support/conversations"):
+        # The token the case is sent with (tests/contracts/schemathesis.toml): an admin's for the
+        # agents' routes, the customer's for the others.
+        agents = path.endswith(("/assign", "/unassign", "/transfer"))
+        token = (case.headers or {}).get("Authorization") or "Bearer " + os.environ[
+            "ADMIN_TOKEN" if agents else "CUSTOMER_TOKEN"
+        ]
+        if "id" in (case.path_parameters or {}) and _conversation(token):
+            case.path_parameters["id"] = _conversation(token)
+        if isinstance(case.body, dict):
+            case.body.pop("order_id", None)
+            if case.body.get("book_id") and _ids("books"):
+                case.body["book_id"] = _ids("books")[0]
+            if "agent_id" in case.body and _agent():
+                case.body["agent_id"] = _agent()

@@ -1,7 +1,7 @@
 //! Support's away emails: an agent answered while the customer had no socket open, and the
 //! support chat left a reminder (an SQS message delayed by `SUPPORT_AWAY_DELAY_SECONDS`). When
-//! it comes due, the customer is mailed the answers they have not read, unless they have read
-//! them by then (or the conversation is closed: its transcript went out). Each reminder is
+//! it comes due, the customer is mailed the answers they have neither read nor been mailed,
+//! unless they have read them by then (or the conversation is closed: its transcript went out). Each reminder is
 //! mailed once, under a claim, however often SQS delivers it; a failed one is retried by SQS.
 
 use std::time::Duration;
@@ -10,7 +10,7 @@ use askama::Template;
 use aws_lambda_events::sqs::SqsEvent;
 use bookworm_domain::Error;
 use bookworm_domain::mail::{Email, Mailer};
-use bookworm_domain::ports::{Claim, Deduplicator, SupportStore};
+use bookworm_domain::ports::{Claim, Deduplicator, SupportStore, Written};
 use bookworm_domain::query::PageSize;
 use bookworm_domain::support::{AuthorRole, AwayNotice, Conversation, ConversationStatus, Message};
 
@@ -31,6 +31,8 @@ pub enum Outcome {
 
 const CONSUMER: &str = "support-away";
 const LEASE: Duration = Duration::from_secs(60);
+/// Attempts at recording what was mailed, against other changes to the conversation.
+const ATTEMPTS: usize = 8;
 
 #[derive(Template)]
 #[template(path = "away.html")]
@@ -68,7 +70,8 @@ impl Away<'_> {
         let Some(conversation) = self.store.conversation(notice.conversation_id).await? else {
             return Ok(Outcome::Skipped);
         };
-        if conversation.customer_read >= notice.seq || conversation.status == ConversationStatus::Closed {
+        let seen = conversation.customer_read.max(conversation.away_mailed);
+        if seen >= notice.seq || conversation.status == ConversationStatus::Closed {
             return Ok(Outcome::Skipped);
         }
         let claim = notice.claim();
@@ -92,25 +95,41 @@ impl Away<'_> {
         }
     }
 
+    /// Mails every answer neither read nor mailed yet (so two quick answers make one email,
+    /// not two alike), then records what was mailed.
     async fn mail(&self, conversation: &Conversation) -> Result<Outcome, Error> {
-        let unread = self
-            .store
-            .messages(conversation.id, conversation.customer_read, PageSize::new(100)?, false)
-            .await?;
-        let answers: Vec<&str> = unread
-            .items
-            .iter()
-            .filter(|message: &&Message| message.author_role == AuthorRole::Support)
-            .map(|message| message.text.as_str())
-            .collect();
-        match render(conversation, &answers)? {
-            Some(email) if !answers.is_empty() => {
-                self.mailer.send(&email).await?;
-                bookworm_metrics::count("AwayEmailsSent", 1.0);
-                Ok(Outcome::Mailed)
+        let after = conversation.customer_read.max(conversation.away_mailed);
+        let unread = self.store.messages(conversation.id, after, PageSize::new(100)?, false).await?;
+        let answers: Vec<&Message> =
+            unread.items.iter().filter(|message| message.author_role == AuthorRole::Support).collect();
+        let texts: Vec<&str> = answers.iter().map(|message| message.text.as_str()).collect();
+        let (Some(last), Some(email)) = (answers.last(), render(conversation, &texts)?) else {
+            return Ok(Outcome::Skipped);
+        };
+        self.mailer.send(&email).await?;
+        bookworm_metrics::count("AwayEmailsSent", 1.0);
+        self.record_mailed(conversation, last.seq).await;
+        Ok(Outcome::Mailed)
+    }
+
+    /// Notes the newest answer mailed, so later reminders skip it. Logged, not failed, when it
+    /// cannot be saved: the mail went out, and its own reminder is claimed.
+    async fn record_mailed(&self, conversation: &Conversation, seq: u32) {
+        let mut current = conversation.clone();
+        for _ in 0..ATTEMPTS {
+            match self.store.save(&current.mailed_up_to(seq)).await {
+                Ok(Written::Done) => return,
+                Ok(_) => match self.store.conversation(conversation.id).await {
+                    Ok(Some(stored)) => current = stored,
+                    _ => break,
+                },
+                Err(error) => {
+                    tracing::warn!(%error, conversation = %conversation.id, "could not record the away email");
+                    return;
+                }
             }
-            _ => Ok(Outcome::Skipped),
         }
+        tracing::warn!(conversation = %conversation.id, "could not record the away email: it kept changing");
     }
 }
 

@@ -25,8 +25,10 @@ fn answer(conversation: ConversationId, text: &str) -> Message {
     }
 }
 
+/// `message` appended to the conversation as stored now (recording an email changes it too).
 async fn append(store: &EmbeddedSupport, conversation: &Conversation, message: Message) -> Conversation {
-    let (next, numbered) = conversation.append(message).unwrap();
+    let stored = store.conversation(conversation.id).await.unwrap().unwrap();
+    let (next, numbered) = stored.append(message).unwrap();
     assert_eq!(store.append(&next, &numbered).await.unwrap(), Written::Done);
     next
 }
@@ -68,6 +70,7 @@ async fn an_unread_answer_is_mailed_once_and_a_read_one_never() {
     // Read before the reminder came due: nothing.
     let again = append(&store, &answered, answer(id, "Tracking: 123")).await;
     let read = again.read(AuthorRole::Customer, 3).unwrap();
+    assert_eq!(again.away_mailed, 2, "the first answer is recorded as mailed");
     assert_eq!(store.save(&read).await.unwrap(), Written::Done);
     assert_eq!(away.remind(&AwayNotice { conversation_id: id, seq: 3 }).await.unwrap(), Outcome::Skipped);
 
@@ -82,4 +85,23 @@ async fn an_unread_answer_is_mailed_once_and_a_read_one_never() {
     let unknown = AwayNotice { conversation_id: ConversationId::random(), ..notice };
     assert_eq!(away.remind(&unknown).await.unwrap(), Outcome::Skipped);
     assert_eq!(outbox.sent.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn two_quick_answers_make_one_email() {
+    let shop = Arc::new(EmbeddedShop::in_memory().unwrap());
+    let store = EmbeddedSupport::open(shop.clone()).unwrap();
+    let (opened, first) = seed::sample_conversation().unwrap();
+    assert!(store.open(&opened, &first).await.unwrap());
+    let outbox = Outbox::default();
+    let away = Away { store: &store, mailer: &outbox, dedupe: shop.as_ref() };
+    let one = append(&store, &opened, answer(opened.id, "One")).await;
+    append(&store, &one, answer(opened.id, "Two")).await;
+    for seq in [2, 3] {
+        away.remind(&AwayNotice { conversation_id: opened.id, seq }).await.unwrap();
+    }
+    let sent = outbox.sent.lock().unwrap();
+    assert_eq!(sent.len(), 1, "one email for both");
+    assert!(sent[0].text.contains("One") && sent[0].text.contains("Two"), "{}", sent[0].text);
+    assert!(sent[0].text.contains("Dear reader"), "no name in the token: greeted as a reader");
 }

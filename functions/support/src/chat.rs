@@ -47,9 +47,9 @@ pub fn side(conversation: &Conversation, caller: &Principal) -> AuthorRole {
     }
 }
 
-/// The conversation as anyone may see it: without the customer's email.
+/// The conversation as anyone may see it: without the customer's email or what was mailed.
 pub fn shown(conversation: &Conversation) -> Conversation {
-    Conversation { customer_email: None, ..conversation.clone() }
+    Conversation { customer_email: None, away_mailed: 0, ..conversation.clone() }
 }
 
 /// `com.bookworm.chat.typing`'s data: who is typing.
@@ -98,7 +98,7 @@ impl Chat<'_> {
     ) -> Result<Sent, Error> {
         let mut conversation = self.visible(caller, id).await?;
         let role = side(&conversation, caller);
-        let text = self.text(role, &input).await?;
+        let text = text::required("text", &input.text, TEXT_MAX, Lines::Many)?;
         if input.private && role != AuthorRole::Support {
             return Err(Error::Forbidden("only agents leave private notes".into()));
         }
@@ -131,25 +131,6 @@ impl Chat<'_> {
             }
         }
         Err(busy())
-    }
-
-    /// The message's text: its own, or (agents) a canned reply's.
-    async fn text(&self, role: AuthorRole, input: &NewMessage) -> Result<String, Error> {
-        match (&input.text, &input.canned_reply) {
-            (Some(_), Some(_)) => Err(Error::invalid("canned_reply", "give text or canned_reply, not both")),
-            (Some(text), None) => text::required("text", text, TEXT_MAX, Lines::Many),
-            (None, None) => Err(Error::invalid("text", "is required")),
-            (None, Some(_)) if role != AuthorRole::Support => {
-                Err(Error::Forbidden("only agents send canned replies".into()))
-            }
-            (None, Some(code)) => {
-                let replies = self.store.canned_replies().await?;
-                let reply = replies.into_iter().find(|reply| &reply.code == code);
-                reply
-                    .map(|reply| reply.text)
-                    .ok_or_else(|| Error::invalid("canned_reply", "no canned reply has this code"))
-            }
-        }
     }
 
     async fn announce_message(&self, conversation: &Conversation, message: &Message) {

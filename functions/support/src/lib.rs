@@ -239,7 +239,8 @@ async fn open(service: &Support<'_>, caller: &Principal, input: NewConversation)
         subject: opening.subject,
         status: ConversationStatus::Waiting,
         customer_id: caller.user_id.clone(),
-        customer_name: caller.name.clone().or_else(|| caller.username.clone()),
+        // The token's name, never its username (a phone number at some issuers).
+        customer_name: caller.name.clone(),
         assignee_id: None,
         order_id: opening.order_id,
         book_id: opening.book_id,
@@ -253,6 +254,7 @@ async fn open(service: &Support<'_>, caller: &Principal, input: NewConversation)
         rating: None,
         version: 0,
         customer_email: caller.contact_email(service.contacts),
+        away_mailed: 0,
     };
     let first = Message {
         id: bookworm_domain::support::message_id(id, opening.client_message_id),

@@ -111,9 +111,11 @@ impl Live<'_> {
         self.push_all(sockets, &message, kind, conversation).await
     }
 
-    /// Whether `user` has a support socket open (as the index last heard).
+    /// Whether `user` has a support socket open that would be sent to (as the index last
+    /// heard; one whose token has expired gets nothing, so it does not count).
     pub async fn is_connected(&self, user: &UserId) -> bool {
-        self.connections.for_user(user).await.is_ok_and(|sockets| !sockets.is_empty())
+        let now = bookworm_domain::clock::unix_now();
+        self.connections.for_user(user).await.is_ok_and(|sockets| sockets.iter().any(|s| !s.expired(now)))
     }
 
     /// The online agents, for announcing the queue's changes.

@@ -191,7 +191,7 @@ pub struct Shard {
 
 impl Shard {
     /// The most listeners a shard may carry: 2,000 API Gateway connection ids (16 characters)
-    /// with an event at the HTTP body limit encode to about 130 KB, well inside the payload
+    /// with an event at the HTTP body limit (64 KB) encode to about 180 KB, inside the payload
     /// limit of the invocation that carries it (`bookworm_lambda::shard_payload`).
     pub const MAX_LISTENERS: usize = 2_000;
 }

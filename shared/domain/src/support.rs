@@ -8,7 +8,8 @@
 //!   total and lets a client see a gap; private notes are for agents only.
 //! - The inputs routes read ([`NewConversation`], [`NewMessage`], [`RatingInput`], …), each
 //!   validated into what is stored.
-//! - [`CannedReply`], [`AgentStatus`], [`Quota`]: agents' short texts, availability, limits.
+//! - [`CannedReply`], [`AgentStatus`], [`Quota`]: agents' short texts (picked in the console by
+//!   code), availability, limits.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -105,6 +106,10 @@ pub struct Conversation {
     pub rating: Option<Rating>,
     /// Changes with every write: a write is saved only over the version it was made from.
     pub version: u64,
+    /// The newest answer mailed to the customer while away (0: none); never shown.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    #[schemars(skip)]
+    pub away_mailed: u32,
     /// The customer's verified email, for the transcript; never shown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(skip)]
@@ -128,6 +133,10 @@ pub struct Message {
     pub client_message_id: Uuid,
 }
 
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
 /// Who may do what with a conversation.
 pub fn is_agent(principal: &Principal) -> bool {
     principal.has(Role::Support) || principal.has(Role::Admin)
@@ -137,6 +146,11 @@ impl Conversation {
     /// Whether `principal` may see it at all: its customer, and agents. Anyone else gets a 404.
     pub fn visible_to(&self, principal: &Principal) -> bool {
         self.customer_id == principal.user_id || is_agent(principal)
+    }
+
+    /// The conversation with the answers up to `seq` mailed to its away customer.
+    pub fn mailed_up_to(&self, seq: u32) -> Self {
+        self.next(|c| c.away_mailed = c.away_mailed.max(seq))
     }
 
     /// Whether `principal` takes part as its customer (not as an agent).
@@ -341,6 +355,7 @@ pub fn decode_cursor(text: &str) -> Result<String, Error> {
 /// `POST /support/conversations`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("not" = { "required": ["order_id", "book_id"] }))]
 pub struct NewConversation {
     /// What it is about, 1–120 characters.
     #[schemars(length(max = 120), extend("pattern" = text::pattern(Lines::One, true)))]
@@ -404,13 +419,14 @@ impl Opening {
     }
 }
 
-/// `POST /support/conversations/{id}/messages`, and `chat.send` over the socket.
+/// `POST /support/conversations/{id}/messages`, and `chat.send` over the socket. A canned
+/// reply is picked in the console by its code and sent as text, as any other.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewMessage {
-    /// 1–4,000 characters; or leave it out and name a `canned_reply`.
+    /// 1–4,000 characters.
     #[schemars(length(max = 4000), extend("pattern" = text::pattern(Lines::Many, true)))]
-    pub text: Option<String>,
+    pub text: String,
     /// The sender's id for the message (a UUID): sending it again returns the stored one.
     #[serde(deserialize_with = "required_uuid")]
     #[schemars(with = "Uuid")]
@@ -418,9 +434,6 @@ pub struct NewMessage {
     /// Agents only: a note for other agents, never shown to the customer.
     #[serde(default)]
     pub private: bool,
-    /// Agents only: the short code of a canned reply to send as the text.
-    #[schemars(length(min = 1, max = 32), regex(pattern = r"^[a-z0-9][a-z0-9-]*$"))]
-    pub canned_reply: Option<String>,
 }
 
 /// `POST /support/conversations/{id}/rating`.
@@ -462,7 +475,8 @@ impl RatingInput {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransferInput {
-    /// The agent to hand it to: one who has set their availability.
+    /// The agent to hand it to (their user id): one who has set their availability.
+    #[schemars(length(min = 1))]
     pub agent_id: String,
 }
 
@@ -613,8 +627,15 @@ impl Quota {
     }
 }
 
+/// An optional UUID: absent or `null` is `None`.
 fn optional_uuid<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Uuid>, D::Error> {
-    Ok(Some(crate::ids::deserialize_hyphenated(deserializer)?))
+    let text = Option::<std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+    text.map(|text| {
+        crate::ids::parse_hyphenated(&text).ok_or_else(|| {
+            serde::de::Error::custom("must be a UUID like 123e4567-e89b-42d3-a456-426614174000")
+        })
+    })
+    .transpose()
 }
 
 fn required_uuid<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Uuid, D::Error> {

@@ -193,6 +193,7 @@ async fn opened(store: &DynamoSupport) -> Conversation {
         rating: None,
         version: 0,
         customer_email: None,
+        away_mailed: 0,
     };
     let (conversation, first) = blank.append(message("cleo", AuthorRole::Customer, false)).expect("append");
     assert!(store.open(&conversation, &first).await.expect("open"));

@@ -98,6 +98,7 @@ pub fn sample_conversation() -> Result<(Conversation, Message), Error> {
         rating: None,
         version: 0,
         customer_email: Some("reader@example.com".into()),
+        away_mailed: 0,
     };
     let first = Message {
         id: message_id(id, opening.client_message_id),

@@ -217,7 +217,7 @@ async fn only_the_shopper_the_shops_merchants_and_admins_may_publish() {
     for (token, status, who) in cases {
         assert_eq!(publish_as(&stack, &token, SHOP_A, SAMPLE).await.status(), status, "{who}");
     }
-    let huge = SAMPLE.replace("FUJI Apples", &"x".repeat(20 * 1024));
+    let huge = SAMPLE.replace("FUJI Apples", &"x".repeat(70 * 1024));
     let response = publish(&stack, SHOP_A, &huge).await;
     assert_eq!(response.status(), 413);
     let problem: Value = response.json().await.unwrap();

@@ -51,7 +51,7 @@ pub fn messages(generator: &mut SchemaGenerator) -> (Map<String, Value>, Vec<Str
     send(
         "chat.send",
         "Send a message: the body of `POST /support/conversations/{id}/messages`, with the action and conversation.",
-        json!({ "text": { "type": "string" }, "client_message_id": { "type": "string", "format": "uuid" }, "private": { "type": "boolean" }, "canned_reply": { "type": "string" } }),
+        json!({ "text": { "type": "string" }, "client_message_id": { "type": "string", "format": "uuid" }, "private": { "type": "boolean" } }),
     );
     send("chat.typing", "Say you are typing (nothing is stored).", json!({}));
     send(

@@ -76,7 +76,7 @@ async fn walk<S: Connections>(store: &S, shop: ShopId, limit: NonZeroUsize) -> (
 pub async fn shard_dispatch<D: ShardDispatch>(dispatch: &D) -> Shard {
     let shop = ShopId::random();
     let mut action = sample_action(shop);
-    action.product_name = "x".repeat(16 * 1024);
+    action.product_name = "x".repeat(64 * 1024);
     let listeners = |count: usize, id_length: usize| -> Vec<Listener> {
         (0..count)
             .map(|i| Listener {

@@ -36,6 +36,7 @@ fn conversation(customer: &str, minute: u32) -> Conversation {
         rating: None,
         version: 1,
         customer_email: Some("cleo@example.com".into()),
+        away_mailed: 0,
     }
 }
 

@@ -25,6 +25,7 @@ fn conversation() -> Conversation {
         rating: None,
         version: 1,
         customer_email: None,
+        away_mailed: 0,
     }
 }
 
