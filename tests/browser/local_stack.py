@@ -23,9 +23,10 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def screenshot(page, name):
+def screenshot(page, name, full_page=True):
+    """`full_page=False`: the window as it is, for pages that fit it (and scroll inside)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / name), full_page=full_page)
 
 
 def launch(playwright):

@@ -10,6 +10,7 @@ import json
 import re
 import subprocess
 import tempfile
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -60,6 +61,14 @@ def sign_in(browser, stack, path, sub, name, role, email="", sockets=None):
     return page
 
 
+def place_order(stack, token):
+    """An order of the customer's, to ask about."""
+    book = json.load(urllib.request.urlopen(f"{stack.url}/books?limit=1"))["items"][0]
+    shop = "123e4567-e89b-42d3-a456-426614174000"
+    stack.call("PUT", f"/shops/{shop}/basket/items/{book['id']}", token, {"quantity": 1})
+    return stack.call("POST", f"/shops/{shop}/checkout", token, headers={"Idempotency-Key": str(uuid.uuid4())})
+
+
 def messages(page):
     return page.locator("#messages li[data-message-id]")
 
@@ -84,12 +93,14 @@ def test_an_agent_takes_a_conversation_and_both_sides_talk_live(stack, browser):
     agent.get_by_label("Online").check()
     expect(agent.locator("#availability-note")).to_contain_text("announced to you")
 
+    order = place_order(stack, stack.token("--role", "customer", "--sub", "cleo"))
     customer = sign_in(browser, stack, "/chat/", "cleo", "Cleo Customer", "customer", "cleo@example.com")
     customer.get_by_label("Subject").fill("Where is my parcel?")
     customer.get_by_label("Message", exact=True).fill("I ordered a week ago and nothing has come.")
+    customer.get_by_label("About an order (optional)").select_option(order["id"])
     customer.get_by_role("button", name="Start conversation").click()
     expect(customer.locator("#conversation-title")).to_have_text("Where is my parcel?")
-    expect(customer.locator("#status")).to_have_text("Waiting for an agent")
+    expect(customer.locator("#status")).to_have_text(f"Waiting for an agent · about order {order['id'][:8]}")
 
     # The queue hears of it (no reload); the agent takes it.
     waiting = agent.locator("#queue li", has_text="Where is my parcel?")
@@ -97,9 +108,10 @@ def test_an_agent_takes_a_conversation_and_both_sides_talk_live(stack, browser):
     waiting.get_by_role("button", name="Take “Where is my parcel?”").click()
     expect(agent.locator("#conversation-title")).to_have_text("Where is my parcel?")
     expect(agent.locator("#facts")).to_contain_text("assigned to you")
+    expect(agent.locator("#facts")).to_contain_text(order["id"])
     expect(agent.locator("#mine li", has_text="Where is my parcel?")).to_have_count(1)
     expect(waiting).to_have_count(0)
-    expect(customer.locator("#status")).to_have_text("An agent is with you", timeout=2_000)
+    expect(customer.locator("#status")).to_contain_text("An agent is with you", timeout=2_000)
 
     # The agent replies (Enter sends, over the socket); the customer sees it live and reads it.
     agent.get_by_label("Reply", exact=True).fill("Hello Cleo, let me look into it.")
@@ -128,8 +140,10 @@ def test_an_agent_takes_a_conversation_and_both_sides_talk_live(stack, browser):
     expect(customer.locator("#messages li", has_text="Courier")).to_have_count(0)
     for page in (agent, customer):
         assert_each_message_once(page)
-    screenshot(agent, "support-console.png")
-    screenshot(customer, "chat-page.png")
+    for page in (agent, customer):
+        assert page.evaluate("document.documentElement.scrollHeight") <= DESK["height"], "the page fits the window"
+    screenshot(agent, "support-console.png", full_page=False)
+    screenshot(customer, "chat-page.png", full_page=False)
 
     # The agent closes it; the customer sees that live, and rates it.
     agent.get_by_role("button", name="Close conversation").click()

@@ -87,10 +87,7 @@ export class ConversationView {
 
   /// The reply box follows the conversation: closed ones take no more messages.
   render() {
-    const closed = this.conversation.status === "closed";
-    $("reply-text").disabled = closed;
-    for (const button of $("reply").querySelectorAll("button")) button.disabled = closed;
-    $("reply-text").placeholder = closed ? "This conversation is closed." : "";
+    $("reply").hidden = this.conversation.status === "closed";
   }
 
   /// Reads the history after the last `seq` held, page by page; one read at a time per

@@ -217,7 +217,9 @@ function received(event) {
   const data = event.data || {};
   if (["com.bookworm.chat.waiting", "com.bookworm.chat.assigned", "com.bookworm.chat.closed"].includes(event.type)) {
     const { conversation_id: _, ...conversation } = data;
+    const isNew = conversation.status === "waiting" && !state.queue.has(conversation.id);
     changed(conversation);
+    if (isNew) $("announce").textContent = `Waiting in the queue: ${conversation.subject}`;
   }
   state.view.receive(event);
 }
@@ -266,7 +268,8 @@ async function start() {
   $("who").textContent = `Signed in as ${who.name || who.username || who.user_id}`;
   $("sign-out").hidden = false;
   if (!who.roles.includes("support") && !who.roles.includes("admin")) {
-    showError("This account is not a support agent: sign out and sign in with the support role.");
+    showError("This account is not a support agent: sign in again with the support role.");
+    setConnection("offline", "Not connected");
     return show("signed-out");
   }
   state.live = new Live(session, { channel: "support" }, {
