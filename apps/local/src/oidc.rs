@@ -503,8 +503,13 @@ mod tests {
     #[test]
     fn expired_refresh_tokens_are_refused_and_pruned() {
         let sign_ins = SignIns::default();
-        let identity =
-            Identity { sub: "ann".into(), name: String::new(), email: String::new(), roles: vec![], shops: vec![] };
+        let identity = Identity {
+            sub: "ann".into(),
+            name: String::new(),
+            email: String::new(),
+            roles: vec![],
+            shops: vec![],
+        };
         let Some(long_ago) = Instant::now().checked_sub(REFRESH_TTL) else { return };
         let old = |token: &str| {
             let refresh = Refresh { identity: identity.clone(), issued: long_ago };

@@ -53,8 +53,14 @@ pub fn routes(client_id: String) -> Router {
         if folder.page {
             let index = folder.files[0].1;
             router = router
-                .route(&format!("/{name}"), get(move || async move { Redirect::permanent(&format!("/{name}/")) }))
-                .route(&format!("/{name}/"), get(move || async move { served("text/html; charset=utf-8", index) }))
+                .route(
+                    &format!("/{name}"),
+                    get(move || async move { Redirect::permanent(&format!("/{name}/")) }),
+                )
+                .route(
+                    &format!("/{name}/"),
+                    get(move || async move { served("text/html; charset=utf-8", index) }),
+                )
                 .route(&format!("/{name}/config.json"), get(config).with_state(client_id.clone()));
         }
     }
@@ -151,10 +157,12 @@ mod tests {
     async fn each_page_has_an_index_a_redirect_to_it_and_its_settings() {
         for page in ["merchant", "support", "chat"] {
             let (status, headers, body) = get(&format!("/{page}/")).await;
-            assert_eq!((status, &headers[header::CONTENT_TYPE]), (StatusCode::OK, &"text/html; charset=utf-8".parse().unwrap()));
+            assert_eq!(status, StatusCode::OK, "{page}");
+            assert_eq!(headers[header::CONTENT_TYPE], "text/html; charset=utf-8");
             assert!(body.contains(r#"<script type="module" src="app.js">"#), "{page}");
             let (status, headers, _) = get(&format!("/{page}")).await;
-            assert_eq!((status, &headers[header::LOCATION]), (StatusCode::PERMANENT_REDIRECT, &format!("/{page}/").parse().unwrap()));
+            assert_eq!(status, StatusCode::PERMANENT_REDIRECT, "{page}");
+            assert_eq!(headers[header::LOCATION], format!("/{page}/").as_str());
             let (_, _, config) = get(&format!("/{page}/config.json")).await;
             let config: serde_json::Value = serde_json::from_str(&config).unwrap();
             assert_eq!(config["client_id"], "bookworm-local");

@@ -3,9 +3,11 @@
 // socket (`chat.send`) or, when that is down or silent, over HTTPS with the same
 // client_message_id (stored once either way); typing; read receipts.
 //
-// Nothing is missed: each conversation keeps the last `seq` it holds, and a reconnect, a
-// reopening or a live message that skips a number reads the history after it
-// (`GET …/messages?cursor=<last seq>`). Ids, not positions, decide what is already shown.
+// Nothing is missed: each conversation keeps the last `seq` up to which it holds everything, and
+// a reconnect, a reopening or a message that skips a number (live, acknowledged or answered
+// over HTTPS) reads the history after it (`GET …/messages?cursor=<last seq>`), which is whole:
+// what it leaves out (a customer is never shown agents' notes) is not missing. Ids, not
+// positions, decide what is already shown.
 
 import { $, el, showError, time } from "./dom.js";
 
@@ -61,17 +63,13 @@ export class ConversationView {
     this.current = conversation.id;
     const held = this.hold(conversation);
     $("conversation").hidden = false;
-    $("messages").replaceChildren(...[...held.messages.values()].map((message) => this.item(message)));
+    const shown = [...held.messages.values()].sort((a, b) => a.seq - b.seq);
+    $("messages").replaceChildren(...shown.map((message) => this.item(message)));
     $("typing").textContent = "";
     this.render();
     $("conversation-title").focus();
     await this.catchUp(conversation.id);
     this.scrollToEnd(true);
-  }
-
-  hide() {
-    this.current = null;
-    $("conversation").hidden = true;
   }
 
   /// A newer state of a conversation (a chat.assigned, chat.closed or an API answer).
@@ -106,6 +104,7 @@ export class ConversationView {
           run.again = false;
           await this.readAfter(conversationId);
         } while (run.again);
+        this.markRead();
       } catch (error) {
         showError(error.message);
       } finally {
@@ -122,7 +121,7 @@ export class ConversationView {
     for (let page = 0; page < 20 && cursor; page++) {
       const query = new URLSearchParams({ cursor, limit: "100" });
       const body = await this.session.api("GET", `/support/conversations/${conversationId}/messages?${query}`);
-      for (const message of body.items) this.add(message, false);
+      for (const message of body.items) this.add(message, false, true);
       cursor = body.next_cursor;
     }
   }
@@ -149,23 +148,15 @@ export class ConversationView {
     }
   }
 
-  /// A live message: added when it follows the last held; after a gap, the history brings it
-  /// and whatever is missing before it.
+  /// A live message: the page hears of it; the view adds it if it holds the conversation.
   arrived(message) {
-    const held = this.held.get(message.conversation_id);
-    if (!held) return this.onMessage(message.conversation_id, message, true);
-    if (held.messages.has(message.id)) return;
-    if (message.seq > held.lastSeq + 1 && message.conversation_id === this.current) {
-      this.catchUp(message.conversation_id);
-    } else if (message.seq > held.lastSeq + 1) {
-      this.onMessage(message.conversation_id, message, true); // read when it is opened
-    } else {
-      this.add(message, true);
-    }
+    if (this.held.has(message.conversation_id)) this.add(message, true);
+    else this.onMessage(message.conversation_id, message, true);
   }
 
-  /// Adds `message` to its conversation (once), in `seq` order.
-  add(message, live) {
+  /// Adds `message` to its conversation (once), in `seq` order. `whole`: it comes from the
+  /// history, which leaves nothing out before it; otherwise a skipped number is read from there.
+  add(message, live, whole = false) {
     const held = this.held.get(message.conversation_id);
     const waiting = this.pending.get(message.client_message_id);
     if (waiting && waiting.conversationId === message.conversation_id) {
@@ -173,9 +164,11 @@ export class ConversationView {
       waiting.item.remove();
       this.pending.delete(message.client_message_id);
     }
-    if (!held || held.messages.has(message.id)) return;
+    if (!held) return;
+    if (whole || message.seq <= held.lastSeq + 1) held.lastSeq = Math.max(held.lastSeq, message.seq);
+    else this.catchUp(message.conversation_id);
+    if (held.messages.has(message.id)) return;
     held.messages.set(message.id, message);
-    held.lastSeq = Math.max(held.lastSeq, message.seq);
     this.onMessage(message.conversation_id, message, live);
     if (message.conversation_id !== this.current) return;
     const list = $("messages");
@@ -187,7 +180,7 @@ export class ConversationView {
       if (live) $("announce").textContent = `${this.names(held.conversation, message)}: ${message.text}`;
     }
     this.scrollToEnd(stayAtEnd);
-    this.markRead();
+    if (live) this.markRead();
   }
 
   item(message) {
@@ -249,15 +242,13 @@ export class ConversationView {
     const pending = this.pending.get(ack.client_message_id);
     if (!pending) return;
     clearTimeout(pending.timer);
-    const held = this.held.get(ack.conversation_id);
     const message = {
       id: ack.message_id, conversation_id: ack.conversation_id, seq: ack.seq,
       author_id: this.session.me.user_id, author_role: this.side, text: pending.body.text,
       private: Boolean(pending.body.private), created_at: new Date().toISOString(),
       client_message_id: ack.client_message_id,
     };
-    if (held && ack.seq > held.lastSeq + 1) this.catchUp(ack.conversation_id);
-    else this.add(message, false);
+    this.add(message, false);
   }
 
   /// Tells the other side this one is typing: at most every few seconds, never when closed.
@@ -304,9 +295,7 @@ export class ConversationView {
 
   /// Back online: what the open conversation missed, and a read receipt that could not go.
   async reconnected() {
-    if (!this.current) return;
-    await this.catchUp(this.current);
-    this.markRead();
+    if (this.current) await this.catchUp(this.current);
   }
 
   scrollToEnd(wanted) {

@@ -11,7 +11,6 @@ export function el(tag, props = {}, ...children) {
     if (value === undefined || value === null || value === false) continue;
     if (name === "className") element.className = value;
     else if (name === "data") Object.assign(element.dataset, value);
-    else if (name === "onclick") element.onclick = value;
     else element.setAttribute(name, value === true ? "" : value);
   }
   element.append(...children.filter((child) => child !== null && child !== undefined));
