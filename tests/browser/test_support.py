@@ -215,13 +215,22 @@ def test_the_chat_catches_up_after_a_reconnect_and_works_from_the_keyboard(stack
     assert_each_message_once(customer)
     assert not [frame for frame in frames if "by the author" in frame], "the catch-up, not the socket, brought it"
 
-    # From the keyboard alone: Tab reaches the reply box, Enter sends.
-    customer.locator("body").focus()
-    for _ in range(30):
+    # From the keyboard alone, from the top of the page: Tab to the conversation, Enter opens
+    # it, two more Tabs (past the scrollable messages) reach the reply box, Enter sends.
+    customer.reload()
+    expect(customer.locator("#connection")).to_have_text("Live", timeout=10_000)
+    focused = "document.activeElement.id || document.activeElement.textContent.trim()"
+    for _ in range(12):
         customer.keyboard.press("Tab")
-        if customer.evaluate("document.activeElement.id") == "reply-text":
+        if customer.evaluate(focused).startswith("Signed copy"):
             break
-    assert customer.evaluate("document.activeElement.id") == "reply-text", "Tab reaches the reply box"
+    customer.keyboard.press("Enter")
+    expect(customer.locator("#conversation-title")).to_be_focused()
+    expect(messages(customer)).to_have_count(3)
+    customer.keyboard.press("Tab")
+    expect(customer.locator("#messages")).to_be_focused()
+    customer.keyboard.press("Tab")
+    expect(customer.get_by_label("Your message")).to_be_focused()
     customer.keyboard.type("Yes please!")
     customer.keyboard.press("Enter")
     expect(customer.locator("#messages li", has_text="Yes please!").locator(".receipt")).to_have_text("Sent", timeout=2_000)

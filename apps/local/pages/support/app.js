@@ -198,9 +198,9 @@ async function setAvailability(status) {
 
 async function loadCanned() {
   state.canned = (await session.api("GET", "/support/canned-replies")).items;
-  $("canned").replaceChildren(...state.canned.map((reply) => new Option(reply.title, reply.code)));
-  for (const id of ["canned", "insert-canned"]) $(id).disabled = state.canned.length === 0;
-  $("canned").title = state.canned.length ? "" : "No canned replies yet (admins write them)";
+  const options = state.canned.map((reply) => new Option(reply.title, reply.code));
+  $("canned").replaceChildren(...(options.length ? options : [new Option("none yet (admins write them)", "")]));
+  for (const id of ["canned", "insert-canned"]) $(id).disabled = options.length === 0;
 }
 
 function insertCanned() {
