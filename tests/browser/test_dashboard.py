@@ -1,14 +1,11 @@
 """The merchant dashboard in a real browser (Debian's chromium, driven by Playwright): sign in
 through the development issuer's page, see an in-store action arrive within a second, see a
 checkout with its total, restart the stack and see what was published meanwhile appear once
-each, and complete an order as an admin. Leaves a screenshot for the README.
+each, and complete an order as an admin. Leaves a screenshot for docs/real-time.md.
 
 tests/browser/run starts nothing itself: this file starts and stops its own bookworm-local."""
 
 import json
-import os
-import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -19,64 +16,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-ROOT = Path(__file__).resolve().parents[2]
+from local_stack import LOCAL, ROOT, Stack, launch, screenshot
+
 SHOP = "123e4567-e89b-42d3-a456-426614174000"
 SHOPPER = "ab29b2d3-7c8a-446e-a4e1-d8e2a51c0e94"  # the sample publish event's caller
-LOCAL = os.environ["BOOKWORM_LOCAL"]
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-# The README's picture is made by this test: SCREENSHOT=tests/browser/merchant-dashboard.png
-# tests/browser/run. Otherwise it goes under target/, leaving the tree as it was.
-SCREENSHOT = ROOT / os.environ.get("SCREENSHOT", "target/browser/merchant-dashboard.png")
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Stack:
-    """A bookworm-local on 127.0.0.1 with its own data folder; restartable on the same port."""
-
-    def __init__(self, data, *serve_args):
-        self.data, self.port, self.process = data, free_port(), None
-        self.serve_args = list(serve_args)
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def start(self):
-        self.process = subprocess.Popen(
-            [LOCAL, "serve", "--data-dir", self.data, "--port", str(self.port), "--template", str(ROOT / "template.yaml"),
-             *self.serve_args],
-            stdout=subprocess.DEVNULL, stderr=open(Path(self.data) / "stack.log", "a"),
-        )
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(f"{self.url}/health", timeout=1)
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("the local stack did not start")
-
-    def stop(self):
-        if self.process:
-            self.process.send_signal(signal.SIGTERM)
-            self.process.wait(timeout=20)
-            self.process = None
-
-    def token(self, *args):
-        out = subprocess.run([LOCAL, "token", "--data-dir", self.data, *args], check=True, capture_output=True, text=True)
-        return out.stdout.strip()
-
-    def call(self, method, path, token, body=None, headers=None):
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(f"{self.url}{path}", data=data, method=method)
-        request.add_header("Authorization", f"Bearer {token}")
-        request.add_header("Content-Type", "application/json")
-        for name, value in (headers or {}).items():
-            request.add_header(name, value)
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return json.loads(response.read() or b"null")
+class ShopStack(Stack):
+    """The stack, and the in-store app's calls."""
 
     def publish(self, product, shopper_token=None):
         """An in-store checkout action, as the in-store app (and curl) sends it."""
@@ -113,7 +60,7 @@ class Stack:
 @pytest.fixture
 def stack():
     with tempfile.TemporaryDirectory() as data:
-        running = Stack(data)
+        running = ShopStack(data)
         running.start()
         try:
             yield running
@@ -124,7 +71,7 @@ def stack():
 @pytest.fixture
 def page():
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        browser = launch(playwright)
         # A tablet held in portrait.
         context = browser.new_context(viewport={"width": 768, "height": 1024})
         yield context.new_page()
@@ -135,7 +82,7 @@ def page():
 def short_lived_stack():
     """Tokens from the sign-in last 66 s: the page renews them 60 s early, so after 6 s."""
     with tempfile.TemporaryDirectory() as data:
-        running = Stack(data, "--token-ttl", "66")
+        running = ShopStack(data, "--token-ttl", "66")
         running.start()
         try:
             yield running
@@ -217,8 +164,7 @@ def test_a_merchant_watches_the_shop_live_and_misses_nothing(stack, page):
     # The admin completes the order from the list.
     row = page.locator(f"#orders tr[data-order-id='{order['id']}']")
     expect(row).to_contain_text("new")
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    screenshot(page, "merchant-dashboard.png")
     row.get_by_role("button", name=f"Complete order {order['id'][:8]}").click()
     expect(page.locator(f"#orders tr[data-order-id='{order['id']}']")).to_have_count(0, timeout=3_000)
     assert stack.call("GET", f"/orders/{order['id']}", stack.token("--role", "admin"))["status"] == "completed"
@@ -233,15 +179,15 @@ def test_a_merchant_of_two_shops_picks_one_and_the_token_is_renewed_before_it_ex
     page.get_by_label("Shop", exact=True).select_option(SHOP)
     page.get_by_role("button", name="Watch this shop").press("Enter")  # keyboard, not a click
     expect(page.locator("#connection")).to_have_text("Live", timeout=10_000)
-    first = page.evaluate("JSON.parse(sessionStorage.getItem('bookworm.tokens')).access_token")
+    first = page.evaluate("JSON.parse(sessionStorage.getItem('bookworm.merchant.tokens')).access_token")
 
     # Six seconds in, the page renews its token and reconnects with it.
     page.wait_for_function(
-        "first => JSON.parse(sessionStorage.getItem('bookworm.tokens')).access_token !== first", arg=first,
+        "first => JSON.parse(sessionStorage.getItem('bookworm.merchant.tokens')).access_token !== first", arg=first,
         timeout=15_000,
     )
     expect(page.locator("#connection")).to_have_text("Live", timeout=10_000)
-    renewed = page.evaluate("JSON.parse(sessionStorage.getItem('bookworm.tokens')).access_token")
+    renewed = page.evaluate("JSON.parse(sessionStorage.getItem('bookworm.merchant.tokens')).access_token")
     page.wait_for_function("() => true")  # let the reconnect's socket event reach the recorder
     assert any(renewed in url for url in sockets), "a new socket opened with the renewed token"
     stack.publish("After renewal")

@@ -13,9 +13,12 @@ pub mod dev_routes;
 pub mod functions;
 pub mod invoke;
 pub mod listen;
-pub mod merchant;
 pub mod oidc;
+<<<<<<< HEAD
 pub mod reminders;
+=======
+pub mod pages;
+>>>>>>> support-pages
 pub mod running;
 pub mod server;
 pub mod sockets;

@@ -3,7 +3,7 @@
 //! will in production. Discovery (`/.well-known/openid-configuration`) names these endpoints.
 //!
 //! - `GET /oauth2/authorize`: checks the app's request, then shows a form where a developer
-//!   picks who to be (user id, name, roles, shops);
+//!   picks who to be (user id, name, email, roles, shops; the defaults fit the page signing in);
 //! - `POST /oauth2/authorize`: that pick becomes a one-time code (60 s), sent back to the app's
 //!   `redirect_uri` with its `state`;
 //! - `POST /oauth2/token`: the code and its PKCE `code_verifier` (or a refresh token) for an
@@ -95,8 +95,32 @@ struct Pending {
 struct Identity {
     sub: String,
     name: String,
+    /// Vouched for as verified, as a real issuer does once it is confirmed (chat transcripts
+    /// go to it); empty for none.
+    email: String,
     roles: Vec<String>,
     shops: Vec<String>,
+}
+
+/// Who the sign-in form suggests, by the page signing in (the end of its redirect path): the
+/// role the page is for, and a user of it.
+struct Suggestion {
+    page: &'static str,
+    role: &'static str,
+    sub: &'static str,
+    name: &'static str,
+}
+
+const SUGGESTIONS: [Suggestion; 3] = [
+    Suggestion { page: "/support/", role: "support", sub: "agent-1", name: "Sam Support" },
+    Suggestion { page: "/chat/", role: "customer", sub: "customer-1", name: "Cleo Customer" },
+    // Anything else: the merchant dashboard, the first page there was.
+    Suggestion { page: "", role: "merchant", sub: "merchant-1", name: "Morgan Merchant" },
+];
+
+fn suggestion(redirect_uri: &str) -> &'static Suggestion {
+    let path = redirect_uri.split('?').next().unwrap_or_default();
+    SUGGESTIONS.iter().find(|s| path.ends_with(s.page)).unwrap_or(&SUGGESTIONS[2])
 }
 
 /// What an app sends to `/oauth2/authorize`, checked.
@@ -118,7 +142,7 @@ struct AppRequest {
 <style>
 body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;color:#111;background:#fff}
 label{display:block;margin:.75rem 0 .25rem;font-weight:600}
-input[type=text]{width:100%;padding:.5rem;font-size:1rem;border:1px solid #555;border-radius:4px}
+input[type=text],input[type=email]{width:100%;padding:.5rem;font-size:1rem;border:1px solid #555;border-radius:4px}
 fieldset{border:1px solid #555;border-radius:4px;margin-top:1rem}
 button{margin-top:1.25rem;padding:.6rem 1.2rem;font-size:1rem;background:#0b4f9c;color:#fff;border:0;border-radius:4px}
 :focus-visible{outline:3px solid #c25e00;outline-offset:2px}
@@ -135,8 +159,9 @@ p.note{color:#333;font-size:.9rem}
 <input type="hidden" name="code_challenge_method" value="S256">
 <input type="hidden" name="response_type" value="code">
 <input type="hidden" name="nonce" value="{{ nonce }}">
-<label for="sub">User id</label><input type="text" id="sub" name="sub" value="merchant-1" required>
-<label for="name">Name</label><input type="text" id="name" name="name" value="Morgan Merchant">
+<label for="sub">User id</label><input type="text" id="sub" name="sub" value="{{ suggested.sub }}" required>
+<label for="name">Name</label><input type="text" id="name" name="name" value="{{ suggested.name }}">
+<label for="email">Email (optional: where mail such as chat transcripts goes)</label><input type="email" id="email" name="email" value="">
 <fieldset><legend>Roles</legend>
 {% for role in roles %}<label><input type="checkbox" name="role" value="{{ role.name }}"{% if role.checked %} checked{% endif %}> {{ role.name }}</label>
 {% endfor %}</fieldset>
@@ -151,12 +176,13 @@ struct SignInPage<'a> {
     state: &'a str,
     challenge: &'a str,
     nonce: &'a str,
+    suggested: &'static Suggestion,
     roles: Vec<RoleChoice>,
 }
 
 struct RoleChoice {
     name: &'static str,
-    /// Ticked to start with: the page is mostly for merchants.
+    /// Ticked to start with: the role the page signing in is for.
     checked: bool,
 }
 
@@ -169,13 +195,15 @@ async fn authorize_page(
         Ok(request) => request,
         Err(message) => return refusal(&message),
     };
+    let suggested = suggestion(&request.redirect_uri);
     let page = SignInPage {
         client_id: &request.client_id,
         redirect_uri: &request.redirect_uri,
         state: &request.state,
         challenge: &request.challenge,
         nonce: request.nonce.as_deref().unwrap_or_default(),
-        roles: ROLES.iter().map(|&name| RoleChoice { name, checked: name == "merchant" }).collect(),
+        suggested,
+        roles: ROLES.iter().map(|&name| RoleChoice { name, checked: name == suggested.role }).collect(),
     };
     match page.render() {
         Ok(html) => Html(html).into_response(),
@@ -252,6 +280,7 @@ fn issue(issuer: &Issuer, identity: Identity, nonce: Option<String>) -> Response
         roles: identity.roles.clone(),
         shop_ids: identity.shops.clone(),
         name: Some(identity.name.clone()).filter(|name| !name.is_empty()),
+        email: Some(identity.email.clone()).filter(|email| !email.is_empty()),
         ttl_seconds: ttl,
         ..TokenRequest::default()
     };
@@ -263,6 +292,10 @@ fn issue(issuer: &Issuer, identity: Identity, nonce: Option<String>) -> Response
     });
     if let Some(nonce) = nonce {
         claims["nonce"] = json!(nonce);
+    }
+    if !identity.email.is_empty() {
+        claims["email"] = json!(identity.email);
+        claims["email_verified"] = json!(true);
     }
     let id = stack.issuer.sign(&claims);
     let (Ok(access), Ok(id)) = (access, id) else {
@@ -330,7 +363,18 @@ fn identity(form: &[(String, String)]) -> Result<Identity, String> {
     if let Some(bad) = shops.iter().find(|shop| bookworm_domain::ids::parse_hyphenated(shop).is_none()) {
         return Err(format!("{bad} is not a shop id (a UUID)"));
     }
-    Ok(Identity { sub, name: first("name").chars().take(80).collect(), roles, shops })
+    let email = first("email");
+    if !email.is_empty() && !is_email_shaped(&email) {
+        return Err(format!("{email} is not an email address"));
+    }
+    Ok(Identity { sub, name: first("name").chars().take(80).collect(), email, roles, shops })
+}
+
+/// `local@domain`, printable, at most 254 characters: enough to tell a typo from an address.
+fn is_email_shaped(text: &str) -> bool {
+    let printable = text.len() <= 254 && !text.chars().any(|c| c.is_whitespace() || c.is_control());
+    matches!(text.split_once('@'), Some((local, domain)) if !local.is_empty() && domain.contains('.') && !domain.contains('@'))
+        && printable
 }
 
 /// `http(s)://` on the stack's own host (any port) or on a loopback host. Host names are
@@ -435,9 +479,37 @@ mod tests {
     }
 
     #[test]
+    fn the_form_suggests_whoever_the_page_signing_in_is_for() {
+        assert_eq!(suggestion("http://127.0.0.1:3000/support/").role, "support");
+        assert_eq!(suggestion("http://127.0.0.1:3000/chat/").role, "customer");
+        assert_eq!(suggestion("http://127.0.0.1:3000/merchant/").role, "merchant");
+        assert_eq!(suggestion("http://localhost:8080/cb?chat/").role, "merchant", "the path, not the query");
+    }
+
+    #[test]
+    fn an_email_is_optional_but_must_look_like_one() {
+        let form = |email: &str| {
+            [("sub", "cleo"), ("role", "customer"), ("email", email)]
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .to_vec()
+        };
+        assert_eq!(identity(&form("")).map(|identity| identity.email), Ok(String::new()));
+        assert_eq!(identity(&form(" cleo@example.com ")).map(|i| i.email), Ok("cleo@example.com".into()));
+        for bad in ["cleo", "cleo@", "@example.com", "cleo@localhost", "cl eo@example.com", "a@b@c.com"] {
+            assert!(identity(&form(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn expired_refresh_tokens_are_refused_and_pruned() {
         let sign_ins = SignIns::default();
-        let identity = Identity { sub: "ann".into(), name: String::new(), roles: vec![], shops: vec![] };
+        let identity = Identity {
+            sub: "ann".into(),
+            name: String::new(),
+            email: String::new(),
+            roles: vec![],
+            shops: vec![],
+        };
         let Some(long_ago) = Instant::now().checked_sub(REFRESH_TTL) else { return };
         let old = |token: &str| {
             let refresh = Refresh { identity: identity.clone(), issued: long_ago };

@@ -299,7 +299,7 @@ pub fn app(stack: Arc<Stack>, sockets: Arc<Sockets>, dev_routes: DevRoutes) -> R
     // One guard in front of every path rather than a layer on the development-only routes
     // alone: it matches them by prefix, so none can be routed around it.
     router(stack.clone())
-        .merge(crate::merchant::routes(stack.clone()))
+        .merge(crate::pages::routes(stack.auth.audience.clone()))
         .merge(crate::websocket::routes(stack, sockets))
         .layer(axum::middleware::from_fn_with_state(dev_routes, dev_routes::guard))
         .layer(axum::middleware::from_fn(crate::strict::guard))
