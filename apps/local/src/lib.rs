@@ -14,11 +14,8 @@ pub mod functions;
 pub mod invoke;
 pub mod listen;
 pub mod oidc;
-<<<<<<< HEAD
-pub mod reminders;
-=======
 pub mod pages;
->>>>>>> support-pages
+pub mod reminders;
 pub mod running;
 pub mod server;
 pub mod sockets;
