@@ -25,6 +25,10 @@ UNUSED_BUT_NEEDED = {
     # A refused claim is read back to tell "already sent" from "in progress": the email
     # function's code, exercised there (a claim whose answer was lost).
     ("EmailRetryFunction", "dynamodb:GetItem", "table/bookworm-rehearsal-claims"),
+    # The same read of a refused claim, for a reminder delivered twice at once. The rehearsal's
+    # delivery again comes after the mail is recorded on the conversation (`away_mailed`), which
+    # skips it before any claim; the claims' code is the email function's, exercised there.
+    ("SupportAwayFunction", "dynamodb:GetItem", "table/bookworm-rehearsal-claims"),
     # S3 answers a GET of a missing key with 404 only to callers that may list the bucket (403
     # otherwise): the indexer needs the 404 to know no index exists yet. moto does not check.
     ("SearchIndexerFunction", "s3:ListBucket", ""),
