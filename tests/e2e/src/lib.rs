@@ -100,6 +100,19 @@ impl LocalStack {
         self.client.get(format!("{}{path}", self.base)).send().await.expect("request")
     }
 
+    /// `method path` with `token` and a JSON `body`, if any: the status and the JSON answer
+    /// (`null` when there is none).
+    pub async fn call(&self, token: &str, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let method = method.parse().expect("an HTTP method");
+        let mut request = self.client.request(method, self.url(path)).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
     /// GET, expecting `status`; returns the JSON body.
     pub async fn get_json(&self, path: &str, status: u16) -> Value {
         let response = self.get(path).await;

@@ -7,24 +7,8 @@ use std::time::Duration;
 
 use e2e::LocalStack;
 use futures::StreamExt;
-use serde_json::{Value, json};
+use serde_json::json;
 use uuid::Uuid;
-
-async fn call(
-    stack: &LocalStack,
-    token: &str,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = stack.client.request(method.parse().unwrap(), stack.url(path)).bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("request");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
 
 fn away_mail(stack: &LocalStack, text: &str) -> usize {
     let outbox = stack.stack.stores.outbox.list().unwrap();
@@ -47,22 +31,22 @@ async fn an_unread_answer_is_mailed_after_the_delay_and_a_read_one_is_not() {
     let reply = |text: &str| json!({"text": text, "client_message_id": Uuid::new_v4()});
 
     // Away: the answer is mailed once the delay has passed, not before.
-    let (_, unread) = call(&stack, &cleo, "POST", "/support/conversations", Some(open("Away"))).await;
+    let (_, unread) = stack.call(&cleo, "POST", "/support/conversations", Some(open("Away"))).await;
     let path = format!("/support/conversations/{}/messages", unread["id"].as_str().unwrap());
-    assert_eq!(call(&stack, &sam, "POST", &path, Some(reply("First answer"))).await.0, 201);
+    assert_eq!(stack.call(&sam, "POST", &path, Some(reply("First answer"))).await.0, 201);
     assert_eq!(away_mail(&stack, "First answer"), 0, "not before the delay");
 
     // Read in time: never mailed.
-    let (_, read) = call(&stack, &cleo, "POST", "/support/conversations", Some(open("Read"))).await;
+    let (_, read) = stack.call(&cleo, "POST", "/support/conversations", Some(open("Read"))).await;
     let read_id = read["id"].as_str().unwrap().to_owned();
-    let (_, answer) = call(
-        &stack,
-        &sam,
-        "POST",
-        &format!("/support/conversations/{read_id}/messages"),
-        Some(reply("Second answer")),
-    )
-    .await;
+    let (_, answer) = stack
+        .call(
+            &sam,
+            "POST",
+            &format!("/support/conversations/{read_id}/messages"),
+            Some(reply("Second answer")),
+        )
+        .await;
     let url = format!("{}/ws?channel=support&token={cleo}", stack.base.replace("http://", "ws://"));
     let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
     let receipt = json!({"action": "chat.read", "conversation_id": read_id, "message_id": answer["id"]});
@@ -71,9 +55,9 @@ async fn an_unread_answer_is_mailed_after_the_delay_and_a_read_one_is_not() {
         .unwrap();
 
     // Connected: no reminder at all.
-    let (_, watched) = call(&stack, &cleo, "POST", "/support/conversations", Some(open("Watched"))).await;
+    let (_, watched) = stack.call(&cleo, "POST", "/support/conversations", Some(open("Watched"))).await;
     let watched_path = format!("/support/conversations/{}/messages", watched["id"].as_str().unwrap());
-    assert_eq!(call(&stack, &sam, "POST", &watched_path, Some(reply("Third answer"))).await.0, 201);
+    assert_eq!(stack.call(&sam, "POST", &watched_path, Some(reply("Third answer"))).await.0, 201);
     let _ = tokio::time::timeout(Duration::from_millis(300), socket.next()).await;
 
     tokio::time::sleep(Duration::from_millis(2_500)).await;
