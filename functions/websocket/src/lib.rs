@@ -33,11 +33,25 @@ pub async fn handle(routes: &Routes<'_>, event: ApiGatewayWebsocketProxyRequest)
         Err(error) => {
             let problem = bookworm_http::problem_response(&error, context.request_id.as_deref());
             let status = i64::from(problem.status().as_u16());
-            let mut answer =
-                response(status, Some(String::from_utf8_lossy(problem.body().as_ref()).into_owned()));
+            let body = with_client_message_id(problem.body().as_ref(), &event);
+            let mut answer = response(status, Some(body));
             answer.headers = problem.headers().clone();
             answer
         }
+    }
+}
+
+/// The problem's JSON, with the refused message's `client_message_id` when the action named
+/// one: a client with several messages in flight learns which one was refused.
+fn with_client_message_id(problem: &[u8], event: &ApiGatewayWebsocketProxyRequest) -> String {
+    let sent = event.body.as_deref().and_then(|body| serde_json::from_str::<Value>(body).ok());
+    let id = sent.as_ref().and_then(|sent| sent.get("client_message_id")).filter(|id| id.is_string());
+    match (serde_json::from_slice::<serde_json::Map<String, Value>>(problem), id) {
+        (Ok(mut problem), Some(id)) => {
+            problem.insert("client_message_id".into(), id.clone());
+            Value::Object(problem).to_string()
+        }
+        _ => String::from_utf8_lossy(problem).into_owned(),
     }
 }
 

@@ -169,7 +169,9 @@ async fn nobody_reaches_anyone_elses_conversation() {
     socket.send(Message::text(send.to_string())).await.unwrap();
     let refused =
         tokio::time::timeout(Duration::from_secs(1), socket.next()).await.unwrap().unwrap().unwrap();
-    assert!(refused.to_text().unwrap().contains("404"), "{refused:?}");
+    let refused: Value = serde_json::from_str(refused.to_text().unwrap()).unwrap();
+    assert_eq!(refused["status"], 404, "{refused}");
+    assert_eq!(refused["client_message_id"], send["client_message_id"], "says which message: {refused}");
     for path in
         ["/support/conversations?status=waiting", "/support/conversations?status=assigned&assignee=me"]
     {

@@ -50,7 +50,7 @@ pub fn messages(generator: &mut SchemaGenerator) -> (Map<String, Value>, Vec<Str
     };
     send(
         "chat.send",
-        "Send a message: the body of `POST /support/conversations/{id}/messages`, with the action and conversation.",
+        "Send a message: the body of `POST /support/conversations/{id}/messages`, with the action and conversation. Answered `chat.ack` once stored; a refusal is problem+json (`status`, `detail`, `errors`) carrying the message's `client_message_id`.",
         json!({ "text": { "type": "string" }, "client_message_id": { "type": "string", "format": "uuid" }, "private": { "type": "boolean" } }),
     );
     send("chat.typing", "Say you are typing (nothing is stored).", json!({}));
