@@ -5,12 +5,14 @@
 /// Renew this long before the access token expires.
 const RENEW_EARLY_MS = 60_000;
 
-/// An API answer other than 2xx: the problem's detail, its status and any Retry-After.
+/// An API answer other than 2xx: the problem's detail, its status, any Retry-After, and the
+/// field errors of an invalid input (`[{field, message}]`, empty otherwise).
 export class ApiError extends Error {
-  constructor(message, status, retryAfter) {
+  constructor(message, status, retryAfter, errors = []) {
     super(message);
     this.status = status;
     this.retryAfter = retryAfter;
+    this.errors = errors;
   }
 }
 
@@ -182,7 +184,8 @@ export class Session {
     const answer = await response.json().catch(() => null);
     if (!response.ok) {
       const detail = (answer && (answer.detail || answer.title)) || `${method} ${path}: ${response.status}`;
-      throw new ApiError(detail, response.status, Number(response.headers.get("retry-after")) || null);
+      const errors = answer && Array.isArray(answer.errors) ? answer.errors : [];
+      throw new ApiError(detail, response.status, Number(response.headers.get("retry-after")) || null, errors);
     }
     return answer;
   }
