@@ -11,7 +11,8 @@ import { orderView } from "./orders.js";
 import { overviewView } from "./overview.js";
 import { reviewView } from "./reviews.js";
 
-const session = new Session("admin");
+const session = new Session("admin", { fresh: true });
+const RETURN_TO = "bookworm.admin.return-to";
 
 /// What every view gets: the API, the catalog's names (read once, kept fresh by the views that
 /// change them), a polite announcement for screen readers, and errors shown at the top.
@@ -92,13 +93,20 @@ function signedOut() {
 }
 
 async function start() {
-  $("sign-in").onclick = () => session.signIn().catch(ctx.failed);
+  // The issuer sends the browser back without the #view: keep it for the way back.
+  $("sign-in").onclick = () => {
+    sessionStorage.setItem(RETURN_TO, location.hash);
+    session.signIn().catch(ctx.failed);
+  };
   $("sign-out").onclick = () => session.signOut();
   session.onError = showError;
   session.onSignedOut = signedOut;
 
   const me = await session.start();
   if (!me) return signedOut();
+  const returnTo = sessionStorage.getItem(RETURN_TO);
+  sessionStorage.removeItem(RETURN_TO);
+  if (returnTo && !location.hash) history.replaceState(null, "", returnTo);
   $("who").textContent = `Signed in as ${me.name || me.username || me.user_id}`;
   $("sign-out").hidden = false;
   isAdmin = me.roles.includes("admin");

@@ -3,9 +3,9 @@
 // table beside it.
 
 const SVG = "http://www.w3.org/2000/svg";
-const WIDTH = 760;
+const WIDTH = 1000;
 const HEIGHT = 240;
-const LEFT = 70; // room for the amounts
+const LEFT = 90; // room for the amounts
 const BOTTOM = 28; // room for the dates
 const TOP = 12;
 
@@ -42,8 +42,10 @@ export function revenueChart(days, format) {
     });
     bar.append(node("title", {}, `${day.date}: ${format(day.revenueMinor)}`));
     svg.append(bar);
-    // A date under the first bar, every seventh and the last: readable, never crowded.
-    if (i % 7 === 0 || i === days.length - 1) {
+    // A date under the first bar, every seventh and the last: readable, never crowded (a
+    // seventh too near the last gives way to it).
+    const last = days.length - 1;
+    if (i === last || (i % 7 === 0 && last - i >= 4)) {
       svg.append(node("text", { x: LEFT + i * slot + slot / 2, y: HEIGHT - 8, "text-anchor": "middle" }, day.date.slice(5)));
     }
   });

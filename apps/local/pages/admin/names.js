@@ -41,7 +41,10 @@ export function nameViews(ctx) {
     const problem = el("p", { id: `${inputId}-error`, className: "field-error", data: { field: "name" } });
     const form = el("form", { className: "bar", novalidate: true },
       el("label", { for: inputId }, `New name for ${one} “${name}”`), input,
-      el("button", { type: "submit" }, "Save"), button("Cancel", () => render(), { className: "secondary" }), problem);
+      el("button", { type: "submit" }, "Save"), button("Cancel", () => {
+        render();
+        $("names-title").focus();
+      }, { className: "secondary" }), problem);
     form.onsubmit = async (event) => {
       event.preventDefault();
       try {

@@ -20,13 +20,13 @@ function statusCell(order) {
 /// Placed, order, buyer, books, total, status: the cells the overview's latest orders share.
 export function orderSummaryCells(order) {
   const books = order.lines.map((line) => `${line.name} × ${line.quantity}`).join(", ");
-  return [cell(when(order.created_at)), cell(el("code", { title: order.id }, short(order.id))), cell(buyer(order)), cell(books),
+  return [cell(when(order.created_at)), cell(el("code", { title: order.id }, short(order.id))), el("td", { className: "buyer" }, buyer(order)), cell(books),
     el("td", { className: "money" }, usd(order.total)), statusCell(order)];
 }
 
 function shipToCell(order) {
   const target = shipTo(order);
-  if (!target) return el("td", { className: "note" }, "not recorded");
+  if (!target) return el("td", { className: "note" }, "no address");
   if (target.pickup) return cell("pickup at shop");
   return el("td", { className: "address" }, target.lines.join("\n"));
 }

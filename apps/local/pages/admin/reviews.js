@@ -47,7 +47,8 @@ export function reviewView(ctx) {
       .map(([reason, n]) => `${REASONS[reason] || reason} × ${n}`).join(", ");
     const headline = review.title || "(no title)";
     const entry = el("li", { data: { reviewId: review.id } },
-      el("h3", {}, `${"★".repeat(review.rating)}${"☆".repeat(5 - review.rating)} `, el("span", { className: "visually-hidden" }, `${review.rating} of 5 stars: `), headline),
+      el("h3", {}, el("span", { "aria-hidden": "true", className: "stars" }, `${"★".repeat(review.rating)}${"☆".repeat(5 - review.rating)} `),
+        el("span", { className: "visually-hidden" }, `${review.rating} of 5 stars: `), headline),
       el("p", { className: "meta" }, `${book} · by ${review.reviewer_name} · ${when(review.created_at)}${review.verified_purchase ? " · verified purchase" : ""}`),
       review.comment ? el("p", { className: "text" }, review.comment) : null,
       el("p", {}, el("strong", {}, `${review.status === "hidden" ? "Hidden" : "Still shown"}; `),

@@ -32,7 +32,10 @@ function redirectUri() {
 
 export class Session {
   /// `name` keeps each page's tokens apart: a merchant's token is no agent's, even in one tab.
-  constructor(name) {
+  /// `fresh`: every read asks the API, never the browser's cache (the catalog's public reads
+  /// may be cached for a minute; a page that changes the catalog must see its own changes).
+  constructor(name, { fresh = false } = {}) {
+    this.fresh = fresh;
     this.tokensKey = `bookworm.${name}.tokens`;
     this.pendingKey = `bookworm.${name}.sign-in`;
     this.config = null;
@@ -178,6 +181,7 @@ export class Session {
     const response = await fetch(`${this.config.api_url}${path}`, {
       method,
       headers,
+      cache: this.fresh ? "no-store" : "default",
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (response.status === 401 && !retried && (await this.renew())) return this.api(method, path, body, true);
