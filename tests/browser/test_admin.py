@@ -218,6 +218,42 @@ def test_an_order_shows_where_it_goes_when_it_carries_a_shipping_address(stack, 
     expect(page.locator(f"#orders tr[data-order-id='{picked_up['id']}']")).to_contain_text("pickup at shop")
 
 
+def test_customers_are_searched_and_one_is_opened(stack, browser):
+    """`GET /customers` and `GET /customers/{id}` come with the figures branch (issue 29): until
+    it is merged, the page is given answers in the shape the issue names (read by
+    admin/readers.js), to see it search, page and show one customer."""
+    ann = {"id": "ann-1", "display_name": "Ann Buyer", "email": "ann@example.test", "created_at": "2026-11-02T09:30:00.000Z"}
+    asked = []
+
+    def customers(route):
+        asked.append(route.request.url)
+        if "/customers/ann-1" in route.request.url:
+            route.fulfill(json={**ann, "phone": "+447700900123", "default_address_id": "home", "addresses": [
+                {"id": "home", "label": "Home", "recipient": "Ann Buyer", "line1": "12 Moth Lane", "line2": None,
+                 "city": "Leeds", "region": None, "postal_code": "LS1 4AP", "country": "GB"}],
+                "order_count": 3, "total_spent": {"amount_minor": 5394, "currency": "USD"},
+                "last_order": {"id": "7c9e6679-7425-40de-944b-e07fc1f90ae7", "created_at": "2026-12-01T10:00:00.000Z",
+                               "total": "17.98", "status": "completed"}})
+        else:
+            route.fulfill(json={"items": [ann], "next_cursor": None})
+
+    page = sign_in(browser, stack, "admin", "admin-1", "Ada Admin")
+    page.route("**/customers**", customers)
+    page.get_by_role("link", name="Customers").click()
+    page.get_by_label("Name or email starts with").fill("ann")
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page.locator("#customers-status")).to_have_text("1 customer shown.")
+    assert any("q=ann" in url for url in asked), asked
+    page.get_by_role("button", name="Open Ann Buyer").click()
+    expect(page.get_by_role("heading", name="Ann Buyer")).to_be_focused()
+    facts = page.locator("#customer-facts")
+    expect(facts).to_contain_text("ann@example.test")
+    expect(facts).to_contain_text("Orders3")
+    expect(facts).to_contain_text("Total spent$53.94")
+    expect(facts).to_contain_text("7c9e6679 · $17.98 · completed")
+    expect(page.locator("#customer-addresses")).to_have_text("Home (default)\nAnn Buyer\n12 Moth Lane\nLS1 4AP Leeds\nGB")
+
+
 def test_a_support_agent_removes_a_reported_review_and_may_not_open_the_rest(stack, browser):
     book, review = reported_review(stack)
     page = sign_in(browser, stack, "support", "agent-1", "Sam Support")
@@ -290,7 +326,6 @@ def test_an_admin_goes_through_the_main_pages_from_the_keyboard_alone(stack, bro
     expect(page.locator("#book-form").get_by_label("Name")).to_be_focused()
     expect(page.locator("#book-name-error")).not_to_be_empty()
     page.keyboard.type("Typed Without A Mouse")
-    screenshot(page, "admin-keyboard.png", full_page=False)
 
 
 def sample_stats(days=30):
@@ -335,8 +370,6 @@ def test_the_overview_draws_the_figures_it_is_given(stack, browser):
     screenshot(page, "admin-overview.png", full_page=False)
     page.get_by_text("Revenue by day as a table").click()
     expect(page.locator("#days tr").last).to_be_visible()
-    page.set_viewport_size(TABLET)
-    screenshot(page, "admin-overview-tablet.png")
 
 
 def stats_or_skip(stack):

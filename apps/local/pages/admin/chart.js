@@ -46,7 +46,9 @@ export function revenueChart(days, format) {
     // seventh too near the last gives way to it).
     const last = days.length - 1;
     if (i === last || (i % 7 === 0 && last - i >= 4)) {
-      svg.append(node("text", { x: LEFT + i * slot + slot / 2, y: HEIGHT - 8, "text-anchor": "middle" }, day.date.slice(5)));
+      // The last one ends at the right edge, where a centred one would be cut.
+      const x = i === last && i > 0 ? WIDTH : LEFT + i * slot + slot / 2;
+      svg.append(node("text", { x, y: HEIGHT - 8, "text-anchor": i === last && i > 0 ? "end" : "middle" }, day.date.slice(5)));
     }
   });
   return svg;

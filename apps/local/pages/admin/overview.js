@@ -59,10 +59,12 @@ export function overviewView(ctx) {
     const counters = [
       ["Orders placed", total.placed, "total-placed"], ["Completed", total.completed, "total-completed"],
       ["Cancelled", total.cancelled, "total-cancelled"], ["Revenue", format(total.revenueMinor), "total-revenue"],
-      ["New customers", total.newCustomers, "total-customers"], ["Books in stock", stats.inStock, "total-in-stock"],
-      ["Books out of stock", stats.outOfStock, "total-out-of-stock"],
+      ["New customers", total.newCustomers, "total-customers"],
     ];
-    $("totals").replaceChildren(...counters.map(([term, value, id]) => el("div", {}, el("dt", {}, term), el("dd", { id }, String(value)))));
+    const stock = [["In stock", stats.inStock, "total-in-stock"], ["Out of stock", stats.outOfStock, "total-out-of-stock"]];
+    const items = (list) => list.map(([term, value, id]) => el("div", {}, el("dt", {}, term), el("dd", { id }, String(value))));
+    $("totals").replaceChildren(...items(counters));
+    $("stock").replaceChildren(...items(stock));
   }
 
   function renderCategories(rows) {
