@@ -1,6 +1,6 @@
-// Customers: search by the start of a name or an email, page through, and open one: their
-// profile, addresses, order count, total spent and last order. (The orders API has no filter
-// by buyer yet, so a customer's whole order list is not shown here.)
+// Customers: search the directory by the start of a name or an email, page through, and open
+// one: order count, cancellations, total spent, first and last order (read from the orders
+// API). The orders API has no filter by buyer, so a customer's whole order list is not shown.
 
 import { $, el, short, when } from "../common/dom.js";
 import { ApiError } from "../common/session.js";
@@ -13,8 +13,10 @@ export function customerView(ctx) {
   let cursor = null;
   let request = 0;
 
+  const label = (customer) => customer.name || customer.email || `customer ${short(customer.id)}`;
+
   async function search(append = false) {
-    const query = new URLSearchParams({ limit: String(PAGE) });
+    const query = new URLSearchParams({ limit: String(PAGE), by: $("customer-by").value });
     const q = $("customer-q").value.trim();
     if (q) query.set("q", q);
     if (append && cursor) query.set("cursor", cursor);
@@ -31,33 +33,42 @@ export function customerView(ctx) {
     }
     if (mine !== request) return;
     const rows = page.items.map((customer) => el("tr", { data: { customerId: customer.id } },
-      el("th", { scope: "row" }, customer.name || `customer ${short(customer.id)}`), cell(customer.email || ""),
-      cell(customer.since ? when(customer.since) : ""),
+      el("th", { scope: "row" }, label(customer)), el("td", { className: "buyer" }, customer.email || ""),
+      cell(String(customer.orderCount)), el("td", { className: "money" }, money(customer.spentMinor, customer.currency)),
+      cell(customer.lastOrderAt ? when(customer.lastOrderAt) : ""),
       el("td", { className: "actions" }, button("Open", () => open(customer.id).catch(ctx.failed),
-        { className: "secondary", "aria-label": `Open ${customer.name || customer.email || customer.id}` }))));
+        { className: "secondary", "aria-label": `Open ${label(customer)}` }))));
     if (append) $("customers").append(...rows);
     else $("customers").replaceChildren(...rows);
     cursor = page.nextCursor;
     $("more-customers").hidden = !cursor;
     const shown = $("customers").children.length;
-    $("customers-status").textContent = shown ? `${shown} ${shown === 1 ? "customer" : "customers"} shown.` : "No customer matches.";
+    $("customers-status").textContent = shown
+      ? `${shown} ${shown === 1 ? "customer" : "customers"} shown${cursor ? ", more below" : ""}.`
+      : "No customer matches.";
   }
 
   async function open(id) {
     const customer = readCustomer(await ctx.api("GET", `/customers/${encodeURIComponent(id)}`));
-    $("customer-title").textContent = customer.name || customer.email || `Customer ${short(customer.id)}`;
-    const last = customer.lastOrder;
+    // The last order as it is now (it may have been completed or cancelled since).
+    const last = customer.lastOrderId ? await ctx.api("GET", `/orders/${customer.lastOrderId}`).catch(() => null) : null;
+    $("customer-title").textContent = label(customer);
     const facts = [
-      ["Customer id", customer.id], ["Email", customer.email], ["Phone", customer.phone],
-      ["Orders", String(customer.orderCount)], ["Total spent", money(customer.spentMinor, customer.currency)],
-      ["Last order", last && `${when(last.createdAt)} · ${short(last.id)} · ${usd(last.total)} · ${last.status}`],
+      ["Customer id", customer.id], ["Email", customer.email],
+      ["Orders", `${customer.orderCount}${customer.cancelledCount ? ` (${customer.cancelledCount} cancelled)` : ""}`],
+      ["Total spent", money(customer.spentMinor, customer.currency)],
+      ["First order", customer.since && when(customer.since)],
+      ["Last order", last
+        ? `${when(last.created_at)} · ${short(last.id)} · ${usd(last.total)} · ${last.status}`
+        : customer.lastOrderAt && `${when(customer.lastOrderAt)} · ${short(customer.lastOrderId)}`],
     ];
     $("customer-facts").replaceChildren(...facts.filter(([, value]) => value)
       .map(([term, value]) => el("div", {}, el("dt", {}, term), el("dd", {}, value))));
-    const addresses = customer.addresses.map((address) => el("li", { className: "address" },
+    // Addresses, when the answer carries the buyer's profile.
+    $("customer-addresses-block").hidden = !customer.addresses;
+    $("customer-addresses").replaceChildren(...(customer.addresses || []).map((address) => el("li", { className: "address" },
       el("strong", {}, `${address.label || "Address"}${address.id === customer.defaultAddressId ? " (default)" : ""}`),
-      "\n", addressLines(address).join("\n")));
-    $("customer-addresses").replaceChildren(...(addresses.length ? addresses : [el("li", { className: "note" }, "None saved.")]));
+      "\n", addressLines(address).join("\n"))));
     $("customer").hidden = false;
     $("customer-title").focus();
   }

@@ -1,68 +1,55 @@
 // The one place that reads the answers of the routes issue 29 adds on other branches:
-// `GET /admin/stats`, `GET /customers`, `GET /customers/{id}` and an order's
-// `shipping_address` / `fulfilment`. Written against the issue's contract before those routes
-// existed here: when the field names settle, adjust them in this file only; the views use the
-// shapes these functions answer.
+// `GET /admin/stats`, `GET /customers`, `GET /customers/{id}` (the figures branch) and an
+// order's `shipping_address` / `fulfilment` (the buyers branch). Written before those routes
+// were served here, against the field names the figures branch's work in progress used
+// (functions/admin, shared/domain/src/figures.rs) and the issue's for addresses: if the names
+// change before they merge, adjust them in this file only; the views use what it answers.
 
 /// `GET /admin/stats?from&to` →
 /// `{ currency, days: [Day], total: Day, inStock, outOfStock, byCategory: [{id, name, count}] }`
 /// where a Day is `{ date, placed, completed, cancelled, revenueMinor, newCustomers }`.
 export function readStats(body) {
-  const day = (row) => ({
-    date: row.date || null,
+  const tally = (row) => ({
+    date: row.day || null,
     placed: number(row.orders_placed),
     completed: number(row.orders_completed),
     cancelled: number(row.orders_cancelled),
-    revenueMinor: number(row.revenue_minor ?? (row.revenue && row.revenue.amount_minor)),
+    revenueMinor: number(row.revenue),
     newCustomers: number(row.new_customers),
   });
-  const books = body.books || {};
+  const catalog = body.catalog || {};
   return {
-    currency: body.currency || (body.total && body.total.revenue && body.total.revenue.currency) || "USD",
-    days: (body.days || []).map(day),
-    total: day(body.total || {}),
-    inStock: number(books.in_stock),
-    outOfStock: number(books.out_of_stock),
-    byCategory: (books.by_category || []).map((row) => ({
-      id: row.category_id,
-      name: row.name || row.category_name || null,
-      count: number(row.books ?? row.count),
-    })),
+    currency: body.currency || "USD",
+    days: (body.days || []).map(tally),
+    total: tally(body.total || {}),
+    inStock: number(catalog.books_in_stock),
+    outOfStock: number(catalog.books_out_of_stock),
+    byCategory: (catalog.by_category || []).map((row) => ({ id: row.category_id, name: row.name || null, count: number(row.books) })),
   };
 }
 
-/// `GET /customers?q&cursor&limit` → `{ items: [Customer], nextCursor }`, a Customer being
-/// `{ id, name, email, since }`.
+/// `GET /customers?q&by&cursor&limit` → `{ items: [Customer], nextCursor }`.
 export function readCustomerPage(body) {
-  return { items: (body.items || []).map(readCustomerSummary), nextCursor: body.next_cursor || null };
+  return { items: (body.items || []).map(readCustomer), nextCursor: body.next_cursor || null };
 }
 
-function readCustomerSummary(row) {
-  return {
-    id: row.id || row.customer_id,
-    name: row.display_name || row.name || null,
-    email: row.email || null,
-    since: row.created_at || row.first_seen_at || null,
-  };
-}
-
-/// `GET /customers/{id}` → a Customer with `phone`, `addresses` (as `shipTo` reads them),
-/// `defaultAddressId`, `orderCount`, `spentMinor`, `currency`, and `lastOrder` (`{id,
-/// createdAt, total, status}` or null).
+/// A customer (`GET /customers/{id}`, or an item of the search) →
+/// `{ id, name, email, since, orderCount, cancelledCount, spentMinor, currency, lastOrderId,
+/// lastOrderAt, addresses }` (`addresses` only if the answer has a profile's).
 export function readCustomer(body) {
-  const profile = body.profile || body;
-  const spent = body.total_spent;
-  const last = body.last_order;
   return {
-    ...readCustomerSummary({ ...profile, id: body.id || profile.id || body.customer_id }),
-    email: body.email || profile.email || null,
-    phone: profile.phone || null,
-    addresses: profile.addresses || [],
-    defaultAddressId: profile.default_address_id || null,
+    id: body.id,
+    name: body.name || null,
+    email: body.email || null,
+    since: body.first_order_at || null,
     orderCount: number(body.order_count),
-    spentMinor: number(typeof spent === "object" && spent ? spent.amount_minor : body.total_spent_minor ?? spent),
-    currency: (spent && spent.currency) || body.currency || "USD",
-    lastOrder: last ? { id: last.id || last.order_id, createdAt: last.created_at, total: last.total, status: last.status } : null,
+    cancelledCount: number(body.cancelled_count),
+    spentMinor: number(body.total_spent),
+    currency: body.currency || "USD",
+    lastOrderId: body.last_order_id || null,
+    lastOrderAt: body.last_order_at || null,
+    addresses: Array.isArray(body.addresses) ? body.addresses : null,
+    defaultAddressId: body.default_address_id || null,
   };
 }
 
@@ -74,7 +61,8 @@ export function shipTo(order) {
   return null;
 }
 
-/// An address as the lines of an envelope.
+/// An address (`recipient`, `line1`, `line2`, `city`, `region`, `postal_code`, `country`) as
+/// the lines of an envelope.
 export function addressLines(address) {
   const cityLine = [address.postal_code, address.city].filter(Boolean).join(" ");
   return [address.recipient, address.line1, address.line2, cityLine, [address.region, address.country].filter(Boolean).join(", ")]
