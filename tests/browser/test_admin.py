@@ -139,6 +139,7 @@ def test_an_admin_adds_a_book_sees_each_refusal_beside_its_field_and_finds_it(st
     expect(page.locator("#books tr", has_text="The Moth Catalogue")).to_contain_text("out of stock")
     page.get_by_role("button", name="Delete “The Moth Catalogue”").click()
     expect(page.locator("#books tr", has_text="The Moth Catalogue")).to_have_count(0)
+    expect(page.locator("#books-status")).to_have_text("No book matches.")
     assert not [b for b in get(stack, "/books?q=moth&limit=100")["items"] if b["name"] == "The Moth Catalogue"]
 
     # An author with books stays, and the page says why (the API's reason, beside the row).
@@ -310,6 +311,12 @@ def test_an_admin_goes_through_the_main_pages_from_the_keyboard_alone(stack, bro
         page.keyboard.press("Enter")
         expect(page.get_by_role("heading", name=name, exact=True)).to_be_focused()
         expect(page.get_by_role("link", name=name)).to_have_attribute("aria-current", "page")
+
+    # The skip link goes to the page's heading and leaves the page as it was.
+    tab_to("Skip to content", key="Shift+Tab")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Orders", exact=True)).to_be_focused()
+    assert page.evaluate("location.hash") == "#orders"
 
     # On Orders: complete the order with Tab and Enter.
     tab_to(f"Complete order {order['id'][:8]}")

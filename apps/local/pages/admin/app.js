@@ -120,6 +120,12 @@ async function start() {
   showOnly("console", ["signed-out", "console"]);
   if (isAdmin) await ctx.loadLookups();
   window.addEventListener("hashchange", () => route(true));
+  // The skip link goes to the page's heading without touching the #view (a hash of its own
+  // would be read as a view).
+  document.querySelector(".skip").onclick = (event) => {
+    event.preventDefault();
+    VIEWS[currentName()].view.heading().focus();
+  };
   await route(false);
 }
 

@@ -39,6 +39,10 @@ export function bookViews(ctx) {
     else $("books").replaceChildren(...rows);
     cursor = page.next_cursor;
     $("more-books").hidden = !cursor;
+    count();
+  }
+
+  function count() {
     const shown = $("books").children.length;
     $("books-status").textContent = shown
       ? `${shown} ${shown === 1 ? "book" : "books"} shown${cursor ? ", more below" : ""}.`
@@ -61,6 +65,7 @@ export function bookViews(ctx) {
     if (!window.confirm(`Take “${book.name}” out of the catalog? Orders that name it keep it.`)) return;
     await ctx.api("DELETE", `/books/${book.id}`);
     row.remove();
+    count();
     ctx.announce(`“${book.name}” is out of the catalog.`);
     $("books-title").focus();
   }
