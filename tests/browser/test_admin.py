@@ -81,7 +81,7 @@ def reported_review(stack):
     return book, review
 
 
-def test_an_admin_adds_a_book_sees_each_refusal_beside_its_field_and_finds_it(stack, browser):
+def test_an_admin_manages_the_catalog_and_sees_each_refusal_beside_its_field(stack, browser):
     page = sign_in(browser, stack, "admin", "admin-1", "Ada Admin", hash="#books")
     expect(page.get_by_role("heading", name="Books")).to_be_visible()
     expect(page.locator("#books tr").first).to_be_visible()
@@ -148,12 +148,31 @@ def test_an_admin_adds_a_book_sees_each_refusal_beside_its_field_and_finds_it(st
     page.get_by_role("button", name=f"Delete author “{busy['name']}”").click()
     reason = page.locator(f"#names tr[data-id='{busy['id']}'] [role=alert]")
     expect(reason).to_contain_text("still has books in the catalog")
-    # A new author without books goes.
+    # A blank name is refused beside the field; a new author without books goes.
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.locator("#new-name-error")).not_to_be_empty()
+    expect(page.get_by_label("New author")).to_have_attribute("aria-invalid", "true")
     page.get_by_label("New author").fill("Nobody Yet")
     page.get_by_role("button", name="Add", exact=True).click()
     page.get_by_role("button", name="Delete author “Nobody Yet”").click()
     expect(page.locator("#names tr", has_text="Nobody Yet")).to_have_count(0)
+    expect(page.locator("#new-name-error")).to_be_empty()
     assert "Nobody Yet" not in [a["name"] for a in get(stack, "/authors")["items"]]
+
+    # A category renamed in place; a blank name is refused beside the box.
+    page.get_by_role("link", name="Categories").click()
+    category = categories[0]
+    page.get_by_role("button", name=f"Rename category “{category['name']}”").click()
+    box = page.get_by_label(f"New name for category “{category['name']}”")
+    expect(box).to_be_focused()
+    box.fill(" ")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(box).to_have_attribute("aria-invalid", "true")
+    expect(page.locator(f"#rename-{category['id']}-error")).not_to_be_empty()
+    box.fill(f"{category['name']} and More")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(f"#names tr[data-id='{category['id']}']")).to_contain_text(f"{category['name']} and More")
+    assert get(stack, f"/categories/{category['id']}")["name"] == f"{category['name']} and More"
 
 
 def test_an_admin_completes_an_order_placed_over_http_on_a_tablet(stack, browser):
