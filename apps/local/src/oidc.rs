@@ -111,16 +111,17 @@ struct Suggestion {
     name: &'static str,
 }
 
-const SUGGESTIONS: [Suggestion; 3] = [
+const SUGGESTIONS: [Suggestion; 4] = [
     Suggestion { page: "/support/", role: "support", sub: "agent-1", name: "Sam Support" },
     Suggestion { page: "/chat/", role: "customer", sub: "customer-1", name: "Cleo Customer" },
+    Suggestion { page: "/admin/", role: "admin", sub: "admin-1", name: "Ada Admin" },
     // Anything else: the merchant dashboard, the first page there was.
     Suggestion { page: "", role: "merchant", sub: "merchant-1", name: "Morgan Merchant" },
 ];
 
 fn suggestion(redirect_uri: &str) -> &'static Suggestion {
     let path = redirect_uri.split('?').next().unwrap_or_default();
-    SUGGESTIONS.iter().find(|s| path.ends_with(s.page)).unwrap_or(&SUGGESTIONS[2])
+    SUGGESTIONS.iter().find(|s| path.ends_with(s.page)).unwrap_or(&SUGGESTIONS[SUGGESTIONS.len() - 1])
 }
 
 /// What an app sends to `/oauth2/authorize`, checked.
@@ -482,6 +483,7 @@ mod tests {
     fn the_form_suggests_whoever_the_page_signing_in_is_for() {
         assert_eq!(suggestion("http://127.0.0.1:3000/support/").role, "support");
         assert_eq!(suggestion("http://127.0.0.1:3000/chat/").role, "customer");
+        assert_eq!(suggestion("http://127.0.0.1:3000/admin/").role, "admin");
         assert_eq!(suggestion("http://127.0.0.1:3000/merchant/").role, "merchant");
         assert_eq!(suggestion("http://localhost:8080/cb?chat/").role, "merchant", "the path, not the query");
     }

@@ -1,5 +1,6 @@
 //! The browser pages, their files compiled into the binary: the merchant dashboard at
-//! `/merchant/`, the support console at `/support/` and the customers' chat at `/chat/`, each
+//! `/merchant/`, the support console at `/support/`, the customers' chat at `/chat/` and the
+//! back office at `/admin/`, each
 //! with a `config.json` naming this stack's API, WebSocket API and development issuer, and the
 //! modules and styles they share at `/common/`. Deployed elsewhere, the same folders
 //! (`apps/local/pages/`) are served with a config.json naming the real API and identity
@@ -25,10 +26,18 @@ macro_rules! files {
     };
 }
 
-const FOLDERS: [Folder; 4] = [
+const FOLDERS: [Folder; 5] = [
     Folder { name: "merchant", files: files!("merchant": "index.html", "app.js", "style.css"), page: true },
     Folder { name: "support", files: files!("support": "index.html", "app.js"), page: true },
     Folder { name: "chat", files: files!("chat": "index.html", "app.js"), page: true },
+    Folder {
+        name: "admin",
+        files: files!(
+            "admin": "index.html", "app.js", "style.css", "forms.js", "readers.js", "chart.js", "overview.js",
+            "catalog.js", "names.js", "orders.js", "customers.js", "reviews.js"
+        ),
+        page: true,
+    },
     Folder {
         name: "common",
         files: files!("common": "session.js", "live.js", "conversation.js", "dom.js", "base.css", "chat.css"),
@@ -155,7 +164,7 @@ mod tests {
 
     #[tokio::test]
     async fn each_page_has_an_index_a_redirect_to_it_and_its_settings() {
-        for page in ["merchant", "support", "chat"] {
+        for page in ["merchant", "support", "chat", "admin"] {
             let (status, headers, body) = get(&format!("/{page}/")).await;
             assert_eq!(status, StatusCode::OK, "{page}");
             assert_eq!(headers[header::CONTENT_TYPE], "text/html; charset=utf-8");

@@ -5,12 +5,14 @@
 /// Renew this long before the access token expires.
 const RENEW_EARLY_MS = 60_000;
 
-/// An API answer other than 2xx: the problem's detail, its status and any Retry-After.
+/// An API answer other than 2xx: the problem's detail, its status, any Retry-After, and the
+/// field errors of an invalid input (`[{field, message}]`, empty otherwise).
 export class ApiError extends Error {
-  constructor(message, status, retryAfter) {
+  constructor(message, status, retryAfter, errors = []) {
     super(message);
     this.status = status;
     this.retryAfter = retryAfter;
+    this.errors = errors;
   }
 }
 
@@ -30,7 +32,10 @@ function redirectUri() {
 
 export class Session {
   /// `name` keeps each page's tokens apart: a merchant's token is no agent's, even in one tab.
-  constructor(name) {
+  /// `fresh`: every read asks the API, never the browser's cache (the catalog's public reads
+  /// may be cached for a minute; a page that changes the catalog must see its own changes).
+  constructor(name, { fresh = false } = {}) {
+    this.fresh = fresh;
     this.tokensKey = `bookworm.${name}.tokens`;
     this.pendingKey = `bookworm.${name}.sign-in`;
     this.config = null;
@@ -176,13 +181,15 @@ export class Session {
     const response = await fetch(`${this.config.api_url}${path}`, {
       method,
       headers,
+      cache: this.fresh ? "no-store" : "default",
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (response.status === 401 && !retried && (await this.renew())) return this.api(method, path, body, true);
     const answer = await response.json().catch(() => null);
     if (!response.ok) {
       const detail = (answer && (answer.detail || answer.title)) || `${method} ${path}: ${response.status}`;
-      throw new ApiError(detail, response.status, Number(response.headers.get("retry-after")) || null);
+      const errors = answer && Array.isArray(answer.errors) ? answer.errors : [];
+      throw new ApiError(detail, response.status, Number(response.headers.get("retry-after")) || null, errors);
     }
     return answer;
   }

@@ -1,0 +1,88 @@
+// Customers: search the directory by the start of a name or an email, page through, and open
+// one: order count, cancellations, total spent, first and last order (read from the orders
+// API). The orders API has no filter by buyer, so a customer's whole order list is not shown.
+
+import { $, el, short, when } from "../common/dom.js";
+import { ApiError } from "../common/session.js";
+import { button, cell, showProblems, usd } from "./forms.js";
+import { addressLines, money, readCustomer, readCustomerPage } from "./readers.js";
+
+const PAGE = 20;
+
+export function customerView(ctx) {
+  let cursor = null;
+  let request = 0;
+
+  const label = (customer) => customer.name || customer.email || `customer ${short(customer.id)}`;
+
+  async function search(append = false) {
+    const query = new URLSearchParams({ limit: String(PAGE), by: $("customer-by").value });
+    const q = $("customer-q").value.trim();
+    if (q) query.set("q", q);
+    if (append && cursor) query.set("cursor", cursor);
+    const mine = ++request;
+    let page;
+    try {
+      page = readCustomerPage(await ctx.api("GET", `/customers?${query}`));
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) {
+        $("customers-status").textContent = "Customers are not available from this API yet (GET /customers answered 404).";
+        return;
+      }
+      return showProblems($("customer-search"), error);
+    }
+    if (mine !== request) return;
+    const rows = page.items.map((customer) => el("tr", { data: { customerId: customer.id } },
+      el("th", { scope: "row" }, label(customer)), el("td", { className: "buyer" }, customer.email || ""),
+      cell(String(customer.orderCount)), el("td", { className: "money" }, money(customer.spentMinor, customer.currency)),
+      cell(customer.lastOrderAt ? when(customer.lastOrderAt) : ""),
+      el("td", { className: "actions" }, button("Open", () => open(customer.id).catch(ctx.failed),
+        { className: "secondary", "aria-label": `Open ${label(customer)}` }))));
+    if (append) $("customers").append(...rows);
+    else $("customers").replaceChildren(...rows);
+    cursor = page.nextCursor;
+    $("more-customers").hidden = !cursor;
+    const shown = $("customers").children.length;
+    $("customers-status").textContent = shown
+      ? `${shown} ${shown === 1 ? "customer" : "customers"} shown${cursor ? ", more below" : ""}.`
+      : "No customer matches.";
+  }
+
+  async function open(id) {
+    const customer = readCustomer(await ctx.api("GET", `/customers/${encodeURIComponent(id)}`));
+    // The last order as it is now (it may have been completed or cancelled since).
+    const last = customer.lastOrderId ? await ctx.api("GET", `/orders/${customer.lastOrderId}`).catch(() => null) : null;
+    $("customer-title").textContent = label(customer);
+    const facts = [
+      ["Customer id", customer.id], ["Email", customer.email],
+      ["Orders", `${customer.orderCount}${customer.cancelledCount ? ` (${customer.cancelledCount} cancelled)` : ""}`],
+      ["Total spent", money(customer.spentMinor, customer.currency)],
+      ["First order", customer.since && when(customer.since)],
+      ["Last order", last
+        ? `${when(last.created_at)} · ${short(last.id)} · ${usd(last.total)} · ${last.status}`
+        : customer.lastOrderAt && `${when(customer.lastOrderAt)} · ${short(customer.lastOrderId)}`],
+    ];
+    $("customer-facts").replaceChildren(...facts.filter(([, value]) => value)
+      .map(([term, value]) => el("div", {}, el("dt", {}, term), el("dd", {}, value))));
+    // Addresses, when the answer carries the buyer's profile.
+    $("customer-addresses-block").hidden = !customer.addresses;
+    $("customer-addresses").replaceChildren(...(customer.addresses || []).map((address) => el("li", { className: "address" },
+      el("strong", {}, `${address.label || "Address"}${address.id === customer.defaultAddressId ? " (default)" : ""}`),
+      "\n", addressLines(address).join("\n"))));
+    $("customer").hidden = false;
+    $("customer-title").focus();
+  }
+
+  return {
+    heading: () => $("customers-title"),
+    async start() {
+      $("customer-search").onsubmit = (event) => {
+        event.preventDefault();
+        search().catch(ctx.failed);
+      };
+      $("more-customers").onclick = () => search(true).catch(ctx.failed);
+      await search();
+    },
+    shown: async () => {},
+  };
+}
