@@ -5,12 +5,14 @@
 mod catalog;
 mod reviews;
 #[cfg(feature = "schema")]
+mod profile;
 pub mod schema;
 mod shop;
 mod support;
 mod warm_up;
 
 pub use catalog::DynamoCatalog;
+pub use profile::DynamoProfiles;
 pub use reviews::{DynamoRatings, DynamoReviews, ReviewTables};
 pub use shop::{DynamoShop, ReadBudget, ShopTable, ShopTables};
 pub use support::DynamoSupport;
