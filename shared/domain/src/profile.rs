@@ -142,7 +142,7 @@ impl Profile {
 }
 
 /// The body of `PUT /me/profile`: the whole profile. A field left out is cleared.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileInput {
     /// The name to show, up to 100 characters; blank or `null` clears it.
@@ -163,7 +163,7 @@ pub struct ProfileInput {
 }
 
 /// One address in a `PUT /me/profile`.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddressInput {
     /// Left out for a new address: it is given one. An address sent with its id keeps it (a
@@ -202,11 +202,14 @@ impl ProfileInput {
         let mut problems = Problems::default();
         let display_name = self
             .display_name
-            .and_then(|name| problems.check(text::optional("display_name", &name, DISPLAY_NAME_MAX, Lines::One)))
+            .and_then(|name| {
+                problems.check(text::optional("display_name", &name, DISPLAY_NAME_MAX, Lines::One))
+            })
             .flatten();
         let phone = match self.phone {
             Some(phone) if !is_e164(&phone) => {
-                problems.add("phone", "must be E.164: +, then 8 to 15 digits, the first not 0 (+14155552671)");
+                problems
+                    .add("phone", "must be E.164: +, then 8 to 15 digits, the first not 0 (+14155552671)");
                 None
             }
             phone => phone,
@@ -267,7 +270,8 @@ impl AddressInput {
         let label = optional("label", self.label, LABEL_MAX);
         let line2 = optional("line2", self.line2, LINE_MAX);
         let region = optional("region", self.region, REGION_MAX);
-        let recipient = problems.check(text::required(&name("recipient"), &self.recipient, RECIPIENT_MAX, Lines::One));
+        let recipient =
+            problems.check(text::required(&name("recipient"), &self.recipient, RECIPIENT_MAX, Lines::One));
         let line1 = problems.check(text::required(&name("line1"), &self.line1, LINE_MAX, Lines::One));
         let city = problems.check(text::required(&name("city"), &self.city, CITY_MAX, Lines::One));
         let postal_code = match self.postal_code {

@@ -3,9 +3,9 @@
 //! `schema`) creates them from there for tests and the local stack.
 
 mod catalog;
+mod profile;
 mod reviews;
 #[cfg(feature = "schema")]
-mod profile;
 pub mod schema;
 mod shop;
 mod support;

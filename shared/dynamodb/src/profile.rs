@@ -60,7 +60,9 @@ impl ProfileStore for DynamoProfiles {
         };
         match put.send().await {
             Ok(_) => Ok(true),
-            Err(e) if matches!(e.as_service_error(), Some(PutItemError::ConditionalCheckFailedException(_))) => {
+            Err(e)
+                if matches!(e.as_service_error(), Some(PutItemError::ConditionalCheckFailedException(_))) =>
+            {
                 Ok(false)
             }
             Err(e) => Err(unavailable("save a profile", e)),

@@ -8,8 +8,8 @@ use bookworm_domain::ports::{SupportStore, Written};
 use bookworm_domain::query::PageSize;
 use bookworm_domain::support::{AuthorRole, Conversation, ConversationStatus, Message};
 use bookworm_dynamodb::{
-    DynamoCatalog, DynamoProfiles, DynamoReviews, DynamoShop, DynamoSupport, ReadBudget, ReviewTables, ShopTable, ShopTables,
-    WarmUp, schema,
+    DynamoCatalog, DynamoProfiles, DynamoReviews, DynamoShop, DynamoSupport, ReadBudget, ReviewTables,
+    ShopTable, ShopTables, WarmUp, schema,
 };
 
 fn client() -> Client {

@@ -60,8 +60,7 @@ pub async fn profile_store<S: ProfileStore>(store: &S) {
 
     // Racing saves over one version: exactly one is stored.
     let racers: Vec<Profile> = (0..8).map(|n| profile(&ann, 3, vec![address(n)])).collect();
-    let outcomes =
-        futures::future::join_all(racers.iter().map(|racer| store.save_profile(racer))).await;
+    let outcomes = futures::future::join_all(racers.iter().map(|racer| store.save_profile(racer))).await;
     let winners: Vec<&Profile> = racers
         .iter()
         .zip(&outcomes)
