@@ -223,7 +223,9 @@ def rehearse(moto, stack, logs):
         run.run_all("AuthorizerFunction", "forged-alg-none", "malformed-token")
         run.run_all("CatalogBooksFunction", "list-books", "list-books-by-category-price-desc", "search-books", "get-book", "get-unknown-book")
         run.run_all("CatalogLookupsFunction", "list-authors", "list-categories", "list-publishers")
-        run.run_all("AccountFunction", "me", "get-preferences", "set-preferences")
+        # The sample buyer saves a profile with a default address: the checkout below is delivered
+        # there (checkout reads the profile), and its emails show the address.
+        run.run_all("AccountFunction", "me", "get-preferences", "set-preferences", "get-profile", "set-profile")
         (_, connect), = events("websocket", "connect")
         run.invoke_losing_answer("WebSocketFunction", "PutItem", "connect", connect)
         run.run_all("WebSocketFunction", "ping")

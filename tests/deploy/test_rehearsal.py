@@ -93,6 +93,7 @@ def test_the_rehearsal_did_real_work(rehearsal, moto):
     assert status("BasketFunction", "put-item, cancelled by TransactionConflict") == 200, "tried again"
     assert status("BasketFunction", "put-item, cancelled by ValidationError") == 503, "a fault, not a 409"
     assert status("AccountFunction", "set-preferences") == 200
+    assert status("AccountFunction", "set-profile") == 200
     assert status("OrdersFunction", "list-shop-orders") == 200, "the shop's merchant lists its orders"
     assert status("OrdersFunction", "list-shop-orders-other-shop") == 403
     assert rehearsal.outcomes["FanoutFunction"], "events were fanned out"

@@ -15,6 +15,7 @@ use bookworm_domain::events::CloudEvent;
 use bookworm_domain::identity::Principal;
 use bookworm_domain::mail::Preferences;
 use bookworm_domain::orders::Order;
+use bookworm_domain::profile::{FulfilmentChoice, Profile, ProfileInput};
 use bookworm_domain::query::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, SEARCH_MAX};
 use bookworm_domain::reviews::{OwnReview, PublicReview, RatedBook, Review, ReviewInput};
 use bookworm_domain::search::{QUERY_MAX_CHARS, QUERY_WORDS_MAX, SearchResults, Suggestion};
@@ -37,6 +38,8 @@ pub struct Operation {
     summary: &'static str,
     parameters: Vec<Value>,
     body: Option<Value>,
+    /// Whether a request may leave the body out (`requestBody.required: false`).
+    body_optional: bool,
     responses: Map<String, Value>,
     /// Refusals of the handler beyond those every route of its kind makes.
     refusals: &'static [Refusal],
@@ -56,7 +59,16 @@ pub enum Refusal {
 
 impl Operation {
     fn new(key: &'static str, tag: &'static str, summary: &'static str) -> Self {
-        Self { key, tag, summary, parameters: Vec::new(), body: None, responses: Map::new(), refusals: &[] }
+        Self {
+            key,
+            tag,
+            summary,
+            parameters: Vec::new(),
+            body: None,
+            body_optional: false,
+            responses: Map::new(),
+            refusals: &[],
+        }
     }
 
     fn query(mut self, parameters: impl IntoIterator<Item = Value>) -> Self {
@@ -71,6 +83,13 @@ impl Operation {
 
     fn body(mut self, schema: Value) -> Self {
         self.body = Some(schema);
+        self
+    }
+
+    /// A body the request may leave out (clients from before it existed send none).
+    fn optional_body(mut self, schema: Value) -> Self {
+        self.body = Some(schema);
+        self.body_optional = true;
         self
     }
 
@@ -138,6 +157,9 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
     let preferences = schema(|g| g.subschema_for::<Preferences>());
     let preferences_input = schema(|g| g.subschema_for::<account::PreferencesInput>());
     let basket = schema(|g| g.subschema_for::<PricedBasket>());
+    let profile = schema(|g| g.subschema_for::<Profile>());
+    let profile_input = schema(|g| g.subschema_for::<ProfileInput>());
+    let fulfilment = schema(|g| g.subschema_for::<FulfilmentChoice>());
     let quantity = schema(|g| g.subschema_for::<basket::QuantityInput>());
     let order = schema(|g| g.subschema_for::<Order>());
     let orders = schema(|g| g.subschema_for::<Page<Order>>());
@@ -296,6 +318,15 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
             "The preferences now in force.",
             preferences,
         ),
+        Operation::new("GET /me/profile", "account", "Read the buyer's profile").ok(
+            200,
+            "The caller's profile: an empty one (version 0) if never saved.",
+            profile.clone(),
+        ),
+        Operation::new("PUT /me/profile", "account", "Write the buyer's profile: name, phone, addresses")
+            .body(profile_input)
+            .ok(200, "The profile as saved, with every address's id.", profile)
+            .refusing(&[Conflict]),
         Operation::new("POST /books", "catalog administration", "Add a book")
             .body(book_input.clone())
             .ok(201, "The new book.", stored_book.clone())
@@ -353,6 +384,7 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
             .refusing(&[Conflict]),
         Operation::new("POST /shops/{shop_id}/checkout", "orders", "Check the basket out")
             .header(idempotency_key())
+            .optional_body(fulfilment)
             .ok(201, "The order placed.", order.clone())
             .located()
             .ok(200, "The order an earlier call with this key placed.", order.clone())
@@ -531,7 +563,7 @@ fn render(operation: Operation) -> Value {
     }
     if let Some(schema) = operation.body {
         rendered["requestBody"] = json!({
-            "required": true,
+            "required": !operation.body_optional,
             "content": { "application/json": { "schema": schema } },
         });
     }

@@ -71,7 +71,10 @@ impl Function {
             }
             Self::CatalogLookups => catalog_lookups::handle(stores.catalog.as_ref(), request).await,
             Self::CatalogAdmin => catalog_admin::handle(stores.catalog.as_ref(), request).await,
-            Self::Account => account::handle(stores.shop.as_ref(), request).await,
+            Self::Account => {
+                let shop = stores.shop.as_ref();
+                account::handle(&account::Stores { preferences: shop, profiles: shop }, request).await
+            }
             Self::Publish => publish::handle(stores.shop.as_ref(), request).await,
             Self::Basket => basket::handle(stores.catalog.as_ref(), stores.shop.as_ref(), request).await,
             Self::Checkout => {
@@ -80,6 +83,7 @@ impl Function {
                     books: stores.catalog.as_ref(),
                     baskets: shop,
                     orders: shop,
+                    profiles: shop,
                     contacts: Default::default(),
                 };
                 checkout::handle(&stores, request).await

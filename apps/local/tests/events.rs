@@ -11,9 +11,13 @@ mod common;
 
 use common::local;
 
-/// Samples that continue another one's story, with the sample to run first on the same folder.
-const AFTER: [(&str, &str); 3] = [
+/// Samples that continue another one's story, with the sample to run first on the same folder
+/// (several, in this order, for a sample listed more than once).
+const AFTER: [(&str, &str); 6] = [
     ("checkout/checkout.json", "basket/put-item.json"),
+    ("checkout/checkout-delivery.json", "account/set-profile.json"),
+    ("checkout/checkout-delivery.json", "basket/put-item.json"),
+    ("checkout/checkout-pickup.json", "basket/put-item.json"),
     ("reviews/edit-own-review.json", "reviews/write-review.json"),
     ("support/rate.json", "support/close.json"),
 ];
@@ -23,8 +27,9 @@ const AWS_ONLY: [&str; 2] = ["email-retry", "search-indexer"];
 
 /// The samples that show a refusal, with the status they get; every other sample succeeds.
 /// The authorizer's refusals are a verdict the function answers 401 to.
-const REFUSALS: [(&str, u64); 31] = [
+const REFUSALS: [(&str, u64); 33] = [
     ("account/me-rejected-token.json", 401),
+    ("account/set-profile-invalid.json", 400),
     ("authorizer/forged-alg-none.json", 401),
     ("authorizer/malformed-token.json", 401),
     ("basket/put-item-bad-quantity.json", 400),
@@ -35,6 +40,7 @@ const REFUSALS: [(&str, u64); 31] = [
     ("catalog-books/get-malformed-id.json", 400),
     ("catalog-books/get-unknown-book.json", 404),
     ("catalog-books/list-bad-parameters.json", 400),
+    ("checkout/checkout-unknown-address.json", 400),
     ("checkout/checkout-without-key.json", 400),
     ("orders/cancel-as-customer.json", 403),
     ("orders/complete-unknown-order.json", 404),

@@ -1,10 +1,14 @@
 //! The signed-in caller. `GET /me`: user id, username, email, name, roles and shops, exactly
 //! as every other function sees them. `GET`/`PUT /me/preferences`: notification choices
 //! (`{"sms_notifications": true}` for text messages about orders, to the phone number the
-//! caller signs in with; off unless asked for).
+//! caller signs in with; off unless asked for). `GET`/`PUT /me/profile`: the buyer's display
+//! name, phone and addresses (the ones checkout delivers to), written whole.
 
 use bookworm_domain::Error;
+use bookworm_domain::ids::UserId;
 use bookworm_domain::mail::{PreferenceStore, Preferences, is_e164};
+use bookworm_domain::ports::ProfileStore;
+use bookworm_domain::profile::{Profile, ProfileInput};
 use bookworm_http::access::Access;
 use bookworm_http::{Outcome, Routes, json, json_body, respond, route};
 use lambda_http::http::StatusCode;
@@ -17,22 +21,36 @@ pub enum Op {
     Me,
     GetPreferences,
     SetPreferences,
+    GetProfile,
+    SetProfile,
 }
 
 pub const ROUTES: Routes<Op> = Routes::new(&[
     route("GET /me", Access::SignedIn, Op::Me),
     route("GET /me/preferences", Access::SignedIn, Op::GetPreferences),
     route("PUT /me/preferences", Access::SignedIn, Op::SetPreferences),
+    route("GET /me/profile", Access::SignedIn, Op::GetProfile),
+    route("PUT /me/profile", Access::SignedIn, Op::SetProfile),
 ]);
 
-pub async fn handle(preferences: &dyn PreferenceStore, request: Request) -> Response<Body> {
-    let outcome = dispatch(preferences, &request).await;
+/// Saves that lose to another save before one lands: past this the caller is told to retry.
+const SAVE_ATTEMPTS: usize = 5;
+
+/// The stores the account routes read and write.
+pub struct Stores<'a> {
+    pub preferences: &'a dyn PreferenceStore,
+    pub profiles: &'a dyn ProfileStore,
+}
+
+pub async fn handle(stores: &Stores<'_>, request: Request) -> Response<Body> {
+    let outcome = dispatch(stores, &request).await;
     respond(&request, outcome)
 }
 
-async fn dispatch(preferences: &dyn PreferenceStore, request: &Request) -> Outcome {
+async fn dispatch(stores: &Stores<'_>, request: &Request) -> Outcome {
     let call = ROUTES.resolve(request)?;
     let principal = call.caller()?;
+    let preferences = stores.preferences;
     match call.op {
         Op::Me => json(StatusCode::OK, principal),
         Op::GetPreferences => json(StatusCode::OK, &preferences.preferences(&principal.user_id).await?),
@@ -49,7 +67,35 @@ async fn dispatch(preferences: &dyn PreferenceStore, request: &Request) -> Outco
             preferences.set_preferences(&principal.user_id, &Preferences { sms_notifications: sms }).await?;
             json(StatusCode::OK, &preferences.preferences(&principal.user_id).await?)
         }
+        Op::GetProfile => json(StatusCode::OK, &profile(stores.profiles, &principal.user_id).await?),
+        Op::SetProfile => {
+            let input: ProfileInput = json_body(request)?;
+            json(StatusCode::OK, &save_profile(stores.profiles, &principal.user_id, input).await?)
+        }
     }
+}
+
+/// The user's profile; an empty one (version 0) when they never saved one.
+async fn profile(profiles: &dyn ProfileStore, user: &UserId) -> Result<Profile, Error> {
+    Ok(profiles.profile(user).await?.unwrap_or_else(|| Profile::empty(user)))
+}
+
+/// Applies `input` over the stored profile and saves it over that version. A save that lost
+/// to another is applied again over the winner: without a `version` the last write wins;
+/// with one, the input now names a version that is gone, and [`ProfileInput::apply`] answers 409.
+async fn save_profile(
+    profiles: &dyn ProfileStore,
+    user: &UserId,
+    input: ProfileInput,
+) -> Result<Profile, Error> {
+    for _ in 0..SAVE_ATTEMPTS {
+        let current = profile(profiles, user).await?;
+        let next = input.clone().apply(&current, bookworm_domain::clock::now_rfc3339())?;
+        if profiles.save_profile(&next).await? {
+            return Ok(next);
+        }
+    }
+    Err(Error::Conflict("the profile is being changed elsewhere at this moment; try again".into()))
 }
 
 /// The body of `PUT /me/preferences`.

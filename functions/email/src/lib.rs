@@ -1,6 +1,7 @@
 //! The bookstore's three order emails, one per order event, to the email captured at checkout:
 //! received (`checkout.completed`), completed and shipped (`order.completed`), cancelled
-//! (`order.cancelled`). Templates live in `templates/` and are checked at compile time
+//! (`order.cancelled`). Each says where the order goes: the address it was placed with (the
+//! order's own copy), or the shop it is collected at. Templates live in `templates/` and are checked at compile time
 //! (askama); every value in the HTML part is escaped. A redelivered event sends nothing: the
 //! email is claimed by event id first, and the claim completed only once sent.
 
@@ -11,10 +12,11 @@ use aws_lambda_events::sns::SnsEvent;
 use bookworm_domain::Error;
 use bookworm_domain::basket::PricedLine;
 use bookworm_domain::events::{Payload, ShopEvent};
-use bookworm_domain::ids::{EventId, OrderId};
+use bookworm_domain::ids::{EventId, OrderId, ShopId};
 use bookworm_domain::mail::{Email, Mailer, PreferenceStore, Sms, SmsSender, is_e164};
 use bookworm_domain::orders::Order;
 use bookworm_domain::ports::{Claim, Deduplicator, OrderStore};
+use bookworm_domain::profile::{Address, Fulfilment};
 
 const CONSUMER: &str = "email";
 const SMS_CONSUMER: &str = "sms";
@@ -55,11 +57,14 @@ impl Kind {
         }
     }
 
-    fn message(self) -> &'static str {
-        match self {
-            Self::Received => "We have received your order and are getting it ready.",
-            Self::Completed => "Your order is complete and on its way to you.",
-            Self::Cancelled => {
+    fn message(self, fulfilment: Fulfilment) -> &'static str {
+        match (self, fulfilment) {
+            (Self::Received, _) => "We have received your order and are getting it ready.",
+            (Self::Completed, Fulfilment::Delivery) => "Your order is complete and on its way to you.",
+            (Self::Completed, Fulfilment::Pickup) => {
+                "Your order is complete and ready to collect at the shop."
+            }
+            (Self::Cancelled, _) => {
                 "Your order has been canceled. You will not be charged; if you did not ask for this, please reply to this email."
             }
         }
@@ -75,6 +80,7 @@ struct HtmlPart<'a> {
     lines: &'a [PricedLine],
     total: String,
     order_id: OrderId,
+    destination: &'a Destination,
 }
 
 #[derive(Template)]
@@ -85,6 +91,46 @@ struct TextPart<'a> {
     lines: &'a [PricedLine],
     total: String,
     order_id: OrderId,
+    destination: &'a Destination,
+}
+
+/// Where the order goes, as the emails show it.
+enum Destination {
+    /// The lines of the address the order keeps, in the order a label prints them.
+    Delivery(Vec<String>),
+    Pickup(ShopId),
+}
+
+impl Destination {
+    fn of(order: &Order) -> Self {
+        match (order.fulfilment, &order.shipping_address) {
+            (Fulfilment::Delivery, Some(address)) => Self::Delivery(address_lines(address)),
+            // Pickup, or (never written) delivery without an address: the shop is what is known.
+            _ => Self::Pickup(order.shop_id),
+        }
+    }
+}
+
+/// `address` as lines: recipient, street, `city, region postal code`, country code.
+fn address_lines(address: &Address) -> Vec<String> {
+    let mut place = address.city.clone();
+    if let Some(region) = &address.region {
+        place = format!("{place}, {region}");
+    }
+    if let Some(code) = &address.postal_code {
+        place = format!("{place} {code}");
+    }
+    [
+        Some(&address.recipient),
+        Some(&address.line1),
+        address.line2.as_ref(),
+        Some(&place),
+        Some(&address.country),
+    ]
+    .into_iter()
+    .flatten()
+    .cloned()
+    .collect()
 }
 
 /// The email for `order`, or `None` when the buyer left no email address.
@@ -93,15 +139,14 @@ pub fn render(kind: Kind, order: &Order) -> Result<Option<Email>, Error> {
         return Ok(None);
     };
     let name = order.buyer_name.as_deref().map(str::trim).filter(|name| !name.is_empty()).unwrap_or("reader");
-    let (subject, message, total) = (kind.subject(), kind.message(), order.total.to_string());
+    let (subject, message, total) = (kind.subject(), kind.message(order.fulfilment), order.total.to_string());
+    let destination = &Destination::of(order);
     let failed = |e: askama::Error| Error::unavailable("render an email", e);
-    let html =
-        HtmlPart { subject, name, message, lines: &order.lines, total: total.clone(), order_id: order.id }
-            .render()
-            .map_err(failed)?;
-    let text = TextPart { name, message, lines: &order.lines, total, order_id: order.id }
+    let (lines, order_id) = (&order.lines, order.id);
+    let html = HtmlPart { subject, name, message, lines, total: total.clone(), order_id, destination }
         .render()
         .map_err(failed)?;
+    let text = TextPart { name, message, lines, total, order_id, destination }.render().map_err(failed)?;
     Ok(Some(Email { to: to.to_owned(), subject: subject.to_owned(), html, text }))
 }
 

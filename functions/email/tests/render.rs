@@ -1,4 +1,5 @@
-//! The three emails, rendered for a fixed order, against the snapshots in tests/snapshots/
+//! The three emails, rendered for a fixed order delivered to an address (and one picked up),
+//! against the snapshots in tests/snapshots/
 //! (`UPDATE_SNAPSHOTS=1 cargo test -p email` rewrites them after an intended change).
 
 use std::path::PathBuf;
@@ -7,6 +8,7 @@ use bookworm_domain::Money;
 use bookworm_domain::basket::PricedLine;
 use bookworm_domain::ids::BookId;
 use bookworm_domain::orders::{Order, OrderStatus};
+use bookworm_domain::profile::{Address, Fulfilment};
 use email::{Kind, render};
 
 fn order(name: &str) -> Order {
@@ -30,7 +32,23 @@ fn order(name: &str) -> Order {
         status: OrderStatus::New,
         created_at: "2026-11-22T14:30:00.000Z".into(),
         idempotency_key: bookworm_domain::ids::IdempotencyKey::parse("k").unwrap(),
+        fulfilment: Fulfilment::Delivery,
+        shipping_address: Some(Address {
+            id: "0b6f3c1e-2d4a-4e5f-8a9b-1c2d3e4f5a6b".parse().unwrap(),
+            label: Some("Home".into()),
+            recipient: name.to_owned(),
+            line1: "12 Green Gables Lane".into(),
+            line2: Some("Flat 2".into()),
+            city: "Avonlea".into(),
+            region: Some("Prince Edward Island".into()),
+            postal_code: Some("C0A 1H0".into()),
+            country: "CA".into(),
+        }),
     }
+}
+
+fn picked_up(name: &str) -> Order {
+    Order { fulfilment: Fulfilment::Pickup, shipping_address: None, ..order(name) }
 }
 
 fn check(name: &str, rendered: &str) {
@@ -60,6 +78,32 @@ fn the_three_emails_match_their_snapshots() {
 }
 
 #[test]
+fn a_pickup_order_names_the_shop_instead_of_an_address() {
+    for (kind, file) in [(Kind::Received, "pickup-received"), (Kind::Completed, "pickup-completed")] {
+        let email = render(kind, &picked_up("Ann Shirley")).unwrap().unwrap();
+        assert!(!email.text.contains("Green Gables"), "{}", email.text);
+        assert!(email.text.contains("Pickup at the shop: 123e4567-e89b-42d3-a456-426614174000"));
+        check(&format!("{file}.html"), &email.html);
+        check(&format!("{file}.txt"), &email.text);
+    }
+    let completed = render(Kind::Completed, &picked_up("Ann")).unwrap().unwrap();
+    assert!(completed.text.contains("ready to collect at the shop"), "not 'on its way'");
+}
+
+/// An order read back from before fulfilment existed: no such fields, so picked up.
+#[test]
+fn an_order_stored_before_fulfilment_reads_as_pickup() {
+    let mut stored = serde_json::to_value(picked_up("Ann")).unwrap();
+    let object = stored.as_object_mut().unwrap();
+    object.remove("fulfilment");
+    object.remove("shipping_address");
+    let old: Order = serde_json::from_value(stored).unwrap();
+    assert_eq!((old.fulfilment, &old.shipping_address), (Fulfilment::Pickup, &None));
+    let email = render(Kind::Received, &old).unwrap().unwrap();
+    assert!(email.text.contains("Pickup at the shop"), "{}", email.text);
+}
+
+#[test]
 fn customer_supplied_values_are_escaped_in_html() {
     let email = render(Kind::Received, &order("<script>alert('x')</script>")).unwrap().unwrap();
     assert!(!email.html.contains("<script>"), "{}", email.html);
@@ -69,6 +113,7 @@ fn customer_supplied_values_are_escaped_in_html() {
         email.html
     );
     assert!(email.html.contains("Pride &#38; Prejudice"), "{}", email.html);
+    assert!(email.html.contains("<br>\n    &#60;script&#62;"), "the address's recipient too: {}", email.html);
     check("hostile-name.html", &email.html);
 }
 

@@ -90,6 +90,7 @@ id_type!(ReviewId, "review", "a review");
 id_type!(EventId, "event", "an event");
 id_type!(ConversationId, "conversation", "a conversation");
 id_type!(MessageId, "message", "a message");
+id_type!(AddressId, "address", "an address");
 
 /// A string id of someone else's making: any non-empty text, kept as given.
 macro_rules! text_id_type {

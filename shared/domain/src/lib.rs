@@ -6,6 +6,7 @@
 pub mod basket;
 pub mod catalog;
 pub mod clock;
+pub mod country;
 pub mod error;
 pub mod events;
 pub mod identity;
@@ -14,6 +15,7 @@ pub mod mail;
 pub mod money;
 pub mod orders;
 pub mod ports;
+pub mod profile;
 pub mod publish;
 pub mod query;
 pub mod queue;

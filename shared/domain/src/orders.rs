@@ -5,6 +5,7 @@ use crate::Error;
 use crate::Money;
 use crate::basket::{PricedBasket, PricedLine};
 use crate::ids::{IdempotencyKey, OrderId, ShopId, UserId};
+use crate::profile::{Address, Fulfilment};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -51,6 +52,14 @@ pub struct Order {
     pub created_at: String,
     /// The client's `Idempotency-Key`: a replay returns this order.
     pub idempotency_key: IdempotencyKey,
+    /// Delivered or picked up at the shop. Orders placed before delivery existed read as
+    /// pickup: the shop was the only place they could be handed over.
+    #[serde(default)]
+    pub fulfilment: Fulfilment,
+    /// For delivery: a copy of the buyer's address as it was at checkout. Editing or deleting
+    /// the address in the profile later leaves it as it is. `null` for pickup.
+    #[serde(default)]
+    pub shipping_address: Option<Address>,
 }
 
 impl Order {
@@ -82,6 +91,8 @@ impl Order {
             status: OrderStatus::New,
             created_at: crate::clock::now_rfc3339(),
             idempotency_key: idempotency_key.clone(),
+            fulfilment: Fulfilment::Pickup,
+            shipping_address: None,
         })
     }
 }

@@ -14,6 +14,7 @@ use crate::ids::{
     PublisherId, ReviewId, ShopId, UserId,
 };
 use crate::orders::{Order, OrderStatus, Placed};
+use crate::profile::Profile;
 use crate::query::{BookQuery, Page, PageSize};
 use crate::reviews::{DailyQuota, Mark, Ratings, ReportedQuery, Review, ReviewQuery, Saved};
 use crate::search::{IndexPointer, Published, SearchQuery, SearchResults, Suggestion};
@@ -294,6 +295,17 @@ pub trait OrderStore: Send + Sync {
     /// its event. `false` when another change won.
     async fn update_status(&self, order: &Order, from: OrderStatus, event: &ShopEvent)
     -> Result<bool, Error>;
+}
+
+/// Buyers' profiles, one per user, each saved over the version it was read at.
+#[async_trait]
+pub trait ProfileStore: Send + Sync {
+    /// The user's profile; `None` when they never saved one.
+    async fn profile(&self, user: &UserId) -> Result<Option<Profile>, Error>;
+
+    /// Saves `profile` if the stored one is its version before (`version - 1`; 0: none is
+    /// stored). `false`, and nothing written, when another save came first.
+    async fn save_profile(&self, profile: &Profile) -> Result<bool, Error>;
 }
 
 /// Whose orders to list.

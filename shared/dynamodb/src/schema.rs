@@ -38,6 +38,7 @@ const CLAIMS: &str = "ClaimsTable";
 const BASKETS: &str = "BasketsTable";
 const ORDERS: &str = "OrdersTable";
 const PREFERENCES: &str = "PreferencesTable";
+const PROFILES: &str = "ProfilesTable";
 const REVIEWS_TABLE: &str = "ReviewsTable";
 const SUPPORT: &str = "SupportTable";
 
@@ -59,6 +60,11 @@ pub async fn create_catalog_table(client: &Client, name: &str) -> Result<(), Err
 /// The reviews table (`ReviewsTable`).
 pub async fn create_reviews_table(client: &Client, name: &str) -> Result<(), Error> {
     create_table(client, REVIEWS_TABLE, name).await
+}
+
+/// The profiles table (`ProfilesTable`).
+pub async fn create_profiles_table(client: &Client, name: &str) -> Result<(), Error> {
+    create_table(client, PROFILES, name).await
 }
 
 /// The support table (`SupportTable`).
@@ -640,6 +646,7 @@ mod tests {
                 (CLAIMS, "key claim HASH; attributes claim S; PAY_PER_REQUEST; ttl expires_at"),
                 (BASKETS, "key pk HASH; attributes pk S; PAY_PER_REQUEST; ttl expires_at"),
                 (PREFERENCES, "key user_id HASH; attributes user_id S; PAY_PER_REQUEST"),
+                (PROFILES, "key user_id HASH; attributes user_id S; PAY_PER_REQUEST"),
                 (
                     ORDERS,
                     "key id HASH; attributes id S, buyer_id S, shop_id S, kind S, sort_key S; PAY_PER_REQUEST; \
@@ -687,6 +694,7 @@ mod tests {
             ("BASKETS_TABLE", BASKETS),
             ("ORDERS_TABLE", ORDERS),
             ("PREFERENCES_TABLE", PREFERENCES),
+            ("PROFILES_TABLE", PROFILES),
             ("REVIEWS_TABLE", REVIEWS_TABLE),
             ("SUPPORT_TABLE", SUPPORT),
         ]

@@ -8,8 +8,8 @@ use bookworm_domain::ports::{SupportStore, Written};
 use bookworm_domain::query::PageSize;
 use bookworm_domain::support::{AuthorRole, Conversation, ConversationStatus, Message};
 use bookworm_dynamodb::{
-    DynamoCatalog, DynamoReviews, DynamoShop, DynamoSupport, ReadBudget, ReviewTables, ShopTable, ShopTables,
-    WarmUp, schema,
+    DynamoCatalog, DynamoProfiles, DynamoReviews, DynamoShop, DynamoSupport, ReadBudget, ReviewTables,
+    ShopTable, ShopTables, WarmUp, schema,
 };
 
 fn client() -> Client {
@@ -43,6 +43,14 @@ async fn meets_the_shop_and_commerce_contracts() {
     contract::shop_store(&shop).await;
     contract::commerce_store(&shop).await;
     contract::preference_store(&shop).await;
+}
+
+#[tokio::test]
+async fn meets_the_profile_contract() {
+    let client = client();
+    let table = format!("profiles-{}", uuid::Uuid::new_v4());
+    schema::create_profiles_table(&client, &table).await.expect("create table");
+    contract::profile_store(&DynamoProfiles::with_table(client, table)).await;
 }
 
 #[tokio::test]

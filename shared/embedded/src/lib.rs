@@ -8,6 +8,7 @@ mod catalog;
 mod commerce;
 mod layout;
 pub mod outbox;
+mod profile;
 mod reviews;
 pub mod seed;
 mod shop;

@@ -61,6 +61,8 @@ pub fn sample_order() -> Result<Order, Error> {
         status: OrderStatus::New,
         created_at: "2024-12-24T10:00:00.000Z".into(),
         idempotency_key: IdempotencyKey::parse("sample-order").expect("a valid key"),
+        fulfilment: Default::default(),
+        shipping_address: None,
     })
 }
 
