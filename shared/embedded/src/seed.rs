@@ -118,35 +118,42 @@ pub fn sample_conversation() -> Result<(Conversation, Message), Error> {
 
 /// The seed catalog (`seed/catalog.psv`), validated by the domain's own rules.
 pub fn catalog() -> Result<CatalogData, Error> {
+    parse(SEED)
+}
+
+/// A catalog in the seed's format: `author|title|category|year|description` a line, `#`
+/// comments and blank lines skipped. Every problem names its line.
+fn parse(text: &str) -> Result<CatalogData, Error> {
     let mut authors = BTreeMap::new();
     let mut categories = BTreeMap::new();
     let publishers = publishers()?;
     let mut books = Vec::new();
     for (number, line) in
-        SEED.lines().enumerate().filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
+        text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
     {
+        let at_line = |err: Error| on_line(number + 1, err);
         let field = |name: &str| format!("seed line {}: {name}", number + 1);
-        let [author, title, category, year] = line.split('|').collect::<Vec<_>>()[..] else {
-            return Err(Error::invalid(field("line"), "needs author|title|category|year"));
+        let [author, title, category, year, about] = line.split('|').collect::<Vec<_>>()[..] else {
+            return Err(Error::invalid(field("line"), "needs author|title|category|year|description"));
         };
         let year: i32 = year.trim().parse().map_err(|_| Error::invalid(field("year"), "must be a year"))?;
+        if about.trim().is_empty() {
+            return Err(Error::invalid(field("description"), "says what the book is about"));
+        }
         let author_id = AuthorId::derived(author);
         if let std::collections::btree_map::Entry::Vacant(e) = authors.entry(author_id) {
-            e.insert(Author::new(author_id, author)?);
+            e.insert(Author::new(author_id, author).map_err(at_line)?);
         }
         let category_id = CategoryId::derived(category);
         if let std::collections::btree_map::Entry::Vacant(e) = categories.entry(category_id) {
-            e.insert(Category::new(category_id, category)?);
+            e.insert(Category::new(category_id, category).map_err(at_line)?);
         }
-        let description = format!("{category} by {author}, first published {}.", era(year));
-        books.push(derived_book(
-            BookId::derived(title),
-            title,
-            description,
-            author_id,
-            category_id,
-            &publishers,
-        )?);
+        // The year has no field of its own in a Book: the description carries it, for readers
+        // and for searches by period.
+        let description = format!("{} First published {}.", about.trim(), era(year));
+        let book =
+            derived_book(BookId::derived(title), title, description, author_id, category_id, &publishers);
+        books.push(book.map_err(at_line)?);
     }
     Ok(CatalogData {
         authors: authors.into_values().collect(),
@@ -154,6 +161,22 @@ pub fn catalog() -> Result<CatalogData, Error> {
         publishers,
         books,
     })
+}
+
+/// `err` with the seed line it came from in front of every field it names.
+fn on_line(number: usize, err: Error) -> Error {
+    match err {
+        Error::Invalid(errors) => Error::Invalid(
+            errors
+                .into_iter()
+                .map(|mut e| {
+                    e.field = format!("seed line {number}: {}", e.field);
+                    e
+                })
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 /// A synthetic catalog of `count` books over the seed's categories, for load tests.
@@ -349,6 +372,43 @@ mod tests {
         assert_eq!(catalog().unwrap(), catalog().unwrap());
         let emma = catalog().unwrap().books.into_iter().find(|b| b.name == "Emma").unwrap();
         assert_eq!(emma.id, BookId::derived("Emma"));
+    }
+
+    #[test]
+    fn every_seed_book_says_what_it_is_about_and_when_it_appeared() {
+        let data = catalog().unwrap();
+        let mut seen = HashSet::new();
+        for book in &data.books {
+            let (about, era) = book.description.rsplit_once(" First published ").expect("an era");
+            assert!((120..=300).contains(&about.len()), "{}: {} characters", book.name, about.len());
+            assert!(about.ends_with('.') && era.ends_with('.'), "{}: whole sentences", book.name);
+            assert!(seen.insert(about), "{}: a description of its own", book.name);
+        }
+        let emma = data.books.iter().find(|b| b.name == "Emma").unwrap();
+        assert!(
+            emma.description.contains("Highbury") && emma.description.ends_with("First published in 1815.")
+        );
+        let republic = data.books.iter().find(|b| b.name == "The Republic").unwrap();
+        assert!(republic.description.ends_with("First published around 375 BC."), "{}", republic.description);
+    }
+
+    #[test]
+    fn a_seed_line_without_a_description_is_refused_by_its_number() {
+        let field = |text: &str| match parse(text).unwrap_err() {
+            Error::Invalid(errors) => errors.into_iter().map(|e| e.field).collect::<Vec<_>>(),
+            other => panic!("expected a validation error, got {other}"),
+        };
+        let good = "Jane Austen|Lady Susan|Fiction|1871|A widow schemes to marry well, told in letters.";
+        assert_eq!(parse(good).unwrap().books.len(), 1);
+        assert_eq!(field("# a comment\n\nJane Austen|Lady Susan|Fiction|1871\n"), ["seed line 3: line"]);
+        assert_eq!(field("Jane Austen|Lady Susan|Fiction|1871|  \n"), ["seed line 1: description"]);
+        assert_eq!(field(&format!("{good} A | B\n")), ["seed line 1: line"], "a | inside ends the column");
+        let long = format!("Jane Austen|Lady Susan|Fiction|1871|{}", "w".repeat(500));
+        assert_eq!(field(&long), ["seed line 1: description"], "the domain's length rule, on its line");
+        assert_eq!(
+            field("Jane Austen|Lady Susan|Fiction|1871|Letters.\u{202E}\n"),
+            ["seed line 1: description"]
+        );
     }
 
     #[test]

@@ -82,7 +82,7 @@ fn every_filter_holds_for_every_hit() {
         SearchFilter { in_stock: Some(true), category: Some(fiction), ..SearchFilter::default() },
     ];
     for filter in cases {
-        // Every seed description says "first published …": the filter does all the selecting.
+        // Every seed description ends "First published …": the filter does all the selecting.
         let results = index.search(&filtered("published", filter.clone())).unwrap();
         assert!(results.total > 0, "{filter:?} selects something");
         for hit in &results.hits {
