@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod clock;
 pub mod error;
 pub mod events;
+pub mod figures;
 pub mod identity;
 pub mod ids;
 pub mod mail;

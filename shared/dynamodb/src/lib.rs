@@ -3,6 +3,7 @@
 //! `schema`) creates them from there for tests and the local stack.
 
 mod catalog;
+mod figures;
 mod reviews;
 #[cfg(feature = "schema")]
 pub mod schema;
@@ -11,6 +12,7 @@ mod support;
 mod warm_up;
 
 pub use catalog::DynamoCatalog;
+pub use figures::DynamoFigures;
 pub use reviews::{DynamoRatings, DynamoReviews, ReviewTables};
 pub use shop::{DynamoShop, ReadBudget, ShopTable, ShopTables};
 pub use support::DynamoSupport;

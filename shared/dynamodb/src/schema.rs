@@ -40,6 +40,7 @@ const ORDERS: &str = "OrdersTable";
 const PREFERENCES: &str = "PreferencesTable";
 const REVIEWS_TABLE: &str = "ReviewsTable";
 const SUPPORT: &str = "SupportTable";
+const FIGURES: &str = "FiguresTable";
 
 /// How long a new table may take to become active before its TTL can be set (AWS takes
 /// seconds; moto and DynamoDB Local create it active).
@@ -64,6 +65,11 @@ pub async fn create_reviews_table(client: &Client, name: &str) -> Result<(), Err
 /// The support table (`SupportTable`).
 pub async fn create_support_table(client: &Client, name: &str) -> Result<(), Error> {
     create_table(client, SUPPORT, name).await
+}
+
+/// The figures table (`FiguresTable`).
+pub async fn create_figures_table(client: &Client, name: &str) -> Result<(), Error> {
+    create_table(client, FIGURES, name).await
 }
 
 /// The shop tables, named by `tables`: events, connections, claims, baskets, orders,
