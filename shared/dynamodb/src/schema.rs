@@ -695,6 +695,7 @@ mod tests {
             ("PREFERENCES_TABLE", PREFERENCES),
             ("REVIEWS_TABLE", REVIEWS_TABLE),
             ("SUPPORT_TABLE", SUPPORT),
+            ("FIGURES_TABLE", FIGURES),
         ]
         .map(|(variable, id)| (variable.to_owned(), id.to_owned()));
         assert_eq!(variables, expected);

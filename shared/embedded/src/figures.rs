@@ -33,6 +33,9 @@ const BOOKS: Table = TableDefinition::new("figures_books");
 /// Key: `in_stock`, `out_of_stock` or a category id. Value: the count as JSON.
 const CATALOG: Table = TableDefinition::new("figures_catalog");
 
+/// A stored row: its key and value.
+type KeyValue = (Vec<u8>, Vec<u8>);
+
 const IN_STOCK: &str = "in_stock";
 const OUT_OF_STOCK: &str = "out_of_stock";
 
@@ -68,7 +71,7 @@ impl EmbeddedFigures {
         }
         txn.commit().map_err(fail)?;
         let txn = shop.db.begin_read().map_err(fail)?;
-        let rows = |table: Table| -> Result<Vec<(Vec<u8>, Vec<u8>)>, Error> {
+        let rows = |table: Table| -> Result<Vec<KeyValue>, Error> {
             let table = txn.open_table(table).map_err(fail)?;
             let rows = table.iter().map_err(fail)?;
             rows.map(|row| row.map(|(k, v)| (k.value().to_vec(), v.value().to_vec())).map_err(fail)).collect()
