@@ -1,8 +1,8 @@
 //! The back office's reads, for admins only (anyone else signed in: 403):
 //!
 //! - `GET /admin/stats?from=YYYY-MM-DD&to=YYYY-MM-DD`: orders placed, completed, cancelled,
-//!   revenue and new customers for every day of the range (at most 366; by default the 30 days
-//!   to today, UTC) and in total, with the catalog's books in stock, out of stock and per category;
+//!   revenue and new customers for every day of the range (at most 366; given by one end, the
+//!   30 days from or to it; by neither, the 30 days to today, UTC) and in total, with the catalog's books in stock, out of stock and per category;
 //! - `GET /customers?q=…&by=name|email`: the customer directory, by name or email prefix (case
 //!   and spacing ignored), paged with a cursor;
 //! - `GET /customers/{id}`: one entry (order count, total spent, first and last order); 404
@@ -120,17 +120,22 @@ async fn stats(stores: &Stores<'_>, request: &Request) -> Result<Stats, Error> {
     Ok(Stats { from: range.from, to: range.to, currency: CURRENCY.to_owned(), days, total, catalog })
 }
 
-/// `from` and `to`, each checked, then together; by default the 30 days to today (UTC).
+/// `from` and `to`, each checked, then together. A range given by one end is the 30 days from
+/// (or to) it; by neither, the 30 days to today (UTC).
 fn range(params: &QueryParams) -> Result<DayRange, Error> {
     let mut problems = Problems::default();
-    let from = params.get("from").map(|text| problems.check(Day::parse("from", text)));
-    let to = params.get("to").map(|text| problems.check(Day::parse("to", text)));
+    let from = params.get("from").and_then(|text| problems.check(Day::parse("from", text)));
+    let to = params.get("to").and_then(|text| problems.check(Day::parse("to", text)));
     problems.into_result()?;
-    let today = Day::of_time(&bookworm_domain::clock::now_rfc3339())?;
-    let to = to.flatten().unwrap_or(today);
-    let from = match from.flatten() {
-        Some(from) => from,
-        None => to.minus_days(DEFAULT_DAYS - 1).unwrap_or(to),
+    let span = DEFAULT_DAYS - 1;
+    let (from, to) = match (from, to) {
+        (Some(from), Some(to)) => (from, to),
+        (Some(from), None) => (from, from.plus_days(span).unwrap_or(from)),
+        (None, Some(to)) => (to.minus_days(span).unwrap_or(to), to),
+        (None, None) => {
+            let today = Day::of_time(&bookworm_domain::clock::now_rfc3339())?;
+            (today.minus_days(span).unwrap_or(today), today)
+        }
     };
     DayRange::new(from, to)
 }

@@ -54,6 +54,11 @@ impl Day {
         format!("{:04}-{:02}-{:02}", self.0.year(), u8::from(self.0.month()), self.0.day())
     }
 
+    /// `days` days after this one.
+    pub fn plus_days(self, days: i64) -> Option<Self> {
+        self.0.checked_add(time::Duration::days(days)).map(Self)
+    }
+
     /// `days` days before this one.
     pub fn minus_days(self, days: i64) -> Option<Self> {
         self.0.checked_sub(time::Duration::days(days)).map(Self)

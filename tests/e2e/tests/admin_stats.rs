@@ -182,3 +182,17 @@ async fn bad_ranges_and_searches_are_named_problems() {
     assert_eq!(body["days"].as_array().unwrap().len(), 30, "by default, the 30 days to today");
     assert_eq!(body["to"], today());
 }
+
+#[tokio::test]
+async fn a_range_given_by_one_end_is_thirty_days_long() {
+    let stack = LocalStack::start().await;
+    let admin = stack.token(&["admin"], &[]);
+    for (query, from, to) in
+        [("from=2000-01-01", "2000-01-01", "2000-01-30"), ("to=2000-03-01", "2000-02-01", "2000-03-01")]
+    {
+        let (status, body) = stack.call(&admin, "GET", &format!("/admin/stats?{query}"), None).await;
+        assert_eq!(status, 200, "{query}: {body}");
+        assert_eq!((body["from"].as_str(), body["to"].as_str()), (Some(from), Some(to)), "{query}");
+        assert_eq!(body["days"].as_array().unwrap().len(), 30);
+    }
+}

@@ -22,12 +22,15 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
             "Read the figures: orders, revenue, customers, books",
         )
         .query([
-            day("from", "The first day (UTC), included; by default 29 days before `to`."),
+            day(
+                "from",
+                "The first day (UTC), included; by default 29 days before `to` (today, if neither is given).",
+            ),
             day(
                 "to",
                 &format!(
-                    "The last day (UTC), included; by default today. At most {MAX_RANGE_DAYS} days from \
-                         `from`, and not before it."
+                    "The last day (UTC), included; by default 29 days after `from`, or today if neither \
+                         is given. At most {MAX_RANGE_DAYS} days from `from`, and not before it."
                 ),
             ),
         ])
