@@ -282,6 +282,8 @@ def test_the_figures_count_each_order_event_once(rehearsal):
 
     counted = [r for c, r, _ in rehearsal.outcomes["StatsFunction"] if "order events" in c]
     assert len(counted) == 2 and all(r == {"batchItemFailures": []} for r in counted), counted
+    (refused,) = [r for c, r, _ in rehearsal.outcomes["StatsFunction"] if c == "a recording DynamoDB refuses"]
+    assert [f["itemIdentifier"] for f in refused["batchItemFailures"]] == ["1000"], refused
     kinds = [event["type"] for event in rehearsal.order_events]
     status, figures = answer("stats of the last 30 days")
     assert status == 200, figures
