@@ -672,6 +672,12 @@ mod tests {
                      global by_assignee (assigned_to HASH, activity_key RANGE) ALL; \
                      global online (online HASH, agent_id RANGE) KEYS_ONLY; ttl expires_at"
                 ),
+                (
+                    FIGURES,
+                    "key pk HASH, sk RANGE; attributes pk S, sk S, directory S, name_key S, email_key S; \
+                     PAY_PER_REQUEST; global by_name (directory HASH, name_key RANGE) ALL; \
+                     global by_email (directory HASH, email_key RANGE) ALL; ttl expires_at"
+                ),
             ]
             .map(|(id, summary)| (id, summary.to_owned()))
         );
