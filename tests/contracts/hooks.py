@@ -7,6 +7,7 @@ A schema states each value's form, not that
     a valid one is taken from the list itself, with the case's own parameters;
   - the `shop_id` of an in-store action equals the path's `{shop_id}`;
   - the authors, category and publisher a book names exist: seeded ones are used;
+  - the figures' `from` is not after `to`, nor more than 366 days before it: moved into range;
   - `min_price` is at most `max_price`, and a book's `sale_price` at most its `price`: the two
     are swapped when the other way round;
   - a support conversation's `{id}` is one the caller may see, its `order_id` one of the
@@ -26,6 +27,7 @@ import os
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import date, timedelta
 from decimal import Decimal
 
 import schemathesis
@@ -122,6 +124,18 @@ def _address_id(token):
     return addresses[0].get("id")
 
 
+def _day_range(query):
+    """`from` at most `to`, and at most 365 days before it (366 days in all)."""
+    if not query or "from" not in query or "to" not in query:
+        return
+    low, high = date.fromisoformat(query["from"]), date.fromisoformat(query["to"])
+    low, high = min(low, high), max(low, high)
+    if (high - low).days > 365:
+        low = high - timedelta(days=365) if high.toordinal() > 365 else low
+        high = low + timedelta(days=365) if (high - low).days > 365 else high
+    query["from"], query["to"] = low.isoformat(), high.isoformat()
+
+
 def _is_positive(case):
     return case.meta is not None and case.meta.generation.mode.is_positive
 
@@ -132,6 +146,8 @@ def before_call(context, case, **kwargs):
         return
     method, path = case.method.upper(), case.operation.path
     _in_order(case.query, "min_price", "max_price")
+    if path == "/admin/stats":
+        _day_range(case.query)
     if isinstance(case.body, dict) and path in ("/books", "/books/{id}"):
         _in_order(case.body, "sale_price", "price")
     if case.query and "cursor" in case.query:

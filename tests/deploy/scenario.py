@@ -271,6 +271,7 @@ def rehearse(moto, stack, logs):
         stream_arn = run.moto.client("dynamodb").describe_table(TableName=stack.physical["EventsTable"])["Table"]["LatestStreamArn"]
         run.invoke("RelayFunction", "the stored events", stream_batch(stored, stream_arn))
         shop_events = [json.loads(item["event"]["S"]) for item in stored]
+        rehearse_figures(run, stored, stream_arn)
         # The first fan-out finds the connections table unreadable: it releases its claim and
         # fails, so that Lambda retries it (the retry below).
         moto.inject("FanoutFunction", "DynamoDB_20120810.Query", "400 Bad Request", "ValidationException")
@@ -453,3 +454,35 @@ def rehearse_search(run):
     run.invoke("SearchFunction", "search before any index exists", typo)
     run.run_all("SearchIndexerFunction", "reindex", "catalog-changes")
     run.run_all("SearchFunction", "search-typo", "search-filtered", "search-bad-parameters", "suggest")
+
+
+ORDER_KINDS = ("com.bookworm.checkout.completed", "com.bookworm.order.completed", "com.bookworm.order.cancelled")
+
+
+def rehearse_figures(run, stored, stream_arn):
+    """The events stream's order events to stats (the first write's answer lost, then the whole
+    batch delivered again), then the admin function's reads of what they made."""
+    orders = [item for item in stored if item["type"]["S"] in ORDER_KINDS]
+    run.order_events = [json.loads(item["event"]["S"]) for item in orders]
+    batch = stream_batch(orders, stream_arn)
+    # DynamoDB refuses the first recording: the claim is given back, the batch resumes there.
+    run.moto.inject("StatsFunction", "TransactWriteItems", "400 Bad Request", "ValidationException")
+    run.invoke("StatsFunction", "a recording DynamoDB refuses", batch)
+    run.invoke_losing_answer("StatsFunction", "TransactWriteItems", "the order events", batch)
+    run.invoke("StatsFunction", "the order events, delivered again", batch)
+    # The seeded catalog, counted once, then a changed book followed.
+    run.run_all("StatsFunction", "recount", "book-changed")
+    run.run_all("AdminFunction", "stats", "stats-as-customer", "stats-range-too-long", "search-customers", "get-unknown-customer")
+    (_, recent), = events("admin", "stats")
+    recent["rawQueryString"] = ""
+    recent.pop("queryStringParameters")
+    run.invoke("AdminFunction", "stats of the last 30 days", recent)
+    buyer = run.order_events[0]["data"]["buyer_id"]
+    (_, by_email), = events("admin", "search-customers")
+    by_email["rawQueryString"] = "q=reader%40&by=email"
+    by_email["queryStringParameters"] = {"q": "reader@", "by": "email"}
+    run.invoke("AdminFunction", "search customers by email", by_email)
+    (_, entry), = events("admin", "get-unknown-customer")
+    entry["rawPath"] = entry["requestContext"]["http"]["path"] = f"/customers/{buyer}"
+    entry["pathParameters"]["id"] = buyer
+    run.invoke("AdminFunction", "the buyer's entry", entry)

@@ -228,6 +228,9 @@ def test_a_retried_write_that_landed_succeeds(rehearsal):
         "EmailFunction": ("ok", 3),  # its claim of the checkout's email, then the text message's
         "CatalogAdminFunction": (201, 2),  # create a book
         "SupportFunction": (201, 2),  # open a conversation
+        # The checkout's recording sent again by the SDK, then the completion's (a stream
+        # batch's answer has no status: its failures are checked with the figures below).
+        "StatsFunction": (None, 3),
     }, outcomes
     assert not rehearsal.moto.lost_answers_left(), "every lost answer was met"
 
@@ -271,6 +274,31 @@ def service_needs(stack, function):
 
 def describe(request):
     return f"{request.method} {request.path} {request.headers.get('x-amz-target', '')}".strip()
+
+
+def test_the_figures_count_each_order_event_once(rehearsal):
+    def answer(case):
+        (response,) = [r for c, r, _ in rehearsal.outcomes["AdminFunction"] if c == case]
+        return response["statusCode"], json.loads(response["body"])
+
+    counted = [r for c, r, _ in rehearsal.outcomes["StatsFunction"] if "order events" in c]
+    assert len(counted) == 2 and all(r == {"batchItemFailures": []} for r in counted), counted
+    (refused,) = [r for c, r, _ in rehearsal.outcomes["StatsFunction"] if c == "a recording DynamoDB refuses"]
+    assert [f["itemIdentifier"] for f in refused["batchItemFailures"]] == ["1000"], refused
+    kinds = [event["type"] for event in rehearsal.order_events]
+    status, figures = answer("stats of the last 30 days")
+    assert status == 200, figures
+    total = figures["total"]
+    assert total["orders_placed"] == kinds.count("com.bookworm.checkout.completed") > 0, (kinds, total)
+    assert total["orders_completed"] == kinds.count("com.bookworm.order.completed") > 0, (kinds, total)
+    assert total["new_customers"] == 1, total
+    assert figures["catalog"]["books_in_stock"] > 150, "the recount counted the seeded catalog"
+    status, entry = answer("the buyer's entry")
+    assert status == 200 and entry["order_count"] == total["orders_placed"], entry
+    status, found = answer("search customers by email")
+    assert status == 200 and [c["id"] for c in found["items"]] == [entry["id"]], found
+    statuses = {case: answer(case)[0] for case in ("stats-as-customer", "stats-range-too-long", "get-unknown-customer")}
+    assert statuses == {"stats-as-customer": 403, "stats-range-too-long": 400, "get-unknown-customer": 404}, statuses
 
 
 def test_every_call_is_granted_by_the_functions_own_role(rehearsal, stack, function):

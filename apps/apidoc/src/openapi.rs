@@ -22,6 +22,7 @@ use bookworm_domain::search::{QUERY_MAX_CHARS, QUERY_WORDS_MAX, SearchResults, S
 use bookworm_domain::text::{self, Lines};
 use bookworm_http::access::Access;
 
+mod back_office;
 mod support;
 
 use crate::routes::rule;
@@ -458,6 +459,7 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
     ]
     .into_iter()
     .chain(support::operations(schemas))
+    .chain(back_office::operations(schemas))
     .collect()
 }
 
@@ -497,6 +499,7 @@ pub fn document(servers: Value) -> Value {
             { "name": "review moderation", "description": "Support and admins." },
             { "name": "support chat", "description": "Customers' conversations with support (live: the AsyncAPI document's support channel)." },
             { "name": "support agents", "description": "The queue, canned replies and availability: support and admins." },
+            { "name": "back office", "description": "Figures and the customer directory: admins only." },
         ],
         "paths": paths,
         "components": {
@@ -622,12 +625,18 @@ fn path_parameters(key: &str) -> Vec<Value> {
                 ("id", Some("orders")) => "order",
                 ("id", Some("reviews")) => "review",
                 ("id", Some("support")) => "conversation",
+                ("id", Some("customers")) => "customer",
                 _ => "resource",
             };
             let (description, schema) = match name {
                 "code" => (
                     "The canned reply's short code.".to_owned(),
                     json!({ "type": "string", "minLength": 1, "maxLength": 32, "pattern": "^[a-z0-9][a-z0-9-]*$" }),
+                ),
+                // A customer is a user: the token's `sub`, the issuer's text.
+                "id" if what == "customer" => (
+                    "The customer's user id (their token's `sub`).".to_owned(),
+                    json!({ "type": "string", "minLength": 1, "maxLength": bookworm_domain::figures::MAX_USER_ID_CHARS }),
                 ),
                 "shop_id" if key == FEED_ROUTE => (
                     format!("The shop's id; the nil UUID ({CATALOG_FEED}) reads the catalog feed (admins)."),

@@ -9,6 +9,7 @@ use bookworm_http::access::Access;
 pub fn by_function() -> Vec<(&'static str, Vec<RouteRule>)> {
     vec![
         ("account", account::ROUTES.rules()),
+        ("admin", admin::ROUTES.rules()),
         ("basket", basket::ROUTES.rules()),
         ("catalog-admin", catalog_admin::ROUTES.rules()),
         ("catalog-books", catalog_books::ROUTES.rules()),

@@ -1,5 +1,6 @@
 //! The local event bus: what DynamoDB's stream, the relay and SNS do in AWS. Every event the
-//! shop store appends reaches the fan-out function as an SNS event, in-process. Fan-out pushes
+//! shop store appends reaches the fan-out function as an SNS event, in-process, and the stats
+//! function as the events table's stream record. Fan-out pushes
 //! straight into the sockets (embedded), or, with `--push management-api`, through this
 //! stack's own `@connections` API with the AWS SDK client, exactly as in Lambda.
 //!
@@ -51,6 +52,9 @@ pub fn start(stack: Arc<Stack>, endpoint: &str, sockets: Arc<Sockets>) {
             // Only what each subscription's filter policy lets through, as SNS delivers; each
             // function's invocation recorded as Lambda would (`/_local/metrics`).
             let kind = event.kind();
+            // The stats function reads the events table's stream in AWS, not the topic: it
+            // gets every event here and counts the order events.
+            count(&stack, &event).await;
             let (to_fanout, to_email) =
                 (subscriptions.fanout.accepts(kind), subscriptions.email.accepts(kind));
             if !(to_fanout || to_email) {
@@ -79,6 +83,20 @@ pub fn start(stack: Arc<Stack>, endpoint: &str, sockets: Arc<Sockets>) {
             }
         }
     });
+}
+
+/// The stats function on the event's stream record; what would wait in its dead-letter queue
+/// in AWS is logged.
+async fn count(stack: &Stack, event: &ShopEvent) {
+    let batch = match crate::figures::stream_batch(event) {
+        Ok(batch) => batch,
+        Err(error) => return tracing::warn!(event = %event.id, %error, "not counted"),
+    };
+    let stats = stack.stores.stats();
+    let response = stack.record(bookworm_metrics::scope("stats", None, stats.handle(batch))).await;
+    if !response.batch_item_failures.is_empty() {
+        tracing::warn!(event = %event.id, "the figures did not count the event");
+    }
 }
 
 /// `FANOUT_SHARD_SIZE` as the Lambda reads it (template.yaml sets it there). The stack starts

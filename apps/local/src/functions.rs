@@ -20,10 +20,11 @@ pub enum Function {
     Reviews,
     Search,
     Support,
+    Admin,
 }
 
 impl Function {
-    pub const ALL: [Function; 11] = [
+    pub const ALL: [Function; 12] = [
         Function::CatalogBooks,
         Function::CatalogLookups,
         Function::CatalogAdmin,
@@ -35,6 +36,7 @@ impl Function {
         Function::Reviews,
         Function::Search,
         Function::Support,
+        Function::Admin,
     ];
 
     pub fn name(self) -> &'static str {
@@ -50,6 +52,7 @@ impl Function {
             Self::Reviews => "reviews",
             Self::Search => "search",
             Self::Support => "support",
+            Self::Admin => "admin",
         }
     }
 
@@ -100,6 +103,7 @@ impl Function {
             }
             Self::Search => search::handle(stores.search.as_ref(), request).await,
             Self::Support => support::handle(&stores.support(), request).await,
+            Self::Admin => admin::handle(&stores.admin(), request).await,
         }
     }
 }

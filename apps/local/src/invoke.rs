@@ -82,6 +82,15 @@ pub async fn invoke_text(
                 .map_err(|e| InvokeError::Failed(e.to_string()))?;
             return Ok(json!(outcomes.iter().map(|outcome| format!("{outcome:?}")).collect::<Vec<_>>()));
         }
+        "stats" | "StatsFunction" => {
+            let answer = stack
+                .stores
+                .stats()
+                .invoke(typed().parse()?)
+                .await
+                .map_err(|e| InvokeError::Failed(e.to_string()))?;
+            return Ok(serde_json::to_value(answer).unwrap_or_default());
+        }
         "relay" | "RelayFunction" => {
             let bus = PrintedBus::default();
             let response = relay::handle(&bus, typed().parse()?).await;

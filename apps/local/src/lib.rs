@@ -10,6 +10,7 @@ pub mod bus;
 pub mod connections;
 pub mod cors;
 pub mod dev_routes;
+pub mod figures;
 pub mod functions;
 pub mod invoke;
 pub mod listen;

@@ -105,7 +105,7 @@ enum Command {
         data_dir: PathBuf,
     },
     /// Create every table in the DynamoDB of the environment (AWS_ENDPOINT_URL, e.g. moto), named
-    /// by the variables template.yaml's Globals give the functions (CATALOG_TABLE … SUPPORT_TABLE),
+    /// by the variables template.yaml's Globals give the functions (CATALOG_TABLE … FIGURES_TABLE),
     /// as template.yaml defines them. Fails if one already exists.
     CreateTables,
     /// Print an access token signed by the development issuer of the data folder, and nothing else.

@@ -8,9 +8,12 @@ use bookworm_auth::{StaticKeys, Verifier, VerifierConfig};
 use bookworm_domain::ports::{CatalogStore, CatalogWriter};
 use bookworm_dynamodb::DynamoCatalog;
 use bookworm_embedded::outbox::LocalOutbox;
-use bookworm_embedded::{EmbeddedCatalog, EmbeddedReviews, EmbeddedShop, EmbeddedSupport, seed};
+use bookworm_embedded::{
+    EmbeddedCatalog, EmbeddedFigures, EmbeddedReviews, EmbeddedShop, EmbeddedSupport, seed,
+};
 use bookworm_search::{IndexedCatalog, LiveIndex};
 
+use crate::figures::CountedCatalog;
 use crate::functions::Function;
 use crate::stores::Stores;
 use crate::template::{self, Route, Template};
@@ -145,7 +148,6 @@ impl Stack {
         let cors = template.http_api_cors()?.as_ref().map(crate::cors::layer).transpose()?;
         let catalog = open_catalog(config.catalog, &config.data_dir).await?;
         let search = Arc::new(open_search_index(&config.data_dir, catalog.as_ref()).await?);
-        let catalog: Arc<dyn CatalogStore> = Arc::new(IndexedCatalog::new(catalog, search.clone()));
         let issuer = DevIssuer::load_or_create(&issuer_key_path(&config.data_dir))?;
         let verifier_config = VerifierConfig {
             issuer: config.auth.issuer.clone(),
@@ -156,6 +158,12 @@ impl Stack {
         let shop_path = config.data_dir.join("shop.redb");
         let new_shop = !shop_path.exists();
         let shop = Arc::new(EmbeddedShop::open(&shop_path)?);
+        // The figures count every book the catalog writes, as the stats function does from
+        // the catalog's stream; a catalog they never counted is counted now.
+        let figures = Arc::new(EmbeddedFigures::open(shop.clone())?);
+        let counted = CountedCatalog::new(catalog, figures.clone(), shop.clone());
+        counted.count_once().await?;
+        let catalog: Arc<dyn CatalogStore> = Arc::new(IndexedCatalog::new(Arc::new(counted), search.clone()));
         if new_shop {
             // What the sample events under events/ refer to besides the catalog.
             shop.seed_order(&seed::sample_order()?).await?;
@@ -177,6 +185,7 @@ impl Stack {
                 reviews,
                 review_policy: reviews::Policy::from_env()?,
                 support,
+                figures,
                 reminders: Default::default(),
                 away_delay: bookworm_domain::support::away_delay(
                     std::env::var("SUPPORT_AWAY_DELAY_SECONDS").ok().as_deref(),

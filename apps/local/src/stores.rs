@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use bookworm_domain::ports::{CatalogStore, Push};
 use bookworm_embedded::outbox::LocalOutbox;
-use bookworm_embedded::{EmbeddedReviews, EmbeddedShop, EmbeddedSupport};
+use bookworm_embedded::{EmbeddedFigures, EmbeddedReviews, EmbeddedShop, EmbeddedSupport};
 use bookworm_search::LiveIndex;
 use email::Notifier;
 use fanout::Fanout;
@@ -31,6 +31,8 @@ pub struct Stores {
     pub review_policy: reviews::Policy,
     /// Support conversations, in the shop's file.
     pub support: Arc<EmbeddedSupport>,
+    /// The back office's figures, in the shop's file: kept by the stats function, read by admin.
+    pub figures: Arc<EmbeddedFigures>,
     /// Reminders to mail an unread answer, and how long they wait (`SUPPORT_AWAY_DELAY_SECONDS`).
     pub reminders: Arc<LocalReminders>,
     pub away_delay: std::time::Duration,
@@ -86,6 +88,16 @@ impl Stores {
     /// The websocket function on these stores.
     pub fn websocket(&self) -> websocket::Routes<'_> {
         websocket::Routes { connections: self.shop.as_ref(), chat: self.chat() }
+    }
+
+    /// The stats function on these stores (reading books through the catalog).
+    pub fn stats(&self) -> stats::Stats<'_> {
+        crate::figures::stats(&self.figures, &self.shop, self.catalog.as_ref())
+    }
+
+    /// The admin function's stores.
+    pub fn admin(&self) -> admin::Stores<'_> {
+        admin::Stores { figures: self.figures.as_ref(), lookups: self.catalog.as_ref() }
     }
 
     /// The email function on the shop store, mailing and texting into the outbox.

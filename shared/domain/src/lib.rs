@@ -9,6 +9,7 @@ pub mod clock;
 pub mod country;
 pub mod error;
 pub mod events;
+pub mod figures;
 pub mod identity;
 pub mod ids;
 pub mod mail;

@@ -9,6 +9,9 @@ use crate::Error;
 use crate::basket::{Basket, PricedBasket};
 use crate::catalog::{Author, Book, CatalogData, Category, Publisher};
 use crate::events::{EventCursor, ShopEvent};
+use crate::figures::{
+    BookCount, BookTally, CatalogFigures, Customer, CustomerSearch, DayFigures, DayRange, Recorded, Recording,
+};
 use crate::ids::{
     AuthorId, BookId, CategoryId, ConnectionId, ConversationId, EventId, IdempotencyKey, MessageId, OrderId,
     PublisherId, ReviewId, ShopId, UserId,
@@ -477,3 +480,37 @@ pub trait SupportStore: Send + Sync {
 pub trait Reminders: Send + Sync {
     async fn remind(&self, notice: &AwayNotice, after: std::time::Duration) -> Result<(), Error>;
 }
+
+/// Keeps the back-office figures: what the `stats` consumer writes. Every write is
+/// conditioned, so a retried or repeated one counts nothing twice.
+#[async_trait]
+pub trait FigureRecorder: Send + Sync {
+    /// In one write: the days' counters moved by their tallies, the customer entry saved (if the
+    /// stored one is still at `expected`), and the event's marker kept (if absent).
+    /// [`Recorded::Duplicate`] when the marker existed: the event was counted already.
+    async fn record(&self, recording: &Recording) -> Result<Recorded, Error>;
+    /// The buyer's directory entry, read consistently (the next write is conditioned on it).
+    async fn customer(&self, id: &UserId) -> Result<Option<Customer>, Error>;
+    /// What the catalog counters hold of `book`.
+    async fn counted_book(&self, book: BookId) -> Result<BookTally, Error>;
+    /// Moves the counters as `count` says, if the book's record is still `count.before`;
+    /// `false` (nothing written) when it changed meanwhile.
+    async fn count_book(&self, count: &BookCount) -> Result<bool, Error>;
+}
+
+/// Reads the back-office figures: what `GET /admin/stats` and `/customers` answer from. Every
+/// read is a `GetItem` or a `Query` on a key: no Scan.
+#[async_trait]
+pub trait FigureReader: Send + Sync {
+    /// The days of `range` that have figures, in order (a day without any is absent).
+    async fn days(&self, range: DayRange) -> Result<Vec<DayFigures>, Error>;
+    /// The catalog counters (category names left `None`: the caller names them).
+    async fn catalog_figures(&self) -> Result<CatalogFigures, Error>;
+    async fn find_customer(&self, id: &UserId) -> Result<Option<Customer>, Error>;
+    /// One page of directory entries matching `search`, in its field's order.
+    async fn customers(&self, search: &CustomerSearch) -> Result<Page<Customer>, Error>;
+}
+
+/// Both sides of the figures, as the adapters implement them.
+pub trait FigureStore: FigureRecorder + FigureReader {}
+impl<T: FigureRecorder + FigureReader> FigureStore for T {}

@@ -4,6 +4,7 @@
 
 mod catalog;
 mod profile;
+mod figures;
 mod reviews;
 #[cfg(feature = "schema")]
 pub mod schema;
@@ -13,6 +14,7 @@ mod warm_up;
 
 pub use catalog::DynamoCatalog;
 pub use profile::DynamoProfiles;
+pub use figures::DynamoFigures;
 pub use reviews::{DynamoRatings, DynamoReviews, ReviewTables};
 pub use shop::{DynamoShop, ReadBudget, ShopTable, ShopTables};
 pub use support::DynamoSupport;

@@ -41,6 +41,7 @@ const PREFERENCES: &str = "PreferencesTable";
 const PROFILES: &str = "ProfilesTable";
 const REVIEWS_TABLE: &str = "ReviewsTable";
 const SUPPORT: &str = "SupportTable";
+const FIGURES: &str = "FiguresTable";
 
 /// How long a new table may take to become active before its TTL can be set (AWS takes
 /// seconds; moto and DynamoDB Local create it active).
@@ -70,6 +71,11 @@ pub async fn create_profiles_table(client: &Client, name: &str) -> Result<(), Er
 /// The support table (`SupportTable`).
 pub async fn create_support_table(client: &Client, name: &str) -> Result<(), Error> {
     create_table(client, SUPPORT, name).await
+}
+
+/// The figures table (`FiguresTable`).
+pub async fn create_figures_table(client: &Client, name: &str) -> Result<(), Error> {
+    create_table(client, FIGURES, name).await
 }
 
 /// The shop tables, named by `tables`: events, connections, claims, baskets, orders,
@@ -673,6 +679,12 @@ mod tests {
                      global by_assignee (assigned_to HASH, activity_key RANGE) ALL; \
                      global online (online HASH, agent_id RANGE) KEYS_ONLY; ttl expires_at"
                 ),
+                (
+                    FIGURES,
+                    "key pk HASH, sk RANGE; attributes pk S, sk S, directory S, name_key S, email_key S; \
+                     PAY_PER_REQUEST; global by_name (directory HASH, name_key RANGE) ALL; \
+                     global by_email (directory HASH, email_key RANGE) ALL; ttl expires_at"
+                ),
             ]
             .map(|(id, summary)| (id, summary.to_owned()))
         );
@@ -697,6 +709,7 @@ mod tests {
             ("PROFILES_TABLE", PROFILES),
             ("REVIEWS_TABLE", REVIEWS_TABLE),
             ("SUPPORT_TABLE", SUPPORT),
+            ("FIGURES_TABLE", FIGURES),
         ]
         .map(|(variable, id)| (variable.to_owned(), id.to_owned()));
         assert_eq!(variables, expected);

@@ -269,3 +269,11 @@ async fn a_resend_after_the_conversation_moved_on_is_the_stored_message() {
     }
     assert_eq!(store.conversation(opened.id).await.expect("read"), Some(now), "nothing written");
 }
+
+#[tokio::test]
+async fn meets_the_figure_store_contract() {
+    let client = client();
+    let table = format!("figures-{}", uuid::Uuid::new_v4());
+    schema::create_figures_table(&client, &table).await.expect("create the figures table");
+    contract::figure_store(&bookworm_dynamodb::DynamoFigures::with_table(client, table)).await;
+}

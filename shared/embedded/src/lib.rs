@@ -2,10 +2,11 @@
 //!
 //! Data lives in redb files under the local data folder, so a restart keeps it. The shop file
 //! is read directly (bounded page cache) and written through a group-commit writer; the
-//! catalog, reviews and support chat keep small indexes in memory, rebuilt from their file at start.
+//! catalog, reviews, support chat and the figures keep small indexes in memory, rebuilt from their file at start.
 
 mod catalog;
 mod commerce;
+mod figures;
 mod layout;
 pub mod outbox;
 mod profile;
@@ -16,6 +17,7 @@ mod support;
 mod writer;
 
 pub use catalog::EmbeddedCatalog;
+pub use figures::EmbeddedFigures;
 pub use reviews::EmbeddedReviews;
 pub use shop::EmbeddedShop;
 pub use support::EmbeddedSupport;

@@ -1,9 +1,7 @@
-// The one place that reads the answers of the routes issue 29 adds on other branches:
-// `GET /admin/stats`, `GET /customers`, `GET /customers/{id}` (the figures branch) and an
-// order's `shipping_address` / `fulfilment` (the buyers branch). Written before those routes
-// were served here, against the field names the figures branch's work in progress used
-// (functions/admin, shared/domain/src/figures.rs) and the issue's for addresses: if the names
-// change before they merge, adjust them in this file only; the views use what it answers.
+// The one place that reads the answers of the back office's own routes — `GET /admin/stats`,
+// `GET /customers`, `GET /customers/{id}` (functions/admin) — and an order's
+// `shipping_address` / `fulfilment` (functions/checkout): the views use what it answers, so a
+// change of field names is made here only.
 
 /// `GET /admin/stats?from&to` →
 /// `{ currency, days: [Day], total: Day, inStock, outOfStock, byCategory: [{id, name, count}] }`
