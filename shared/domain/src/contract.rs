@@ -6,14 +6,14 @@
 use std::collections::HashSet;
 
 mod fanout;
-mod profile;
 mod figures;
+mod profile;
 mod reviews;
 mod search;
 mod support;
 pub use fanout::shard_dispatch;
-pub use profile::profile_store;
 pub use figures::figure_store;
+pub use profile::profile_store;
 pub use reviews::{purchases, review_store};
 pub use search::index_store;
 pub use support::support_store;

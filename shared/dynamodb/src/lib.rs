@@ -3,8 +3,8 @@
 //! `schema`) creates them from there for tests and the local stack.
 
 mod catalog;
-mod profile;
 mod figures;
+mod profile;
 mod reviews;
 #[cfg(feature = "schema")]
 pub mod schema;
@@ -13,8 +13,8 @@ mod support;
 mod warm_up;
 
 pub use catalog::DynamoCatalog;
-pub use profile::DynamoProfiles;
 pub use figures::DynamoFigures;
+pub use profile::DynamoProfiles;
 pub use reviews::{DynamoRatings, DynamoReviews, ReviewTables};
 pub use shop::{DynamoShop, ReadBudget, ShopTable, ShopTables};
 pub use support::DynamoSupport;
