@@ -5,40 +5,19 @@ completes an order placed over HTTP, and goes through the main pages from the ke
 support agent removes a reported review and is told the other pages are for admins. Leaves
 screenshots (1280×800 and a tablet) for docs/back-office.md.
 
-Like test_dashboard.py, this file starts and stops its own bookworm-local."""
+Like test_dashboard.py, each test starts and stops its own bookworm-local (conftest.py)."""
 
 import json
-import tempfile
 import urllib.request
 import uuid
 
-import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from local_stack import Stack, launch, screenshot
+from local_stack import screenshot
 
 DESK = {"width": 1280, "height": 800}
 TABLET = {"width": 800, "height": 1180}
 SHOP = "123e4567-e89b-42d3-a456-426614174000"
-
-
-@pytest.fixture
-def stack():
-    with tempfile.TemporaryDirectory() as data:
-        running = Stack(data)
-        running.start()
-        try:
-            yield running
-        finally:
-            running.stop()
-
-
-@pytest.fixture
-def browser():
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 def sign_in(browser, stack, role, sub, name, viewport=DESK, hash=""):

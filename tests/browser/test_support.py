@@ -4,42 +4,21 @@ signed in through the development issuer's page, talking live over the WebSocket
 another agent won; a reconnect that catches up what was sent meanwhile, once; and the chat used
 from the keyboard alone. Leaves screenshots of both pages for docs/support.md.
 
-Like test_dashboard.py, this file starts and stops its own bookworm-local."""
+Like test_dashboard.py, each test starts and stops its own bookworm-local (conftest.py)."""
 
 import json
 import re
 import subprocess
-import tempfile
 import urllib.request
 import uuid
 from pathlib import Path
 
-import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from local_stack import LOCAL, ROOT, Stack, launch, screenshot
+from local_stack import LOCAL, ROOT, screenshot
 
 # The console and the chat page are for a desk: a 1280×800 screen.
 DESK = {"width": 1280, "height": 800}
-
-
-@pytest.fixture
-def stack():
-    with tempfile.TemporaryDirectory() as data:
-        running = Stack(data)
-        running.start()
-        try:
-            yield running
-        finally:
-            running.stop()
-
-
-@pytest.fixture
-def browser():
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 def sign_in(browser, stack, path, sub, name, role, email="", sockets=None):
