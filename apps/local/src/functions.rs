@@ -21,10 +21,11 @@ pub enum Function {
     Search,
     Support,
     Admin,
+    Mcp,
 }
 
 impl Function {
-    pub const ALL: [Function; 12] = [
+    pub const ALL: [Function; 13] = [
         Function::CatalogBooks,
         Function::CatalogLookups,
         Function::CatalogAdmin,
@@ -37,6 +38,7 @@ impl Function {
         Function::Search,
         Function::Support,
         Function::Admin,
+        Function::Mcp,
     ];
 
     pub fn name(self) -> &'static str {
@@ -53,6 +55,7 @@ impl Function {
             Self::Search => "search",
             Self::Support => "support",
             Self::Admin => "admin",
+            Self::Mcp => "mcp",
         }
     }
 
@@ -104,6 +107,7 @@ impl Function {
             Self::Search => search::handle(stores.search.as_ref(), request).await,
             Self::Support => support::handle(&stores.support(), request).await,
             Self::Admin => admin::handle(&stores.admin(), request).await,
+            Self::Mcp => stores.mcp.handle(request).await,
         }
     }
 }

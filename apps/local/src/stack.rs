@@ -154,7 +154,8 @@ impl Stack {
             audience: config.auth.audience.clone(),
             leeway_seconds: Verifier::DEFAULT_LEEWAY_SECONDS,
         };
-        let verifier = Verifier::new(verifier_config, Arc::new(StaticKeys::new(issuer.jwks())));
+        let keys = Arc::new(StaticKeys::new(issuer.jwks()));
+        let verifier = Verifier::new(verifier_config.clone(), keys.clone());
         let shop_path = config.data_dir.join("shop.redb");
         let new_shop = !shop_path.exists();
         let shop = Arc::new(EmbeddedShop::open(&shop_path)?);
@@ -174,6 +175,16 @@ impl Stack {
             let (conversation, first) = seed::sample_conversation()?;
             bookworm_domain::ports::SupportStore::open(support.as_ref(), &conversation, &first).await?;
         }
+        let mcp = mcp::Mcp::new(
+            mcp::Stores {
+                books: catalog.clone(),
+                lookups: catalog.clone(),
+                reviews: reviews.clone(),
+                search: search.clone(),
+                baskets: shop.clone(),
+            },
+            Arc::new(Verifier::new(verifier_config, keys)),
+        );
         Ok(Self {
             routes,
             websocket_routes: template.websocket_routes(),
@@ -191,6 +202,7 @@ impl Stack {
                     std::env::var("SUPPORT_AWAY_DELAY_SECONDS").ok().as_deref(),
                 )?,
                 sockets: Default::default(),
+                mcp,
             },
             data_dir: config.data_dir.clone(),
             issuer,

@@ -39,6 +39,9 @@ pub struct Stores {
     /// The open WebSockets: fan-out's embedded push, and where chat events go (always
     /// straight in: `--push management-api` is fan-out's).
     pub sockets: Arc<Sockets>,
+    /// The MCP server on these stores, verifying tokens of the development issuer itself
+    /// (`/mcp` has no authorizer in front, as in template.yaml).
+    pub mcp: mcp::Mcp,
 }
 
 impl Stores {

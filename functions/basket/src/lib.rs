@@ -1,9 +1,12 @@
 //! A customer's basket in one shop. Prices always come from the catalog. Every change is saved
 //! with the event that tells the shop's merchants about it, and only on top of the version it
 //! was made from: concurrent changes retry instead of overwriting each other.
+//!
+//! [`priced_basket`] and [`change_quantity`] are the use cases, returning domain values: the
+//! HTTP routes here and the MCP server's basket tools (functions/mcp) both run on them.
 
 use bookworm_domain::Error;
-use bookworm_domain::basket::{Basket, MAX_QUANTITY};
+use bookworm_domain::basket::{Basket, MAX_QUANTITY, PricedBasket};
 use bookworm_domain::catalog::BookStatus;
 use bookworm_domain::events::ShopEvent;
 use bookworm_domain::identity::{Principal, Role};
@@ -25,7 +28,9 @@ pub enum Op {
     Empty,
 }
 
-const CUSTOMERS: Access = Access::AnyOf(&[Role::Customer]);
+/// Who may keep a basket.
+pub const BASKET_HOLDERS: &[Role] = &[Role::Customer];
+const CUSTOMERS: Access = Access::AnyOf(BASKET_HOLDERS);
 
 pub const ROUTES: Routes<Op> = Routes::new(&[
     route("GET /shops/{shop_id}/basket", CUSTOMERS, Op::Get),
@@ -57,14 +62,14 @@ async fn dispatch(books: &dyn BookReader, baskets: &dyn BasketStore, request: &R
     let shop = shop_id(request)?;
     let book = || BookId::parse("book_id", path_parameter(request, "book_id").unwrap_or_default());
     match call.op {
-        Op::Get => {
-            let basket = baskets
-                .basket(shop, &customer.user_id)
-                .await?
-                .unwrap_or_else(|| Basket::new(shop, &customer.user_id));
-            json(StatusCode::OK, &books.price(&basket).await?)
+        Op::Get => json(StatusCode::OK, &priced_basket(books, baskets, customer, shop).await?),
+        Op::SetQuantity => {
+            let quantity = json_body::<QuantityInput>(request)?
+                .quantity
+                .ok_or_else(|| Error::invalid("quantity", "is required"))?;
+            let change = Change::Set(quantity);
+            json(StatusCode::OK, &change_quantity(books, baskets, customer, shop, book()?, change).await?)
         }
-        Op::SetQuantity => set_quantity(books, baskets, customer, shop, book()?, request).await,
         Op::Remove => remove(books, baskets, customer, shop, book()?).await,
         Op::Empty => empty(baskets, customer, shop).await,
     }
@@ -81,17 +86,40 @@ pub struct QuantityInput {
     quantity: Option<u32>,
 }
 
-async fn set_quantity(
+/// The caller's basket in `shop`, priced from the catalog now (empty if they have none).
+pub async fn priced_basket(
+    books: &dyn BookReader,
+    baskets: &dyn BasketStore,
+    customer: &Principal,
+    shop: ShopId,
+) -> Result<PricedBasket, Error> {
+    let basket = baskets
+        .basket(shop, &customer.user_id)
+        .await?
+        .unwrap_or_else(|| Basket::new(shop, &customer.user_id));
+    books.price(&basket).await
+}
+
+/// What a change does to a book's quantity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// The basket holds exactly this many (`PUT …/items/{book_id}`).
+    Set(u32),
+    /// This many more than it holds now (the MCP tool `add_to_basket`); the sum obeys the same
+    /// 1..=99 rule as a set quantity.
+    Add(u32),
+}
+
+/// Changes a book's quantity in the caller's basket; the basket, priced.
+pub async fn change_quantity(
     books: &dyn BookReader,
     baskets: &dyn BasketStore,
     customer: &Principal,
     shop: ShopId,
     book_id: BookId,
-    request: &Request,
-) -> Outcome {
-    let quantity = json_body::<QuantityInput>(request)?
-        .quantity
-        .ok_or_else(|| Error::invalid("quantity", "is required"))?;
+    change: Change,
+) -> Result<PricedBasket, Error> {
+    let (Change::Set(quantity) | Change::Add(quantity)) = change;
     bookworm_domain::basket::check_quantity(quantity)?;
     let book = books.get_book(book_id).await?.ok_or_else(|| Error::not_found("book", book_id))?;
     if book.status == BookStatus::OutOfStock {
@@ -101,12 +129,17 @@ async fn set_quantity(
         let stored = baskets.basket(shop, &customer.user_id).await?;
         let expected = stored.as_ref().map(|basket| basket.version);
         let mut basket = stored.unwrap_or_else(|| Basket::new(shop, &customer.user_id));
-        let new = basket.quantity_of(book_id).is_none();
+        let held = basket.quantity_of(book_id);
+        let quantity = match change {
+            Change::Set(quantity) => quantity,
+            // Saturating: a sum past u32 is past 99 too, and `set` refuses it by name.
+            Change::Add(more) => held.unwrap_or(0).saturating_add(more),
+        };
         basket.set(book_id, quantity)?;
         let view = books.price(&basket).await?;
-        let event = ShopEvent::basket_item_set(&basket, &book, quantity, view.total, new);
+        let event = ShopEvent::basket_item_set(&basket, &book, quantity, view.total, held.is_none());
         match baskets.save_basket(&basket, expected, &event).await {
-            Ok(()) => return json(StatusCode::OK, &view),
+            Ok(()) => return Ok(view),
             Err(Error::Conflict(_)) => back_off(attempt + 1).await,
             Err(error) => return Err(error),
         }

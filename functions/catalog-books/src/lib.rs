@@ -52,10 +52,19 @@ async fn dispatch(books: &dyn BookReader, ratings: &dyn RatingReader, request: &
 }
 
 async fn get_book(books: &dyn BookReader, ratings: &dyn RatingReader, id: &str) -> Outcome {
-    let id = BookId::parse("id", id)?;
+    let book = rated_book(books, ratings, BookId::parse("id", id)?).await?;
+    json(StatusCode::OK, &book).map(cacheable)
+}
+
+/// One live book with its rating, as `GET /books/{id}` answers (the MCP tool `get_book` too).
+pub async fn rated_book(
+    books: &dyn BookReader,
+    ratings: &dyn RatingReader,
+    id: BookId,
+) -> Result<RatedBook, Error> {
     let book = books.get_book(id).await?.ok_or_else(|| Error::not_found("book", id))?;
     let mut rated = rate(ratings, vec![book]).await?;
-    json(StatusCode::OK, &rated.pop()).map(cacheable)
+    rated.pop().ok_or_else(|| Error::not_found("book", id))
 }
 
 async fn list_books(books: &dyn BookReader, ratings: &dyn RatingReader, request: &Request) -> Outcome {

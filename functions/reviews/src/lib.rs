@@ -169,7 +169,13 @@ async fn visible_review(service: &Reviews<'_>, id: ReviewId) -> Result<Review, E
 }
 
 async fn list(service: &Reviews<'_>, book: BookId, request: &Request) -> Outcome {
-    let params = QueryParams::parse(request, &LIST_PARAMETERS)?;
+    let query = list_query(book, &QueryParams::parse(request, &LIST_PARAMETERS)?)?;
+    json(StatusCode::OK, &visible_reviews(service.books, service.reviews, &query).await?)
+}
+
+/// The query of `GET /books/{id}/reviews` from its parameters, every bad one named. Public:
+/// the MCP server's `get_book_reviews` tool takes the same parameters.
+pub fn list_query(book: BookId, params: &QueryParams) -> Result<ReviewQuery, Error> {
     let mut problems = bookworm_domain::error::Problems::default();
     let sort = problems.check(params.parse_with("sort", |text| {
         ReviewSort::parse(text).ok_or_else(|| "must be one of: newest, highest, lowest, helpful".to_owned())
@@ -190,13 +196,18 @@ async fn list(service: &Reviews<'_>, book: BookId, request: &Request) -> Outcome
         limit: limit.flatten().unwrap_or_default(),
     };
     query.after = params.get("cursor").map(|text| ReviewCursor::decode(text, query.listing())).transpose()?;
-    let query = query.validate()?;
-    live_book(service, book).await?;
-    let page = service.reviews.list_reviews(&query).await?;
-    json(
-        StatusCode::OK,
-        &Page { items: page.items.iter().map(PublicReview::from).collect(), next_cursor: page.next_cursor },
-    )
+    query.validate()
+}
+
+/// A page of a live book's visible reviews, as readers see them.
+pub async fn visible_reviews(
+    books: &dyn BookReader,
+    reviews: &dyn ReviewStore,
+    query: &ReviewQuery,
+) -> Result<Page<PublicReview>, Error> {
+    books.get_book(query.book).await?.ok_or_else(|| Error::not_found("book", query.book))?;
+    let page = reviews.list_reviews(query).await?;
+    Ok(Page { items: page.items.iter().map(PublicReview::from).collect(), next_cursor: page.next_cursor })
 }
 
 async fn create(service: &Reviews<'_>, caller: &Principal, book: BookId, request: &Request) -> Outcome {

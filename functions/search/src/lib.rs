@@ -68,8 +68,9 @@ async fn dispatch(search: &dyn CatalogSearch, request: &Request) -> Outcome {
     }
 }
 
-/// Reads every parameter and reports every bad one at once.
-fn search_query(params: &QueryParams) -> Result<SearchQuery, Error> {
+/// Reads every parameter and reports every bad one at once. Public: the MCP server's
+/// `search_catalog` tool takes the same parameters and holds them to the same rules.
+pub fn search_query(params: &QueryParams) -> Result<SearchQuery, Error> {
     let mut problems = Problems::default();
     let in_stock = params.parse_with("in_stock", |text| match text {
         "true" => Ok(true),

@@ -98,7 +98,12 @@ pub fn no_content() -> Response<Body> {
 /// The route's `{shop_id}` of a shop to act in: a UUID, and not the catalog feed's (no shop
 /// event may be written where admins read catalog events).
 pub fn shop_id(request: &Request) -> Result<ShopId, Error> {
-    let shop = feed_id(request)?;
+    parse_shop_id(path_parameter(request, "shop_id").unwrap_or_default())
+}
+
+/// A `shop_id` to act in, from text (a path parameter, or a tool's argument): the rule of [`shop_id`].
+pub fn parse_shop_id(text: &str) -> Result<ShopId, Error> {
+    let shop = ShopId::parse("shop_id", text)?;
     if shop == bookworm_domain::events::CATALOG_FEED {
         return Err(Error::invalid("shop_id", "is the catalog feed's id, not a shop's"));
     }
