@@ -127,6 +127,7 @@ class Rehearsal:
         self.websocket = {}
         self.shards = []  # the payloads fan-out handed over, in order
         self.lost_answers = []  # (function, case, requests sent matching the lost one)
+        self.overrides = copy.deepcopy(OVERRIDES)  # environment variables per function, set before its first call
 
     def host(self, function):
         if function not in self.hosts:
@@ -141,7 +142,7 @@ class Rehearsal:
                 variables = dict(variables, WEBSOCKET_ENDPOINT=self.moto.endpoint)
             environment = dict(
                 variables,
-                **OVERRIDES.get(function, {}),
+                **self.overrides.get(function, {}),
                 PATH=os.environ["PATH"],
                 AWS_REGION=ACCOUNT.region,
                 AWS_DEFAULT_REGION=ACCOUNT.region,
@@ -311,6 +312,7 @@ def rehearse(moto, stack, logs):
         run.invoke_losing_answer("CatalogAdminFunction", "TransactWriteItems", "create-book", create_book)
         run.run_all("CatalogAdminFunction", "update-book", "delete-author-with-books", "delete-book")
         rehearse_search(run)
+        rehearse_mcp(run)
     finally:
         run.stop()
     return run
@@ -454,6 +456,64 @@ def rehearse_search(run):
     run.invoke("SearchFunction", "search before any index exists", typo)
     run.run_all("SearchIndexerFunction", "reindex", "catalog-changes")
     run.run_all("SearchFunction", "search-typo", "search-filtered", "search-bad-parameters", "suggest")
+
+
+def rehearse_mcp(run):
+    """The MCP server once the search index exists: its sample events, every catalog tool and
+    each review order (each index grant), the basket tools without a token (refused) and with
+    one. The token is the development issuer's: a bookworm-local serves its JWKS for the function
+    to fetch (the stack's own AuthJwksUrl answers nothing here)."""
+    import socket
+    import tempfile
+    import urllib.request
+
+    def tool(name, arguments, request_id, token=None):
+        (_, event), = events("mcp", "search-catalog")
+        event["requestContext"]["requestId"] = request_id
+        event["body"] = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                                    "params": {"name": name, "arguments": arguments}})
+        if token:
+            event["headers"]["authorization"] = f"Bearer {token}"
+        return event
+
+    data = tempfile.mkdtemp()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    local = str(binary_dir() / "bookworm-local")
+    issuer = subprocess.Popen([local, "serve", "--data-dir", data, "--port", str(port), "--template", str(ROOT / "template.yaml")],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1)
+                break
+            except OSError:
+                assert time.time() < deadline, "the issuer's stack did not start"
+                time.sleep(0.2)
+        run.overrides["McpFunction"] = {
+            "AUTH_JWKS_URL": f"http://127.0.0.1:{port}/.well-known/jwks.json", "AUTH_ISSUER": "bookworm-local",
+        }
+        token = subprocess.run([local, "token", "--data-dir", data, "--role", "customer", "--sub", "mcp-agent"],
+                               check=True, capture_output=True, text=True).stdout.strip()
+        run.run_all("McpFunction", "list-tools", "search-catalog")
+        emma, shop = "b337fce4-aa98-5765-9ce8-703d4bac2567", "123e4567-e89b-42d3-a456-426614174000"
+        calls = [
+            ("get_book", {"book_id": emma}, None),
+            ("list_categories", {}, None),
+            ("list_authors", {}, None),
+            *[("get_book_reviews", {"book_id": emma, "sort": sort}, None) for sort in ("newest", "highest", "lowest", "helpful")],
+            ("get_basket", {"shop_id": shop}, None),
+            ("add_to_basket", {"shop_id": shop, "book_id": emma, "quantity": 2}, token),
+            ("get_basket", {"shop_id": shop}, token),
+        ]
+        for number, (name, arguments, caller) in enumerate(calls):
+            case = f"{name} {json.dumps(arguments)}{' (signed in)' if caller else ''}"
+            run.invoke("McpFunction", case, tool(name, arguments, f"c6af9ac6-7b61-11e6-9a41-93e8deadc{number:03d}", caller))
+    finally:
+        issuer.terminate()
+        issuer.wait(timeout=20)
 
 
 ORDER_KINDS = ("com.bookworm.checkout.completed", "com.bookworm.order.completed", "com.bookworm.order.cancelled")

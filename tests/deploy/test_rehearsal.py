@@ -122,6 +122,13 @@ def test_the_rehearsal_did_real_work(rehearsal, moto):
         "search before any index exists": 503, "search-typo": 200, "search-filtered": 200,
         "search-bad-parameters": 400, "suggest": 200,
     }, search
+    mcp = {case: json.loads(r["body"]) for case, r, _ in rehearsal.outcomes["McpFunction"]}
+    assert all(answer.get("result") for answer in mcp.values()), mcp
+    failed = {case for case, answer in mcp.items() if answer["result"].get("isError")}
+    assert failed == {'get_basket {"shop_id": "123e4567-e89b-42d3-a456-426614174000"}'}, "only the basket without a token"
+    basket = mcp['get_basket {"shop_id": "123e4567-e89b-42d3-a456-426614174000"} (signed in)']["result"]["structuredContent"]
+    assert [line["quantity"] for line in basket["lines"]] == [2], basket
+    assert mcp["search-catalog"]["result"]["structuredContent"]["hits"], "the published index answered"
     indexed = [response for _, response, _ in rehearsal.outcomes["SearchIndexerFunction"]]
     assert [r["version"] for r in indexed] == [1, 2], indexed
     assert indexed[0]["books"] > 200, "the rebuild read the whole seeded catalog"

@@ -23,6 +23,7 @@ use bookworm_domain::text::{self, Lines};
 use bookworm_http::access::Access;
 
 mod back_office;
+mod mcp;
 mod support;
 
 use crate::routes::rule;
@@ -97,6 +98,12 @@ impl Operation {
     fn ok(mut self, status: u16, description: &str, schema: Value) -> Self {
         let content = json!({ "application/json": { "schema": schema } });
         self.responses.insert(status.to_string(), json!({ "description": description, "content": content }));
+        self
+    }
+
+    /// A status answered without a body of ours (the MCP transport's own answers).
+    fn status(mut self, status: u16, description: &str) -> Self {
+        self.responses.insert(status.to_string(), json!({ "description": description }));
         self
     }
 
@@ -460,6 +467,7 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
     .into_iter()
     .chain(support::operations(schemas))
     .chain(back_office::operations(schemas))
+    .chain(mcp::operations())
     .collect()
 }
 

@@ -15,6 +15,7 @@ pub fn by_function() -> Vec<(&'static str, Vec<RouteRule>)> {
         ("catalog-books", catalog_books::ROUTES.rules()),
         ("catalog-lookups", catalog_lookups::ROUTES.rules()),
         ("checkout", checkout::ROUTES.rules()),
+        ("mcp", mcp::ROUTES.rules()),
         ("orders", orders::ROUTES.rules()),
         ("publish", publish::ROUTES.rules()),
         ("reviews", reviews::ROUTES.rules()),

@@ -18,8 +18,8 @@ use std::sync::Arc;
 
 use bookworm_auth::Verifier;
 use bookworm_domain::ports::{BasketStore, BookReader, CatalogSearch, LookupReader, ReviewStore};
-use bookworm_http::problem_response;
-use bookworm_http::request_id;
+use bookworm_http::access::Access;
+use bookworm_http::{Routes, problem_response, request_id, route};
 use http_body_util::BodyExt;
 use lambda_http::{Body, Request, Response};
 use rmcp::transport::streamable_http_server::StreamableHttpServerConfig;
@@ -27,6 +27,19 @@ use rmcp::transport::streamable_http_server::session::never::NeverSessionManager
 use rmcp::transport::streamable_http_server::tower::StreamableHttpService;
 
 use crate::server::Catalog;
+
+/// The transport tells the methods apart itself; the routes say which reach it.
+#[derive(Debug, Clone, Copy)]
+pub enum Op {
+    Transport,
+}
+
+/// Public: a token is optional, and verified here when given (see [`caller`]).
+pub const ROUTES: Routes<Op> = Routes::new(&[
+    route("POST /mcp", Access::Public, Op::Transport),
+    route("GET /mcp", Access::Public, Op::Transport),
+    route("DELETE /mcp", Access::Public, Op::Transport),
+]);
 
 /// The stores the tools read and (baskets only) write. `Arc`s: the SDK runs each request's
 /// handler on a task of its own, which must own what it uses.
@@ -70,7 +83,11 @@ impl Mcp {
     /// Answers one HTTP request to `/mcp`. A token that does not verify is refused with 401
     /// problem+json before any tool runs; no token makes an anonymous caller.
     pub async fn handle(&self, mut request: Request) -> Response<Body> {
-        let caller = match caller::identify(&self.verifier, request.headers()).await {
+        let identified = match ROUTES.resolve(&request) {
+            Ok(_) => caller::identify(&self.verifier, request.headers()).await,
+            Err(error) => Err(error),
+        };
+        let caller = match identified {
             Ok(caller) => caller,
             Err(error) => return problem_response(&error, request_id(&request).as_deref()),
         };

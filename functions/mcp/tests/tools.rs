@@ -187,6 +187,16 @@ fn endpoint(world: &World, issuer: &DevIssuer) -> Mcp {
     Mcp::new(world.stores.clone(), Arc::new(verifier))
 }
 
+/// A request as API Gateway hands it on: with its route key.
+fn routed(request: lambda_http::http::Request<Body>) -> Request {
+    use lambda_http::RequestExt;
+    use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
+    use lambda_http::request::RequestContext;
+    let mut context = ApiGatewayV2httpRequestContext::default();
+    context.route_key = Some(format!("{} /mcp", request.method()));
+    request.with_request_context(RequestContext::ApiGatewayV2(context))
+}
+
 fn post(body: Value, token: Option<&str>) -> Request {
     let mut request = lambda_http::http::Request::builder()
         .method("POST")
@@ -197,7 +207,7 @@ fn post(body: Value, token: Option<&str>) -> Request {
     if let Some(token) = token {
         request = request.header("authorization", format!("Bearer {token}"));
     }
-    request.body(Body::Text(body.to_string())).unwrap()
+    routed(request.body(Body::Text(body.to_string())).unwrap())
 }
 
 fn json_of(response: &lambda_http::Response<Body>) -> Value {
@@ -247,7 +257,10 @@ async fn the_endpoint_speaks_json_rpc_and_verifies_tokens() {
         .method("GET")
         .uri("https://api.example.com/mcp")
         .header("accept", "text/event-stream");
-    let get = get.body(Body::Empty).unwrap();
+    let get = routed(get.body(Body::Empty).unwrap());
     let response = endpoint.handle(get).await;
     assert_eq!(response.status(), 405, "{:?}", response.body());
+    // A route the function does not declare is not served.
+    let put = lambda_http::http::Request::builder().method("PUT").uri("https://api.example.com/mcp");
+    assert_eq!(endpoint.handle(routed(put.body(Body::Empty).unwrap())).await.status(), 404);
 }
