@@ -124,8 +124,9 @@ def test_the_rehearsal_did_real_work(rehearsal, moto):
     }, search
     mcp = {case: json.loads(r["body"]) for case, r, _ in rehearsal.outcomes["McpFunction"]}
     assert all(answer.get("result") for answer in mcp.values()), mcp
-    failed = {case for case, answer in mcp.items() if answer["result"].get("isError")}
-    assert failed == {'get_basket {"shop_id": "123e4567-e89b-42d3-a456-426614174000"}'}, "only the basket without a token"
+    failed = {case: answer["result"]["structuredContent"] for case, answer in mcp.items() if answer["result"].get("isError")}
+    refused = 'get_basket {"shop_id": "123e4567-e89b-42d3-a456-426614174000"}'
+    assert set(failed) == {refused} and failed[refused]["status"] == 401, f"only the basket without a token: {failed}"
     basket = mcp['get_basket {"shop_id": "123e4567-e89b-42d3-a456-426614174000"} (signed in)']["result"]["structuredContent"]
     assert [line["quantity"] for line in basket["lines"]] == [2], basket
     assert mcp["search-catalog"]["result"]["structuredContent"]["hits"], "the published index answered"
