@@ -222,6 +222,7 @@ def rehearse(moto, stack, logs):
     run = Rehearsal(moto, stack, logs)
     try:
         run.run_all("AuthorizerFunction", "forged-alg-none", "malformed-token")
+        run.run_all("DeviceAuthorizerFunction", "connect-no-token", "connect-customer-token")
         run.run_all("CatalogBooksFunction", "list-books", "list-books-by-category-price-desc", "search-books", "get-book", "get-unknown-book")
         run.run_all("CatalogLookupsFunction", "list-authors", "list-categories", "list-publishers")
         # The sample buyer saves a profile with a default address: the checkout below is delivered
@@ -265,6 +266,9 @@ def rehearse(moto, stack, logs):
         rehearse_reviews(run)
         rehearse_support(run, placed)
         run.run_all("PublishFunction", "publish", "history")
+        # A device's action through the topic rule's target: stored, so the relay and fan-out
+        # below carry it as they carry the publish above; the bad ones are dropped.
+        run.run_all("DeviceActionsFunction", "action", "action-shop-mismatch", "action-not-json")
         run.run_all("BasketFunction", "put-item", "empty-basket")
 
         time.sleep(max(0.0, token_ends - time.time()) + 1)

@@ -49,6 +49,23 @@ pub async fn invoke_text(
             let response = authorizer::handle(&stack.verifier, typed().parse()?).await;
             return Ok(serde_json::to_value(response).unwrap_or_default());
         }
+        "device-authorizer" | "DeviceAuthorizerFunction" => {
+            // The policy's resources as a local account would name them.
+            let arns = device_authorizer::IotArns { prefix: "arn:aws:iot:local:000000000000".into() };
+            let now =
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+            let response = device_authorizer::answer(&stack.verifier, &arns, now, typed().parse()?).await;
+            return Ok(serde_json::to_value(response).unwrap_or_default());
+        }
+        "device-actions" | "DeviceActionsFunction" => {
+            let outcome = device_actions::handle(stack.stores.shop.as_ref(), typed().parse()?)
+                .await
+                .map_err(|e| InvokeError::Failed(e.to_string()))?;
+            return Ok(match outcome {
+                publish::device::Outcome::Published(event) => json!({"published": event.id}),
+                publish::device::Outcome::Dropped(dropped) => json!({"dropped": format!("{dropped:?}")}),
+            });
+        }
         "websocket" | "WebSocketFunction" => {
             let response = websocket::handle(&stack.stores.websocket(), typed().parse()?).await;
             return Ok(serde_json::to_value(response).unwrap_or_default());

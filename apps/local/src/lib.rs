@@ -14,6 +14,7 @@ pub mod figures;
 pub mod functions;
 pub mod invoke;
 pub mod listen;
+pub mod mqtt;
 pub mod oidc;
 pub mod pages;
 pub mod reminders;

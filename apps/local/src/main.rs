@@ -12,7 +12,9 @@ use bookworm_dynamodb::DynamoCatalog;
 use bookworm_embedded::{EmbeddedCatalog, seed};
 use bookworm_local::dev_routes::{DevRoutes, EXPOSE_FLAG};
 use bookworm_local::stack::{issuer_key_path, open_catalog, search_index_path};
-use bookworm_local::{AuthConfig, CatalogBackend, PushBackend, Stack, StackConfig, invoke, running, server};
+use bookworm_local::{
+    AuthConfig, CatalogBackend, PushBackend, Stack, StackConfig, invoke, mqtt, running, server,
+};
 use bookworm_search::{IndexedCatalog, LiveIndex};
 use clap::{Args, Parser, Subcommand};
 
@@ -55,6 +57,10 @@ enum Command {
         /// to or close any merchant's WebSocket. On loopback they are always served.
         #[arg(long)]
         expose_dev_routes: bool,
+        /// Port of the MQTT broker for in-store devices (on the --host address; 0: any free
+        /// port, printed in the banner). Without it 1883, or no broker if 1883 is taken.
+        #[arg(long, env = "MQTT_PORT")]
+        mqtt_port: Option<u16>,
     },
     /// Run one function's handler on an API Gateway event file and print its response. When a
     /// stack serves the data folder (it holds its files), the event is sent to that stack.
@@ -118,8 +124,9 @@ enum Command {
         /// The user id (`sub`).
         #[arg(long, default_value = "5f0c1d2e-3a4b-4c5d-8e6f-7a8b9c0d1e2f")]
         sub: String,
-        /// A role: customer, merchant, support or admin. Repeat for several.
-        #[arg(long = "role", value_parser = ["customer", "merchant", "support", "admin"])]
+        /// A role: customer, merchant, support or admin; or device (an in-store device: one
+        /// --shop, and --sub as its MQTT client id). Repeat for several.
+        #[arg(long = "role", value_parser = ["customer", "merchant", "support", "admin", "device"])]
         roles: Vec<String>,
         /// A shop the merchant works for (UUID). Repeat for several.
         #[arg(long = "shop")]
@@ -214,9 +221,39 @@ async fn main() -> ExitCode {
     }
 }
 
+/// The devices' MQTT broker: on `port`, or on 1883 if it is free (no broker if not: stacks
+/// started side by side, as the tests do, need not each have one).
+async fn start_broker(
+    stack: &Arc<Stack>,
+    host: IpAddr,
+    port: Option<u16>,
+) -> Result<Option<SocketAddr>, Box<dyn std::error::Error>> {
+    let address = SocketAddr::new(host, port.unwrap_or(mqtt::DEFAULT_PORT));
+    match mqtt::start(stack.clone(), address).await {
+        Ok(broker) => Ok(Some(broker.address)),
+        Err(error) if port.is_none() => {
+            eprintln!("bookworm-local: no MQTT broker: {address}: {error} (--mqtt-port picks another)");
+            Ok(None)
+        }
+        Err(error) => Err(format!("the MQTT broker cannot listen on {address}: {error}").into()),
+    }
+}
+
+fn mqtt_banner(broker: Option<SocketAddr>) -> String {
+    match broker {
+        Some(address) => {
+            format!(
+                "  {:<6} {:<24} -> device-actions (mqtt://{address})\n",
+                "MQTT", "shops/{shop_id}/actions"
+            )
+        }
+        None => String::new(),
+    }
+}
+
 async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
     match command {
-        Command::Serve { stack, port, host, expose_dev_routes } => {
+        Command::Serve { stack, port, host, expose_dev_routes, mqtt_port } => {
             let config = stack.config();
             let dev_routes = DevRoutes::new(host, expose_dev_routes);
             // The stack's own fan-out would post to a route that answers 404: refuse now
@@ -250,6 +287,7 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             for (route, function) in &stack.routes {
                 banner += &format!("  {:<6} {:<24} -> {}\n", route.method, route.path, function.name());
             }
+            banner += &mqtt_banner(start_broker(&stack, host, mqtt_port).await?);
             let websocket_routes = stack.websocket_routes.join(", ");
             banner +=
                 &format!("  {:<6} {:<24} -> websocket ({websocket_routes})\n", "WS", "/ws?shop_id=&token=");

@@ -26,8 +26,9 @@ const AFTER: [(&str, &str); 6] = [
 const AWS_ONLY: [&str; 2] = ["email-retry", "search-indexer"];
 
 /// The samples that show a refusal, with the status they get; every other sample succeeds.
-/// The authorizer's refusals are a verdict the function answers 401 to.
-const REFUSALS: [(&str, u64); 36] = [
+/// The authorizer's refusals are a verdict the function answers 401 to; the device functions'
+/// (status 0: no HTTP) a refused connection and a dropped message.
+const REFUSALS: [(&str, u64); 40] = [
     ("account/me-rejected-token.json", 401),
     ("account/set-profile-invalid.json", 400),
     ("admin/get-unknown-customer.json", 404),
@@ -37,6 +38,10 @@ const REFUSALS: [(&str, u64); 36] = [
     ("authorizer/malformed-token.json", 401),
     ("basket/put-item-bad-quantity.json", 400),
     ("catalog-admin/create-book-as-customer.json", 403),
+    ("device-actions/action-not-json.json", 0),
+    ("device-actions/action-shop-mismatch.json", 0),
+    ("device-authorizer/connect-customer-token.json", 0),
+    ("device-authorizer/connect-no-token.json", 0),
     ("catalog-admin/create-book-invalid.json", 400),
     ("catalog-admin/create-book-rejected-token.json", 401),
     ("catalog-admin/delete-author-with-books.json", 409),
@@ -115,6 +120,14 @@ fn verdict(sample: &str, ran: bool, response: &Value, stderr: &str) -> Option<St
             // The authorizer lets every request through with its verdict; a refusal names why.
             let rejected = response["context"]["rejected"].is_string();
             (rejected != refusal.is_some()).then(|| format!("rejected: {rejected}, expected {}", !rejected))
+        }
+        (_, "device-authorizer") => {
+            let authenticated = response["isAuthenticated"] == true;
+            (authenticated == refusal.is_some()).then(|| format!("authenticated: {authenticated}"))
+        }
+        (_, "device-actions") => {
+            let published = response["published"].is_string();
+            (published == refusal.is_some()).then(|| format!("published: {published}"))
         }
         (_, "relay") => {
             let failures = &response["response"]["batchItemFailures"];

@@ -86,13 +86,15 @@ pub async fn verdict_for(verifier: &Verifier, token: Option<&str>) -> Value {
 
 /// The metric counting refusals for `rejection`'s reason: few, so an alarm can tell "the
 /// issuer's keys are unreachable" (ours to fix) from callers' bad or stale tokens.
-fn rejection_metric(rejection: &Rejection) -> &'static str {
+pub fn rejection_metric(rejection: &Rejection) -> &'static str {
     match rejection {
         Rejection::Expired | Rejection::NotYetValid => "AuthRejectedExpired",
         Rejection::Signature | Rejection::UnknownKey | Rejection::Algorithm => "AuthRejectedSignature",
         Rejection::Issuer | Rejection::Audience | Rejection::NotAnAccessToken => {
             "AuthRejectedIssuerOrAudience"
         }
+        // A device's token on the API, or (device authorizer) anyone else's on the broker.
+        Rejection::DeviceToken | Rejection::NotADevice | Rejection::ShopCount(_) => "AuthRejectedRole",
         Rejection::KeysUnavailable(_) => "AuthRejectedKeysUnavailable",
         Rejection::Missing | Rejection::Malformed | Rejection::NoKeyId | Rejection::NoSubject => {
             "AuthRejectedMalformed"

@@ -1,6 +1,10 @@
 //! `POST /publish/{shop_id}`: the in-store app's existing contract for checkout actions, now
 //! authenticated and checked; each action becomes a shop event that the shop's merchants get
 //! live. `GET /shops/{shop_id}/events`: the shop's archived events, newest first.
+//! [`device`]: the same actions from in-store devices over MQTT, through the same checks into
+//! the same outbox.
+
+pub mod device;
 
 use bookworm_domain::events::{CloudEvent, EventCursor, ShopEvent};
 use bookworm_domain::identity::Principal;
@@ -44,12 +48,19 @@ async fn publish(events: &dyn EventLog, shop: ShopId, caller: &Principal, reques
     let action: CheckoutAction = json_body(request)?;
     action.validate(shop)?;
     action.authorize(caller, shop)?;
+    record(events, action).await?;
+    // The old service's reply, word for word: its clients read it.
+    json(StatusCode::OK, &json!({ "status": format!("Message sent to shop ID {shop}") }))
+}
+
+/// Puts a checked action into the outbox (the events table, whose stream the relay publishes):
+/// the one way an action becomes a shop event, over HTTP or MQTT.
+async fn record(events: &dyn EventLog, action: CheckoutAction) -> Result<ShopEvent, bookworm_domain::Error> {
     let event = ShopEvent::checkout_action(action);
     events.append(&event).await?;
     bookworm_metrics::count("EventsPublished", 1.0);
     bookworm_metrics::property("EventId", event.id.to_string());
-    // The old service's reply, word for word: its clients read it.
-    json(StatusCode::OK, &json!({ "status": format!("Message sent to shop ID {shop}") }))
+    Ok(event)
 }
 
 async fn history(events: &dyn EventLog, shop: ShopId, request: &Request) -> Outcome {

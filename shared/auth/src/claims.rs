@@ -112,24 +112,46 @@ impl Claims {
         cognito && keycloak
     }
 
-    pub(crate) fn into_principal(self, client: &str) -> Result<Principal, Rejection> {
-        let user_id = self
-            .sub
-            .filter(|sub| !sub.trim().is_empty())
-            .and_then(|sub| UserId::new(sub).ok())
-            .ok_or(Rejection::NoSubject)?;
+    /// Every role name the token carries, wherever its issuer puts them.
+    fn role_names<'a>(&'a self, client: &str) -> impl Iterator<Item = &'a str> {
         let client_roles =
             self.resource_access.get(client).map(|list| list.roles.as_slice()).unwrap_or_default();
-        let mut roles: BTreeSet<Role> = self
-            .realm_access
+        self.realm_access
             .roles
             .iter()
             .chain(client_roles)
             .map(String::as_str)
             .chain(self.cognito_groups.iter())
             .chain(self.roles.iter())
-            .filter_map(Role::from_claim)
-            .collect();
+    }
+
+    /// Whether this is an in-store device's token (role `device`): such a token opens the
+    /// device broker only, never the HTTP or WebSocket APIs.
+    pub(crate) fn is_device(&self, client: &str) -> bool {
+        self.role_names(client).any(|name| name.trim().eq_ignore_ascii_case("device"))
+    }
+
+    /// The `shop_ids` claim as sent, unparsed: a device must name exactly one.
+    pub(crate) fn shop_id_claims(&self) -> Vec<&str> {
+        self.shop_ids.iter().collect()
+    }
+
+    fn user_id(&self) -> Result<UserId, Rejection> {
+        self.sub
+            .as_deref()
+            .filter(|sub| !sub.trim().is_empty())
+            .and_then(|sub| UserId::new(sub).ok())
+            .ok_or(Rejection::NoSubject)
+    }
+
+    /// The device's id: the token's `sub`.
+    pub(crate) fn device_id(&self) -> Result<UserId, Rejection> {
+        self.user_id()
+    }
+
+    pub(crate) fn into_principal(self, client: &str) -> Result<Principal, Rejection> {
+        let user_id = self.user_id()?;
+        let mut roles: BTreeSet<Role> = self.role_names(client).filter_map(Role::from_claim).collect();
         // Every signed-in caller may shop.
         roles.insert(Role::Customer);
         let shop_ids = self

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use bookworm_domain::identity::Principal;
+use bookworm_domain::ids::ShopId;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, Validation};
 
@@ -50,6 +51,15 @@ pub enum Rejection {
     NoSubject,
     #[error("not an access token (an ID or refresh token)")]
     NotAnAccessToken,
+    /// A device's token opens the device broker only: a stolen kiosk must not shop or read.
+    #[error("a device token, good for the device broker only")]
+    DeviceToken,
+    /// On the device broker: a token without the `device` role (a customer's, a merchant's).
+    #[error("not a device token")]
+    NotADevice,
+    /// On the device broker: a device belongs to exactly one shop.
+    #[error("a device token must name exactly one shop (a UUID); this one names {0}")]
+    ShopCount(usize),
     /// Not the caller's fault: the issuer's keys could not be fetched.
     #[error("issuer keys unavailable: {0}")]
     KeysUnavailable(String),
@@ -77,8 +87,34 @@ impl Verifier {
         Self { config, keys }
     }
 
-    /// The principal a valid token names, and the token's expiry (Unix seconds).
+    /// The principal a valid token names, and the token's expiry (Unix seconds). Device
+    /// tokens are refused here: they are for [`Verifier::verify_device`] only.
     pub async fn verify(&self, token: &str) -> Result<(Principal, u64), Rejection> {
+        let claims = self.verified_claims(token).await?;
+        if claims.is_device(&self.config.audience) {
+            return Err(Rejection::DeviceToken);
+        }
+        let expires = claims.exp;
+        Ok((claims.into_principal(&self.config.audience)?, expires))
+    }
+
+    /// A device token's device and its one shop (the same issuer, role `device`).
+    pub async fn verify_device(&self, token: &str) -> Result<crate::DeviceGrant, Rejection> {
+        let claims = self.verified_claims(token).await?;
+        if !claims.is_device(&self.config.audience) {
+            return Err(Rejection::NotADevice);
+        }
+        let device_id = claims.device_id()?;
+        let shop = match claims.shop_id_claims().as_slice() {
+            // Read as the shop ids of every other token are: any spelling of a UUID.
+            [one] => one.parse::<uuid::Uuid>().map(ShopId).map_err(|_| Rejection::ShopCount(0))?,
+            many => return Err(Rejection::ShopCount(many.len())),
+        };
+        Ok(crate::DeviceGrant::new(device_id, shop, claims.exp))
+    }
+
+    /// The claims of a token whose signature, algorithm, issuer, audience, time and kind hold.
+    async fn verified_claims(&self, token: &str) -> Result<Claims, Rejection> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| Rejection::Malformed)?;
         if !ACCEPTED.contains(&header.alg) {
             return Err(Rejection::Algorithm);
@@ -109,7 +145,6 @@ impl Verifier {
         if !claims.is_access_token() {
             return Err(Rejection::NotAnAccessToken);
         }
-        let expires = claims.exp;
-        Ok((claims.into_principal(&self.config.audience)?, expires))
+        Ok(claims)
     }
 }

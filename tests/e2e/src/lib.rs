@@ -60,6 +60,14 @@ impl LocalStack {
         Self { base, client: Client::new(), stack, _data: data, _stop: stop }
     }
 
+    /// Starts the stack's MQTT broker for devices on a free 127.0.0.1 port; returns the port.
+    pub async fn start_broker(&self) -> u16 {
+        let address = std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, 0));
+        let broker =
+            bookworm_local::mqtt::start(self.stack.clone(), address).await.expect("start the broker");
+        broker.address.port()
+    }
+
     /// A token from the stack's development issuer with these roles (and shops).
     pub fn token(&self, roles: &[&str], shops: &[&str]) -> String {
         self.token_as(&format!("user-{}", roles.join("-")), roles, shops)
@@ -75,7 +83,8 @@ impl LocalStack {
         self.mint(sub, roles, shops, 600)
     }
 
-    fn mint(&self, sub: &str, roles: &[&str], shops: &[&str], ttl_seconds: u64) -> String {
+    /// A token for the user `sub` that expires in `ttl_seconds`.
+    pub fn mint(&self, sub: &str, roles: &[&str], shops: &[&str], ttl_seconds: u64) -> String {
         let request = TokenRequest {
             sub: sub.to_owned(),
             roles: roles.iter().map(|role| (*role).to_owned()).collect(),
