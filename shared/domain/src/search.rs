@@ -36,11 +36,36 @@ pub struct SearchFilter {
     pub in_stock: Option<bool>,
 }
 
+/// How a search ranks books.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchMode {
+    /// By the words: BM25 with typos and prefixes.
+    Keyword,
+    /// By meaning: the cosine of the query's and each book's embedding.
+    Semantic,
+    /// Both rankings fused (reciprocal-rank fusion).
+    #[default]
+    Hybrid,
+}
+
+impl SearchMode {
+    pub fn parse(field: &str, text: &str) -> Result<Self, Error> {
+        match text {
+            "keyword" => Ok(Self::Keyword),
+            "semantic" => Ok(Self::Semantic),
+            "hybrid" => Ok(Self::Hybrid),
+            _ => Err(Error::invalid(field, "must be keyword, semantic or hybrid")),
+        }
+    }
+}
+
 /// A validated search: the words, the filters and which slice of the ranking to return.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchQuery {
     pub text: String,
     pub filter: SearchFilter,
+    pub mode: SearchMode,
     /// Hits to skip: where the cursor points.
     pub offset: usize,
     pub limit: PageSize,
@@ -58,7 +83,7 @@ impl SearchQuery {
         }
         problems.into_result()?;
         // Trailing white space is kept: it says the last word is finished (no prefix match).
-        Ok(Self { text: text.trim_start().to_owned(), filter, offset: 0, limit })
+        Ok(Self { text: text.trim_start().to_owned(), filter, mode: SearchMode::default(), offset: 0, limit })
     }
 
     /// Resumes at `cursor`, which must have been returned for this same query.
@@ -74,12 +99,13 @@ impl SearchQuery {
             .then(|| SearchCursor { offset: next, query: self.fingerprint() }.encode())
     }
 
-    /// A short hash of the text and filters, so a cursor is refused on any other query.
+    /// A short hash of the text, filters and mode, so a cursor is refused on any other query.
     fn fingerprint(&self) -> u32 {
         let f = &self.filter;
         let key = format!(
-            "{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            "{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
             self.text.trim_end().to_lowercase(),
+            self.mode,
             f.category,
             f.author,
             f.publisher,
@@ -194,7 +220,9 @@ pub struct Highlights {
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct SearchHit {
     pub book: BookCard,
-    /// Relevance (BM25 with field boosts): higher is better; comparable within one answer only.
+    /// Relevance: BM25 with field boosts (`keyword`), the cosine similarity (`semantic`), or
+    /// the reciprocal-rank fusion score (`hybrid`). Higher is better; comparable within one
+    /// answer only.
     pub score: f32,
     pub highlights: Highlights,
 }
@@ -218,7 +246,8 @@ pub struct Facets {
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct SearchResults {
     pub hits: Vec<SearchHit>,
-    /// Books matching the query and filters, on all pages.
+    /// Books matching the query and filters, on all pages: in `semantic` mode those near
+    /// enough in meaning, in `hybrid` mode those matching the words or near in meaning.
     pub total: u64,
     pub facets: Facets,
     /// Pass as `cursor` (with the same query) for the next page; `null` on the last page.
@@ -304,6 +333,8 @@ mod tests {
         let mut filtered = query("austen");
         filtered.filter.in_stock = Some(true);
         assert_eq!(field(filtered.resume(&cursor)), ["cursor"]);
+        let keyword = SearchQuery { mode: SearchMode::Keyword, ..query("austen") };
+        assert_eq!(field(keyword.resume(&cursor)), ["cursor"], "a hybrid cursor on a keyword ranking");
         for forged in ["", "x", &URL_SAFE_NO_PAD.encode("search:5000:00000000"), &"A".repeat(100)] {
             assert_eq!(field(query("austen").resume(forged)), ["cursor"], "{forged}");
         }

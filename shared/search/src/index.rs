@@ -3,14 +3,22 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock, RwLockReadGuard};
+use std::time::Instant;
 
 use bookworm_domain::Error;
 use bookworm_domain::ids::BookId;
 use bookworm_domain::search::BookCard;
+use bookworm_embed::Embedder;
 use tantivy::directory::{MmapDirectory, RamDirectory};
 use tantivy::{Directory, Index, IndexReader, IndexWriter, ReloadPolicy, Term};
 
 use crate::schema::{self, Fields};
+use crate::vectors::{Facts, NewRow, VECTORS_FILE, Vectors, text_hash, text_of};
+
+/// Texts the model runs on at once: big enough to amortise a forward pass, small enough that
+/// padding to the longest costs little.
+const EMBED_BATCH: usize = 32;
 
 /// The indexing buffer: tantivy's floor is 15 MB per thread; one thread keeps a Lambda's
 /// memory and the local stack's footprint small, and a batch of changes is tiny anyway.
@@ -39,18 +47,52 @@ pub struct CatalogIndex {
     pub(crate) index: Index,
     pub(crate) reader: IndexReader,
     pub(crate) fields: Fields,
+    /// The model: embeds changed books and queries. Without it the index is keyword-only
+    /// (tests of the keyword side, a local stack without `BOOKWORM_MODEL_DIR`).
+    pub(crate) embedder: Option<Arc<Embedder>>,
+    /// One vector per book, saved beside tantivy's files at every commit.
+    pub(crate) vectors: RwLock<Vectors>,
 }
 
 impl CatalogIndex {
     /// Opens the index in `dir`, creating an empty one there first if there is none. An index
     /// this code cannot open (another version's schema, damaged files) is derived data: it is
     /// removed and an empty one made, for the caller to rebuild from the catalog.
-    pub fn open_or_create(dir: &Path) -> Result<Self, Error> {
-        Self::open_or_create_once(dir).or_else(|error| {
+    pub fn open_or_create(dir: &Path, embedder: Option<Arc<Embedder>>) -> Result<Self, Error> {
+        Self::open_or_create_once(dir).and_then(|index| index.with_embedder(embedder.clone())).or_else(|error| {
             tracing::warn!(%error, dir = %dir.display(), "cannot open the search index there; starting a new one");
             std::fs::remove_dir_all(dir).map_err(|e| Error::unavailable("search index folder", e))?;
-            Self::open_or_create_once(dir)
+            Self::open_or_create_once(dir)?.with_embedder(embedder)
         })
+    }
+
+    /// Embeds with `embedder` from now on. An index with books but not a vector for each was
+    /// built without the model: it must be rebuilt before it can rank by meaning.
+    pub fn with_embedder(mut self, embedder: Option<Arc<Embedder>>) -> Result<Self, Error> {
+        let vectors = self.vectors.get_mut().map_err(|_| poisoned())?.len() as u64;
+        if embedder.is_some() && vectors != self.books() {
+            return Err(Error::unavailable(
+                "search index",
+                format!("has {vectors} vectors for {} books: it must be rebuilt", self.books()),
+            ));
+        }
+        self.embedder = embedder;
+        Ok(self)
+    }
+
+    /// Whether queries can be ranked by meaning.
+    pub fn has_vectors(&self) -> bool {
+        self.embedder.is_some()
+    }
+
+    pub(crate) fn vectors(&self) -> Result<RwLockReadGuard<'_, Vectors>, Error> {
+        self.vectors.read().map_err(|_| poisoned())
+    }
+
+    /// The model, for a query.
+    pub(crate) fn embed_query(&self, text: &str) -> Result<Option<Vec<f32>>, Error> {
+        let Some(embedder) = &self.embedder else { return Ok(None) };
+        embedder.embed_one(text).map(Some).map_err(|e| Error::unavailable("search model", e))
     }
 
     fn open_or_create_once(dir: &Path) -> Result<Self, Error> {
@@ -99,7 +141,12 @@ impl CatalogIndex {
             ));
         }
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(failed)?;
-        Ok(Self { index, reader, fields })
+        let vectors = match index.directory().atomic_read(Path::new(VECTORS_FILE)) {
+            Ok(bytes) => Vectors::decode(&bytes)?,
+            Err(tantivy::directory::error::OpenReadError::FileDoesNotExist(_)) => Vectors::default(),
+            Err(e) => return Err(Error::unavailable("search index vectors", e)),
+        };
+        Ok(Self { index, reader, fields, embedder: None, vectors: RwLock::new(vectors) })
     }
 
     /// Books in the index.
@@ -123,15 +170,75 @@ impl CatalogIndex {
     }
 
     fn commit(&self, writer: &mut IndexWriter, changes: &Changes, replace_all: bool) -> Result<(), Error> {
-        let staged =
-            self.stage(writer, changes, replace_all).and_then(|()| writer.commit().map(drop).map_err(failed));
+        // Embedded first: a model failure leaves the index as it was.
+        let vectors = self.next_vectors(changes, replace_all)?;
+        let staged = self
+            .stage(writer, changes, replace_all)
+            .and_then(|()| self.save_vectors(&vectors))
+            .and_then(|()| writer.commit().map(drop).map_err(failed));
         if let Err(error) = staged {
             if let Err(rollback) = writer.rollback() {
                 tracing::error!(%rollback, "could not roll the search index writer back");
             }
+            // The file may hold the new vectors: put the ones in memory back.
+            self.save_vectors(&*self.vectors()?)?;
             return Err(error);
         }
+        *self.vectors.write().map_err(|_| poisoned())? = vectors;
         self.reader.reload().map_err(failed)
+    }
+
+    /// The vectors after `changes`: a book whose text did not change keeps its vector, the
+    /// others are embedded. Without a model the touched books lose theirs (never a stale one).
+    fn next_vectors(&self, changes: &Changes, replace_all: bool) -> Result<Vectors, Error> {
+        let current = self.vectors()?;
+        let mut next = if replace_all { Vectors::default() } else { current.clone() };
+        for id in &changes.deletes {
+            next.remove(*id);
+        }
+        let Some(embedder) = &self.embedder else {
+            changes.upserts.iter().for_each(|card| next.remove(card.id));
+            return Ok(next);
+        };
+        let mut missing = Vec::new();
+        for card in &changes.upserts {
+            let text = text_of(card);
+            let hash = text_hash(&text);
+            match current.reusable(card.id, hash) {
+                Some(vector) => next.insert(NewRow {
+                    id: card.id,
+                    text_hash: hash,
+                    facts: Facts::of(card),
+                    vector: vector.to_vec(),
+                }),
+                None => missing.push((card, text, hash)),
+            }
+        }
+        drop(current);
+        let started = Instant::now();
+        for batch in missing.chunks(EMBED_BATCH) {
+            let texts: Vec<&str> = batch.iter().map(|(_, text, _)| text.as_str()).collect();
+            let embedded = embedder.embed(&texts).map_err(|e| Error::unavailable("search model", e))?;
+            for ((card, _, hash), vector) in batch.iter().zip(embedded) {
+                next.insert(NewRow { id: card.id, text_hash: *hash, facts: Facts::of(card), vector });
+            }
+        }
+        if !missing.is_empty() {
+            tracing::info!(
+                embedded = missing.len(),
+                reused = changes.upserts.len() - missing.len(),
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "embedded books"
+            );
+        }
+        Ok(next)
+    }
+
+    fn save_vectors(&self, vectors: &Vectors) -> Result<(), Error> {
+        self.index
+            .directory()
+            .atomic_write(Path::new(VECTORS_FILE), &vectors.encode())
+            .map_err(|e| Error::unavailable("search index vectors", e))
     }
 
     fn stage(&self, writer: &mut IndexWriter, changes: &Changes, replace_all: bool) -> Result<(), Error> {
@@ -168,6 +275,7 @@ impl CatalogIndex {
             self.index.load_metas().map_err(failed)?.list_segment_files().into_iter().collect();
         files.sort();
         files.insert(0, PathBuf::from(META));
+        files.push(PathBuf::from(VECTORS_FILE));
         let mut archive = tar::Builder::new(Vec::new());
         let bad = |e: std::io::Error| Error::unavailable("search index bundle", e);
         for path in files {
@@ -185,6 +293,10 @@ impl CatalogIndex {
         }
         archive.into_inner().map_err(bad)
     }
+}
+
+fn poisoned() -> Error {
+    Error::unavailable("search index", "a writer panicked")
 }
 
 pub(crate) fn failed(error: tantivy::TantivyError) -> Error {
