@@ -23,6 +23,12 @@ pub const QUERY_WORDS_MAX: usize = 12;
 pub const RESULTS_DEPTH_MAX: usize = 1_000;
 /// Most completions `GET /search/suggest` returns.
 pub const SUGGESTIONS_MAX: usize = 10;
+/// Most books `GET /books/{id}/similar` returns, and how many by default.
+pub const SIMILAR_MAX: usize = 20;
+pub const SIMILAR_DEFAULT: usize = 6;
+/// Books any one author may have among a book's similar books: the shelf is not just more of
+/// the same author.
+pub const SIMILAR_PER_AUTHOR: usize = 2;
 
 /// Filters that narrow the matching set; all given ones must hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -272,6 +278,14 @@ pub struct Suggestion {
     pub kind: SuggestionKind,
     /// The book (for a title) or the author.
     pub id: Uuid,
+}
+
+/// A book near another in meaning.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct SimilarBook {
+    pub book: BookCard,
+    /// The cosine of the two books' embeddings, at most 1: higher is nearer.
+    pub similarity: f32,
 }
 
 /// The current version of the built search index, as its store records it.

@@ -10,7 +10,7 @@ use bookworm_domain::catalog::{Author, Book, CatalogData, Category, Publisher};
 use bookworm_domain::ids::{AuthorId, BookId, CategoryId, PublisherId};
 use bookworm_domain::ports::{BookReader, CatalogSearch, CatalogStore, CatalogWriter, LookupReader};
 use bookworm_domain::query::{BookQuery, Page};
-use bookworm_domain::search::{SearchQuery, SearchResults, Suggestion};
+use bookworm_domain::search::{SearchQuery, SearchResults, SimilarBook, Suggestion};
 use bookworm_embed::Embedder;
 use tantivy::IndexWriter;
 
@@ -63,6 +63,10 @@ impl CatalogSearch for LiveIndex {
 
     async fn suggest(&self, prefix: &str) -> Result<Vec<Suggestion>, Error> {
         self.index.suggest(prefix)
+    }
+
+    async fn similar(&self, id: BookId, limit: usize) -> Result<Option<Vec<SimilarBook>>, Error> {
+        self.index.similar(id, limit)
     }
 }
 

@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use bookworm_domain::Error;
+use bookworm_domain::ids::BookId;
 use bookworm_domain::ports::{CatalogSearch, IndexStore};
-use bookworm_domain::search::{IndexPointer, SearchQuery, SearchResults, Suggestion};
+use bookworm_domain::search::{IndexPointer, SearchQuery, SearchResults, SimilarBook, Suggestion};
 use bookworm_embed::Embedder;
 use tokio::sync::Mutex;
 
@@ -137,5 +138,9 @@ impl<S: IndexStore> CatalogSearch for PublishedIndex<S> {
 
     async fn suggest(&self, prefix: &str) -> Result<Vec<Suggestion>, Error> {
         self.index().await?.suggest(prefix)
+    }
+
+    async fn similar(&self, id: BookId, limit: usize) -> Result<Option<Vec<SimilarBook>>, Error> {
+        self.index().await?.similar(id, limit)
     }
 }

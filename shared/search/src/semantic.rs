@@ -14,9 +14,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use bookworm_domain::Error;
-use bookworm_domain::ids::BookId;
+use bookworm_domain::ids::{AuthorId, BookId};
 use bookworm_domain::search::{
-    Facets, RESULTS_DEPTH_MAX, SearchFilter, SearchHit, SearchMode, SearchQuery, SearchResults,
+    Facets, RESULTS_DEPTH_MAX, SIMILAR_PER_AUTHOR, SearchFilter, SearchHit, SearchMode, SearchQuery,
+    SearchResults, SimilarBook,
 };
 use bookworm_embed::Embedder;
 use tantivy::collector::TopDocs;
@@ -177,6 +178,50 @@ impl CatalogIndex {
             }
         }
         Ok(ids)
+    }
+
+    /// The books nearest `id` in meaning (see the `CatalogSearch` port); `None` for a book the
+    /// index does not have.
+    pub fn similar(&self, id: BookId, limit: usize) -> Result<Option<Vec<SimilarBook>>, Error> {
+        if !self.has_vectors() {
+            return Err(Error::unavailable("search by meaning", "no model is loaded"));
+        }
+        let searcher = self.reader.searcher();
+        let vectors = self.vectors()?;
+        let Some(vector) = vectors.vector(id) else { return Ok(None) };
+        // Deep enough that the per-author cap still leaves `limit` books in all but odd catalogs.
+        let nearest = vectors.nearest(vector, &SearchFilter::default(), -1.0, (limit + 1) * 8);
+        let mut per_author: HashMap<AuthorId, usize> = HashMap::new();
+        let mut chosen = Vec::new();
+        for (other, similarity) in nearest {
+            let Some(facts) = vectors.facts(other) else { continue };
+            if other == id
+                || facts
+                    .authors()
+                    .iter()
+                    .any(|a| per_author.get(a).copied().unwrap_or(0) >= SIMILAR_PER_AUTHOR)
+            {
+                continue;
+            }
+            for author in facts.authors() {
+                *per_author.entry(*author).or_default() += 1;
+            }
+            chosen.push((other, similarity));
+            if chosen.len() == limit {
+                break;
+            }
+        }
+        drop(vectors);
+        let mut similar = Vec::with_capacity(chosen.len());
+        for (other, similarity) in chosen {
+            if let Some(address) = self.address_of(&searcher, other)? {
+                similar.push(SimilarBook {
+                    book: self.card(&searcher, address)?,
+                    similarity: similarity.min(1.0),
+                });
+            }
+        }
+        Ok(Some(similar))
     }
 
     /// Where a book is in the index, if it is.
