@@ -117,10 +117,12 @@ def test_the_rehearsal_did_real_work(rehearsal, moto):
     )}
     search = {case: status("SearchFunction", case) for case in (
         "search before any index exists", "search-typo", "search-filtered", "search-bad-parameters", "suggest",
+        "search-meaning", "search-bad-mode", "similar", "similar-unknown-book",
     )}
     assert search == {
         "search before any index exists": 503, "search-typo": 200, "search-filtered": 200,
-        "search-bad-parameters": 400, "suggest": 200,
+        "search-bad-parameters": 400, "suggest": 200, "search-meaning": 200, "search-bad-mode": 400,
+        "similar": 200, "similar-unknown-book": 404,
     }, search
     indexed = [response for _, response, _ in rehearsal.outcomes["SearchIndexerFunction"]]
     assert [r["version"] for r in indexed] == [1, 2], indexed

@@ -45,6 +45,8 @@ impl Changes {
 
 pub struct CatalogIndex {
     pub(crate) index: Index,
+    /// The directory itself, where the vectors file is kept beside tantivy's.
+    files: Box<dyn Directory>,
     pub(crate) reader: IndexReader,
     pub(crate) fields: Fields,
     /// The model: embeds changed books and queries. Without it the index is keyword-only
@@ -52,6 +54,8 @@ pub struct CatalogIndex {
     pub(crate) embedder: Option<Arc<Embedder>>,
     /// One vector per book, saved beside tantivy's files at every commit.
     pub(crate) vectors: RwLock<Vectors>,
+    /// Books run through the model since this index was opened (the rest reused a vector).
+    embedded: std::sync::atomic::AtomicU64,
 }
 
 impl CatalogIndex {
@@ -80,6 +84,17 @@ impl CatalogIndex {
         Ok(self)
     }
 
+    /// Books run through the model since the index was opened: a book whose embedded text
+    /// did not change keeps its vector and is not counted.
+    pub fn books_embedded(&self) -> u64 {
+        self.embedded.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Books with a vector.
+    pub fn vectors_len(&self) -> Result<usize, Error> {
+        Ok(self.vectors()?.len())
+    }
+
     /// Whether queries can be ranked by meaning.
     pub fn has_vectors(&self) -> bool {
         self.embedder.is_some()
@@ -99,12 +114,15 @@ impl CatalogIndex {
         std::fs::create_dir_all(dir).map_err(|e| Error::unavailable("search index folder", e))?;
         let directory = MmapDirectory::open(dir).map_err(|e| Error::unavailable("search index folder", e))?;
         let (schema, _) = schema::schema();
-        Self::wrap(Index::open_or_create(directory, schema).map_err(failed)?)
+        Self::wrap(Index::open_or_create(directory.clone(), schema).map_err(failed)?, Box::new(directory))
     }
 
     /// An empty index in memory.
     pub fn in_memory() -> Result<Self, Error> {
-        Self::wrap(Index::create_in_ram(schema::schema().0))
+        let directory = RamDirectory::create();
+        let index =
+            Index::create(directory.clone(), schema::schema().0, Default::default()).map_err(failed)?;
+        Self::wrap(index, Box::new(directory))
     }
 
     /// An index from a bundle, in memory: no disk, so a Lambda opens it without touching `/tmp`.
@@ -128,10 +146,12 @@ impl CatalogIndex {
             entry.read_to_end(&mut data).map_err(bad)?;
             directory.atomic_write(&path, &data).map_err(bad)?;
         }
-        Self::wrap(Index::open(directory).map_err(failed)?)
+        Self::wrap(Index::open(directory.clone()).map_err(failed)?, Box::new(directory))
     }
 
-    fn wrap(index: Index) -> Result<Self, Error> {
+    /// `files` is the index's own directory, not tantivy's managed view of it: a file written
+    /// through that view is garbage-collected at the next commit unless a segment uses it.
+    fn wrap(index: Index, files: Box<dyn Directory>) -> Result<Self, Error> {
         schema::register(&index);
         let (schema, fields) = schema::schema();
         if index.schema() != schema {
@@ -141,12 +161,20 @@ impl CatalogIndex {
             ));
         }
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(failed)?;
-        let vectors = match index.directory().atomic_read(Path::new(VECTORS_FILE)) {
+        let vectors = match files.atomic_read(Path::new(VECTORS_FILE)) {
             Ok(bytes) => Vectors::decode(&bytes)?,
             Err(tantivy::directory::error::OpenReadError::FileDoesNotExist(_)) => Vectors::default(),
             Err(e) => return Err(Error::unavailable("search index vectors", e)),
         };
-        Ok(Self { index, reader, fields, embedder: None, vectors: RwLock::new(vectors) })
+        Ok(Self {
+            index,
+            files,
+            reader,
+            fields,
+            embedder: None,
+            vectors: RwLock::new(vectors),
+            embedded: Default::default(),
+        })
     }
 
     /// Books in the index.
@@ -223,6 +251,7 @@ impl CatalogIndex {
                 next.insert(NewRow { id: card.id, text_hash: *hash, facts: Facts::of(card), vector });
             }
         }
+        self.embedded.fetch_add(missing.len() as u64, std::sync::atomic::Ordering::Relaxed);
         if !missing.is_empty() {
             tracing::info!(
                 embedded = missing.len(),
@@ -235,8 +264,7 @@ impl CatalogIndex {
     }
 
     fn save_vectors(&self, vectors: &Vectors) -> Result<(), Error> {
-        self.index
-            .directory()
+        self.files
             .atomic_write(Path::new(VECTORS_FILE), &vectors.encode())
             .map_err(|e| Error::unavailable("search index vectors", e))
     }
@@ -279,7 +307,7 @@ impl CatalogIndex {
         let mut archive = tar::Builder::new(Vec::new());
         let bad = |e: std::io::Error| Error::unavailable("search index bundle", e);
         for path in files {
-            let data = match self.index.directory().atomic_read(&path) {
+            let data = match self.files.atomic_read(&path) {
                 Ok(data) => data,
                 // The list names every file a segment may have; not all exist.
                 Err(tantivy::directory::error::OpenReadError::FileDoesNotExist(_)) => continue,

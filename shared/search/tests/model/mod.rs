@@ -23,6 +23,7 @@ pub fn embedder() -> Arc<Embedder> {
 }
 
 /// The seed catalog (202 books) in an index with its vectors.
+#[allow(dead_code)] // each test binary that includes this module uses what it needs
 pub fn seeded() -> &'static CatalogIndex {
     static INDEX: OnceLock<CatalogIndex> = OnceLock::new();
     INDEX.get_or_init(|| {
