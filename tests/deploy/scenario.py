@@ -116,7 +116,14 @@ def socket_event(case, *, connection=None, user=None, roles=None, body=None):
 
 # Variables the rehearsal sets over the stack's: fan-out shards its three connections (one a
 # shard), so that handing shards over (lambda:InvokeFunction) is rehearsed too.
-OVERRIDES = {"FanoutFunction": {"FANOUT_SHARD_SIZE": "1"}}
+# The model's layer lands in /opt on Lambda; here the functions load it from where
+# scripts/model put it.
+MODEL_DIR = os.environ.get("BOOKWORM_MODEL_DIR", str(ROOT / ".model" / "all-MiniLM-L6-v2"))
+OVERRIDES = {
+    "FanoutFunction": {"FANOUT_SHARD_SIZE": "1"},
+    "SearchFunction": {"BOOKWORM_MODEL_DIR": MODEL_DIR},
+    "SearchIndexerFunction": {"BOOKWORM_MODEL_DIR": MODEL_DIR},
+}
 
 
 class Rehearsal:
@@ -459,7 +466,10 @@ def rehearse_search(run):
     (_, typo), = events("search", "search-typo")
     run.invoke("SearchFunction", "search before any index exists", typo)
     run.run_all("SearchIndexerFunction", "reindex", "catalog-changes")
-    run.run_all("SearchFunction", "search-typo", "search-filtered", "search-bad-parameters", "suggest")
+    run.run_all(
+        "SearchFunction", "search-typo", "search-filtered", "search-bad-parameters", "suggest",
+        "search-meaning", "search-bad-mode", "similar", "similar-unknown-book",
+    )
 
 
 def rehearse_mcp(run):

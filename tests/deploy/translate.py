@@ -28,6 +28,9 @@ def main(template_path, parameters_path, code_uri, output_path):
     for resource in template["Resources"].values():
         if resource["Type"] == "AWS::Serverless::Function":
             resource["Properties"]["CodeUri"] = code_uri
+        # A layer's local folder becomes an uploaded object too (its content is not read).
+        if resource["Type"] == "AWS::Serverless::LayerVersion":
+            resource["Properties"]["ContentUri"] = code_uri
     translator = Translator(
         managed_policy_map=None,
         sam_parser=Parser(),

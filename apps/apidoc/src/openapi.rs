@@ -18,7 +18,9 @@ use bookworm_domain::orders::Order;
 use bookworm_domain::profile::{FulfilmentChoice, Profile, ProfileInput};
 use bookworm_domain::query::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, SEARCH_MAX};
 use bookworm_domain::reviews::{OwnReview, PublicReview, RatedBook, Review, ReviewInput};
-use bookworm_domain::search::{QUERY_MAX_CHARS, QUERY_WORDS_MAX, SearchResults, Suggestion};
+use bookworm_domain::search::{
+    QUERY_MAX_CHARS, QUERY_WORDS_MAX, SIMILAR_DEFAULT, SIMILAR_MAX, SearchResults, SimilarBook, Suggestion,
+};
 use bookworm_domain::text::{self, Lines};
 use bookworm_http::access::Access;
 
@@ -176,6 +178,7 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
     let money = schema(|g| g.subschema_for::<Money>());
     let search_results = schema(|g| g.subschema_for::<SearchResults>());
     let suggestions = schema(|g| g.subschema_for::<Vec<Suggestion>>());
+    let similar_books = schema(|g| g.subschema_for::<Vec<SimilarBook>>());
     let search_text = |description: &str| {
         json!({ "name": "q", "in": "query", "required": true, "description": description,
             "schema": {
@@ -223,6 +226,15 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
              letters and two from 8; the last may be the start of a word unless followed by a \
              space or punctuation. When no book matches every word, books matching some are \
              returned with `partial: true`.",
+        ),
+        choice(
+            "mode",
+            &["hybrid", "keyword", "semantic"],
+            "How to rank: `hybrid` (the default) fuses the keyword ranking and the ranking by \
+             meaning (reciprocal rank, k = 60); `keyword` ranks by the words alone; `semantic` by \
+             meaning alone (books whose embedding's cosine with the query's is at least 0.25). \
+             `total` and the facets count the books the mode finds: in `hybrid` those matching \
+             the words or near in meaning. The filters apply in every mode.",
         ),
         id_query("category_id", "Only books of this category."),
         id_query("author_id", "Only books by this author."),
@@ -283,6 +295,14 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
             .query([search_text("What was typed so far; the last word is completed.")])
             .ok(200, "Up to 10 titles and authors containing every typed word, best first.", suggestions)
             .refusing(&[BadRequest]),
+        Operation::new("GET /books/{id}/similar", "search", "Books nearest in meaning to a book")
+            .query([query(
+                "limit",
+                &format!("How many books, 1 to {SIMILAR_MAX} ({SIMILAR_DEFAULT} by default)."),
+                json!({ "type": "integer", "minimum": 1, "maximum": SIMILAR_MAX }),
+            )])
+            .ok(200, "Nearest first, never the book itself, at most two by any one author.", similar_books)
+            .refusing(&[BadRequest, NotFound]),
         Operation::new("GET /books/{id}", "catalog", "Read a book")
             .ok(200, "The book.", book.clone())
             .cacheable()

@@ -11,7 +11,7 @@ use bookworm_domain::ports::{CatalogStore, CatalogWriter};
 use bookworm_dynamodb::DynamoCatalog;
 use bookworm_embedded::{EmbeddedCatalog, seed};
 use bookworm_local::dev_routes::{DevRoutes, EXPOSE_FLAG};
-use bookworm_local::stack::{issuer_key_path, open_catalog, search_index_path};
+use bookworm_local::stack::{StackError, issuer_key_path, open_catalog, search_index_path, search_model};
 use bookworm_local::{
     AuthConfig, CatalogBackend, PushBackend, Stack, StackConfig, invoke, mqtt, running, server,
 };
@@ -191,14 +191,15 @@ struct StackArgs {
 }
 
 impl StackArgs {
-    fn config(self) -> StackConfig {
-        StackConfig {
+    fn config(self) -> Result<StackConfig, StackError> {
+        Ok(StackConfig {
             data_dir: self.data_dir,
             template: self.template,
             catalog: self.catalog,
             auth: self.auth.config(),
             push: self.push,
-        }
+            search_model: search_model()?,
+        })
     }
 }
 
@@ -254,7 +255,7 @@ fn mqtt_banner(broker: Option<SocketAddr>) -> String {
 async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
     match command {
         Command::Serve { stack, port, host, expose_dev_routes, mqtt_port } => {
-            let config = stack.config();
+            let config = stack.config()?;
             let dev_routes = DevRoutes::new(host, expose_dev_routes);
             // The stack's own fan-out would post to a route that answers 404: refuse now
             // rather than fail on every event.
@@ -305,7 +306,7 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             Ok(())
         }
         Command::Invoke { stack, function, event } => {
-            let config = stack.config();
+            let config = stack.config()?;
             if let Some(running) = running::find(&config.data_dir).await {
                 eprintln!(
                     "bookworm-local: the stack at http://{} holds {}; the event runs there",
@@ -373,7 +374,9 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
         Command::Reindex { catalog, data_dir } => {
             let catalog = open_catalog(catalog, &data_dir).await?;
             let started = std::time::Instant::now();
-            let books = LiveIndex::open(&search_index_path(&data_dir))?.rebuild(catalog.as_ref()).await?;
+            let books = LiveIndex::open(&search_index_path(&data_dir), search_model()?)?
+                .rebuild(catalog.as_ref())
+                .await?;
             println!("indexed {books} books in {:.1} s", started.elapsed().as_secs_f64());
             Ok(())
         }
@@ -387,7 +390,7 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                     std::fs::create_dir_all(&data_dir)?;
                     let catalog: Arc<dyn CatalogStore> =
                         Arc::new(EmbeddedCatalog::open(&data_dir.join("catalog.redb"))?);
-                    let index = Arc::new(LiveIndex::open(&search_index_path(&data_dir))?);
+                    let index = Arc::new(LiveIndex::open(&search_index_path(&data_dir), search_model()?)?);
                     // Through the index, so what was seeded is searchable at the next start.
                     IndexedCatalog::new(catalog, index).import(&data).await?;
                 }

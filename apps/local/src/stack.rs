@@ -44,6 +44,8 @@ pub struct StackConfig {
     pub catalog: CatalogBackend,
     pub push: PushBackend,
     pub auth: AuthConfig,
+    /// The model search ranks by meaning with ([`search_model`]); `None`: keywords only.
+    pub search_model: Option<std::sync::Arc<bookworm_embed::Embedder>>,
 }
 
 /// The development issuer's identity: what its tokens carry and the authorizer demands.
@@ -147,7 +149,9 @@ impl Stack {
             Subscriptions { fanout: template.sns_filter("fanout")?, email: template.sns_filter("email")? };
         let cors = template.http_api_cors()?.as_ref().map(crate::cors::layer).transpose()?;
         let catalog = open_catalog(config.catalog, &config.data_dir).await?;
-        let search = Arc::new(open_search_index(&config.data_dir, catalog.as_ref()).await?);
+        let search = Arc::new(
+            open_search_index(&config.data_dir, catalog.as_ref(), config.search_model.clone()).await?,
+        );
         let issuer = DevIssuer::load_or_create(&issuer_key_path(&config.data_dir))?;
         let verifier_config = VerifierConfig {
             issuer: config.auth.issuer.clone(),
@@ -255,8 +259,9 @@ pub fn search_index_path(data_dir: &std::path::Path) -> PathBuf {
 pub async fn open_search_index(
     data_dir: &std::path::Path,
     catalog: &dyn CatalogStore,
+    model: Option<std::sync::Arc<bookworm_embed::Embedder>>,
 ) -> Result<LiveIndex, StackError> {
-    let index = LiveIndex::open(&search_index_path(data_dir))?;
+    let index = LiveIndex::open(&search_index_path(data_dir), model)?;
     if index.books() == 0 {
         let books = index.rebuild(catalog).await?;
         if books > 0 {
@@ -264,6 +269,16 @@ pub async fn open_search_index(
         }
     }
     Ok(index)
+}
+
+/// The model `BOOKWORM_MODEL_DIR` names (`scripts/dev` and `scripts/test` set it). Without it
+/// the stack searches by keywords only: `mode=semantic` and similar books answer 503.
+pub fn search_model() -> Result<Option<std::sync::Arc<bookworm_embed::Embedder>>, StackError> {
+    let model = bookworm_search::embedder_from_env()?;
+    if model.is_none() {
+        tracing::warn!("BOOKWORM_MODEL_DIR is not set: search ranks by keywords only");
+    }
+    Ok(model)
 }
 
 /// The embedded catalog in `data_dir`, seeded with the repository's catalog when new.

@@ -28,7 +28,7 @@ const AWS_ONLY: [&str; 2] = ["email-retry", "search-indexer"];
 /// The samples that show a refusal, with the status they get; every other sample succeeds.
 /// The authorizer's refusals are a verdict the function answers 401 to; the device functions'
 /// (status 0: no HTTP) a refused connection and a dropped message.
-const REFUSALS: [(&str, u64); 40] = [
+const REFUSALS: [(&str, u64); 42] = [
     ("account/me-rejected-token.json", 401),
     ("account/set-profile-invalid.json", 400),
     ("admin/get-unknown-customer.json", 404),
@@ -63,6 +63,8 @@ const REFUSALS: [(&str, u64); 40] = [
     ("reviews/list-reviews-bad-sort.json", 400),
     ("reviews/report-invalid-reason.json", 400),
     ("reviews/vote-unknown-review.json", 404),
+    ("search/search-bad-mode.json", 400),
+    ("search/similar-unknown-book.json", 404),
     ("reviews/write-review-invalid.json", 400),
     ("reviews/write-review-signed-out.json", 401),
     ("search/search-bad-parameters.json", 400),
@@ -90,12 +92,21 @@ fn copy_dir(from: &Path, to: &Path) {
 
 /// `invoke`'s exit status, stdout read as JSON (Null when it is not), and stderr.
 fn invoke(data: &Path, sample: &str) -> (bool, Value, String) {
+    invoke_with(data, sample, false)
+}
+
+/// The same; with `model`, the stack loads the embedding model (the seeding, so the folder has
+/// vectors, and the search samples, which rank by meaning).
+fn invoke_with(data: &Path, sample: &str, model: bool) -> (bool, Value, String) {
     let function = sample.split('/').next().unwrap();
-    let output = local()
-        .args(["invoke", function, "--event", &format!("events/{sample}")])
-        .env("DATA_DIR", data)
-        .output()
-        .unwrap();
+    let mut command = local();
+    command.args(["invoke", function, "--event", &format!("events/{sample}")]).env("DATA_DIR", data);
+    if model || function == "search" {
+        let folder = std::env::var("BOOKWORM_MODEL_DIR")
+            .unwrap_or_else(|_| repo().join(".model/all-MiniLM-L6-v2").to_string_lossy().into_owned());
+        command.env("BOOKWORM_MODEL_DIR", folder);
+    }
+    let output = command.output().unwrap();
     let stdout = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
     (output.status.success(), stdout, String::from_utf8_lossy(&output.stderr).into_owned())
 }
@@ -151,7 +162,7 @@ fn verdict(sample: &str, ran: bool, response: &Value, stderr: &str) -> Option<St
 fn every_sample_event_does_what_its_name_says_on_a_new_data_folder() {
     let root = tempfile::tempdir().unwrap();
     let seeded = root.path().join("seeded");
-    let (ran, _, stderr) = invoke(&seeded, "catalog-lookups/list-authors.json");
+    let (ran, _, stderr) = invoke_with(&seeded, "catalog-lookups/list-authors.json", true);
     assert!(ran, "seeding a folder: {stderr}");
 
     let mut samples: Vec<String> = std::fs::read_dir(repo().join("events"))

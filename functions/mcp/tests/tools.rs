@@ -29,7 +29,7 @@ struct World {
 
 async fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
-    let index = Arc::new(LiveIndex::open(dir.path()).unwrap());
+    let index = Arc::new(LiveIndex::open(dir.path(), None).unwrap());
     let catalog: Arc<dyn CatalogStore> = Arc::new(IndexedCatalog::new(
         Arc::new(EmbeddedCatalog::in_memory().unwrap()) as Arc<dyn CatalogStore>,
         index.clone(),

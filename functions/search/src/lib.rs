@@ -4,7 +4,10 @@
 //!   typo-tolerant, the last word matched as a prefix; filters `category_id`, `author_id`,
 //!   `publisher_id`, `min_price`, `max_price`, `in_stock`; facet counts per category and
 //!   publisher; each hit with its score and highlights; `limit` and `cursor` paging.
+//!   `mode=keyword|semantic|hybrid` (hybrid by default: the keyword ranking and the ranking by
+//!   meaning fused).
 //! - `GET /search/suggest?q=…`: up to 10 titles and authors completing what was typed.
+//! - `GET /books/{id}/similar?limit=…`: the books nearest in meaning (404 for an unknown book).
 //!
 //! Answers carry no `Cache-Control`: a cached answer would outlive the freshness promised
 //! (a catalog change searchable within a minute on AWS, at once locally).
@@ -14,11 +17,13 @@
 
 use bookworm_domain::Error;
 use bookworm_domain::error::Problems;
-use bookworm_domain::ids::{AuthorId, CategoryId, PublisherId};
+use bookworm_domain::ids::{AuthorId, BookId, CategoryId, PublisherId};
 use bookworm_domain::ports::CatalogSearch;
-use bookworm_domain::search::{SearchFilter, SearchQuery, check_text};
+use bookworm_domain::search::{
+    SIMILAR_DEFAULT, SIMILAR_MAX, SearchFilter, SearchMode, SearchQuery, check_text,
+};
 use bookworm_http::access::Access;
-use bookworm_http::{Outcome, QueryParams, Routes, json, respond, route};
+use bookworm_http::{Outcome, QueryParams, Routes, json, path_parameter, respond, route};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
@@ -26,16 +31,19 @@ use lambda_http::{Body, Request, Response};
 pub enum Op {
     Search,
     Suggest,
+    Similar,
 }
 
 pub const ROUTES: Routes<Op> = Routes::new(&[
     route("GET /search", Access::Public, Op::Search),
     route("GET /search/suggest", Access::Public, Op::Suggest),
+    route("GET /books/{id}/similar", Access::Public, Op::Similar),
 ]);
 
 /// The query parameters of `GET /search`; any other is refused by name.
-pub const SEARCH_PARAMETERS: [&str; 9] = [
+pub const SEARCH_PARAMETERS: [&str; 10] = [
     "q",
+    "mode",
     "category_id",
     "author_id",
     "publisher_id",
@@ -47,6 +55,8 @@ pub const SEARCH_PARAMETERS: [&str; 9] = [
 ];
 /// The query parameters of `GET /search/suggest`.
 pub const SUGGEST_PARAMETERS: [&str; 1] = ["q"];
+/// The query parameters of `GET /books/{id}/similar`.
+pub const SIMILAR_PARAMETERS: [&str; 1] = ["limit"];
 
 pub async fn handle(search: &dyn CatalogSearch, request: Request) -> Response<Body> {
     let outcome = dispatch(search, &request).await;
@@ -64,6 +74,18 @@ async fn dispatch(search: &dyn CatalogSearch, request: &Request) -> Outcome {
             let prefix = params.get("q").unwrap_or_default();
             check_text("q", prefix)?;
             json(StatusCode::OK, &search.suggest(prefix).await?)
+        }
+        Op::Similar => {
+            let params = QueryParams::parse(request, &SIMILAR_PARAMETERS)?;
+            let id = BookId::parse("id", path_parameter(request, "id").unwrap_or_default())?;
+            let limit = params.parse_with("limit", |text| {
+                text.parse()
+                    .ok()
+                    .filter(|n| (1..=SIMILAR_MAX).contains(n))
+                    .ok_or_else(|| format!("must be a whole number from 1 to {SIMILAR_MAX}"))
+            })?;
+            let similar = search.similar(id, limit.unwrap_or(SIMILAR_DEFAULT)).await?;
+            json(StatusCode::OK, &similar.ok_or_else(|| Error::not_found("book", id))?)
         }
     }
 }
@@ -86,10 +108,12 @@ pub fn search_query(params: &QueryParams) -> Result<SearchQuery, Error> {
         in_stock: problems.check(in_stock).flatten(),
     };
     let limit = problems.check(params.page_size()).flatten().unwrap_or_default();
+    let mode = problems.check(params.id("mode", SearchMode::parse)).flatten().unwrap_or_default();
     let text = params.get("q").unwrap_or_default();
     let query = problems.check(SearchQuery::new(text, filter, limit));
     problems.into_result()?;
-    let query = query.ok_or_else(|| Error::invalid("q", "is required"))?;
+    let mut query = query.ok_or_else(|| Error::invalid("q", "is required"))?;
+    query.mode = mode;
     match params.get("cursor") {
         Some(cursor) => query.resume(cursor),
         None => Ok(query),
@@ -112,7 +136,9 @@ mod tests {
     fn reads_every_parameter() {
         let author = AuthorId::derived("x");
         let params = QueryParams::from_query(
-            &format!("q=sea&author_id={author}&min_price=5&max_price=9.50&in_stock=true&limit=7"),
+            &format!(
+                "q=sea&author_id={author}&min_price=5&max_price=9.50&in_stock=true&limit=7&mode=semantic"
+            ),
             &SEARCH_PARAMETERS,
         )
         .unwrap();
@@ -121,6 +147,9 @@ mod tests {
         assert_eq!(query.filter.author, Some(author));
         assert_eq!(query.filter.max_price.map(Money::cents), Some(950));
         assert_eq!(query.filter.in_stock, Some(true));
+        assert_eq!(query.mode, SearchMode::Semantic);
+        let plain = search_query(&QueryParams::from_query("q=sea", &SEARCH_PARAMETERS).unwrap()).unwrap();
+        assert_eq!(plain.mode, SearchMode::Hybrid, "hybrid by default");
     }
 
     #[test]
@@ -134,6 +163,9 @@ mod tests {
         assert_eq!(fields("q=a&limit=0"), ["limit"]);
         assert_eq!(fields("q=a&cursor=garbage"), ["cursor"]);
         assert_eq!(fields("q=a&page=2"), ["page"]);
+        assert_eq!(fields("q=a&mode=vector"), ["mode"]);
+        assert_eq!(fields("q=a&mode=Hybrid"), ["mode"]);
+        assert_eq!(fields("q=a&mode=hybrid&mode=keyword"), ["mode"]);
         assert_eq!(fields("in_stock=maybe&limit=0"), ["in_stock", "limit", "q"]);
     }
 }

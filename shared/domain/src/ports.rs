@@ -20,7 +20,7 @@ use crate::orders::{Order, OrderStatus, Placed};
 use crate::profile::Profile;
 use crate::query::{BookQuery, Page, PageSize};
 use crate::reviews::{DailyQuota, Mark, Ratings, ReportedQuery, Review, ReviewQuery, Saved};
-use crate::search::{IndexPointer, Published, SearchQuery, SearchResults, Suggestion};
+use crate::search::{IndexPointer, Published, SearchQuery, SearchResults, SimilarBook, Suggestion};
 use crate::support::{
     AgentStatus, AuthorRole, AwayNotice, CannedReply, Conversation, Listing, Message, Quota,
 };
@@ -397,6 +397,10 @@ pub trait CatalogSearch: Send + Sync {
     /// Up to [`SUGGESTIONS_MAX`](crate::search::SUGGESTIONS_MAX) titles and authors that
     /// complete `prefix` (checked with [`check_text`](crate::search::check_text)).
     async fn suggest(&self, prefix: &str) -> Result<Vec<Suggestion>, Error>;
+    /// Up to `limit` books nearest `id` in meaning, nearest first: not the book itself, at
+    /// most [`SIMILAR_PER_AUTHOR`](crate::search::SIMILAR_PER_AUTHOR) by any one author.
+    /// `None` when the index has no such book.
+    async fn similar(&self, id: BookId, limit: usize) -> Result<Option<Vec<SimilarBook>>, Error>;
 }
 
 /// Where built search indexes are kept: immutable versions, and a pointer to the current one

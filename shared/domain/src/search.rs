@@ -23,6 +23,12 @@ pub const QUERY_WORDS_MAX: usize = 12;
 pub const RESULTS_DEPTH_MAX: usize = 1_000;
 /// Most completions `GET /search/suggest` returns.
 pub const SUGGESTIONS_MAX: usize = 10;
+/// Most books `GET /books/{id}/similar` returns, and how many by default.
+pub const SIMILAR_MAX: usize = 20;
+pub const SIMILAR_DEFAULT: usize = 6;
+/// Books any one author may have among a book's similar books: the shelf is not just more of
+/// the same author.
+pub const SIMILAR_PER_AUTHOR: usize = 2;
 
 /// Filters that narrow the matching set; all given ones must hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -36,11 +42,36 @@ pub struct SearchFilter {
     pub in_stock: Option<bool>,
 }
 
+/// How a search ranks books.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchMode {
+    /// By the words: BM25 with typos and prefixes.
+    Keyword,
+    /// By meaning: the cosine of the query's and each book's embedding.
+    Semantic,
+    /// Both rankings fused (reciprocal-rank fusion).
+    #[default]
+    Hybrid,
+}
+
+impl SearchMode {
+    pub fn parse(field: &str, text: &str) -> Result<Self, Error> {
+        match text {
+            "keyword" => Ok(Self::Keyword),
+            "semantic" => Ok(Self::Semantic),
+            "hybrid" => Ok(Self::Hybrid),
+            _ => Err(Error::invalid(field, "must be keyword, semantic or hybrid")),
+        }
+    }
+}
+
 /// A validated search: the words, the filters and which slice of the ranking to return.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchQuery {
     pub text: String,
     pub filter: SearchFilter,
+    pub mode: SearchMode,
     /// Hits to skip: where the cursor points.
     pub offset: usize,
     pub limit: PageSize,
@@ -58,7 +89,7 @@ impl SearchQuery {
         }
         problems.into_result()?;
         // Trailing white space is kept: it says the last word is finished (no prefix match).
-        Ok(Self { text: text.trim_start().to_owned(), filter, offset: 0, limit })
+        Ok(Self { text: text.trim_start().to_owned(), filter, mode: SearchMode::default(), offset: 0, limit })
     }
 
     /// Resumes at `cursor`, which must have been returned for this same query.
@@ -74,12 +105,13 @@ impl SearchQuery {
             .then(|| SearchCursor { offset: next, query: self.fingerprint() }.encode())
     }
 
-    /// A short hash of the text and filters, so a cursor is refused on any other query.
+    /// A short hash of the text, filters and mode, so a cursor is refused on any other query.
     fn fingerprint(&self) -> u32 {
         let f = &self.filter;
         let key = format!(
-            "{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            "{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
             self.text.trim_end().to_lowercase(),
+            self.mode,
             f.category,
             f.author,
             f.publisher,
@@ -194,7 +226,9 @@ pub struct Highlights {
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct SearchHit {
     pub book: BookCard,
-    /// Relevance (BM25 with field boosts): higher is better; comparable within one answer only.
+    /// Relevance: BM25 with field boosts (`keyword`), the cosine similarity (`semantic`), or
+    /// the reciprocal-rank fusion score (`hybrid`). Higher is better; comparable within one
+    /// answer only.
     pub score: f32,
     pub highlights: Highlights,
 }
@@ -218,7 +252,8 @@ pub struct Facets {
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct SearchResults {
     pub hits: Vec<SearchHit>,
-    /// Books matching the query and filters, on all pages.
+    /// Books matching the query and filters, on all pages: in `semantic` mode those near
+    /// enough in meaning, in `hybrid` mode those matching the words or near in meaning.
     pub total: u64,
     pub facets: Facets,
     /// Pass as `cursor` (with the same query) for the next page; `null` on the last page.
@@ -243,6 +278,14 @@ pub struct Suggestion {
     pub kind: SuggestionKind,
     /// The book (for a title) or the author.
     pub id: Uuid,
+}
+
+/// A book near another in meaning.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct SimilarBook {
+    pub book: BookCard,
+    /// The cosine of the two books' embeddings, at most 1: higher is nearer.
+    pub similarity: f32,
 }
 
 /// The current version of the built search index, as its store records it.
@@ -304,6 +347,8 @@ mod tests {
         let mut filtered = query("austen");
         filtered.filter.in_stock = Some(true);
         assert_eq!(field(filtered.resume(&cursor)), ["cursor"]);
+        let keyword = SearchQuery { mode: SearchMode::Keyword, ..query("austen") };
+        assert_eq!(field(keyword.resume(&cursor)), ["cursor"], "a hybrid cursor on a keyword ranking");
         for forged in ["", "x", &URL_SAFE_NO_PAD.encode("search:5000:00000000"), &"A".repeat(100)] {
             assert_eq!(field(query("austen").resume(forged)), ["cursor"], "{forged}");
         }

@@ -32,6 +32,12 @@ pub struct Embedder {
     device: Device,
 }
 
+impl std::fmt::Debug for Embedder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Embedder").field("dimensions", &DIMENSIONS).finish_non_exhaustive()
+    }
+}
+
 /// `1_Pooling/config.json`: what the model was trained to be pooled with.
 #[derive(Deserialize)]
 struct Pooling {

@@ -39,18 +39,18 @@ const FACETS_MAX: usize = 20;
 /// Books read to find distinct completions.
 const SUGGEST_CANDIDATES: usize = 40;
 
+/// The answer when nothing can match.
+pub(crate) fn no_results() -> SearchResults {
+    SearchResults { hits: Vec::new(), total: 0, facets: Facets::default(), next_cursor: None, partial: false }
+}
+
 impl CatalogIndex {
-    pub fn search(&self, query: &SearchQuery) -> Result<SearchResults, Error> {
+    /// Ranked by the words alone (`mode=keyword`).
+    pub(crate) fn keyword_search(&self, query: &SearchQuery) -> Result<SearchResults, Error> {
         let words = QueryWords::parse(&query.text)?;
         if words.words.is_empty() {
             // Only punctuation or symbols: nothing can match, which is not the shopper's error.
-            return Ok(SearchResults {
-                hits: Vec::new(),
-                total: 0,
-                facets: Facets::default(),
-                next_cursor: None,
-                partial: false,
-            });
+            return Ok(no_results());
         }
         let searcher = self.reader.searcher();
         let mut partial = false;
@@ -149,7 +149,7 @@ impl CatalogIndex {
         searcher.search(&filtered(&self.fields, text, filter), &facet_collector()).map_err(failed)
     }
 
-    fn card(&self, searcher: &Searcher, address: DocAddress) -> Result<BookCard, Error> {
+    pub(crate) fn card(&self, searcher: &Searcher, address: DocAddress) -> Result<BookCard, Error> {
         let doc: TantivyDocument = searcher.doc(address).map_err(failed)?;
         let bytes = doc
             .get_first(self.fields.card)
@@ -165,7 +165,7 @@ struct Found {
     facets: FacetCounts,
 }
 
-fn facet_collector() -> FacetCollector {
+pub(crate) fn facet_collector() -> FacetCollector {
     let mut collector = FacetCollector::for_field("facets");
     collector.add_facet("/category");
     collector.add_facet("/publisher");
@@ -173,7 +173,7 @@ fn facet_collector() -> FacetCollector {
 }
 
 /// The counts under `/category` or `/publisher`, most first, ties by name.
-fn facet_list(counts: &FacetCounts, dimension: &str) -> Vec<FacetCount> {
+pub(crate) fn facet_list(counts: &FacetCounts, dimension: &str) -> Vec<FacetCount> {
     let mut list: Vec<FacetCount> = counts
         .get(dimension)
         .filter_map(|(facet, count)| {
@@ -188,7 +188,7 @@ fn facet_list(counts: &FacetCounts, dimension: &str) -> Vec<FacetCount> {
 }
 
 /// Every word (`Must`) or any word (`Should`) of the query.
-fn text_query(fields: &Fields, words: &QueryWords, occur: Occur) -> Box<dyn Query> {
+pub(crate) fn text_query(fields: &Fields, words: &QueryWords, occur: Occur) -> Box<dyn Query> {
     let clauses = (0..words.words.len()).map(|i| (occur, word_query(&fields.text(), words, i))).collect();
     Box::new(BooleanQuery::new(clauses))
 }
@@ -216,7 +216,7 @@ fn word_query(fields: &[TextField], words: &QueryWords, index: usize) -> Box<dyn
 }
 
 /// `text` restricted by every filter, the filters adding nothing to the score.
-fn filtered(fields: &Fields, text: &dyn Query, filter: &SearchFilter) -> BooleanQuery {
+pub(crate) fn filtered(fields: &Fields, text: &dyn Query, filter: &SearchFilter) -> BooleanQuery {
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text.box_clone())];
     let mut require =
         |query: Box<dyn Query>| clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(query, 0.0))));
@@ -247,7 +247,7 @@ fn filtered(fields: &Fields, text: &dyn Query, filter: &SearchFilter) -> Boolean
     BooleanQuery::new(clauses)
 }
 
-fn highlights(words: &QueryWords, card: &BookCard) -> Highlights {
+pub(crate) fn highlights(words: &QueryWords, card: &BookCard) -> Highlights {
     Highlights {
         name: words.mark(&card.name, true),
         authors: card.authors.iter().filter_map(|a| words.mark(&a.name, true)).collect(),

@@ -18,6 +18,8 @@ mod matcher;
 mod published;
 mod publisher;
 mod schema;
+mod semantic;
+mod vectors;
 
 pub use folder::FolderIndexStore;
 pub use index::{CatalogIndex, Changes};
@@ -25,3 +27,5 @@ pub use indexer::CatalogChange;
 pub use live::{IndexedCatalog, LiveIndex};
 pub use published::{DEFAULT_CHECK_EVERY, PublishedIndex, check_every_from_env};
 pub use publisher::IndexPublisher;
+pub use semantic::{SIMILARITY_FLOOR, embedder_from_env};
+pub use vectors::{VECTORS_FILE, text_of};

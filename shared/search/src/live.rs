@@ -10,7 +10,8 @@ use bookworm_domain::catalog::{Author, Book, CatalogData, Category, Publisher};
 use bookworm_domain::ids::{AuthorId, BookId, CategoryId, PublisherId};
 use bookworm_domain::ports::{BookReader, CatalogSearch, CatalogStore, CatalogWriter, LookupReader};
 use bookworm_domain::query::{BookQuery, Page};
-use bookworm_domain::search::{SearchQuery, SearchResults, Suggestion};
+use bookworm_domain::search::{SearchQuery, SearchResults, SimilarBook, Suggestion};
+use bookworm_embed::Embedder;
 use tantivy::IndexWriter;
 
 use crate::index::{CatalogIndex, Changes};
@@ -23,9 +24,10 @@ pub struct LiveIndex {
 }
 
 impl LiveIndex {
-    /// Opens the index in `dir`, creating it when absent.
-    pub fn open(dir: &Path) -> Result<Self, Error> {
-        let index = CatalogIndex::open_or_create(dir)?;
+    /// Opens the index in `dir`, creating it when absent. With a model, every write embeds
+    /// the books it changes; an index without their vectors is started anew (to be rebuilt).
+    pub fn open(dir: &Path, embedder: Option<Arc<Embedder>>) -> Result<Self, Error> {
+        let index = CatalogIndex::open_or_create(dir, embedder)?;
         let writer = Mutex::new(index.writer()?);
         Ok(Self { index, writer })
     }
@@ -61,6 +63,10 @@ impl CatalogSearch for LiveIndex {
 
     async fn suggest(&self, prefix: &str) -> Result<Vec<Suggestion>, Error> {
         self.index.suggest(prefix)
+    }
+
+    async fn similar(&self, id: BookId, limit: usize) -> Result<Option<Vec<SimilarBook>>, Error> {
+        self.index.similar(id, limit)
     }
 }
 

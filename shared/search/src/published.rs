@@ -8,8 +8,10 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use bookworm_domain::Error;
+use bookworm_domain::ids::BookId;
 use bookworm_domain::ports::{CatalogSearch, IndexStore};
-use bookworm_domain::search::{IndexPointer, SearchQuery, SearchResults, Suggestion};
+use bookworm_domain::search::{IndexPointer, SearchQuery, SearchResults, SimilarBook, Suggestion};
+use bookworm_embed::Embedder;
 use tokio::sync::Mutex;
 
 use crate::index::CatalogIndex;
@@ -35,6 +37,8 @@ pub fn check_every_from_env() -> Result<Duration, Error> {
 pub struct PublishedIndex<S> {
     store: S,
     check_every: Duration,
+    /// The model queries are embedded with; each loaded version must have its vectors.
+    embedder: Option<Arc<Embedder>>,
     loaded: Mutex<Option<Loaded>>,
 }
 
@@ -46,7 +50,13 @@ struct Loaded {
 
 impl<S: IndexStore> PublishedIndex<S> {
     pub fn new(store: S, check_every: Duration) -> Self {
-        Self { store, check_every, loaded: Mutex::new(None) }
+        Self { store, check_every, embedder: None, loaded: Mutex::new(None) }
+    }
+
+    /// Ranks by meaning with `embedder` too (the search function always has it).
+    pub fn with_embedder(mut self, embedder: Option<Arc<Embedder>>) -> Self {
+        self.embedder = embedder;
+        self
     }
 
     /// The store versions are loaded from.
@@ -88,7 +98,8 @@ impl<S: IndexStore> PublishedIndex<S> {
         let started = Instant::now();
         let opened = self.store.fetch(&pointer).await.and_then(|bundle| {
             let bytes = bundle.len();
-            CatalogIndex::from_bundle(&bundle).map(|index| (Arc::new(index), bytes))
+            let index = CatalogIndex::from_bundle(&bundle)?.with_embedder(self.embedder.clone())?;
+            Ok((Arc::new(index), bytes))
         });
         let (index, bytes) = match opened {
             Ok(opened) => opened,
@@ -127,5 +138,9 @@ impl<S: IndexStore> CatalogSearch for PublishedIndex<S> {
 
     async fn suggest(&self, prefix: &str) -> Result<Vec<Suggestion>, Error> {
         self.index().await?.suggest(prefix)
+    }
+
+    async fn similar(&self, id: BookId, limit: usize) -> Result<Option<Vec<SimilarBook>>, Error> {
+        self.index().await?.similar(id, limit)
     }
 }

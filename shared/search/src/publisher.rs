@@ -13,6 +13,7 @@ use std::time::Instant;
 use bookworm_domain::Error;
 use bookworm_domain::ports::IndexStore;
 use bookworm_domain::search::{IndexPointer, Published};
+use bookworm_embed::Embedder;
 use tokio::sync::Mutex;
 
 use crate::index::{CatalogIndex, Changes};
@@ -24,13 +25,22 @@ const ATTEMPTS: usize = 5;
 pub struct IndexPublisher<S> {
     catalog: Arc<dyn CatalogReader>,
     store: S,
+    /// The model that embeds changed books; every published version has a vector per book.
+    embedder: Option<Arc<Embedder>>,
     /// The version this indexer last published or loaded.
     cache: Mutex<Option<(IndexPointer, CatalogIndex)>>,
 }
 
 impl<S: IndexStore> IndexPublisher<S> {
     pub fn new(catalog: Arc<dyn CatalogReader>, store: S) -> Self {
-        Self { catalog, store, cache: Mutex::new(None) }
+        Self { catalog, store, embedder: None, cache: Mutex::new(None) }
+    }
+
+    /// Embeds changed books with `embedder` (the indexer function always has it). A version
+    /// without vectors (published before, or without a model) is rebuilt on the next batch.
+    pub fn with_embedder(mut self, embedder: Option<Arc<Embedder>>) -> Self {
+        self.embedder = embedder;
+        self
     }
 
     /// Brings the books `changes` touch up to date in a new version; the current one when
@@ -104,7 +114,7 @@ impl<S: IndexStore> IndexPublisher<S> {
     }
 
     async fn load(&self, pointer: &IndexPointer) -> Result<CatalogIndex, Error> {
-        CatalogIndex::from_bundle(&self.store.fetch(pointer).await?)
+        CatalogIndex::from_bundle(&self.store.fetch(pointer).await?)?.with_embedder(self.embedder.clone())
     }
 
     /// Reads every book, builds a version and publishes it in place of `replacing`; `None`
@@ -117,7 +127,7 @@ impl<S: IndexStore> IndexPublisher<S> {
         let started = Instant::now();
         let cards = indexer::everything(&*self.catalog).await?;
         let read = started.elapsed();
-        let index = CatalogIndex::in_memory()?;
+        let index = CatalogIndex::in_memory()?.with_embedder(self.embedder.clone())?;
         index.apply_and_settle(&Changes { upserts: cards, deletes: Vec::new() }, true)?;
         match self.publish(&index, replacing).await? {
             Published::Current(next) => {

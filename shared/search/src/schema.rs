@@ -4,7 +4,8 @@
 use bookworm_domain::catalog::BookStatus;
 use bookworm_domain::search::BookCard;
 use tantivy::schema::{
-    FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+    FAST, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions,
 };
 use tantivy::tokenizer::{AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer};
 use tantivy::{Index, TantivyDocument};
@@ -48,7 +49,8 @@ pub struct TextField {
 
 #[derive(Debug, Clone, Copy)]
 pub struct Fields {
-    /// The book id, untokenized: what an update or delete replaces.
+    /// The book id, untokenized: what an update or delete replaces. A fast field too, so a
+    /// ranked hit's id is read without its card (to fuse it with the ranking by meaning).
     pub id: Field,
     pub title: TextField,
     pub authors: TextField,
@@ -93,7 +95,7 @@ pub fn schema() -> (Schema, Fields) {
     let publisher = text_field("publisher", 1.5, true);
     let description = text_field("description", 1.0, false);
     let fields = Fields {
-        id: builder.add_text_field("id", STRING),
+        id: builder.add_text_field("id", STRING | FAST),
         title,
         authors,
         category,

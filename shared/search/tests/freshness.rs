@@ -61,7 +61,7 @@ fn draft(name: &str, author: AuthorId) -> BookDraft {
 #[tokio::test]
 async fn the_live_index_sees_every_catalog_write_at_once() {
     let dir = tempfile::tempdir().unwrap();
-    let index = Arc::new(LiveIndex::open(dir.path()).unwrap());
+    let index = Arc::new(LiveIndex::open(dir.path(), None).unwrap());
     let catalog = IndexedCatalog::new(
         Arc::new(EmbeddedCatalog::in_memory().unwrap()) as Arc<dyn CatalogStore>,
         index.clone(),
@@ -90,7 +90,7 @@ async fn the_live_index_sees_every_catalog_write_at_once() {
 
     drop(catalog);
     drop(index);
-    let reopened = LiveIndex::open(dir.path()).unwrap();
+    let reopened = LiveIndex::open(dir.path(), None).unwrap();
     assert_eq!(found_by(&reopened, "leigh", austen).await, 6, "the index survives a restart");
 }
 

@@ -1,12 +1,13 @@
 //! Relevance over the seed catalog: for each query the book a shopper means, and the rank it
-//! gets. Every one must be in the top 3. The table this prints is the README's
-//! (`cargo test -p bookworm-search --test relevance -- --nocapture`).
+//! gets in keyword and in hybrid mode. Every one must be in the top 3 in both. The table this
+//! prints is docs/search.md's (`cargo test -p bookworm-search --test relevance -- --nocapture`).
+
+mod judged;
+mod model;
 
 use bookworm_domain::ids::{AuthorId, CategoryId};
 use bookworm_domain::query::PageSize;
-use bookworm_domain::search::{SearchFilter, SearchHit, SearchQuery};
-use bookworm_embedded::seed;
-use bookworm_search::{CatalogIndex, Changes, indexer};
+use bookworm_domain::search::{SearchFilter, SearchHit, SearchMode, SearchQuery};
 
 /// What the shopper means: one title, or any book by one author.
 enum Expected {
@@ -83,28 +84,32 @@ fn is_expected(hit: &SearchHit, expected: &Expected) -> bool {
 }
 
 #[test]
-fn every_expected_book_ranks_in_the_top_three() {
-    let index = CatalogIndex::in_memory().unwrap();
-    let data = seed::catalog().unwrap();
-    index.apply_and_settle(&Changes { upserts: indexer::cards(&data), deletes: Vec::new() }, true).unwrap();
-
+fn every_expected_book_ranks_in_the_top_three_by_keywords_and_hybrid() {
+    let index = model::seeded();
     let mut misses = Vec::new();
-    println!("| query | kind | expected | rank | first hit |");
-    println!("| --- | --- | --- | --- | --- |");
+    println!("| query | kind | expected | keyword rank | hybrid rank | hybrid first hit |");
+    println!("| --- | --- | --- | --- | --- | --- |");
     for case in cases() {
-        let query = SearchQuery::new(case.query, case.filter.clone(), PageSize::new(10).unwrap()).unwrap();
-        let hits = index.search(&query).unwrap().hits;
-        let rank = hits.iter().position(|hit| is_expected(hit, &case.expected)).map(|i| i + 1);
         let expected = match case.expected {
             Expected::Title(title) => title.to_owned(),
             Expected::By(author) => format!("a book by {author}"),
         };
-        let first = hits.first().map_or("—".to_owned(), |hit| hit.book.name.clone());
-        let shown = rank.map_or("not in top 10".to_owned(), |r| r.to_string());
-        println!("| `{}` | {} | {expected} | {shown} | {first} |", case.query, case.kind);
-        if rank.is_none_or(|r| r > 3) {
-            misses.push(format!("{} → {expected}: rank {shown}", case.query));
+        let mut ranks = Vec::new();
+        let mut first = String::new();
+        for mode in [SearchMode::Keyword, SearchMode::Hybrid] {
+            let mut query =
+                SearchQuery::new(case.query, case.filter.clone(), PageSize::new(10).unwrap()).unwrap();
+            query.mode = mode;
+            let hits = index.search(&query).unwrap().hits;
+            let rank = hits.iter().position(|hit| is_expected(hit, &case.expected)).map(|i| i + 1);
+            first = hits.first().map_or("—".to_owned(), |hit| hit.book.name.clone());
+            let shown = rank.map_or("not in top 10".to_owned(), |r| r.to_string());
+            if rank.is_none_or(|r| r > 3) {
+                misses.push(format!("{} ({mode:?}) → {expected}: rank {shown}", case.query));
+            }
+            ranks.push(shown);
         }
+        println!("| `{}` | {} | {expected} | {} | {first} |", case.query, case.kind, ranks.join(" | "));
     }
     assert!(misses.is_empty(), "expected books outside the top 3: {misses:#?}");
 }

@@ -48,6 +48,9 @@ impl LocalStack {
             catalog: CatalogBackend::Embedded,
             auth,
             push,
+            // Keywords only: embedding the seed catalog for every stack would cost seconds per
+            // test; search by meaning is tested in bookworm-search and the search function.
+            search_model: None,
         };
         let stack = Arc::new(Stack::open(&config).await.expect("open the local stack"));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");

@@ -20,7 +20,9 @@ pub fn local() -> Command {
         .env_remove("PORT")
         .env_remove("HOST")
         .env_remove("DATA_DIR")
-        .env_remove("PUSH_BACKEND");
+        .env_remove("PUSH_BACKEND")
+        // Keywords only unless a test asks: embedding the seed costs seconds per new folder.
+        .env_remove("BOOKWORM_MODEL_DIR");
     command
 }
 
