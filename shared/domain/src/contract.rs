@@ -5,12 +5,14 @@
 
 use std::collections::HashSet;
 
+mod devices;
 mod fanout;
 mod figures;
 mod profile;
 mod reviews;
 mod search;
 mod support;
+pub use devices::device_store;
 pub use fanout::shard_dispatch;
 pub use figures::figure_store;
 pub use profile::profile_store;

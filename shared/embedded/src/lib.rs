@@ -6,6 +6,7 @@
 
 mod catalog;
 mod commerce;
+mod devices;
 mod figures;
 mod layout;
 pub mod outbox;
