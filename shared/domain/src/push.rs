@@ -132,13 +132,19 @@ impl Devices {
         self.devices.iter().find(|device| device.platform == platform && device.token == token)
     }
 
-    /// The next version with `device` added; 409 when the buyer already has [`DEVICES_MAX`].
-    pub fn with(&self, device: Device) -> Result<Self, Error> {
+    /// Whether one more device may be added: 409 when the buyer already has [`DEVICES_MAX`].
+    pub fn room(&self) -> Result<(), Error> {
         if self.devices.len() >= DEVICES_MAX {
             return Err(Error::Conflict(format!(
                 "at most {DEVICES_MAX} devices per account; remove one (DELETE /me/devices/{{id}}) first"
             )));
         }
+        Ok(())
+    }
+
+    /// The next version with `device` added; 409 when the buyer already has [`DEVICES_MAX`].
+    pub fn with(&self, device: Device) -> Result<Self, Error> {
+        self.room()?;
         let mut devices = self.devices.clone();
         devices.push(device);
         Ok(Self { user_id: self.user_id.clone(), devices, version: self.version + 1 })

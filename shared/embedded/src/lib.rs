@@ -11,6 +11,7 @@ mod figures;
 mod layout;
 pub mod outbox;
 mod profile;
+pub mod push_outbox;
 mod reviews;
 pub mod seed;
 mod shop;

@@ -126,15 +126,21 @@ impl PushGateway for SnsPush {
         self.application(platform).is_some()
     }
 
-    async fn create_endpoint(&self, platform: Platform, token: &str, user: &UserId) -> Result<String, Error> {
+    async fn create_endpoint(
+        &self,
+        platform: Platform,
+        token: &str,
+        _user: &UserId,
+    ) -> Result<String, Error> {
         let application = self.application(platform).ok_or_else(|| not_offered(platform))?;
         let output = self
             .client
             .create_platform_endpoint()
             .platform_application_arn(application)
+            // No CustomUserData naming the buyer: SNS refuses a second endpoint for a token
+            // with other attributes, and a phone can change hands (one buyer signs out,
+            // another signs in); the same token then gets the same endpoint.
             .token(token)
-            // Who it belongs to, for a person reading the SNS console.
-            .custom_user_data(user.as_str())
             .send()
             .await
             .map_err(|e| Error::unavailable("create a push endpoint", DisplayErrorContext(e).to_string()))?;
