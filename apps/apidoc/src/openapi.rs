@@ -23,6 +23,7 @@ use bookworm_domain::text::{self, Lines};
 use bookworm_http::access::Access;
 
 mod back_office;
+mod devices;
 mod support;
 
 use crate::routes::rule;
@@ -458,6 +459,7 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
             .refusing(&[NotFound, Conflict]),
     ]
     .into_iter()
+    .chain(devices::operations(schemas))
     .chain(support::operations(schemas))
     .chain(back_office::operations(schemas))
     .collect()
