@@ -25,6 +25,7 @@ use bookworm_domain::text::{self, Lines};
 use bookworm_http::access::Access;
 
 mod back_office;
+mod devices;
 mod mcp;
 mod support;
 
@@ -485,6 +486,7 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
             .refusing(&[NotFound, Conflict]),
     ]
     .into_iter()
+    .chain(devices::operations(schemas))
     .chain(support::operations(schemas))
     .chain(back_office::operations(schemas))
     .chain(mcp::operations())

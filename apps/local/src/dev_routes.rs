@@ -18,8 +18,9 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 /// What each development-only route gives whoever reaches it: for the banner and the warning.
-pub const ROUTES: [(&str, &str, &str); 4] = [
+pub const ROUTES: [(&str, &str, &str); 5] = [
     ("GET", "/_local/outbox", "every mail and text the stack sent"),
+    ("GET", "/_local/push", "every push to a buyer's device the stack sent"),
     ("POST", "/_local/invoke/{function}", "run any function on any event, as anyone"),
     ("POST/GET/DELETE", "/@connections/{id}", "post to, inspect or close any merchant's WebSocket"),
     ("GET/POST", "/oauth2/*", "sign in as anyone, with any role and shop (the development issuer)"),

@@ -79,7 +79,12 @@ impl Function {
             Self::CatalogAdmin => catalog_admin::handle(stores.catalog.as_ref(), request).await,
             Self::Account => {
                 let shop = stores.shop.as_ref();
-                account::handle(&account::Stores { preferences: shop, profiles: shop }, request).await
+                let push = stores.push.as_ref();
+                account::handle(
+                    &account::Stores { preferences: shop, profiles: shop, devices: shop, push },
+                    request,
+                )
+                .await
             }
             Self::Publish => publish::handle(stores.shop.as_ref(), request).await,
             Self::Basket => basket::handle(stores.catalog.as_ref(), stores.shop.as_ref(), request).await,

@@ -295,6 +295,7 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             banner +=
                 &format!("  {:<6} {:<24} -> {}\n", "POST", "/@connections/{id}", dev_route("management API"));
             banner += &format!("  {:<6} {:<24} -> {}\n", "GET", "/_local/outbox", dev_route("sent mail"));
+            banner += &format!("  {:<6} {:<24} -> {}\n", "GET", "/_local/push", dev_route("sent pushes"));
             banner += &format!("  {:<6} {:<24} -> {}\n", "POST", "/_local/invoke/{fn}", dev_route("invoke"));
             banner += &format!("  {:<6} {:<24} -> local stack\n", "GET", "/health");
             // Whoever reads the banner may stop reading (`| head -1`); a closed stdout is no failure.

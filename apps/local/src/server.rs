@@ -74,6 +74,7 @@ pub fn router(stack: Arc<Stack>) -> Router {
         .route("/openapi.json", get(openapi))
         .route("/asyncapi.json", get(asyncapi))
         .route("/_local/outbox", get(outbox).with_state(stack.clone()))
+        .route("/_local/push", get(push_outbox).with_state(stack.clone()))
         .route("/_local/metrics", get(metrics).with_state(stack.clone()))
         .route("/_local/invoke/{function}", axum::routing::post(invoke_posted).with_state(stack.clone()))
         .route("/.well-known/jwks.json", get(jwks).with_state(stack.clone()))
@@ -250,6 +251,14 @@ async fn outbox(State(stack): State<Arc<Stack>>) -> AxumResponse {
     let outbox = &stack.stores.outbox;
     match outbox.list().and_then(|items| Ok((items, outbox.list_sms()?))) {
         Ok((items, sms)) => axum::Json(serde_json::json!({ "items": items, "sms": sms })).into_response(),
+        Err(error) => to_axum(problem_response(&error, None)),
+    }
+}
+
+/// Every push the stack sent to buyers' devices, newest first, as SNS would have sent it.
+async fn push_outbox(State(stack): State<Arc<Stack>>) -> AxumResponse {
+    match stack.stores.push.list() {
+        Ok(items) => axum::Json(serde_json::json!({ "items": items })).into_response(),
         Err(error) => to_axum(problem_response(&error, None)),
     }
 }

@@ -197,6 +197,9 @@ impl Stack {
                 search,
                 shop,
                 outbox: Arc::new(LocalOutbox::new(&config.data_dir.join("outbox"), "orders@bookworm.local")?),
+                push: Arc::new(bookworm_embedded::push_outbox::LocalPush::new(
+                    &config.data_dir.join("push-outbox"),
+                )?),
                 reviews,
                 review_policy: reviews::Policy::from_env()?,
                 support,

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use bookworm_domain::ports::{CatalogStore, Push};
 use bookworm_embedded::outbox::LocalOutbox;
+use bookworm_embedded::push_outbox::LocalPush;
 use bookworm_embedded::{EmbeddedFigures, EmbeddedReviews, EmbeddedShop, EmbeddedSupport};
 use bookworm_search::LiveIndex;
 use email::Notifier;
@@ -25,6 +26,8 @@ pub struct Stores {
     pub shop: Arc<EmbeddedShop>,
     /// Where the email function's mail lands: `DATA_DIR/outbox/`.
     pub outbox: Arc<LocalOutbox>,
+    /// Where pushes to buyers' devices land: `DATA_DIR/push-outbox/` (SNS mobile push in AWS).
+    pub push: Arc<LocalPush>,
     /// Reviews and ratings, in the shop's file (their events go to its log).
     pub reviews: Arc<EmbeddedReviews>,
     /// `REVIEW_REPORTS_TO_HIDE` and `REVIEWS_PER_DAY`, as the reviews function reads them.
@@ -103,9 +106,18 @@ impl Stores {
         admin::Stores { figures: self.figures.as_ref(), lookups: self.catalog.as_ref() }
     }
 
-    /// The email function on the shop store, mailing and texting into the outbox.
+    /// The email function on the shop store, mailing and texting into the outbox, pushing
+    /// into the push outbox.
     pub fn notifier(&self) -> Notifier<'_> {
-        let (shop, outbox) = (self.shop.as_ref(), self.outbox.as_ref());
-        Notifier { orders: shop, mailer: outbox, dedupe: shop, preferences: shop, sms: outbox }
+        let (shop, outbox, push) = (self.shop.as_ref(), self.outbox.as_ref(), self.push.as_ref());
+        Notifier {
+            orders: shop,
+            mailer: outbox,
+            dedupe: shop,
+            preferences: shop,
+            sms: outbox,
+            devices: shop,
+            push,
+        }
     }
 }

@@ -28,8 +28,10 @@ const AWS_ONLY: [&str; 2] = ["email-retry", "search-indexer"];
 /// The samples that show a refusal, with the status they get; every other sample succeeds.
 /// The authorizer's refusals are a verdict the function answers 401 to; the device functions'
 /// (status 0: no HTTP) a refused connection and a dropped message.
-const REFUSALS: [(&str, u64); 42] = [
+const REFUSALS: [(&str, u64); 44] = [
     ("account/me-rejected-token.json", 401),
+    ("account/register-device-invalid.json", 400),
+    ("account/remove-unknown-device.json", 404),
     ("account/set-profile-invalid.json", 400),
     ("admin/get-unknown-customer.json", 404),
     ("admin/stats-as-customer.json", 403),

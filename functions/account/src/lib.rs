@@ -1,16 +1,20 @@
 //! The signed-in caller. `GET /me`: user id, username, email, name, roles and shops, exactly
 //! as every other function sees them. `GET`/`PUT /me/preferences`: notification choices
 //! (`{"sms_notifications": true}` for text messages about orders, to the phone number the
-//! caller signs in with; off unless asked for). `GET`/`PUT /me/profile`: the buyer's display
-//! name, phone and addresses (the ones checkout delivers to), written whole.
+//! caller signs in with; `"push_notifications": true` for pushes to their devices; both off
+//! unless asked for). `GET`/`PUT /me/profile`: the buyer's display
+//! name, phone and addresses (the ones checkout delivers to), written whole. `POST`/`GET
+//! /me/devices`, `DELETE /me/devices/{id}`: the devices order news is pushed to ([`devices`]).
+
+pub mod devices;
 
 use bookworm_domain::Error;
 use bookworm_domain::ids::UserId;
 use bookworm_domain::mail::{PreferenceStore, Preferences, is_e164};
-use bookworm_domain::ports::ProfileStore;
+use bookworm_domain::ports::{DeviceStore, ProfileStore, PushGateway};
 use bookworm_domain::profile::{Profile, ProfileInput};
 use bookworm_http::access::Access;
-use bookworm_http::{Outcome, Routes, json, json_body, respond, route};
+use bookworm_http::{Outcome, Routes, json, json_body, no_content, path_parameter, respond, route};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use schemars::JsonSchema;
@@ -23,6 +27,9 @@ pub enum Op {
     SetPreferences,
     GetProfile,
     SetProfile,
+    ListDevices,
+    RegisterDevice,
+    RemoveDevice,
 }
 
 pub const ROUTES: Routes<Op> = Routes::new(&[
@@ -31,6 +38,9 @@ pub const ROUTES: Routes<Op> = Routes::new(&[
     route("PUT /me/preferences", Access::SignedIn, Op::SetPreferences),
     route("GET /me/profile", Access::SignedIn, Op::GetProfile),
     route("PUT /me/profile", Access::SignedIn, Op::SetProfile),
+    route("GET /me/devices", Access::SignedIn, Op::ListDevices),
+    route("POST /me/devices", Access::SignedIn, Op::RegisterDevice),
+    route("DELETE /me/devices/{id}", Access::SignedIn, Op::RemoveDevice),
 ]);
 
 /// Saves that lose to another save before one lands: past this the caller is told to retry.
@@ -40,6 +50,9 @@ const SAVE_ATTEMPTS: usize = 5;
 pub struct Stores<'a> {
     pub preferences: &'a dyn PreferenceStore,
     pub profiles: &'a dyn ProfileStore,
+    pub devices: &'a dyn DeviceStore,
+    /// Makes and deletes each device's push endpoint.
+    pub push: &'a dyn PushGateway,
 }
 
 pub async fn handle(stores: &Stores<'_>, request: Request) -> Response<Body> {
@@ -64,13 +77,31 @@ async fn dispatch(stores: &Stores<'_>, request: &Request) -> Outcome {
                     "needs a phone number (E.164, like +14155552671) as your username",
                 ));
             }
-            preferences.set_preferences(&principal.user_id, &Preferences { sms_notifications: sms }).await?;
+            // Left out, push keeps its current setting: clients from before it existed send only sms.
+            let push = match input.push_notifications {
+                Some(push) => push,
+                None => preferences.preferences(&principal.user_id).await?.push_notifications,
+            };
+            let chosen = Preferences { sms_notifications: sms, push_notifications: push };
+            preferences.set_preferences(&principal.user_id, &chosen).await?;
             json(StatusCode::OK, &preferences.preferences(&principal.user_id).await?)
         }
         Op::GetProfile => json(StatusCode::OK, &profile(stores.profiles, &principal.user_id).await?),
         Op::SetProfile => {
             let input: ProfileInput = json_body(request)?;
             json(StatusCode::OK, &save_profile(stores.profiles, &principal.user_id, input).await?)
+        }
+        Op::ListDevices => json(StatusCode::OK, &devices::list(stores.devices, &principal.user_id).await?),
+        Op::RegisterDevice => {
+            let input: devices::DeviceInput = json_body(request)?;
+            let (status, device) =
+                devices::register(stores.devices, stores.push, &principal.user_id, input).await?;
+            json(status, &device)
+        }
+        Op::RemoveDevice => {
+            let id = path_parameter(request, "id").unwrap_or_default();
+            devices::remove(stores.devices, stores.push, &principal.user_id, id).await?;
+            Ok(no_content())
         }
     }
 }
@@ -106,4 +137,7 @@ pub struct PreferencesInput {
     /// username must be one, in E.164 form).
     #[schemars(required, with = "bool")]
     sms_notifications: Option<bool>,
+    /// Pushes about orders to the caller's registered devices (`/me/devices`); left out, the
+    /// current setting stays.
+    push_notifications: Option<bool>,
 }

@@ -99,7 +99,15 @@ impl MessageQueue for Dlq {
 }
 
 fn retrier<'a>(store: &'a EmbeddedShop, outbox: &'a Outbox, dlq: &'a Dlq) -> Retrier<'a> {
-    let notifier = Notifier { orders: store, mailer: outbox, dedupe: store, preferences: store, sms: outbox };
+    let notifier = Notifier {
+        orders: store,
+        mailer: outbox,
+        dedupe: store,
+        preferences: store,
+        sms: outbox,
+        devices: store,
+        push: Box::leak(Box::default()) as &test_support::email::Phones,
+    };
     Retrier { notifier, queue: dlq }
 }
 

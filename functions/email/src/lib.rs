@@ -4,6 +4,11 @@
 //! order's own copy), or the shop it is collected at. Templates live in `templates/` and are checked at compile time
 //! (askama); every value in the HTML part is escaped. A redelivered event sends nothing: the
 //! email is claimed by event id first, and the claim completed only once sent.
+//!
+//! The same events push to the buyer's registered devices when they turned
+//! `push_notifications` on ([`push`]): this function already reads each order event's order and
+//! the buyer's preferences, and its dead-letter queue and hourly retry (`email-retry`) already
+//! bring a failed event back; a function of its own would repeat all of that.
 
 use std::time::Duration;
 
@@ -15,11 +20,13 @@ use bookworm_domain::events::{Payload, ShopEvent};
 use bookworm_domain::ids::{EventId, OrderId, ShopId};
 use bookworm_domain::mail::{Email, Mailer, PreferenceStore, Sms, SmsSender, is_e164};
 use bookworm_domain::orders::Order;
-use bookworm_domain::ports::{Claim, Deduplicator, OrderStore};
+use bookworm_domain::ports::{Claim, Deduplicator, DeviceStore, OrderStore, PushGateway};
 use bookworm_domain::profile::{Address, Fulfilment};
 
 const CONSUMER: &str = "email";
 const SMS_CONSUMER: &str = "sms";
+
+pub mod push;
 /// Longer than one invocation: a send that died mid-way is retried after it.
 const CLAIM_LEASE: Duration = Duration::from_secs(120);
 
@@ -57,7 +64,7 @@ impl Kind {
         }
     }
 
-    fn message(self, fulfilment: Fulfilment) -> &'static str {
+    pub(crate) fn message(self, fulfilment: Fulfilment) -> &'static str {
         match (self, fulfilment) {
             (Self::Received, _) => "We have received your order and are getting it ready.",
             (Self::Completed, Fulfilment::Delivery) => "Your order is complete and on its way to you.",
@@ -168,6 +175,9 @@ pub struct Notifier<'a> {
     pub dedupe: &'a dyn Deduplicator,
     pub preferences: &'a dyn PreferenceStore,
     pub sms: &'a dyn SmsSender,
+    /// The buyers' devices, and the push service that reaches them.
+    pub devices: &'a dyn DeviceStore,
+    pub push: &'a dyn PushGateway,
 }
 
 /// What happened to one event.
@@ -193,8 +203,9 @@ impl Notifier<'_> {
         Ok(outcomes)
     }
 
-    /// The email, then (when the buyer opted in) the text message. Each is claimed on its own,
-    /// so a retry after a failed text message does not send the email again.
+    /// The email, then (when the buyer opted in) the text message and the pushes. Each is
+    /// claimed on its own (each push per device), so a retry after a failed text message or
+    /// push sends nothing that was sent.
     pub async fn notify(&self, event: &ShopEvent) -> Result<Outcome, Error> {
         let Some((kind, id)) = Kind::for_event(&event.payload) else {
             return Ok(Outcome::Ignored);
@@ -202,12 +213,16 @@ impl Notifier<'_> {
         bookworm_metrics::property("EventId", event.id.to_string());
         let order = self.orders.order(id).await?.ok_or_else(|| Error::not_found("order", id))?;
         let email = self.once(CONSUMER, event.id, self.send_email(kind, &order)).await?;
-        self.once(SMS_CONSUMER, event.id, self.send_sms(kind, &order)).await?;
+        let sms = self.once(SMS_CONSUMER, event.id, self.send_sms(kind, &order)).await;
+        // Pushes go out even when the text message failed; the event still fails after them.
+        let pushed = self.push_all(kind, event.id, &order).await;
+        sms?;
+        pushed?;
         Ok(email)
     }
 
     /// Runs `work` unless `consumer` already handled `event`; a failure gives the claim back.
-    async fn once(
+    pub(crate) async fn once(
         &self,
         consumer: &str,
         event: EventId,

@@ -16,8 +16,15 @@ use test_support::sns_batch;
 async fn a_duplicate_delivery_sends_one_email() {
     let store = EmbeddedShop::in_memory().unwrap();
     let outbox = Outbox::default();
-    let notifier =
-        Notifier { orders: &store, mailer: &outbox, dedupe: &store, preferences: &store, sms: &outbox };
+    let notifier = Notifier {
+        orders: &store,
+        mailer: &outbox,
+        dedupe: &store,
+        preferences: &store,
+        sms: &outbox,
+        devices: &store,
+        push: &test_support::email::Phones::default(),
+    };
     let (order, event) = placed_order(&store, Some("ann@example.com")).await;
 
     assert_eq!(notifier.handle(sns_batch(&event)).await.unwrap(), [Outcome::Sent]);
@@ -33,8 +40,15 @@ async fn a_duplicate_delivery_sends_one_email() {
 async fn a_failed_send_is_retried_not_lost() {
     let store = EmbeddedShop::in_memory().unwrap();
     let outbox = Outbox::default();
-    let notifier =
-        Notifier { orders: &store, mailer: &outbox, dedupe: &store, preferences: &store, sms: &outbox };
+    let notifier = Notifier {
+        orders: &store,
+        mailer: &outbox,
+        dedupe: &store,
+        preferences: &store,
+        sms: &outbox,
+        devices: &store,
+        push: &test_support::email::Phones::default(),
+    };
     let (_, event) = placed_order(&store, Some("ann@example.com")).await;
     *outbox.fail.lock().unwrap() = true;
     assert!(notifier.handle(sns_batch(&event)).await.is_err(), "Lambda retries, then the DLQ keeps it");
@@ -46,8 +60,15 @@ async fn a_failed_send_is_retried_not_lost() {
 async fn an_event_another_attempt_still_holds_is_retried_later_not_dropped() {
     let store = EmbeddedShop::in_memory().unwrap();
     let outbox = Outbox::default();
-    let notifier =
-        Notifier { orders: &store, mailer: &outbox, dedupe: &store, preferences: &store, sms: &outbox };
+    let notifier = Notifier {
+        orders: &store,
+        mailer: &outbox,
+        dedupe: &store,
+        preferences: &store,
+        sms: &outbox,
+        devices: &store,
+        push: &test_support::email::Phones::default(),
+    };
     let (_, event) = placed_order(&store, Some("ann@example.com")).await;
     // An attempt that hangs (SES slow, Lambda timing out) holds the lease; Lambda retries inside it.
     let hung = std::time::Duration::from_millis(300);
@@ -64,8 +85,15 @@ async fn an_event_another_attempt_still_holds_is_retried_later_not_dropped() {
 async fn no_address_is_skipped_and_other_events_are_ignored() {
     let store = EmbeddedShop::in_memory().unwrap();
     let outbox = Outbox::default();
-    let notifier =
-        Notifier { orders: &store, mailer: &outbox, dedupe: &store, preferences: &store, sms: &outbox };
+    let notifier = Notifier {
+        orders: &store,
+        mailer: &outbox,
+        dedupe: &store,
+        preferences: &store,
+        sms: &outbox,
+        devices: &store,
+        push: &test_support::email::Phones::default(),
+    };
     let (_, event) = placed_order(&store, None).await;
     assert_eq!(notifier.handle(sns_batch(&event)).await.unwrap(), [Outcome::NoAddress]);
     let other = any_event(bookworm_domain::ids::ShopId::random());
@@ -89,8 +117,15 @@ async fn the_sample_sns_event_mails_the_received_email() {
     store.place_order(&order, &basket, &added).await.unwrap();
 
     let outbox = Outbox::default();
-    let notifier =
-        Notifier { orders: &store, mailer: &outbox, dedupe: &store, preferences: &store, sms: &outbox };
+    let notifier = Notifier {
+        orders: &store,
+        mailer: &outbox,
+        dedupe: &store,
+        preferences: &store,
+        sms: &outbox,
+        devices: &store,
+        push: &test_support::email::Phones::default(),
+    };
     assert_eq!(notifier.handle(batch).await.unwrap(), [Outcome::Sent]);
     assert_eq!(outbox.sent.lock().unwrap()[0].subject, "BookWorm: Your Order Has Been Received Successfully");
 }
@@ -99,15 +134,25 @@ async fn the_sample_sns_event_mails_the_received_email() {
 async fn a_text_message_goes_only_to_buyers_who_opted_in_with_a_phone_number() {
     let store = EmbeddedShop::in_memory().unwrap();
     let outbox = Outbox::default();
-    let notifier =
-        Notifier { orders: &store, mailer: &outbox, dedupe: &store, preferences: &store, sms: &outbox };
+    let notifier = Notifier {
+        orders: &store,
+        mailer: &outbox,
+        dedupe: &store,
+        preferences: &store,
+        sms: &outbox,
+        devices: &store,
+        push: &test_support::email::Phones::default(),
+    };
 
     let (_, event) = placed_order_with_phone(&store, Some("+79516519741")).await;
     notifier.handle(sns_batch(&event)).await.unwrap();
     assert!(outbox.texts.lock().unwrap().is_empty(), "no opt-in, no text message");
 
     store
-        .set_preferences(&bookworm_domain::contract::user("ann"), &Preferences { sms_notifications: true })
+        .set_preferences(
+            &bookworm_domain::contract::user("ann"),
+            &Preferences { sms_notifications: true, ..Default::default() },
+        )
         .await
         .unwrap();
     let (order, event) = placed_order_with_phone(&store, Some("+79516519741")).await;

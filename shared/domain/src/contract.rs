@@ -5,12 +5,14 @@
 
 use std::collections::HashSet;
 
+mod devices;
 mod fanout;
 mod figures;
 mod profile;
 mod reviews;
 mod search;
 mod support;
+pub use devices::device_store;
 pub use fanout::shard_dispatch;
 pub use figures::figure_store;
 pub use profile::profile_store;
@@ -663,8 +665,9 @@ pub async fn preference_store<S: crate::mail::PreferenceStore>(store: &S) {
         Preferences::default(),
         "off unless asked for"
     );
-    store.set_preferences(&user, &Preferences { sms_notifications: true }).await.expect("set");
-    assert!(store.preferences(&user).await.expect("preferences").sms_notifications);
-    store.set_preferences(&user, &Preferences { sms_notifications: false }).await.expect("set");
-    assert!(!store.preferences(&user).await.expect("preferences").sms_notifications);
+    for chosen in [(true, true), (false, true), (true, false), (false, false)] {
+        let chosen = Preferences { sms_notifications: chosen.0, push_notifications: chosen.1 };
+        store.set_preferences(&user, &chosen).await.expect("set");
+        assert_eq!(store.preferences(&user).await.expect("preferences"), chosen);
+    }
 }

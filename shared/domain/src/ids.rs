@@ -91,6 +91,7 @@ id_type!(EventId, "event", "an event");
 id_type!(ConversationId, "conversation", "a conversation");
 id_type!(MessageId, "message", "a message");
 id_type!(AddressId, "address", "an address");
+id_type!(DeviceId, "device", "a device");
 
 /// A string id of someone else's making: any non-empty text, kept as given.
 macro_rules! text_id_type {

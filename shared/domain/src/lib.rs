@@ -19,6 +19,7 @@ pub mod orders;
 pub mod ports;
 pub mod profile;
 pub mod publish;
+pub mod push;
 pub mod query;
 pub mod queue;
 pub mod reviews;

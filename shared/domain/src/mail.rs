@@ -48,6 +48,9 @@ pub struct Preferences {
     /// Text messages about their orders, to the phone number they sign in with. Off unless asked for.
     #[serde(default)]
     pub sms_notifications: bool,
+    /// Pushes about their orders to the devices they registered (`/me/devices`). Off unless asked for.
+    #[serde(default)]
+    pub push_notifications: bool,
 }
 
 #[async_trait]

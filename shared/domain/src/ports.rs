@@ -18,6 +18,7 @@ use crate::ids::{
 };
 use crate::orders::{Order, OrderStatus, Placed};
 use crate::profile::Profile;
+use crate::push::{Device, Devices, Platform, PushDelivery, PushMessage};
 use crate::query::{BookQuery, Page, PageSize};
 use crate::reviews::{DailyQuota, Mark, Ratings, ReportedQuery, Review, ReviewQuery, Saved};
 use crate::search::{IndexPointer, Published, SearchQuery, SearchResults, SimilarBook, Suggestion};
@@ -309,6 +310,35 @@ pub trait ProfileStore: Send + Sync {
     /// Saves `profile` if the stored one is its version before (`version - 1`; 0: none is
     /// stored). `false`, and nothing written, when another save came first.
     async fn save_profile(&self, profile: &Profile) -> Result<bool, Error>;
+}
+
+/// Buyers' push devices: one list per user, saved whole over the version it was read at.
+#[async_trait]
+pub trait DeviceStore: Send + Sync {
+    /// The user's devices; an empty list (version 0) when they never registered one.
+    async fn devices(&self, user: &UserId) -> Result<Devices, Error>;
+
+    /// Saves `devices` if the stored list is its version before (`version - 1`; 0: none is
+    /// stored). `false`, and nothing written, when another save came first.
+    async fn save_devices(&self, devices: &Devices) -> Result<bool, Error>;
+}
+
+/// Mobile push: SNS platform endpoints in AWS, a push outbox in the local stack.
+#[async_trait]
+pub trait PushGateway: Send + Sync {
+    /// Whether devices of `platform` can be registered (AWS: its platform application is set).
+    fn offers(&self, platform: Platform) -> bool;
+
+    /// The endpoint that delivers to `token`. Asking again for the same token gives the same
+    /// endpoint (SNS's CreatePlatformEndpoint is idempotent), so a retried registration adds none.
+    async fn create_endpoint(&self, platform: Platform, token: &str, user: &UserId) -> Result<String, Error>;
+
+    /// Deletes an endpoint; one already gone is not an error.
+    async fn delete_endpoint(&self, endpoint_arn: &str) -> Result<(), Error>;
+
+    /// Sends `message` to one device. [`PushDelivery::Disabled`] when the push service says the
+    /// endpoint is disabled; an error for anything a retry may fix.
+    async fn push(&self, device: &Device, message: &PushMessage) -> Result<PushDelivery, Error>;
 }
 
 /// Whose orders to list.

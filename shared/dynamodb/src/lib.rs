@@ -3,6 +3,7 @@
 //! `schema`) creates them from there for tests and the local stack.
 
 mod catalog;
+mod devices;
 mod figures;
 mod profile;
 mod reviews;
@@ -13,6 +14,7 @@ mod support;
 mod warm_up;
 
 pub use catalog::DynamoCatalog;
+pub use devices::DynamoDevices;
 pub use figures::DynamoFigures;
 pub use profile::DynamoProfiles;
 pub use reviews::{DynamoRatings, DynamoReviews, ReviewTables};

@@ -38,6 +38,7 @@ const CLAIMS: &str = "ClaimsTable";
 const BASKETS: &str = "BasketsTable";
 const ORDERS: &str = "OrdersTable";
 const PREFERENCES: &str = "PreferencesTable";
+const DEVICES: &str = "DevicesTable";
 const PROFILES: &str = "ProfilesTable";
 const REVIEWS_TABLE: &str = "ReviewsTable";
 const SUPPORT: &str = "SupportTable";
@@ -66,6 +67,11 @@ pub async fn create_reviews_table(client: &Client, name: &str) -> Result<(), Err
 /// The profiles table (`ProfilesTable`).
 pub async fn create_profiles_table(client: &Client, name: &str) -> Result<(), Error> {
     create_table(client, PROFILES, name).await
+}
+
+/// The devices table (`DevicesTable`).
+pub async fn create_devices_table(client: &Client, name: &str) -> Result<(), Error> {
+    create_table(client, DEVICES, name).await
 }
 
 /// The support table (`SupportTable`).

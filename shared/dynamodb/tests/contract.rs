@@ -8,8 +8,8 @@ use bookworm_domain::ports::{SupportStore, Written};
 use bookworm_domain::query::PageSize;
 use bookworm_domain::support::{AuthorRole, Conversation, ConversationStatus, Message};
 use bookworm_dynamodb::{
-    DynamoCatalog, DynamoProfiles, DynamoReviews, DynamoShop, DynamoSupport, ReadBudget, ReviewTables,
-    ShopTable, ShopTables, WarmUp, schema,
+    DynamoCatalog, DynamoDevices, DynamoProfiles, DynamoReviews, DynamoShop, DynamoSupport, ReadBudget,
+    ReviewTables, ShopTable, ShopTables, WarmUp, schema,
 };
 
 fn client() -> Client {
@@ -51,6 +51,14 @@ async fn meets_the_profile_contract() {
     let table = format!("profiles-{}", uuid::Uuid::new_v4());
     schema::create_profiles_table(&client, &table).await.expect("create table");
     contract::profile_store(&DynamoProfiles::with_table(client, table)).await;
+}
+
+#[tokio::test]
+async fn meets_the_device_contract() {
+    let client = client();
+    let table = format!("devices-{}", uuid::Uuid::new_v4());
+    schema::create_devices_table(&client, &table).await.expect("create table");
+    contract::device_store(&DynamoDevices::with_table(client, table)).await;
 }
 
 #[tokio::test]

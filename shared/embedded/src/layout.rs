@@ -20,6 +20,8 @@ pub(crate) const EVENT_EXPIRY: Table = TableDefinition::new("event_expiry");
 pub(crate) const PREFERENCES: Table = TableDefinition::new("preferences");
 /// Key: the user id. Value: their profile as JSON.
 pub(crate) const PROFILES: Table = TableDefinition::new("profiles");
+/// Key: the user id. Value: their push devices as JSON.
+pub(crate) const DEVICES: Table = TableDefinition::new("devices");
 /// Key: "version". Value: the layout's version, so an older file is brought up to date once.
 pub(crate) const META: Table = TableDefinition::new("meta");
 /// The file layout this code writes: 2 added the order indexes and event expiry.
@@ -67,7 +69,7 @@ pub(crate) const EVENT_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// Creates every table of the shop file and brings an older file's layout up to date.
 pub(crate) fn prepare(txn: &WriteTransaction) -> Result<(), redb::Error> {
-    for table in [EVENTS, EVENT_EXPIRY, PREFERENCES, PROFILES, META] {
+    for table in [EVENTS, EVENT_EXPIRY, PREFERENCES, PROFILES, DEVICES, META] {
         txn.open_table(table)?;
     }
     for table in [BASKETS, ORDERS, ORDER_KEYS, ORDERS_BY_TIME, ORDERS_BY_SHOP, ORDERS_BY_BUYER] {

@@ -6,10 +6,12 @@
 
 mod catalog;
 mod commerce;
+mod devices;
 mod figures;
 mod layout;
 pub mod outbox;
 mod profile;
+pub mod push_outbox;
 mod reviews;
 pub mod seed;
 mod shop;

@@ -385,7 +385,10 @@ async fn buyers_who_opt_in_get_a_text_message_too() {
     assert_eq!(refused.status(), 400, "no phone number, no text messages");
     assert_eq!(refused.json::<Value>().await.unwrap()["errors"][0]["field"], "sms_notifications");
     let accepted = set(olga.token.clone(), true).await;
-    assert_eq!(accepted.json::<Value>().await.unwrap(), json!({"sms_notifications": true}));
+    assert_eq!(
+        accepted.json::<Value>().await.unwrap(),
+        json!({"sms_notifications": true, "push_notifications": false})
+    );
 
     let pick = books(&stack, 1).await[0]["id"].as_str().unwrap().to_owned();
     olga.put(&pick, json!(1)).await;
@@ -474,4 +477,60 @@ async fn a_shop_lists_its_own_orders_to_its_merchants_and_admins_only() {
     assert_eq!(get(elsewhere, "").await.status(), 403, "another shop's merchant");
     assert_eq!(get(ann.token.clone(), "").await.status(), 403, "a customer, even the buyer");
     assert_eq!(get(merchant, "?status=lost").await.status(), 400);
+}
+
+/// The pushes in the local push outbox about `order`, once there are `count` (waits for the bus).
+async fn pushes_for(stack: &LocalStack, order: &str, count: usize) -> Vec<Value> {
+    for _ in 0..100 {
+        let pushed = stack.get_json("/_local/push", 200).await;
+        let about: Vec<Value> =
+            pushed["items"].as_array().unwrap().iter().filter(|p| p["order_id"] == order).cloned().collect();
+        if about.len() >= count {
+            return about;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("fewer than {count} pushes about {order}");
+}
+
+#[tokio::test]
+async fn a_checkout_pushes_to_the_buyers_devices_only_when_they_asked_for_it() {
+    let stack = LocalStack::start().await;
+    let ann = Shopper::new(&stack, "ann-push");
+    let bob = Shopper::new(&stack, "bob-push");
+    let device = json!({"platform": "apns", "token": "ab".repeat(32)});
+    let (status, registered) = stack.call(&ann.token, "POST", "/me/devices", Some(device.clone())).await;
+    assert_eq!(status, 201, "{registered}");
+    let (status, again) = stack.call(&ann.token, "POST", "/me/devices", Some(device)).await;
+    assert_eq!((status, &again), (200, &registered), "the same token, the same device");
+    let (_, listed) = stack.call(&ann.token, "GET", "/me/devices", None).await;
+    assert_eq!(listed, json!([registered.clone()]));
+    let id = registered["id"].as_str().unwrap();
+    let (status, _) = stack.call(&bob.token, "DELETE", &format!("/me/devices/{id}"), None).await;
+    assert_eq!(status, 404, "another buyer's device");
+
+    // Off by default: the order is mailed, nothing is pushed.
+    let pick = books(&stack, 1).await[0]["id"].as_str().unwrap().to_owned();
+    ann.put(&pick, json!(1)).await;
+    let quiet: Value = ann.checkout(Some("push-0")).await.json().await.unwrap();
+    emails_for(&stack, quiet["id"].as_str().unwrap(), 1).await;
+
+    let on = json!({"sms_notifications": false, "push_notifications": true});
+    let (status, chosen) = stack.call(&ann.token, "PUT", "/me/preferences", Some(on.clone())).await;
+    assert_eq!((status, chosen), (200, on));
+    ann.put(&pick, json!(1)).await;
+    let order: Value = ann.checkout(Some("push-1")).await.json().await.unwrap();
+    let order_id = order["id"].as_str().unwrap();
+    let pushed = pushes_for(&stack, order_id, 1).await;
+    assert_eq!(pushed[0]["device_id"], registered["id"]);
+    assert_eq!(pushed[0]["payload"]["aps"]["alert"]["title"], "Order received");
+    let sns: Value = serde_json::from_str(pushed[0]["sns_message"].as_str().unwrap()).unwrap();
+    assert_eq!(sns["APNS"].as_str().unwrap(), pushed[0]["payload"].to_string());
+    let all = stack.get_json("/_local/push", 200).await;
+    assert!(all["items"].as_array().unwrap().iter().all(|p| p["order_id"] != quiet["id"]), "none while off");
+
+    let (status, _) = stack.call(&ann.token, "DELETE", &format!("/me/devices/{id}"), None).await;
+    assert_eq!(status, 204);
+    let (_, listed) = stack.call(&ann.token, "GET", "/me/devices", None).await;
+    assert_eq!(listed, json!([]));
 }

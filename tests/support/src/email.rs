@@ -1,4 +1,4 @@
-//! What the email tests share: a mailer and SMS sender that keep what they are given, and an
+//! What the email tests share: a mailer, SMS sender and push service that keep what they are given, and an
 //! order placed in a store with its `checkout.completed` event.
 
 use std::sync::Mutex;
@@ -7,9 +7,11 @@ use async_trait::async_trait;
 use bookworm_domain::basket::{Basket, PricedBasket};
 use bookworm_domain::catalog::CatalogData;
 use bookworm_domain::events::ShopEvent;
+use bookworm_domain::ids::UserId;
 use bookworm_domain::mail::{Email, Mailer, Sms, SmsSender};
 use bookworm_domain::orders::Order;
-use bookworm_domain::ports::{BasketStore, OrderStore};
+use bookworm_domain::ports::{BasketStore, OrderStore, PushGateway};
+use bookworm_domain::push::{Device, Platform, PushDelivery, PushMessage};
 use bookworm_domain::{Error, contract};
 
 /// Keeps every email and text sent; fails every email while `fail` is set (SES throttling).
@@ -58,4 +60,53 @@ pub async fn placed_order<S: BasketStore + OrderStore>(store: &S, email: Option<
     let event = ShopEvent::checkout_completed(&order);
     store.place_order(&order, &basket, &event).await.unwrap();
     (order, event)
+}
+
+/// A push service that keeps every push; pushes to a token in `failing` fail (APNs
+/// unreachable), endpoints of a token in `disabled` are reported disabled.
+#[derive(Default)]
+pub struct Phones {
+    pub pushed: Mutex<Vec<(Device, PushMessage)>>,
+    pub failing: Mutex<Vec<String>>,
+    pub disabled: Mutex<Vec<String>>,
+    pub deleted: Mutex<Vec<String>>,
+}
+
+impl Phones {
+    /// The tokens pushed to, in order.
+    pub fn tokens(&self) -> Vec<String> {
+        self.pushed.lock().unwrap().iter().map(|(device, _)| device.token.clone()).collect()
+    }
+}
+
+#[async_trait]
+impl PushGateway for Phones {
+    fn offers(&self, _platform: Platform) -> bool {
+        true
+    }
+
+    async fn create_endpoint(
+        &self,
+        platform: Platform,
+        token: &str,
+        _user: &UserId,
+    ) -> Result<String, Error> {
+        Ok(format!("arn:aws:sns:test:000000000000:endpoint/{}/app/{token}", platform.sns_key()))
+    }
+
+    async fn delete_endpoint(&self, endpoint_arn: &str) -> Result<(), Error> {
+        self.deleted.lock().unwrap().push(endpoint_arn.to_owned());
+        Ok(())
+    }
+
+    async fn push(&self, device: &Device, message: &PushMessage) -> Result<PushDelivery, Error> {
+        if self.failing.lock().unwrap().contains(&device.token) {
+            return Err(Error::unavailable("push", "APNs unreachable"));
+        }
+        if self.disabled.lock().unwrap().contains(&device.token) {
+            return Ok(PushDelivery::Disabled);
+        }
+        self.pushed.lock().unwrap().push((device.clone(), message.clone()));
+        Ok(PushDelivery::Sent)
+    }
 }
