@@ -295,6 +295,7 @@ def test_the_figures_count_each_order_event_once(rehearsal):
     assert figures["catalog"]["books_in_stock"] > 150, "the recount counted the seeded catalog"
     status, entry = answer("the buyer's entry")
     assert status == 200 and entry["order_count"] == total["orders_placed"], entry
+    assert entry["profile"]["user_id"] == entry["id"], "the profile is read beside the entry"
     status, found = answer("search customers by email")
     assert status == 200 and [c["id"] for c in found["items"]] == [entry["id"]], found
     statuses = {case: answer(case)[0] for case in ("stats-as-customer", "stats-range-too-long", "get-unknown-customer")}

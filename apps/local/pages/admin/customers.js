@@ -1,6 +1,6 @@
 // Customers: search the directory by the start of a name or an email, page through, and open
 // one: order count, cancellations, total spent, first and last order (read from the orders
-// API). The orders API has no filter by buyer, so a customer's whole order list is not shown.
+// API), phone and the addresses of their profile as it is now.
 
 import { $, el, short, when } from "../common/dom.js";
 import { ApiError } from "../common/session.js";
@@ -54,7 +54,7 @@ export function customerView(ctx) {
     const last = customer.lastOrderId ? await ctx.api("GET", `/orders/${customer.lastOrderId}`).catch(() => null) : null;
     $("customer-title").textContent = label(customer);
     const facts = [
-      ["Customer id", customer.id], ["Email", customer.email],
+      ["Customer id", customer.id], ["Email", customer.email], ["Phone", customer.phone],
       ["Orders", `${customer.orderCount}${customer.cancelledCount ? ` (${customer.cancelledCount} cancelled)` : ""}`],
       ["Total spent", money(customer.spentMinor, customer.currency)],
       ["First order", customer.since && when(customer.since)],
@@ -64,11 +64,12 @@ export function customerView(ctx) {
     ];
     $("customer-facts").replaceChildren(...facts.filter(([, value]) => value)
       .map(([term, value]) => el("div", {}, el("dt", {}, term), el("dd", {}, value))));
-    // Addresses, when the answer carries the buyer's profile.
-    $("customer-addresses-block").hidden = !customer.addresses;
-    $("customer-addresses").replaceChildren(...(customer.addresses || []).map((address) => el("li", { className: "address" },
+    // The addresses of the buyer's profile as it is now (orders keep their own copy).
+    const addresses = customer.addresses || [];
+    $("customer-addresses").replaceChildren(...addresses.map((address) => el("li", { className: "address" },
       el("strong", {}, `${address.label || "Address"}${address.id === customer.defaultAddressId ? " (default)" : ""}`),
       "\n", addressLines(address).join("\n"))));
+    $("customer-addresses-status").textContent = addresses.length ? "" : "No address saved.";
     $("customer").hidden = false;
     $("customer-title").focus();
   }
