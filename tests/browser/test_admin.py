@@ -1,6 +1,7 @@
 """The back office at /admin/ in a real browser (Debian's chromium, driven by Playwright): an
 admin signs in through the development issuer's page, adds a book (a refused price shown beside
-its field) and finds it through the catalog search, is told why an author with books stays,
+its field) and finds it through the catalog search, is told why an author, a category and a
+publisher with books stay (and deletes new ones without),
 completes an order placed over HTTP, and goes through the main pages from the keyboard alone; a
 support agent removes a reported review and is told the other pages are for admins. Leaves
 screenshots (1280×800 and a tablet) for docs/back-office.md.
@@ -151,6 +152,27 @@ def test_an_admin_manages_the_catalog_and_sees_each_refusal_beside_its_field(sta
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(f"#names tr[data-id='{category['id']}']")).to_contain_text(f"{category['name']} and More")
     assert get(stack, f"/categories/{category['id']}")["name"] == f"{category['name']} and More"
+    # A category with books stays, and says why; a new one without books goes.
+    page.get_by_role("button", name=f"Delete category “{category['name']} and More”").click()
+    expect(page.locator(f"#names tr[data-id='{category['id']}'] [role=alert]")).to_contain_text(
+        "still has books in the catalog")
+    page.get_by_label("New category").fill("Moths")
+    page.get_by_role("button", name="Add", exact=True).click()
+    page.get_by_role("button", name="Delete category “Moths”").click()
+    expect(page.locator("#names tr", has_text="Moths")).to_have_count(0)
+    assert "Moths" not in [c["name"] for c in get(stack, "/categories")["items"]]
+
+    # The same for publishers.
+    page.get_by_role("link", name="Publishers").click()
+    used = next(p for p in get(stack, "/publishers")["items"] if get(stack, f"/books?publisher_id={p['id']}&limit=1")["items"])
+    page.get_by_role("button", name=f"Delete publisher “{used['name']}”").click()
+    expect(page.locator(f"#names tr[data-id='{used['id']}'] [role=alert]")).to_contain_text(
+        "still has books in the catalog")
+    page.get_by_label("New publisher").fill("Moth Press")
+    page.get_by_role("button", name="Add", exact=True).click()
+    page.get_by_role("button", name="Delete publisher “Moth Press”").click()
+    expect(page.locator("#names tr", has_text="Moth Press")).to_have_count(0)
+    assert "Moth Press" not in [p["name"] for p in get(stack, "/publishers")["items"]]
 
 
 def test_an_admin_completes_an_order_placed_over_http_on_a_tablet(stack, browser):

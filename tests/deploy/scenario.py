@@ -309,7 +309,8 @@ def rehearse(moto, stack, logs):
         run.run_all("CatalogAdminFunction", "create-author")
         (_, create_book), = events("catalog-admin", "create-book")
         run.invoke_losing_answer("CatalogAdminFunction", "TransactWriteItems", "create-book", create_book)
-        run.run_all("CatalogAdminFunction", "update-book", "delete-author-with-books", "delete-book")
+        run.run_all("CatalogAdminFunction", "update-book", "delete-author-with-books", "delete-category-with-books",
+                    "delete-publisher-with-books", "delete-book")
         rehearse_search(run)
     finally:
         run.stop()

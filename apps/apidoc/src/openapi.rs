@@ -358,6 +358,13 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
             .body(category_input)
             .ok(200, "The category.", category)
             .refusing(&[NotFound]),
+        Operation::new(
+            "DELETE /categories/{id}",
+            "catalog administration",
+            "Delete a category without books",
+        )
+        .no_content("Deleted.")
+        .refusing(&[NotFound, Conflict]),
         Operation::new("POST /publishers", "catalog administration", "Add a publisher")
             .body(publisher_input.clone())
             .ok(201, "The new publisher.", publisher.clone())
@@ -366,6 +373,13 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
             .body(publisher_input)
             .ok(200, "The publisher.", publisher)
             .refusing(&[NotFound]),
+        Operation::new(
+            "DELETE /publishers/{id}",
+            "catalog administration",
+            "Delete a publisher without books",
+        )
+        .no_content("Deleted.")
+        .refusing(&[NotFound, Conflict]),
         Operation::new("POST /publish/{shop_id}", "live events", "Publish an in-store checkout action")
             .body(action)
             .ok(200, "Stored, and on its way to the shop's merchants.", published)

@@ -27,7 +27,7 @@ const AWS_ONLY: [&str; 2] = ["email-retry", "search-indexer"];
 
 /// The samples that show a refusal, with the status they get; every other sample succeeds.
 /// The authorizer's refusals are a verdict the function answers 401 to.
-const REFUSALS: [(&str, u64); 36] = [
+const REFUSALS: [(&str, u64); 38] = [
     ("account/me-rejected-token.json", 401),
     ("account/set-profile-invalid.json", 400),
     ("admin/get-unknown-customer.json", 404),
@@ -40,6 +40,8 @@ const REFUSALS: [(&str, u64); 36] = [
     ("catalog-admin/create-book-invalid.json", 400),
     ("catalog-admin/create-book-rejected-token.json", 401),
     ("catalog-admin/delete-author-with-books.json", 409),
+    ("catalog-admin/delete-category-with-books.json", 409),
+    ("catalog-admin/delete-publisher-with-books.json", 409),
     ("catalog-books/get-malformed-id.json", 400),
     ("catalog-books/get-unknown-book.json", 404),
     ("catalog-books/list-bad-parameters.json", 400),

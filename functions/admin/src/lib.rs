@@ -15,7 +15,8 @@
 use bookworm_domain::Error;
 use bookworm_domain::error::Problems;
 use bookworm_domain::figures::{
-    CatalogFigures, Customer, CustomerField, CustomerSearch, Day, DayFigures, DayRange, MAX_USER_ID_CHARS, Tally,
+    CatalogFigures, Customer, CustomerField, CustomerSearch, Day, DayFigures, DayRange, MAX_USER_ID_CHARS,
+    Tally,
 };
 use bookworm_domain::identity::Role;
 use bookworm_domain::ids::UserId;
@@ -102,7 +103,8 @@ async fn dispatch(stores: &Stores<'_>, request: &Request) -> Outcome {
             if id.as_str().chars().count() > MAX_USER_ID_CHARS {
                 return Err(Error::invalid("id", format!("must be at most {MAX_USER_ID_CHARS} characters")));
             }
-            let customer = stores.figures.find_customer(&id).await?.ok_or_else(|| Error::not_found("customer", &id))?;
+            let customer =
+                stores.figures.find_customer(&id).await?.ok_or_else(|| Error::not_found("customer", &id))?;
             let profile = stores.profiles.profile(&id).await?.unwrap_or_else(|| Profile::empty(&id));
             json(StatusCode::OK, &CustomerView { customer, profile })
         }

@@ -72,7 +72,7 @@ async fn list(orders: &dyn OrderStore, scope: OrderScope, request: &Request) -> 
     })?;
     let limit = params.page_size()?.unwrap_or_default();
     let after = params.get("cursor").map(EventCursor::decode).transpose()?;
-    let page = orders.list_orders(&OrderQuery { scope, status, after, limit }).await?;
+    let page = orders.list_orders(&OrderQuery { scope, status, after, limit, ..Default::default() }).await?;
     json(StatusCode::OK, &page)
 }
 

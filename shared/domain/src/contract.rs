@@ -40,7 +40,7 @@ pub async fn catalog_store<S: BookReader + LookupReader + CatalogWriter>(store: 
     pages_visit_every_book_once_in_order(store, &data).await;
     filters_select_exactly_the_matching_books(store, &data).await;
     replacing_a_book_moves_it_everywhere(store, &data).await;
-    deleted_books_and_authors_are_gone(store, &data).await;
+    deleted_books_and_lookups_are_gone(store, &data).await;
 }
 
 async fn reads_books_by_id<S: BookReader>(store: &S, data: &CatalogData) {
@@ -151,7 +151,7 @@ async fn replacing_a_book_moves_it_everywhere<S: BookReader + CatalogWriter>(sto
     }
 }
 
-async fn deleted_books_and_authors_are_gone<S: BookReader + LookupReader + CatalogWriter>(
+async fn deleted_books_and_lookups_are_gone<S: BookReader + LookupReader + CatalogWriter>(
     store: &S,
     data: &CatalogData,
 ) {
@@ -186,6 +186,24 @@ async fn deleted_books_and_authors_are_gone<S: BookReader + LookupReader + Catal
     assert!(store.delete_author(author.id).await.expect("delete_author"));
     assert!(!store.delete_author(author.id).await.expect("delete_author again"));
     assert!(!store.list_authors().await.expect("list_authors").contains(author));
+
+    // Categories and publishers go the same way; the others stay.
+    let (category, kept_category) = (&data.categories[0], &data.categories[1]);
+    assert!(store.delete_category(category.id).await.expect("delete_category"));
+    assert!(!store.delete_category(category.id).await.expect("delete_category again"));
+    assert_eq!(store.get_category(category.id).await.expect("get_category"), None);
+    let categories = store.list_categories().await.expect("list_categories");
+    assert!(!categories.contains(category) && categories.contains(kept_category), "{categories:?}");
+    let (publisher, kept_publisher) = (&data.publishers[1], &data.publishers[0]);
+    assert!(store.delete_publisher(publisher.id).await.expect("delete_publisher"));
+    assert!(!store.delete_publisher(publisher.id).await.expect("delete_publisher again"));
+    assert_eq!(store.get_publisher(publisher.id).await.expect("get_publisher"), None);
+    let publishers = store.list_publishers().await.expect("list_publishers");
+    assert!(!publishers.contains(publisher) && publishers.contains(kept_publisher), "{publishers:?}");
+    assert!(!store.delete_category(CategoryId::derived("no such category")).await.expect("delete_category"));
+    assert!(
+        !store.delete_publisher(PublisherId::derived("no such publisher")).await.expect("delete_publisher")
+    );
 }
 
 /// Follows `next_cursor` to the end, checking page sizes and that no book comes twice.
