@@ -9,6 +9,7 @@ screenshots (1280×800 and a tablet) for docs/back-office.md.
 Like test_dashboard.py, each test starts and stops its own bookworm-local (conftest.py)."""
 
 import json
+import time
 import urllib.request
 import uuid
 
@@ -41,10 +42,10 @@ def get(stack, path):
     return json.load(urllib.request.urlopen(f"{stack.url}{path}", timeout=10))
 
 
-def place_order(stack, buyer="ann-1"):
+def place_order(stack, buyer="ann-1", name="Ann Buyer"):
     """A checkout over HTTP, as curl would place it."""
     book = get(stack, "/books?limit=1")["items"][0]
-    token = stack.token("--role", "customer", "--sub", buyer, "--name", "Ann Buyer")
+    token = stack.token("--role", "customer", "--sub", buyer, "--name", name)
     stack.call("PUT", f"/shops/{SHOP}/basket/items/{book['id']}", token, {"quantity": 2})
     return stack.call("POST", f"/shops/{SHOP}/checkout", token, headers={"Idempotency-Key": str(uuid.uuid4())})
 
@@ -211,6 +212,24 @@ def test_an_admin_completes_an_order_placed_over_http_on_a_tablet(stack, browser
     expect(page.locator("#orders tr")).to_have_count(0)
     expect(page.locator("#orders-status")).to_have_text("0 orders shown.")
 
+    # By the days placed: today's are all there; none before the sample order's day (2024);
+    # a `to` before `from` is the API's refusal, shown beside `to`.
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    page.get_by_label("Shop id").fill("")
+    page.get_by_label("Placed from").fill(today)
+    page.get_by_label("to", exact=True).fill(today)
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator("#orders tr")).to_have_count(2)
+    page.get_by_label("Placed from").fill("2020-01-01")
+    page.get_by_label("to", exact=True).fill("2020-12-31")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator("#orders-status")).to_have_text("0 orders shown.")
+    page.get_by_label("Placed from").fill(today)
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator("#order-to-error")).to_have_text("must not be before from")
+    expect(page.get_by_label("to", exact=True)).to_have_attribute("aria-invalid", "true")
+    screenshot(page, "admin-orders-by-day.png")
+
 
 def test_an_order_shows_where_it_goes_when_it_carries_a_shipping_address(stack, browser):
     """`shipping_address` and `fulfilment` come with the buyers branch (issue 29): until it is
@@ -243,6 +262,7 @@ def test_customers_are_searched_and_one_is_opened(stack, browser):
     is found by the start of their name and opened: figures, the last order as it is now, and
     the profile's addresses."""
     order = place_order(stack)
+    place_order(stack, buyer="bob-2", name="Bob Buyer")
     ann = stack.token("--role", "customer", "--sub", "ann-1", "--name", "Ann Buyer")
     stack.call("PUT", "/me/profile", ann, {"phone": "+447700900123", "addresses": [
         {"label": "Home", "recipient": "Ann Buyer", "line1": "12 Moth Lane", "city": "Leeds",
@@ -261,6 +281,10 @@ def test_customers_are_searched_and_one_is_opened(stack, browser):
     expect(facts).to_contain_text(f"Total spent${float(order['total']):.2f}")
     expect(facts).to_contain_text(f"{order['id'][:8]} · ${float(order['total']):.2f} · new")
     expect(page.locator("#customer-addresses li")).to_have_text("Home (default)\nAnn Buyer\n12 Moth Lane\nLS1 4AP Leeds\nGB")
+    # Their orders, and only theirs (another buyer ordered too).
+    expect(page.locator("#customer-orders tr")).to_have_count(1)
+    expect(page.locator(f"#customer-orders tr[data-order-id='{order['id']}']")).to_contain_text("Ann Buyer")
+    expect(page.locator("#customer-orders-status")).to_have_text("1 order shown.")
     screenshot(page, "admin-customer.png")
 
 

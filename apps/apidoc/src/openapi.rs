@@ -12,6 +12,7 @@ use bookworm_domain::basket::PricedBasket;
 use bookworm_domain::catalog::{Author, Book, Category, Publisher};
 use bookworm_domain::events::CATALOG_FEED;
 use bookworm_domain::events::CloudEvent;
+use bookworm_domain::figures::MAX_USER_ID_CHARS;
 use bookworm_domain::identity::Principal;
 use bookworm_domain::mail::Preferences;
 use bookworm_domain::orders::Order;
@@ -253,11 +254,23 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
             "Every review with open reports (the default), or only those reports hid.",
         ),
     ];
-    let order_filters = [
+    let placed_day = |name: &str, description: &str| {
+        query(name, description, json!({ "type": "string", "format": "date" }))
+    };
+    let order_filters = vec![
         limit(),
         cursor(Cursor::Newest),
         choice("status", &["new", "completed", "cancelled"], "Only orders with this status."),
+        placed_day("from", "Only orders placed on this day (UTC) or later."),
+        placed_day("to", "Only orders placed on this day (UTC) or earlier; not before `from`."),
     ];
+    let mut customer_orders = order_filters.clone();
+    customer_orders.push(query(
+        "customer_id",
+        "Admins: only this customer's orders (their user id, as in `GET /customers`). Anyone else is \
+         refused with 403.",
+        json!({ "type": "string", "minLength": 1, "maxLength": MAX_USER_ID_CHARS }),
+    ));
     vec![
         Operation::new("GET /books", "catalog", "List books: filter, search, sort and page")
             .query(book_filters)
@@ -404,9 +417,14 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
             .located()
             .ok(200, "The order an earlier call with this key placed.", order.clone())
             .refusing(&[Conflict]),
-        Operation::new("GET /orders", "orders", "List orders: the caller's, or everyone's for admins")
-            .query(order_filters.clone())
-            .ok(200, "A page of orders, newest first.", orders.clone()),
+        Operation::new(
+            "GET /orders",
+            "orders",
+            "List orders: the caller's, or everyone's (or one customer's) for admins",
+        )
+        .query(customer_orders)
+        .ok(200, "A page of orders, newest first.", orders.clone())
+        .refusing(&[Forbidden]),
         Operation::new(
             "GET /shops/{shop_id}/orders",
             "orders",

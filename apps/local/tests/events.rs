@@ -27,7 +27,7 @@ const AWS_ONLY: [&str; 2] = ["email-retry", "search-indexer"];
 
 /// The samples that show a refusal, with the status they get; every other sample succeeds.
 /// The authorizer's refusals are a verdict the function answers 401 to.
-const REFUSALS: [(&str, u64); 38] = [
+const REFUSALS: [(&str, u64); 39] = [
     ("account/me-rejected-token.json", 401),
     ("account/set-profile-invalid.json", 400),
     ("admin/get-unknown-customer.json", 404),
@@ -50,6 +50,7 @@ const REFUSALS: [(&str, u64); 38] = [
     ("orders/cancel-as-customer.json", 403),
     ("orders/complete-unknown-order.json", 404),
     ("orders/get-unknown-order.json", 404),
+    ("orders/list-orders-to-before-from.json", 400),
     ("orders/list-shop-orders-other-shop.json", 403),
     ("publish/history-foreign-shop.json", 403),
     ("publish/publish-as-another-shopper.json", 403),

@@ -573,6 +573,7 @@ pub async fn commerce_store<S: BasketStore + OrderStore + EventLog>(store: &S) {
     assert_eq!(store.order(again.id).await.expect("order"), None);
 
     orders_list_and_move(store, &books).await;
+    orders_by_placed_day(store, &books).await;
 
     let mut other = Basket::new(shop, &user("bob"));
     other.set(BookId::derived("Emma"), 1).expect("set");
@@ -670,6 +671,79 @@ async fn orders_list_and_move<S: BasketStore + OrderStore>(
         ..Default::default()
     };
     assert_eq!(list(shop_done).await, [completed.id], "a shop's orders of one status");
+}
+
+/// Orders placed on either side of a day's edges, listed by placed days (both ends included,
+/// either open), for one buyer, one shop and everyone, a page of one at a time.
+async fn orders_by_placed_day<S: BasketStore + OrderStore>(
+    store: &S,
+    books: &std::collections::HashMap<BookId, Book>,
+) {
+    use crate::basket::{Basket, PricedBasket};
+    use crate::events::EventCursor;
+    use crate::figures::Day;
+    use crate::orders::{Order, PlacedWithin};
+    use crate::ports::{OrderQuery, OrderScope};
+
+    // A day long past, so the store's other orders (placed now) are outside every range here.
+    let times = [
+        "2001-02-02T23:59:59.999Z",
+        "2001-02-03T00:00:00.000Z",
+        "2001-02-03T23:59:59.999Z",
+        "2001-02-04T00:00:00.000Z",
+    ];
+    let (shop, buyer) = (ShopId::random(), user(&format!("placed-{}", uuid::Uuid::new_v4())));
+    let mut placed = Vec::new();
+    for (i, time) in times.into_iter().enumerate() {
+        let mut basket = Basket::new(shop, &buyer);
+        basket.set(BookId::derived("Emma"), 1).expect("set");
+        store.save_basket(&basket, None, &any_event(shop)).await.expect("save");
+        let priced = PricedBasket::price(&basket, books).expect("price");
+        let order = Order::checkout(priced, &buyer, None, &key(&format!("{buyer}-{i}"))).expect("checkout");
+        let order = Order { created_at: time.to_owned(), ..order };
+        store.place_order(&order, &basket, &any_event(shop)).await.expect("place");
+        placed.push(order.id);
+    }
+    let day = |text: &str| Some(Day::parse("day", text).expect("a day"));
+    let list = |scope: OrderScope, placed: PlacedWithin| async move {
+        let mut query = OrderQuery { scope, placed, limit: page(1), ..Default::default() };
+        let mut ids = Vec::new();
+        loop {
+            let page = store.list_orders(&query).await.expect("list_orders");
+            assert!(page.items.len() <= 1, "a page of one");
+            ids.extend(page.items.iter().map(|order| order.id));
+            match page.next_cursor {
+                Some(next) => {
+                    let cursor = EventCursor::decode(&next).expect("own cursor");
+                    placed.check_cursor(&cursor).expect("a cursor of the range");
+                    query.after = Some(cursor);
+                }
+                None => return ids,
+            }
+        }
+    };
+    let [before, first, last, after] = [placed[0], placed[1], placed[2], placed[3]];
+    let cases = [
+        (PlacedWithin::new(day("2001-02-03"), day("2001-02-03")).expect("range"), vec![last, first]),
+        (PlacedWithin::new(day("2001-02-03"), None).expect("range"), vec![after, last, first]),
+        (PlacedWithin::new(day("2001-02-02"), day("2001-02-02")).expect("range"), vec![before]),
+        (
+            PlacedWithin::new(day("2001-02-01"), day("2001-02-04")).expect("range"),
+            vec![after, last, first, before],
+        ),
+        (PlacedWithin::new(day("2001-02-05"), day("2001-03-05")).expect("range"), vec![]),
+    ];
+    for (range, expected) in &cases {
+        assert_eq!(list(OrderScope::Buyer(buyer.clone()), *range).await, *expected, "the buyer's, {range:?}");
+        assert_eq!(list(OrderScope::Shop(shop), *range).await, *expected, "the shop's, {range:?}");
+        let everyone = list(OrderScope::Everyone, *range).await;
+        let ours: Vec<_> = everyone.iter().copied().filter(|id| placed.contains(id)).collect();
+        assert_eq!(ours, *expected, "everyone's, {range:?}");
+    }
+    // To a day only: everything up to its end, the store's older orders included.
+    let to = PlacedWithin::new(None, day("2001-02-03")).expect("range");
+    assert_eq!(list(OrderScope::Buyer(buyer.clone()), to).await, [last, first, before]);
+    assert!(PlacedWithin::new(day("2001-02-04"), day("2001-02-03")).is_err(), "to before from");
 }
 
 /// The contract of the preference store.
