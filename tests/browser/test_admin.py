@@ -431,3 +431,15 @@ def test_the_revenue_figure_moves_after_a_checkout_placed_over_http(stack, brows
     expect(revenue).to_contain_text(f"{float(order['total']):,.2f}")  # a fresh stack: its only order
     expect(page.locator("#revenue-chart svg rect")).to_have_count(30)
     screenshot(page, "admin-overview.png", full_page=False)
+
+
+def test_the_overview_shows_a_checkout_placed_over_http_live(stack, browser):
+    """The latest orders come over the admins' orders feed (`/ws?feed=orders`): a checkout placed
+    with curl shows without pressing Refresh."""
+    page = sign_in(browser, stack, "admin", "admin-1", "Ada Admin")
+    expect(page.locator("#latest-live")).to_have_text("Live", timeout=10_000)
+    order = place_order(stack, buyer="liv-1", name="Liv Live")
+    row = page.locator(f"#latest tr[data-order-id='{order['id']}']")
+    expect(row).to_contain_text("Liv Live", timeout=5_000)
+    row.scroll_into_view_if_needed()
+    screenshot(page, "admin-overview-live.png", full_page=False)

@@ -99,8 +99,8 @@ pub fn no_content() -> Response<Body> {
 /// event may be written where admins read catalog events).
 pub fn shop_id(request: &Request) -> Result<ShopId, Error> {
     let shop = feed_id(request)?;
-    if shop == bookworm_domain::events::CATALOG_FEED {
-        return Err(Error::invalid("shop_id", "is the catalog feed's id, not a shop's"));
+    if shop == bookworm_domain::events::CATALOG_FEED || shop == bookworm_domain::events::ORDERS_FEED {
+        return Err(Error::invalid("shop_id", "is a feed's id, not a shop's"));
     }
     Ok(shop)
 }
