@@ -269,7 +269,13 @@ def rehearse(moto, stack, logs):
         (_, all_orders), = events("orders", "list-orders")
         all_orders["requestContext"]["authorizer"]["lambda"]["roles"] = "customer,admin"
         run.invoke("OrdersFunction", "list everyone's orders (admin)", all_orders)
-        run.run_all("OrdersFunction", "list-shop-orders", "list-shop-orders-other-shop")
+        run.run_all("OrdersFunction", "list-shop-orders", "list-shop-orders-other-shop", "list-orders-to-before-from")
+        # One customer's orders placed today, for an admin: a key condition on by_buyer.
+        (_, theirs), = events("orders", "list-customer-orders")
+        today = time.strftime("%Y-%m-%d", time.gmtime())
+        theirs["queryStringParameters"].update({"from": today, "to": today})
+        theirs["rawQueryString"] = "&".join(f"{k}={v}" for k, v in theirs["queryStringParameters"].items())
+        run.invoke("OrdersFunction", "list a customer's orders of today (admin)", theirs)
         rehearse_reviews(run)
         rehearse_support(run, placed)
         run.run_all("PublishFunction", "publish", "history")
@@ -321,7 +327,8 @@ def rehearse(moto, stack, logs):
         run.run_all("CatalogAdminFunction", "create-author")
         (_, create_book), = events("catalog-admin", "create-book")
         run.invoke_losing_answer("CatalogAdminFunction", "TransactWriteItems", "create-book", create_book)
-        run.run_all("CatalogAdminFunction", "update-book", "delete-author-with-books", "delete-book")
+        run.run_all("CatalogAdminFunction", "update-book", "delete-author-with-books", "delete-category-with-books",
+                    "delete-publisher-with-books", "delete-book")
         rehearse_search(run)
         rehearse_mcp(run)
     finally:

@@ -96,6 +96,10 @@ def test_the_rehearsal_did_real_work(rehearsal, moto):
     assert status("AccountFunction", "set-profile") == 200
     assert status("OrdersFunction", "list-shop-orders") == 200, "the shop's merchant lists its orders"
     assert status("OrdersFunction", "list-shop-orders-other-shop") == 403
+    assert status("OrdersFunction", "list-orders-to-before-from") == 400
+    (theirs,) = [r for c, r, _ in rehearsal.outcomes["OrdersFunction"] if c == "list a customer's orders of today (admin)"]
+    buyers = {order["buyer_id"] for order in json.loads(theirs["body"])["items"]}
+    assert theirs["statusCode"] == 200 and buyers == {"5f0c1d2e-3a4b-4c5d-8e6f-7a8b9c0d1e2f"}, theirs
     assert rehearsal.outcomes["FanoutFunction"], "events were fanned out"
     assert "gone-connection=" not in rehearsal.connections_after_fanout, "a 410 forgets the connection"
     assert "expiring-connection=" not in rehearsal.connections_after_fanout, "an expired token ends the socket"
@@ -305,6 +309,7 @@ def test_the_figures_count_each_order_event_once(rehearsal):
     assert figures["catalog"]["books_in_stock"] > 150, "the recount counted the seeded catalog"
     status, entry = answer("the buyer's entry")
     assert status == 200 and entry["order_count"] == total["orders_placed"], entry
+    assert entry["profile"]["user_id"] == entry["id"], "the profile is read beside the entry"
     status, found = answer("search customers by email")
     assert status == 200 and [c["id"] for c in found["items"]] == [entry["id"]], found
     statuses = {case: answer(case)[0] for case in ("stats-as-customer", "stats-range-too-long", "get-unknown-customer")}

@@ -68,6 +68,8 @@ pub fn document(servers: Value) -> Value {
                 A socket whose token has expired is closed at its shop's next event; reconnect \
                 with a fresh token. Review events belong to no shop: they come on the catalog \
                 feed, `shop_id=00000000-0000-0000-0000-000000000000`, which only admins may watch. \
+                Admins may also watch every shop's order events at once with `?feed=orders` \
+                instead of `shop_id` (anyone else: 403). \
                 The same API carries support chat: the `support` channel.",
             "license": { "name": "Apache-2.0", "url": "https://www.apache.org/licenses/LICENSE-2.0" },
         },

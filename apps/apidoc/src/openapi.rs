@@ -12,6 +12,7 @@ use bookworm_domain::basket::PricedBasket;
 use bookworm_domain::catalog::{Author, Book, Category, Publisher};
 use bookworm_domain::events::CATALOG_FEED;
 use bookworm_domain::events::CloudEvent;
+use bookworm_domain::figures::MAX_USER_ID_CHARS;
 use bookworm_domain::identity::Principal;
 use bookworm_domain::mail::Preferences;
 use bookworm_domain::orders::Order;
@@ -273,11 +274,23 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
             "Every review with open reports (the default), or only those reports hid.",
         ),
     ];
-    let order_filters = [
+    let placed_day = |name: &str, description: &str| {
+        query(name, description, json!({ "type": "string", "format": "date" }))
+    };
+    let order_filters = vec![
         limit(),
         cursor(Cursor::Newest),
         choice("status", &["new", "completed", "cancelled"], "Only orders with this status."),
+        placed_day("from", "Only orders placed on this day (UTC) or later."),
+        placed_day("to", "Only orders placed on this day (UTC) or earlier; not before `from`."),
     ];
+    let mut customer_orders = order_filters.clone();
+    customer_orders.push(query(
+        "customer_id",
+        "Admins: only this customer's orders (their user id, as in `GET /customers`). Anyone else is \
+         refused with 403.",
+        json!({ "type": "string", "minLength": 1, "maxLength": MAX_USER_ID_CHARS }),
+    ));
     vec![
         Operation::new("GET /books", "catalog", "List books: filter, search, sort and page")
             .query(book_filters)
@@ -386,6 +399,13 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
             .body(category_input)
             .ok(200, "The category.", category)
             .refusing(&[NotFound]),
+        Operation::new(
+            "DELETE /categories/{id}",
+            "catalog administration",
+            "Delete a category without books",
+        )
+        .no_content("Deleted.")
+        .refusing(&[NotFound, Conflict]),
         Operation::new("POST /publishers", "catalog administration", "Add a publisher")
             .body(publisher_input.clone())
             .ok(201, "The new publisher.", publisher.clone())
@@ -394,6 +414,13 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
             .body(publisher_input)
             .ok(200, "The publisher.", publisher)
             .refusing(&[NotFound]),
+        Operation::new(
+            "DELETE /publishers/{id}",
+            "catalog administration",
+            "Delete a publisher without books",
+        )
+        .no_content("Deleted.")
+        .refusing(&[NotFound, Conflict]),
         Operation::new("POST /publish/{shop_id}", "live events", "Publish an in-store checkout action")
             .body(action)
             .ok(200, "Stored, and on its way to the shop's merchants.", published)
@@ -418,9 +445,14 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
             .located()
             .ok(200, "The order an earlier call with this key placed.", order.clone())
             .refusing(&[Conflict]),
-        Operation::new("GET /orders", "orders", "List orders: the caller's, or everyone's for admins")
-            .query(order_filters.clone())
-            .ok(200, "A page of orders, newest first.", orders.clone()),
+        Operation::new(
+            "GET /orders",
+            "orders",
+            "List orders: the caller's, or everyone's (or one customer's) for admins",
+        )
+        .query(customer_orders)
+        .ok(200, "A page of orders, newest first.", orders.clone())
+        .refusing(&[Forbidden]),
         Operation::new(
             "GET /shops/{shop_id}/orders",
             "orders",

@@ -137,6 +137,12 @@ impl CatalogWriter for CountedCatalog {
     async fn delete_author(&self, id: AuthorId) -> Result<bool, Error> {
         self.catalog.delete_author(id).await
     }
+    async fn delete_category(&self, id: CategoryId) -> Result<bool, Error> {
+        self.catalog.delete_category(id).await
+    }
+    async fn delete_publisher(&self, id: PublisherId) -> Result<bool, Error> {
+        self.catalog.delete_publisher(id).await
+    }
     async fn import(&self, data: &CatalogData) -> Result<(), Error> {
         self.catalog.import(data).await?;
         for book in &data.books {

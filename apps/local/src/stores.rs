@@ -103,7 +103,11 @@ impl Stores {
 
     /// The admin function's stores.
     pub fn admin(&self) -> admin::Stores<'_> {
-        admin::Stores { figures: self.figures.as_ref(), lookups: self.catalog.as_ref() }
+        admin::Stores {
+            figures: self.figures.as_ref(),
+            lookups: self.catalog.as_ref(),
+            profiles: self.shop.as_ref(),
+        }
     }
 
     /// The email function on the shop store, mailing and texting into the outbox, pushing

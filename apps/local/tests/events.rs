@@ -28,7 +28,7 @@ const AWS_ONLY: [&str; 2] = ["email-retry", "search-indexer"];
 /// The samples that show a refusal, with the status they get; every other sample succeeds.
 /// The authorizer's refusals are a verdict the function answers 401 to; the device functions'
 /// (status 0: no HTTP) a refused connection and a dropped message.
-const REFUSALS: [(&str, u64); 44] = [
+const REFUSALS: [(&str, u64); 47] = [
     ("account/me-rejected-token.json", 401),
     ("account/register-device-invalid.json", 400),
     ("account/remove-unknown-device.json", 404),
@@ -47,6 +47,8 @@ const REFUSALS: [(&str, u64); 44] = [
     ("catalog-admin/create-book-invalid.json", 400),
     ("catalog-admin/create-book-rejected-token.json", 401),
     ("catalog-admin/delete-author-with-books.json", 409),
+    ("catalog-admin/delete-category-with-books.json", 409),
+    ("catalog-admin/delete-publisher-with-books.json", 409),
     ("catalog-books/get-malformed-id.json", 400),
     ("catalog-books/get-unknown-book.json", 404),
     ("catalog-books/list-bad-parameters.json", 400),
@@ -55,6 +57,7 @@ const REFUSALS: [(&str, u64); 44] = [
     ("orders/cancel-as-customer.json", 403),
     ("orders/complete-unknown-order.json", 404),
     ("orders/get-unknown-order.json", 404),
+    ("orders/list-orders-to-before-from.json", 400),
     ("orders/list-shop-orders-other-shop.json", 403),
     ("publish/history-foreign-shop.json", 403),
     ("publish/publish-as-another-shopper.json", 403),

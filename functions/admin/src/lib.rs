@@ -5,8 +5,9 @@
 //!   30 days from or to it; by neither, the 30 days to today, UTC) and in total, with the catalog's books in stock, out of stock and per category;
 //! - `GET /customers?q=…&by=name|email`: the customer directory, by name or email prefix (case
 //!   and spacing ignored), paged with a cursor;
-//! - `GET /customers/{id}`: one entry (order count, total spent, first and last order); 404
-//!   when the figures have never seen that buyer order.
+//! - `GET /customers/{id}`: one entry (order count, total spent, first and last order) and the
+//!   buyer's profile (addresses, phone; empty when never saved); 404 when the figures have
+//!   never seen that buyer order.
 //!
 //! Every figure is kept by the `stats` function from the tables' streams; nothing here counts,
 //! and every read is a `GetItem` or a `Query`.
@@ -14,12 +15,14 @@
 use bookworm_domain::Error;
 use bookworm_domain::error::Problems;
 use bookworm_domain::figures::{
-    CatalogFigures, CustomerField, CustomerSearch, Day, DayFigures, DayRange, MAX_USER_ID_CHARS, Tally,
+    CatalogFigures, Customer, CustomerField, CustomerSearch, Day, DayFigures, DayRange, MAX_USER_ID_CHARS,
+    Tally,
 };
 use bookworm_domain::identity::Role;
 use bookworm_domain::ids::UserId;
 use bookworm_domain::money::CURRENCY;
-use bookworm_domain::ports::{FigureReader, LookupReader};
+use bookworm_domain::ports::{FigureReader, LookupReader, ProfileStore};
+use bookworm_domain::profile::Profile;
 use bookworm_http::access::Access;
 use bookworm_http::{Outcome, QueryParams, Routes, json, path_parameter, respond, route};
 use lambda_http::http::StatusCode;
@@ -49,6 +52,17 @@ pub struct Stores<'a> {
     pub figures: &'a dyn FigureReader,
     /// The catalog's categories, to name the per-category counts.
     pub lookups: &'a dyn LookupReader,
+    /// Buyers' profiles (read only), shown with their directory entry.
+    pub profiles: &'a dyn ProfileStore,
+}
+
+/// `GET /customers/{id}`: the directory entry and the buyer's profile as it is now.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct CustomerView {
+    #[serde(flatten)]
+    pub customer: Customer,
+    /// As `GET /me/profile` shows it to the buyer; one never saved reads as empty (version 0).
+    pub profile: Profile,
 }
 
 /// `GET /admin/stats`.
@@ -89,8 +103,10 @@ async fn dispatch(stores: &Stores<'_>, request: &Request) -> Outcome {
             if id.as_str().chars().count() > MAX_USER_ID_CHARS {
                 return Err(Error::invalid("id", format!("must be at most {MAX_USER_ID_CHARS} characters")));
             }
-            let customer = stores.figures.find_customer(&id).await?;
-            json(StatusCode::OK, &customer.ok_or_else(|| Error::not_found("customer", &id))?)
+            let customer =
+                stores.figures.find_customer(&id).await?.ok_or_else(|| Error::not_found("customer", &id))?;
+            let profile = stores.profiles.profile(&id).await?.unwrap_or_else(|| Profile::empty(&id));
+            json(StatusCode::OK, &CustomerView { customer, profile })
         }
     }
 }

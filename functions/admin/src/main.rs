@@ -1,6 +1,6 @@
-//! Lambda wiring for admin: the figures and catalog tables, once.
+//! Lambda wiring for admin: the figures, catalog and profiles tables, once.
 
-use bookworm_dynamodb::{DynamoCatalog, DynamoFigures};
+use bookworm_dynamodb::{DynamoCatalog, DynamoFigures, DynamoProfiles};
 use bookworm_http::entry::{self, Error};
 
 #[tokio::main(flavor = "current_thread")]
@@ -10,6 +10,7 @@ async fn main() -> Result<(), Error> {
     let stores = admin::Stores {
         figures: &DynamoFigures::new(&config)?,
         lookups: &DynamoCatalog::from_config(&config)?,
+        profiles: &DynamoProfiles::new(&config)?,
     };
     entry::serve("admin", |request| admin::handle(&stores, request)).await
 }

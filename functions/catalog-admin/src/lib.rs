@@ -1,5 +1,6 @@
 //! Catalog administration, for admins only: create, update and soft-delete books; create and
-//! update authors, categories and publishers; delete authors who have no books.
+//! update authors, categories and publishers; delete authors, categories and publishers that no
+//! book names (one still named is a 409 saying so).
 
 use bookworm_domain::catalog::{
     AUTHOR_NAME_MAX, AUTHORS_PER_BOOK_MAX, Author, BOOK_NAME_MAX, Book, BookDraft, BookStatus,
@@ -30,8 +31,10 @@ pub enum Op {
     DeleteAuthor,
     CreateCategory,
     UpdateCategory,
+    DeleteCategory,
     CreatePublisher,
     UpdatePublisher,
+    DeletePublisher,
 }
 
 const ADMIN: Access = Access::AnyOf(&[Role::Admin]);
@@ -45,8 +48,10 @@ pub const ROUTES: Routes<Op> = Routes::new(&[
     route("DELETE /authors/{id}", ADMIN, Op::DeleteAuthor),
     route("POST /categories", ADMIN, Op::CreateCategory),
     route("PUT /categories/{id}", ADMIN, Op::UpdateCategory),
+    route("DELETE /categories/{id}", ADMIN, Op::DeleteCategory),
     route("POST /publishers", ADMIN, Op::CreatePublisher),
     route("PUT /publishers/{id}", ADMIN, Op::UpdatePublisher),
+    route("DELETE /publishers/{id}", ADMIN, Op::DeletePublisher),
 ]);
 
 pub async fn handle(catalog: &dyn CatalogStore, request: Request) -> Response<Body> {
@@ -73,7 +78,14 @@ async fn dispatch(catalog: &dyn CatalogStore, request: &Request) -> Outcome {
             catalog.put_author(&author).await?;
             json(StatusCode::OK, &author)
         }
-        Op::DeleteAuthor => delete_author(catalog, AuthorId::parse("id", id())?).await,
+        Op::DeleteAuthor => {
+            let id = AuthorId::parse("id", id())?;
+            let author = catalog.get_author(id).await?.ok_or_else(|| Error::not_found("author", id))?;
+            refuse_if_named(catalog, BookFilter { author: Some(id), ..Default::default() }, &author.name)
+                .await?;
+            catalog.delete_author(id).await?;
+            Ok(no_content())
+        }
         Op::CreateCategory => {
             let category = Category::new(CategoryId::random(), &name::<CategoryInput>(request)?)?;
             catalog.put_category(&category).await?;
@@ -86,6 +98,14 @@ async fn dispatch(catalog: &dyn CatalogStore, request: &Request) -> Outcome {
             catalog.put_category(&category).await?;
             json(StatusCode::OK, &category)
         }
+        Op::DeleteCategory => {
+            let id = CategoryId::parse("id", id())?;
+            let category = catalog.get_category(id).await?.ok_or_else(|| Error::not_found("category", id))?;
+            refuse_if_named(catalog, BookFilter { category: Some(id), ..Default::default() }, &category.name)
+                .await?;
+            catalog.delete_category(id).await?;
+            Ok(no_content())
+        }
         Op::CreatePublisher => {
             let publisher = Publisher::new(PublisherId::random(), &name::<PublisherInput>(request)?)?;
             catalog.put_publisher(&publisher).await?;
@@ -97,6 +117,19 @@ async fn dispatch(catalog: &dyn CatalogStore, request: &Request) -> Outcome {
             let publisher = Publisher::new(id, &name::<PublisherInput>(request)?)?;
             catalog.put_publisher(&publisher).await?;
             json(StatusCode::OK, &publisher)
+        }
+        Op::DeletePublisher => {
+            let id = PublisherId::parse("id", id())?;
+            let publisher =
+                catalog.get_publisher(id).await?.ok_or_else(|| Error::not_found("publisher", id))?;
+            refuse_if_named(
+                catalog,
+                BookFilter { publisher: Some(id), ..Default::default() },
+                &publisher.name,
+            )
+            .await?;
+            catalog.delete_publisher(id).await?;
+            Ok(no_content())
         }
     }
 }
@@ -121,21 +154,15 @@ async fn delete_book(catalog: &dyn CatalogStore, id: BookId) -> Outcome {
     Ok(no_content())
 }
 
-async fn delete_author(catalog: &dyn CatalogStore, id: AuthorId) -> Outcome {
-    let author = catalog.get_author(id).await?.ok_or_else(|| Error::not_found("author", id))?;
-    let query = BookQuery {
-        filter: BookFilter { author: Some(id), ..Default::default() },
-        limit: PageSize::new(1)?,
-        ..Default::default()
-    };
-    if !catalog.list_books(&query).await?.items.is_empty() {
-        return Err(Error::Conflict(format!(
-            "{} still has books in the catalog; delete or reassign them first.",
-            author.name
-        )));
+/// 409 when a live book still names the author, category or publisher (`filter` selects the
+/// books that name it): one book read from its listing is enough. A deleted book keeps its ids
+/// (orders still name it) and does not count.
+async fn refuse_if_named(catalog: &dyn CatalogStore, filter: BookFilter, name: &str) -> Result<(), Error> {
+    let query = BookQuery { filter, limit: PageSize::new(1)?, ..Default::default() };
+    if catalog.list_books(&query).await?.items.is_empty() {
+        return Ok(());
     }
-    catalog.delete_author(id).await?;
-    Ok(no_content())
+    Err(Error::Conflict(format!("{name} still has books in the catalog; delete or reassign them first.")))
 }
 
 // Required fields are `Option`s here only so that every missing one is reported by name; the

@@ -1,4 +1,5 @@
-//! Fan-out: each shop event from SNS goes to every WebSocket of that shop, concurrently and
+//! Fan-out: each shop event from SNS goes to every WebSocket of that shop (an order event also
+//! to the admins' orders feed, [`ORDERS_FEED`]), concurrently and
 //! bounded, each push with its own deadline so one slow or dead connection never holds up the
 //! others. Connections that are gone (410) are forgotten; those whose merchant's token has
 //! expired get nothing more and are closed. Redelivered events are skipped.
@@ -17,7 +18,7 @@ use std::time::Duration;
 
 use aws_lambda_events::sns::SnsEvent;
 use bookworm_domain::Error;
-use bookworm_domain::events::ShopEvent;
+use bookworm_domain::events::{ORDERS_FEED, ShopEvent, is_order_kind};
 use bookworm_domain::ids::{ConnectionId, EventId};
 use bookworm_domain::ports::{
     Claim, Connections, Deduplicator, Delivery, Listener, Push, Shard, ShardDispatch,
@@ -93,7 +94,8 @@ impl<'a> Fanout<'a> {
     /// `event` to every connection of its shop, from this invocation.
     pub async fn fan_out(&self, event: &ShopEvent) -> Result<Report, Error> {
         let deliver = async {
-            let listeners = self.connections.for_shop(event.shop_id).await?;
+            let mut listeners = self.connections.for_shop(event.shop_id).await?;
+            listeners.extend(self.orders_feed(event).await?);
             self.deliver(event, listeners).await
         };
         self.claimed(event.id, event, deliver).await
@@ -143,6 +145,15 @@ impl<'a> Fanout<'a> {
                 self.dedupe.release(CONSUMER, key).await?;
                 Err(error)
             }
+        }
+    }
+
+    /// The admins' orders feed, for an order event (none for any other): a few sockets, sent
+    /// to with the shop's own first page (never sharded).
+    async fn orders_feed(&self, event: &ShopEvent) -> Result<Vec<Listener>, Error> {
+        match is_order_kind(event.kind()) && event.shop_id != ORDERS_FEED {
+            true => self.connections.for_shop(ORDERS_FEED).await,
+            false => Ok(Vec::new()),
         }
     }
 

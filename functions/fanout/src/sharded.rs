@@ -64,11 +64,14 @@ impl Sharded<'_> {
     pub async fn fan_out(&self, event: &ShopEvent) -> Result<Report, Error> {
         let Some(size) = self.size else { return self.fanout.fan_out(event).await };
         let work = async {
-            let first = self.fanout.connections.page_for_shop(event.shop_id, None, size.get()).await?;
+            let mut first = self.fanout.connections.page_for_shop(event.shop_id, None, size.get()).await?;
+            // The admins' orders feed goes with this invocation's own page.
+            let mut own_listeners = std::mem::take(&mut first.items);
+            own_listeners.extend(self.fanout.orders_feed(event).await?);
             let Some(after) = next_connection(first.next_cursor)? else {
-                return self.fanout.deliver(event, first.items).await;
+                return self.fanout.deliver(event, own_listeners).await;
             };
-            let own = Shard { event: event.clone(), number: 0, listeners: first.items };
+            let own = Shard { event: event.clone(), number: 0, listeners: own_listeners };
             let (own, handed) = tokio::join!(self.fanout.shard(&own), self.hand_over(event, after, size));
             if let (Err(error), Err(_)) = (&handed, &own) {
                 tracing::warn!(event = %event.id, %error, "handing the shards over failed too");

@@ -1,6 +1,7 @@
 //! The WebSocket API's routes, as vouched for by the authorizer:
 //!
 //! - `$connect`: `?shop_id=` admits that shop's merchants (and admins) to its events;
+//!   `?feed=orders` admits admins only to every shop's order events (the back office);
 //!   `?channel=support` admits anyone signed in to support chat (agents see the queue's and
 //!   their conversations' events, customers their own). Any other answer refuses the upgrade.
 //! - `$disconnect` forgets the connection; `ping` answers `{"type":"pong"}`.
@@ -11,6 +12,8 @@ use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxy
 use aws_lambda_events::encodings::Body;
 use bookworm_domain::Error;
 use bookworm_domain::clock::now_rfc3339;
+use bookworm_domain::events::ORDERS_FEED;
+use bookworm_domain::identity::Role;
 use bookworm_domain::ids::{ConnectionId, ConversationId, MessageId, ShopId};
 use bookworm_domain::ports::{Channel, Connection, Connections};
 use bookworm_domain::support::{AuthorRole, NewMessage, is_agent};
@@ -84,7 +87,16 @@ async fn connect(
     let fields = &event.request_context.authorizer.fields;
     let principal = principal_from_context(fields)?;
     let query = &event.query_string_parameters;
+    if let Some(feed) = query.first("feed") {
+        if feed != "orders" || query.first("channel").is_some() || query.first("shop_id").is_some() {
+            return Err(Error::invalid("feed", "must be orders, without channel or shop_id"));
+        }
+        if !principal.has(Role::Admin) {
+            return Err(Error::Forbidden("only admins may watch every shop's orders".into()));
+        }
+    }
     let channel = match (query.first("channel"), query.first("shop_id")) {
+        _ if query.first("feed").is_some() => Channel::Shop(ORDERS_FEED),
         (Some("support"), None) => {
             Channel::Support(if is_agent(&principal) { AuthorRole::Support } else { AuthorRole::Customer })
         }
@@ -93,6 +105,9 @@ async fn connect(
             let shop: ShopId = shop.and_then(|text| text.parse().ok()).ok_or_else(|| {
                 Error::invalid("shop_id", "must name the shop to watch (a UUID), or give channel=support")
             })?;
+            if shop == ORDERS_FEED {
+                return Err(Error::invalid("shop_id", "is the orders feed's id: ask for feed=orders"));
+            }
             if !principal.works_for(shop) {
                 return Err(Error::Forbidden("only this shop's merchants and admins may watch it".into()));
             }

@@ -42,7 +42,7 @@ pub async fn catalog_store<S: BookReader + LookupReader + CatalogWriter>(store: 
     pages_visit_every_book_once_in_order(store, &data).await;
     filters_select_exactly_the_matching_books(store, &data).await;
     replacing_a_book_moves_it_everywhere(store, &data).await;
-    deleted_books_and_authors_are_gone(store, &data).await;
+    deleted_books_and_lookups_are_gone(store, &data).await;
 }
 
 async fn reads_books_by_id<S: BookReader>(store: &S, data: &CatalogData) {
@@ -153,7 +153,7 @@ async fn replacing_a_book_moves_it_everywhere<S: BookReader + CatalogWriter>(sto
     }
 }
 
-async fn deleted_books_and_authors_are_gone<S: BookReader + LookupReader + CatalogWriter>(
+async fn deleted_books_and_lookups_are_gone<S: BookReader + LookupReader + CatalogWriter>(
     store: &S,
     data: &CatalogData,
 ) {
@@ -188,6 +188,24 @@ async fn deleted_books_and_authors_are_gone<S: BookReader + LookupReader + Catal
     assert!(store.delete_author(author.id).await.expect("delete_author"));
     assert!(!store.delete_author(author.id).await.expect("delete_author again"));
     assert!(!store.list_authors().await.expect("list_authors").contains(author));
+
+    // Categories and publishers go the same way; the others stay.
+    let (category, kept_category) = (&data.categories[0], &data.categories[1]);
+    assert!(store.delete_category(category.id).await.expect("delete_category"));
+    assert!(!store.delete_category(category.id).await.expect("delete_category again"));
+    assert_eq!(store.get_category(category.id).await.expect("get_category"), None);
+    let categories = store.list_categories().await.expect("list_categories");
+    assert!(!categories.contains(category) && categories.contains(kept_category), "{categories:?}");
+    let (publisher, kept_publisher) = (&data.publishers[1], &data.publishers[0]);
+    assert!(store.delete_publisher(publisher.id).await.expect("delete_publisher"));
+    assert!(!store.delete_publisher(publisher.id).await.expect("delete_publisher again"));
+    assert_eq!(store.get_publisher(publisher.id).await.expect("get_publisher"), None);
+    let publishers = store.list_publishers().await.expect("list_publishers");
+    assert!(!publishers.contains(publisher) && publishers.contains(kept_publisher), "{publishers:?}");
+    assert!(!store.delete_category(CategoryId::derived("no such category")).await.expect("delete_category"));
+    assert!(
+        !store.delete_publisher(PublisherId::derived("no such publisher")).await.expect("delete_publisher")
+    );
 }
 
 /// Follows `next_cursor` to the end, checking page sizes and that no book comes twice.
@@ -557,6 +575,7 @@ pub async fn commerce_store<S: BasketStore + OrderStore + EventLog>(store: &S) {
     assert_eq!(store.order(again.id).await.expect("order"), None);
 
     orders_list_and_move(store, &books).await;
+    orders_by_placed_day(store, &books).await;
 
     let mut other = Basket::new(shop, &user("bob"));
     other.set(BookId::derived("Emma"), 1).expect("set");
@@ -654,6 +673,79 @@ async fn orders_list_and_move<S: BasketStore + OrderStore>(
         ..Default::default()
     };
     assert_eq!(list(shop_done).await, [completed.id], "a shop's orders of one status");
+}
+
+/// Orders placed on either side of a day's edges, listed by placed days (both ends included,
+/// either open), for one buyer, one shop and everyone, a page of one at a time.
+async fn orders_by_placed_day<S: BasketStore + OrderStore>(
+    store: &S,
+    books: &std::collections::HashMap<BookId, Book>,
+) {
+    use crate::basket::{Basket, PricedBasket};
+    use crate::events::EventCursor;
+    use crate::figures::Day;
+    use crate::orders::{Order, PlacedWithin};
+    use crate::ports::{OrderQuery, OrderScope};
+
+    // A day long past, so the store's other orders (placed now) are outside every range here.
+    let times = [
+        "2001-02-02T23:59:59.999Z",
+        "2001-02-03T00:00:00.000Z",
+        "2001-02-03T23:59:59.999Z",
+        "2001-02-04T00:00:00.000Z",
+    ];
+    let (shop, buyer) = (ShopId::random(), user(&format!("placed-{}", uuid::Uuid::new_v4())));
+    let mut placed = Vec::new();
+    for (i, time) in times.into_iter().enumerate() {
+        let mut basket = Basket::new(shop, &buyer);
+        basket.set(BookId::derived("Emma"), 1).expect("set");
+        store.save_basket(&basket, None, &any_event(shop)).await.expect("save");
+        let priced = PricedBasket::price(&basket, books).expect("price");
+        let order = Order::checkout(priced, &buyer, None, &key(&format!("{buyer}-{i}"))).expect("checkout");
+        let order = Order { created_at: time.to_owned(), ..order };
+        store.place_order(&order, &basket, &any_event(shop)).await.expect("place");
+        placed.push(order.id);
+    }
+    let day = |text: &str| Some(Day::parse("day", text).expect("a day"));
+    let list = |scope: OrderScope, placed: PlacedWithin| async move {
+        let mut query = OrderQuery { scope, placed, limit: page(1), ..Default::default() };
+        let mut ids = Vec::new();
+        loop {
+            let page = store.list_orders(&query).await.expect("list_orders");
+            assert!(page.items.len() <= 1, "a page of one");
+            ids.extend(page.items.iter().map(|order| order.id));
+            match page.next_cursor {
+                Some(next) => {
+                    let cursor = EventCursor::decode(&next).expect("own cursor");
+                    placed.check_cursor(&cursor).expect("a cursor of the range");
+                    query.after = Some(cursor);
+                }
+                None => return ids,
+            }
+        }
+    };
+    let [before, first, last, after] = [placed[0], placed[1], placed[2], placed[3]];
+    let cases = [
+        (PlacedWithin::new(day("2001-02-03"), day("2001-02-03")).expect("range"), vec![last, first]),
+        (PlacedWithin::new(day("2001-02-03"), None).expect("range"), vec![after, last, first]),
+        (PlacedWithin::new(day("2001-02-02"), day("2001-02-02")).expect("range"), vec![before]),
+        (
+            PlacedWithin::new(day("2001-02-01"), day("2001-02-04")).expect("range"),
+            vec![after, last, first, before],
+        ),
+        (PlacedWithin::new(day("2001-02-05"), day("2001-03-05")).expect("range"), vec![]),
+    ];
+    for (range, expected) in &cases {
+        assert_eq!(list(OrderScope::Buyer(buyer.clone()), *range).await, *expected, "the buyer's, {range:?}");
+        assert_eq!(list(OrderScope::Shop(shop), *range).await, *expected, "the shop's, {range:?}");
+        let everyone = list(OrderScope::Everyone, *range).await;
+        let ours: Vec<_> = everyone.iter().copied().filter(|id| placed.contains(id)).collect();
+        assert_eq!(ours, *expected, "everyone's, {range:?}");
+    }
+    // To a day only: everything up to its end, the store's older orders included.
+    let to = PlacedWithin::new(None, day("2001-02-03")).expect("range");
+    assert_eq!(list(OrderScope::Buyer(buyer.clone()), to).await, [last, first, before]);
+    assert!(PlacedWithin::new(day("2001-02-04"), day("2001-02-03")).is_err(), "to before from");
 }
 
 /// The contract of the preference store.

@@ -40,6 +40,16 @@ pub mod kinds {
 /// admins may watch it: no merchant works for the nil shop.
 pub const CATALOG_FEED: ShopId = ShopId(Uuid::nil());
 
+/// The feed admins watch every shop's order events on (`$connect?feed=orders`): its sockets
+/// are kept as this id's, and fan-out sends them each order event whatever its shop. No event
+/// is stored under it, and no merchant works for it.
+pub const ORDERS_FEED: ShopId = ShopId(Uuid::max());
+
+/// Whether `kind` is an order event: the admins' orders feed gets it.
+pub fn is_order_kind(kind: &str) -> bool {
+    matches!(kind, kinds::CHECKOUT_COMPLETED | kinds::ORDER_COMPLETED | kinds::ORDER_CANCELLED)
+}
+
 /// A shop event: the envelope (id, shop, time, subject) and its typed [`Payload`]. Stored and
 /// carried on the topic as `{id, shop_id, time, subject, type, data}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -4,6 +4,8 @@
 use crate::Error;
 use crate::Money;
 use crate::basket::{PricedBasket, PricedLine};
+use crate::events::EventCursor;
+use crate::figures::Day;
 use crate::ids::{IdempotencyKey, OrderId, ShopId, UserId};
 use crate::profile::{Address, Fulfilment};
 use schemars::JsonSchema;
@@ -179,5 +181,52 @@ mod tests {
         basket.set(gone.id, 1).unwrap();
         let priced = PricedBasket::price(&basket, &HashMap::from([(gone.id, gone)])).unwrap();
         assert!(matches!(Order::checkout(priced, &c(), None, &k()), Err(Error::Conflict(_))));
+    }
+}
+
+/// Orders placed from one UTC day to another, both included; either end may be open. Orders
+/// sort by their key (`<RFC 3339 UTC time>#<id>`), so the range is one span of keys: from the
+/// first day's date (every key of that day sorts after it) to, not including, the date of the
+/// day after the last.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PlacedWithin {
+    pub from: Option<Day>,
+    pub to: Option<Day>,
+}
+
+impl PlacedWithin {
+    /// `to` before `from` is a 400 naming `to`.
+    pub fn new(from: Option<Day>, to: Option<Day>) -> Result<Self, Error> {
+        if let (Some(from), Some(to)) = (from, to)
+            && to < from
+        {
+            return Err(Error::invalid("to", "must not be before from"));
+        }
+        Ok(Self { from, to })
+    }
+
+    /// The least key in the range, if it has a first day.
+    pub fn low_key(&self) -> Option<String> {
+        self.from.map(Day::key)
+    }
+
+    /// The least key past the range, if it has a last day (and days follow it).
+    pub fn high_key(&self) -> Option<String> {
+        self.to.and_then(|day| day.plus_days(1)).map(Day::key)
+    }
+
+    /// Whether an order's sort key is in the range.
+    pub fn holds_key(&self, key: &str) -> bool {
+        self.low_key().is_none_or(|low| key >= low.as_str())
+            && self.high_key().is_none_or(|high| key < high.as_str())
+    }
+
+    /// A cursor must name a key of the range it pages through: one from another range (or made
+    /// up) would start a listing outside it.
+    pub fn check_cursor(&self, cursor: &EventCursor) -> Result<(), Error> {
+        match self.holds_key(&cursor.0) {
+            true => Ok(()),
+            false => Err(Error::invalid("cursor", "is not from a page of this from/to range")),
+        }
     }
 }

@@ -16,7 +16,7 @@ use crate::ids::{
     AuthorId, BookId, CategoryId, ConnectionId, ConversationId, EventId, IdempotencyKey, MessageId, OrderId,
     PublisherId, ReviewId, ShopId, UserId,
 };
-use crate::orders::{Order, OrderStatus, Placed};
+use crate::orders::{Order, OrderStatus, Placed, PlacedWithin};
 use crate::profile::Profile;
 use crate::push::{Device, Devices, Platform, PushDelivery, PushMessage};
 use crate::query::{BookQuery, Page, PageSize};
@@ -80,6 +80,12 @@ pub trait CatalogWriter: Send + Sync {
 
     /// Removes an author; `false` when there was none. Callers check for books first.
     async fn delete_author(&self, id: AuthorId) -> Result<bool, Error>;
+
+    /// Removes a category; `false` when there was none. Callers check for books first.
+    async fn delete_category(&self, id: CategoryId) -> Result<bool, Error>;
+
+    /// Removes a publisher; `false` when there was none. Callers check for books first.
+    async fn delete_publisher(&self, id: PublisherId) -> Result<bool, Error>;
 
     /// Loads a whole data set; adapters may override this with a faster bulk path.
     async fn import(&self, data: &CatalogData) -> Result<(), Error> {
@@ -358,7 +364,10 @@ pub enum OrderScope {
 pub struct OrderQuery {
     pub scope: OrderScope,
     pub status: Option<OrderStatus>,
-    /// Orders after this position, newest first (the sort key of the last one seen).
+    /// Only orders placed within these days (a key condition on the listing's sort key).
+    pub placed: PlacedWithin,
+    /// Orders after this position, newest first (the sort key of the last one seen); a key
+    /// within `placed`.
     pub after: Option<EventCursor>,
     pub limit: PageSize,
 }

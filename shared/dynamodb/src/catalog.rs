@@ -116,6 +116,21 @@ impl DynamoCatalog {
             .map_err(|e| unavailable("write a catalog item", e))?;
         Ok(())
     }
+
+    /// Deletes an author, category or publisher: `false` when there was none.
+    async fn delete_entity(&self, pk: &str, sk: String, what: &'static str) -> Result<bool, Error> {
+        let output = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(|e| unavailable(what, e))?;
+        Ok(output.attributes.is_some_and(|old| !old.is_empty()))
+    }
 }
 
 /// The partitions a book is listed in: all books, and one per category, publisher and author.
@@ -416,17 +431,15 @@ impl CatalogWriter for DynamoCatalog {
     }
 
     async fn delete_author(&self, id: AuthorId) -> Result<bool, Error> {
-        let output = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .key("pk", s(AUTHORS))
-            .key("sk", s(id.to_string()))
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(|e| unavailable("delete an author", e))?;
-        Ok(output.attributes.is_some_and(|old| !old.is_empty()))
+        self.delete_entity(AUTHORS, id.to_string(), "delete an author").await
+    }
+
+    async fn delete_category(&self, id: CategoryId) -> Result<bool, Error> {
+        self.delete_entity(CATEGORIES, id.to_string(), "delete a category").await
+    }
+
+    async fn delete_publisher(&self, id: PublisherId) -> Result<bool, Error> {
+        self.delete_entity(PUBLISHERS, id.to_string(), "delete a publisher").await
     }
 }
 

@@ -613,6 +613,15 @@ impl OrderStore for DynamoShop {
                 ("sort_key".to_owned(), s(after.0.clone())),
             ])
         });
+        // The placed days as a condition on the sort key: only that span of the index is read.
+        let (low, high) = (query.placed.low_key(), query.placed.high_key());
+        let condition = match (&low, &high) {
+            // BETWEEN includes its upper end: the day after's bare date sorts before its keys.
+            (Some(_), Some(_)) => "#key = :key AND sort_key BETWEEN :low AND :high",
+            (Some(_), None) => "#key = :key AND sort_key >= :low",
+            (None, Some(_)) => "#key = :key AND sort_key < :high",
+            (None, None) => "#key = :key",
+        };
         let mut orders: Vec<Order> = Vec::with_capacity(wanted);
         for _ in 0..self.budget.calls {
             let mut request = self
@@ -620,7 +629,7 @@ impl OrderStore for DynamoShop {
                 .query()
                 .table_name(&self.tables.orders)
                 .index_name(index)
-                .key_condition_expression("#key = :key")
+                .key_condition_expression(condition)
                 .expression_attribute_names("#key", key_name)
                 .expression_attribute_values(":key", s(key_value.clone()))
                 .scan_index_forward(false)
@@ -629,6 +638,12 @@ impl OrderStore for DynamoShop {
                     None => (wanted - orders.len()).min(self.budget.batch as usize) as i32,
                 })
                 .set_exclusive_start_key(start.take());
+            if let Some(low) = &low {
+                request = request.expression_attribute_values(":low", s(low.clone()));
+            }
+            if let Some(high) = &high {
+                request = request.expression_attribute_values(":high", s(high.clone()));
+            }
             if let Some(status) = query.status {
                 request = request
                     .filter_expression("#status = :status")

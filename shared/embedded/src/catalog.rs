@@ -272,6 +272,26 @@ impl CatalogWriter for EmbeddedCatalog {
         Ok(true)
     }
 
+    async fn delete_category(&self, id: CategoryId) -> Result<bool, Error> {
+        if !self.read_index().categories.iter().any(|c| c.id == id) {
+            return Ok(false);
+        }
+        self.write_and_remove(&[], &[(CATEGORIES, id.0.into_bytes())], |index| {
+            index.categories.retain(|c| c.id != id)
+        })?;
+        Ok(true)
+    }
+
+    async fn delete_publisher(&self, id: PublisherId) -> Result<bool, Error> {
+        if !self.read_index().publishers.iter().any(|p| p.id == id) {
+            return Ok(false);
+        }
+        self.write_and_remove(&[], &[(PUBLISHERS, id.0.into_bytes())], |index| {
+            index.publishers.retain(|p| p.id != id)
+        })?;
+        Ok(true)
+    }
+
     /// One transaction for the whole data set: seeding 100,000 books takes seconds, not minutes.
     async fn import(&self, data: &CatalogData) -> Result<(), Error> {
         let mut rows = Vec::with_capacity(data.books.len() + data.authors.len() + 32);

@@ -71,6 +71,7 @@ impl EmbeddedShop {
         &self,
         index: Table,
         prefix: &[u8],
+        from: Option<&str>,
         before: Option<&str>,
         limit: usize,
         keep: impl Fn(&Order) -> bool,
@@ -78,12 +79,16 @@ impl EmbeddedShop {
         let txn = self.read()?;
         let (listing, orders) =
             (txn.open_table(index).map_err(read_failed)?, txn.open_table(ORDERS).map_err(read_failed)?);
+        let start = [prefix, from.unwrap_or_default().as_bytes()].concat();
         let end = match before {
             Some(sort_key) => [prefix, sort_key.as_bytes()].concat(),
             None => after_prefix(prefix),
         };
+        if start >= end {
+            return Ok(Vec::new());
+        }
         let mut found = Vec::new();
-        for row in listing.range::<&[u8]>(prefix..end.as_slice()).map_err(read_failed)?.rev() {
+        for row in listing.range::<&[u8]>(start.as_slice()..end.as_slice()).map_err(read_failed)?.rev() {
             let (_, id) = row.map_err(read_failed)?;
             let Some(order) = orders.get(id.value()).map_err(read_failed)? else { continue };
             let order: Order = decode(order.value())?;
@@ -99,7 +104,7 @@ impl EmbeddedShop {
 
     /// Every order `buyer` placed, newest first (for "bought this book" checks).
     pub(crate) fn orders_of(&self, buyer: &UserId) -> Result<Vec<Order>, Error> {
-        self.scan_orders(ORDERS_BY_BUYER, &buyer_prefix(buyer), None, usize::MAX, |_| true)
+        self.scan_orders(ORDERS_BY_BUYER, &buyer_prefix(buyer), None, None, usize::MAX, |_| true)
     }
 }
 
@@ -190,11 +195,22 @@ impl OrderStore for EmbeddedShop {
             OrderScope::Buyer(buyer) => (ORDERS_BY_BUYER, buyer_prefix(buyer)),
             OrderScope::Shop(shop) => (ORDERS_BY_SHOP, shop.0.as_bytes().to_vec()),
         };
-        let before = query.after.as_ref().map(|after| after.0.as_str());
+        // The listing's keys run from the first placed day's date to (not including) the day
+        // after the last's, and before the cursor: the least of those ends.
+        let high = match (query.after.as_ref(), query.placed.high_key()) {
+            (Some(after), Some(high)) => Some(after.0.clone().min(high)),
+            (after, high) => after.map(|after| after.0.clone()).or(high),
+        };
+        let low = query.placed.low_key();
         let status = query.status;
-        let items = self.scan_orders(index, &prefix, before, query.limit.get() + 1, |order| {
-            status.is_none_or(|status| order.status == status)
-        })?;
+        let items = self.scan_orders(
+            index,
+            &prefix,
+            low.as_deref(),
+            high.as_deref(),
+            query.limit.get() + 1,
+            |order| status.is_none_or(|status| order.status == status),
+        )?;
         Ok(Page::from_lookahead_by(items, query.limit.get(), |last| EventCursor(last.sort_key()).encode()))
     }
 

@@ -95,8 +95,8 @@ pub fn no_content() -> Response<Body> {
     response
 }
 
-/// The route's `{shop_id}` of a shop to act in: a UUID, and not the catalog feed's (no shop
-/// event may be written where admins read catalog events).
+/// The route's `{shop_id}` of a shop to act in: a UUID, and not a feed's (no shop event may be
+/// written where admins read the catalog or the orders of every shop).
 pub fn shop_id(request: &Request) -> Result<ShopId, Error> {
     parse_shop_id(path_parameter(request, "shop_id").unwrap_or_default())
 }
@@ -104,8 +104,8 @@ pub fn shop_id(request: &Request) -> Result<ShopId, Error> {
 /// A `shop_id` to act in, from text (a path parameter, or a tool's argument): the rule of [`shop_id`].
 pub fn parse_shop_id(text: &str) -> Result<ShopId, Error> {
     let shop = ShopId::parse("shop_id", text)?;
-    if shop == bookworm_domain::events::CATALOG_FEED {
-        return Err(Error::invalid("shop_id", "is the catalog feed's id, not a shop's"));
+    if shop == bookworm_domain::events::CATALOG_FEED || shop == bookworm_domain::events::ORDERS_FEED {
+        return Err(Error::invalid("shop_id", "is a feed's id, not a shop's"));
     }
     Ok(shop)
 }

@@ -161,6 +161,16 @@ impl CatalogWriter for IndexedCatalog {
         self.catalog.delete_author(id).await
     }
 
+    async fn delete_category(&self, id: CategoryId) -> Result<bool, Error> {
+        // Only a category without books may be deleted: no book changes.
+        self.catalog.delete_category(id).await
+    }
+
+    async fn delete_publisher(&self, id: PublisherId) -> Result<bool, Error> {
+        // Only a publisher without books may be deleted: no book changes.
+        self.catalog.delete_publisher(id).await
+    }
+
     /// The store's bulk path, then one rebuild instead of a commit per book.
     async fn import(&self, data: &CatalogData) -> Result<(), Error> {
         self.catalog.import(data).await?;

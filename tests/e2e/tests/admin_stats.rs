@@ -128,6 +128,19 @@ async fn checkout_cancellation_and_completion_move_the_figures() {
     assert_eq!((entry["order_count"].as_u64(), entry["cancelled_count"].as_u64()), (Some(2), Some(1)));
     assert_eq!(entry["total_spent"], kept_cents);
     assert_eq!(entry["last_order_id"], gone["id"]);
+    assert_eq!(entry["profile"]["version"], 0, "a profile never saved reads as empty: {entry}");
+    assert_eq!(entry["profile"]["addresses"], json!([]));
+
+    // The buyer's profile as it is now, beside the entry: an address saved after the orders shows.
+    let profile = json!({"phone": "+447700900123", "addresses": [{"label": "Home", "recipient": "Zoë Q",
+        "line1": "1 Canada Square", "city": "London", "postal_code": "E14 5AB", "country": "GB"}]});
+    let (status, saved) = stack.call(&zoe, "PUT", "/me/profile", Some(profile)).await;
+    assert_eq!(status, 200, "{saved}");
+    let (status, entry) = stack.call(&admin, "GET", "/customers/zoe-1", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(entry["profile"], saved, "the profile as the buyer saved it");
+    assert_eq!(entry["profile"]["addresses"][0]["city"], "London");
+    assert_eq!(entry["order_count"], 2, "the entry's figures stay beside it");
 }
 
 #[tokio::test]

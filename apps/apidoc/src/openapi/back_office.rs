@@ -10,7 +10,7 @@ use super::{Operation, Refusal, choice, limit, query};
 pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
     let mut schema = |f: fn(&mut SchemaGenerator) -> schemars::Schema| f(schemas).to_value();
     let stats = schema(|g| g.subschema_for::<admin::Stats>());
-    let customer = schema(|g| g.subschema_for::<Customer>());
+    let customer = schema(|g| g.subschema_for::<admin::CustomerView>());
     let customers = schema(|g| g.subschema_for::<Page<Customer>>());
     let day = |name: &str, description: &str| {
         query(name, description, json!({ "type": "string", "format": "date" }))
@@ -54,7 +54,7 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
             ])
             .ok(200, "A page of customers, in the order of the field searched.", customers),
         Operation::new("GET /customers/{id}", "back office", "Read a customer's directory entry")
-            .ok(200, "The customer: order count, total spent, first and last order.", customer)
+            .ok(200, "The customer: order count, total spent, first and last order, and their profile (addresses, phone; empty when never saved).", customer)
             .refusing(&[Refusal::NotFound]),
     ]
 }

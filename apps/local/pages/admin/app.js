@@ -18,6 +18,7 @@ const RETURN_TO = "bookworm.admin.return-to";
 /// change them), a polite announcement for screen readers, and errors shown at the top.
 const ctx = {
   api: (method, path, body) => session.api(method, path, body),
+  session: () => session,
   lookups: { authors: new Map(), categories: new Map(), publishers: new Map() },
   async loadLookups() {
     const kinds = ["authors", "categories", "publishers"];

@@ -1,14 +1,14 @@
-// Authors, categories and publishers: a name each. One view serves the three: list, add and
-// rename; authors may also be deleted, unless they have books (the API says so, and why).
+// Authors, categories and publishers: a name each. One view serves the three: list, add,
+// rename and delete; one that books still name stays (the API says so, and why).
 
 import { $, el } from "../common/dom.js";
 import { ApiError } from "../common/session.js";
 import { button, clearProblems, showProblems } from "./forms.js";
 
 const KINDS = {
-  authors: { title: "Authors", one: "author", deletable: true },
-  categories: { title: "Categories", one: "category", deletable: false },
-  publishers: { title: "Publishers", one: "publisher", deletable: false },
+  authors: { title: "Authors", one: "author" },
+  categories: { title: "Categories", one: "category" },
+  publishers: { title: "Publishers", one: "publisher" },
 };
 
 export function nameViews(ctx) {
@@ -22,13 +22,11 @@ export function nameViews(ctx) {
   }
 
   function row(id, name) {
-    const { one, deletable } = KINDS[kind];
+    const { one } = KINDS[kind];
     const actions = el("td", { className: "actions" },
-      button("Rename", () => rename(id, name, line), { className: "secondary", "aria-label": `Rename ${one} “${name}”` }));
-    if (deletable) {
-      actions.append(button("Delete", () => remove(id, name, line).catch(ctx.failed),
+      button("Rename", () => rename(id, name, line), { className: "secondary", "aria-label": `Rename ${one} “${name}”` }),
+      button("Delete", () => remove(id, name, line).catch(ctx.failed),
         { className: "secondary", "aria-label": `Delete ${one} “${name}”` }));
-    }
     const line = el("tr", { data: { id } }, el("th", { scope: "row" }, name), actions);
     return line;
   }
@@ -68,7 +66,7 @@ export function nameViews(ctx) {
       await ctx.api("DELETE", `/${kind}/${id}`);
     } catch (error) {
       if (!(error instanceof ApiError) || error.status !== 409) throw error;
-      // The API's reason, beside the row: an author with books stays.
+      // The API's reason, beside the row: one that books still name stays.
       line.querySelector(".actions").append(el("p", { className: "field-error", role: "alert" }, error.message));
       return;
     }

@@ -1,5 +1,5 @@
-// Orders of every shop, or of one: filtered by status (what the orders API offers: it has no
-// date filter), newest first, paged; new ones completed or cancelled; where each one goes.
+// Orders of every shop, or of one: filtered by status and by the days they were placed,
+// newest first, paged; new ones completed or cancelled; where each one goes.
 
 import { $, el, short, when } from "../common/dom.js";
 import { ApiError } from "../common/session.js";
@@ -47,6 +47,11 @@ export function orderView(ctx) {
     }
     const query = new URLSearchParams({ limit: String(PAGE) });
     if (status) query.set("status", status);
+    // The days as typed: the API checks them (a `to` before `from` is shown beside `to`).
+    for (const name of ["from", "to"]) {
+      const value = $(`order-${name}`).value;
+      if (value) query.set(name, value);
+    }
     if (append && cursor) query.set("cursor", cursor);
     const mine = ++request;
     const path = shop ? `/shops/${shop}/orders?${query}` : `/orders?${query}`;

@@ -4,7 +4,11 @@
 import { $, el } from "../common/dom.js";
 import { ApiError } from "../common/session.js";
 import { revenueChart } from "./chart.js";
+import { Live } from "../common/live.js";
 import { orderSummaryCells } from "./orders.js";
+
+/// The order events of the admins' feed (`/ws?feed=orders`): each one re-reads the latest orders.
+const ORDER_EVENTS = ["com.bookworm.checkout.completed", "com.bookworm.order.completed", "com.bookworm.order.cancelled"];
 import { money, readStats } from "./readers.js";
 
 const DAYS_SHOWN = 30;
@@ -101,6 +105,14 @@ export function overviewView(ctx) {
         loadFigures().catch(ctx.failed);
       };
       $("refresh-latest").onclick = () => loadLatest().catch(ctx.failed);
+      // Every shop's order events, live: the list is read again on each (and on each reconnect,
+      // to catch up on what came while the socket was down).
+      const live = new Live(ctx.session(), { feed: "orders" }, {
+        onOpen: () => loadLatest().catch(ctx.failed),
+        onMessage: (event) => ORDER_EVENTS.includes(event.type) && loadLatest().catch(ctx.failed),
+        onStatus: (_kind, text) => { $("latest-live").textContent = text; },
+      });
+      live.connect().catch(ctx.failed);
       await Promise.all([loadFigures(), loadLatest()]);
     },
     shown: () => Promise.all([loadFigures(), loadLatest()]),

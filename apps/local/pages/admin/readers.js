@@ -33,8 +33,10 @@ export function readCustomerPage(body) {
 
 /// A customer (`GET /customers/{id}`, or an item of the search) →
 /// `{ id, name, email, since, orderCount, cancelledCount, spentMinor, currency, lastOrderId,
-/// lastOrderAt, addresses }` (`addresses` only if the answer has a profile's).
+/// lastOrderAt, phone, addresses, defaultAddressId }` (`addresses` null when the answer has no
+/// `profile`, as a search's items have none; `[]` for a buyer who never saved one).
 export function readCustomer(body) {
+  const profile = body.profile || null;
   return {
     id: body.id,
     name: body.name || null,
@@ -46,8 +48,9 @@ export function readCustomer(body) {
     currency: body.currency || "USD",
     lastOrderId: body.last_order_id || null,
     lastOrderAt: body.last_order_at || null,
-    addresses: Array.isArray(body.addresses) ? body.addresses : null,
-    defaultAddressId: body.default_address_id || null,
+    phone: profile?.phone || null,
+    addresses: profile ? (Array.isArray(profile.addresses) ? profile.addresses : []) : null,
+    defaultAddressId: profile?.default_address_id || null,
   };
 }
 

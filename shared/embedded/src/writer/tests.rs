@@ -225,7 +225,7 @@ async fn a_file_of_the_first_layout_gets_its_order_indexes_at_open() {
         OrderScope::Buyer(bookworm_domain::contract::user("ann")),
         OrderScope::Shop(shop_id),
     ] {
-        let query = OrderQuery { scope, status: None, after: None, limit: PageSize::new(5).unwrap() };
+        let query = OrderQuery { scope, limit: PageSize::new(5).unwrap(), ..Default::default() };
         assert_eq!(shop.list_orders(&query).await.unwrap().items, std::slice::from_ref(&order));
     }
     let txn = shop.db.begin_read().unwrap();
