@@ -227,7 +227,9 @@ def _document(document):
             # moto 5.2.5 answers GetRolePolicy for a role made by CloudFormation with the Python
             # repr of the (resolved) document rather than JSON.
             document = ast.literal_eval(document)
-    # moto resolves AWS::NoValue in a list to None where CloudFormation drops the element.
+    # moto resolves AWS::NoValue in a list to None where CloudFormation drops the element
+    # (a statement under a condition that does not hold, such as a push platform not offered).
+    document["Statement"] = [statement for statement in document["Statement"] if statement is not None]
     for statement in document["Statement"]:
         for element in ("Resource", "NotResource", "Action", "NotAction"):
             if isinstance(statement.get(element), list):

@@ -123,6 +123,7 @@ OVERRIDES = {
     "FanoutFunction": {"FANOUT_SHARD_SIZE": "1"},
     "SearchFunction": {"BOOKWORM_MODEL_DIR": MODEL_DIR},
     "SearchIndexerFunction": {"BOOKWORM_MODEL_DIR": MODEL_DIR},
+    "McpFunction": {"BOOKWORM_MODEL_DIR": MODEL_DIR},
 }
 
 
@@ -514,6 +515,7 @@ def rehearse_mcp(run):
                 assert time.time() < deadline, "the issuer's stack did not start"
                 time.sleep(0.2)
         run.overrides["McpFunction"] = {
+            **OVERRIDES["McpFunction"],
             "AUTH_JWKS_URL": f"http://127.0.0.1:{port}/.well-known/jwks.json", "AUTH_ISSUER": "bookworm-local",
         }
         token = subprocess.run([local, "token", "--data-dir", data, "--role", "customer", "--sub", "mcp-agent"],
@@ -525,6 +527,7 @@ def rehearse_mcp(run):
         shop = "123e4567-e89b-42d3-a456-426614174000"
         calls = [
             ("get_book", {"book_id": book}, None),
+            ("similar_books", {"book_id": book, "limit": 3}, None),
             ("list_categories", {}, None),
             ("list_authors", {}, None),
             *[("get_book_reviews", {"book_id": book, "sort": sort}, None) for sort in ("newest", "highest", "lowest", "helpful")],

@@ -136,6 +136,8 @@ def test_the_rehearsal_did_real_work(rehearsal, moto):
     basket = mcp['get_basket {"shop_id": "123e4567-e89b-42d3-a456-426614174000"} (signed in)']["result"]["structuredContent"]
     assert [line["quantity"] for line in basket["lines"]] == [2], basket
     assert mcp["search-catalog"]["result"]["structuredContent"]["hits"], "the published index answered"
+    (similar,) = [answer for case, answer in mcp.items() if case.startswith("similar_books")]
+    assert len(similar["result"]["structuredContent"]["books"]) == 3, "the published vectors answered"
     indexed = [response for _, response, _ in rehearsal.outcomes["SearchIndexerFunction"]]
     assert [r["version"] for r in indexed] == [1, 2], indexed
     assert indexed[0]["books"] > 200, "the rebuild read the whole seeded catalog"

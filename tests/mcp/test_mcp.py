@@ -39,7 +39,7 @@ def test_the_tools_are_listed_with_their_input_schemas(stack):
 
     tools = {tool.name: tool for tool in session(stack, work=work)}
     assert sorted(tools) == sorted([
-        "search_catalog", "get_book", "list_categories", "list_authors", "get_book_reviews",
+        "search_catalog", "similar_books", "get_book", "list_categories", "list_authors", "get_book_reviews",
         "get_basket", "add_to_basket",
     ])
     search = tools["search_catalog"].input_schema
@@ -68,6 +68,22 @@ def test_an_agent_searches_gets_a_book_and_reads_its_reviews(stack):
     assert set(reviews) == {"items", "next_cursor"} and len(reviews["items"]) <= 2, reviews
     assert len(categories["categories"]) > 3 and all({"id", "name"} <= set(c) for c in categories["categories"])
     assert len(authors["authors"]) > 10
+
+
+def test_an_agent_finds_a_book_by_what_it_is_about_and_books_like_it(stack):
+    async def work(client):
+        found = structured(await client.call_tool("search_catalog", {"q": "a story about hunting a great whale", "limit": 5}))
+        book_id = found["hits"][0]["book"]["id"]
+        similar = structured(await client.call_tool("similar_books", {"book_id": book_id, "limit": 4}))
+        refused = await client.call_tool("similar_books", {"book_id": book_id, "limit": 21})
+        return found, book_id, similar, refused
+
+    found, book_id, similar, refused = session(stack, work=work)
+    assert found["hits"][0]["book"]["name"] == "Moby-Dick", [h["book"]["name"] for h in found["hits"]]
+    books = similar["books"]
+    assert len(books) == 4 and all(b["book"]["id"] != book_id for b in books), books
+    assert [b["similarity"] for b in books] == sorted((b["similarity"] for b in books), reverse=True), books
+    assert refused.is_error and "limit" in json.dumps(refused.structured_content), refused
 
 
 def test_bad_input_is_a_tool_error_naming_the_field(stack):

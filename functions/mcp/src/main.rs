@@ -7,7 +7,7 @@ use bookworm_auth::{RemoteJwks, Verifier, VerifierConfig};
 use bookworm_dynamodb::{DynamoCatalog, DynamoReviews, DynamoShop};
 use bookworm_http::entry::{self, Error};
 use bookworm_s3::S3IndexStore;
-use bookworm_search::{PublishedIndex, check_every_from_env};
+use bookworm_search::{PublishedIndex, check_every_from_env, embedder_from_env};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
@@ -15,7 +15,11 @@ async fn main() -> Result<(), Error> {
     let setting = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
     let config = bookworm_aws::config_from_env()?;
     let catalog = Arc::new(DynamoCatalog::from_config(&config)?);
-    let index = PublishedIndex::new(S3IndexStore::from_env(&config)?, check_every_from_env()?);
+    // The model (the search layer's, BOOKWORM_MODEL_DIR) is required, as in the search function:
+    // search_catalog ranks by meaning too, and similar_books needs it.
+    let embedder = embedder_from_env()?.ok_or("BOOKWORM_MODEL_DIR is not set")?;
+    let index = PublishedIndex::new(S3IndexStore::from_env(&config)?, check_every_from_env()?)
+        .with_embedder(Some(embedder));
     if let Err(error) = index.warm_up().await {
         // As the search function: without an index yet, search_catalog answers "unavailable".
         tracing::warn!(%error, "no search index loaded at init");

@@ -19,10 +19,10 @@ use serde_json::{Value, json};
 use crate::Stores;
 use crate::caller::Caller;
 
-/// Every tool, in the order `tools/list` gives them. `similar_books` (issue 30) waits for
-/// vectors in the search index.
-pub const NAMES: [&str; 7] = [
+/// Every tool, in the order `tools/list` gives them.
+pub const NAMES: [&str; 8] = [
     "search_catalog",
+    "similar_books",
     "get_book",
     "list_categories",
     "list_authors",
@@ -37,9 +37,16 @@ pub fn list() -> Vec<Tool> {
     vec![
         read_only(Tool::new(
             "search_catalog",
-            "Search the bookshop's catalog: books ranked by relevance to `q` (typos tolerated), with \
+            "Search the bookshop's catalog: books ranked by relevance to `q`, by its words (typos \
+             tolerated) and by its meaning (a description of what a book is about finds it), with \
              optional filters; facets per category and publisher; `cursor` from one answer gives the next page.",
             schema_for_type::<SearchInput>(),
+        )),
+        read_only(Tool::new(
+            "similar_books",
+            "Books nearest in meaning to one book, nearest first: never the book itself, at most two \
+             by any one author.",
+            schema_for_type::<SimilarInput>(),
         )),
         read_only(Tool::new(
             "get_book",
@@ -88,6 +95,14 @@ pub async fn run(
             let params = input::<SearchInput>(arguments)?.params()?;
             let query = search::search_query(&params)?;
             Ok(json!(stores.search.search(&query).await?))
+        }
+        "similar_books" => {
+            let args = input::<SimilarInput>(arguments)?;
+            let book = book_id(args.book_id)?;
+            let limit =
+                search::similar_limit(&query(&search::SIMILAR_PARAMETERS, &[("limit", text(&args.limit))])?)?;
+            let similar = stores.search.similar(book, limit).await?;
+            Ok(json!({ "books": similar.ok_or_else(|| Error::not_found("book", book))? }))
         }
         "get_book" => {
             let book = book_id(input::<BookInput>(arguments)?.book_id)?;
@@ -178,9 +193,13 @@ fn text<T: ToString>(value: &Option<T>) -> Option<String> {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SearchInput {
-    /// What to look for: words of a title, an author's name, a description (typos tolerated).
+    /// What to look for: words of a title, an author's name, or what the book is about.
     #[schemars(required, with = "String")]
     q: Option<String>,
+    /// `hybrid` (default: by words and by meaning), `keyword` (words only) or `semantic`
+    /// (meaning only).
+    #[schemars(extend("enum" = ["hybrid", "keyword", "semantic"]))]
+    mode: Option<String>,
     /// Only books of this category (its id, a UUID: see `list_categories`).
     category_id: Option<String>,
     /// Only books by this author (its id, a UUID: see `list_authors`).
@@ -208,6 +227,7 @@ impl SearchInput {
             &search::SEARCH_PARAMETERS,
             &[
                 ("q", self.q.clone()),
+                ("mode", self.mode.clone()),
                 ("category_id", self.category_id.clone()),
                 ("author_id", self.author_id.clone()),
                 ("publisher_id", self.publisher_id.clone()),
@@ -219,6 +239,18 @@ impl SearchInput {
             ],
         )
     }
+}
+
+/// The arguments of `similar_books`: `GET /books/{id}/similar`'s.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SimilarInput {
+    /// The book's id (a UUID), as `search_catalog` gives it.
+    #[schemars(required, with = "String")]
+    book_id: Option<String>,
+    /// How many books, 1 to 20 (default 6).
+    #[schemars(range(min = 1, max = 20))]
+    limit: Option<u32>,
 }
 
 /// The arguments of `get_book`.

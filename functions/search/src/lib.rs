@@ -76,18 +76,24 @@ async fn dispatch(search: &dyn CatalogSearch, request: &Request) -> Outcome {
             json(StatusCode::OK, &search.suggest(prefix).await?)
         }
         Op::Similar => {
-            let params = QueryParams::parse(request, &SIMILAR_PARAMETERS)?;
+            let limit = similar_limit(&QueryParams::parse(request, &SIMILAR_PARAMETERS)?)?;
             let id = BookId::parse("id", path_parameter(request, "id").unwrap_or_default())?;
-            let limit = params.parse_with("limit", |text| {
-                text.parse()
-                    .ok()
-                    .filter(|n| (1..=SIMILAR_MAX).contains(n))
-                    .ok_or_else(|| format!("must be a whole number from 1 to {SIMILAR_MAX}"))
-            })?;
-            let similar = search.similar(id, limit.unwrap_or(SIMILAR_DEFAULT)).await?;
+            let similar = search.similar(id, limit).await?;
             json(StatusCode::OK, &similar.ok_or_else(|| Error::not_found("book", id))?)
         }
     }
+}
+
+/// `limit` of `GET /books/{id}/similar`, or its default. Public: the MCP server's
+/// `similar_books` tool holds it to the same rule.
+pub fn similar_limit(params: &QueryParams) -> Result<usize, Error> {
+    let limit = params.parse_with("limit", |text| {
+        text.parse()
+            .ok()
+            .filter(|n| (1..=SIMILAR_MAX).contains(n))
+            .ok_or_else(|| format!("must be a whole number from 1 to {SIMILAR_MAX}"))
+    })?;
+    Ok(limit.unwrap_or(SIMILAR_DEFAULT))
 }
 
 /// Reads every parameter and reports every bad one at once. Public: the MCP server's
