@@ -1,5 +1,6 @@
 //! The AsyncAPI 3.0 document of the WebSocket API: how to connect, the `ping` route, the
-//! support chat channel ([`support`]), and one message per shop CloudEvent type, whose `data` schema is generated from the
+//! support chat channel ([`support`]), the in-store devices' MQTT topic, and one message per
+//! shop CloudEvent type, whose `data` schema is generated from the
 //! event's Rust type ([`Payload`]). Every variant of `Payload` becomes a message by itself, so
 //! a new kind of event cannot be left out.
 //!
@@ -9,16 +10,19 @@
 mod support;
 
 use bookworm_domain::events::Payload;
+use bookworm_domain::publish::CheckoutAction;
 use schemars::SchemaGenerator;
 use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};
 
-/// The whole document; `servers` as AsyncAPI `servers` (an object of named servers).
-pub fn document(servers: Value) -> Value {
+/// The whole document: `websocket` and `mqtt` are each a named AsyncAPI server, the WebSocket
+/// API's and the devices' MQTT broker's.
+pub fn document(websocket: (&str, Value), mqtt: (&str, Value)) -> Value {
     let mut generator = SchemaGenerator::new(
         SchemaSettings::draft07().with(|settings| settings.definitions_path = "/components/schemas".into()),
     );
     let payload = generator.subschema_for::<Payload>().to_value();
+    let action = generator.subschema_for::<CheckoutAction>().to_value();
     let (chat_messages, chat_received, chat_sent) = support::messages(&mut generator);
     let mut schemas = generator.take_definitions(true);
     let variants = payload["$ref"]
@@ -54,6 +58,9 @@ pub fn document(servers: Value) -> Value {
     };
     let (chat_received, chat_sent) = (chat_refs(&chat_received), chat_refs(&chat_sent));
     messages.extend(chat_messages);
+    messages.insert("device.action".into(), device_action(action));
+    let (ws_server, mqtt_server) = (websocket.0.to_owned(), mqtt.0.to_owned());
+    let on = |name: &str| json!([{ "$ref": format!("#/servers/{name}") }]);
 
     json!({
         "asyncapi": "3.0.0",
@@ -74,9 +81,10 @@ pub fn document(servers: Value) -> Value {
             "license": { "name": "Apache-2.0", "url": "https://www.apache.org/licenses/LICENSE-2.0" },
         },
         "defaultContentType": "application/json",
-        "servers": servers,
+        "servers": { websocket.0: websocket.1, mqtt.0: mqtt.1 },
         "channels": { "shop": {
             "address": "/",
+            "servers": on(&ws_server),
             "title": "One shop's live events",
             "description": "Connect with `?shop_id=<shop>&token=<access token>`: merchants of the \
                 shop and admins are admitted; anyone else is refused the upgrade: 401 without a \
@@ -98,6 +106,7 @@ pub fn document(servers: Value) -> Value {
         },
         "support": {
             "address": "/",
+            "servers": on(&ws_server),
             "title": "Support chat",
             "description": "Connect with `?channel=support&token=<access token>`: anyone signed in. \
                 Customers receive their own conversations' events; support agents and admins those \
@@ -118,8 +127,29 @@ pub fn document(servers: Value) -> Value {
                 },
                 "bindingVersion": "0.1.0",
             }},
+        },
+        "deviceActions": {
+            "address": "shops/{shop_id}/actions",
+            "servers": on(&mqtt_server),
+            "title": "A shop's checkout actions, from its in-store devices",
+            "description": "An in-store device (scanner, self-checkout kiosk, shelf display) \
+                publishes the shop's checkout actions here instead of `POST /publish/{shop_id}` \
+                (OpenAPI), with the same body and the same rules; its `shop_id` must be the \
+                topic's. Connect with the device id as client id and the device's access token \
+                (role `device`, one shop) as password; only its own shop's topic is allowed, \
+                nothing may be subscribed, and the connection ends when the token expires. A \
+                malformed payload is acknowledged and dropped (docs/devices.md). Each action \
+                reaches the shop's merchants as a `com.bookworm.checkout.action` event.",
+            "parameters": { "shop_id": { "description": "The device's own shop (a UUID, lower case, hyphenated)." } },
+            "messages": { "device.action": { "$ref": "#/components/messages/device.action" } },
         }},
         "operations": {
+            "publishDeviceAction": {
+                "action": "send",
+                "channel": { "$ref": "#/channels/deviceActions" },
+                "summary": "A device publishes a checkout action of its shop (QoS 0 or 1).",
+                "messages": [{ "$ref": "#/channels/deviceActions/messages/device.action" }],
+            },
             "receiveShopEvents": {
                 "action": "receive",
                 "channel": { "$ref": "#/channels/shop" },
@@ -162,8 +192,25 @@ pub fn document(servers: Value) -> Value {
                 "in": "query",
                 "description": "The access token, in the connect URL's query (browsers cannot set \
                     headers on a WebSocket).",
+            },
+            "deviceToken": {
+                "type": "userPassword",
+                "description": "MQTT CONNECT: the device's access token as the password; the \
+                    user name is free locally, `?x-amz-customauthorizer-name=bookworm-<stage>-devices` \
+                    on AWS IoT Core.",
             }},
         },
+    })
+}
+
+/// What a device publishes: `POST /publish/{shop_id}`'s body.
+fn device_action(payload: Value) -> Value {
+    json!({
+        "name": "device.action",
+        "title": "Checkout action",
+        "summary": "One checkout action of the shop, as `POST /publish/{shop_id}` takes it (at most 64 KiB).",
+        "contentType": "application/json",
+        "payload": payload,
     })
 }
 

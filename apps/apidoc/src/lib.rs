@@ -24,7 +24,7 @@ pub fn deployed_openapi() -> Value {
 
 /// The AsyncAPI document of a deployed stage (`sam deploy`'s `WebSocketUrl` output).
 pub fn deployed_asyncapi() -> Value {
-    asyncapi::document(json!({ "aws": {
+    let websocket = json!({
         "host": "{api_id}.execute-api.{region}.amazonaws.com",
         "pathname": "/{stage}",
         "protocol": "wss",
@@ -35,7 +35,18 @@ pub fn deployed_asyncapi() -> Value {
             "region": { "default": "eu-west-1" },
             "stage": { "default": "dev", "description": "The `Stage` parameter." },
         },
-    }}))
+    });
+    let mqtt = json!({
+        "host": "{endpoint}:443",
+        "protocol": "mqtts",
+        "description": "AWS IoT Core (ALPN `mqtt` on 443, or 8883): the account's data endpoint \
+            (`aws iot describe-endpoint --endpoint-type iot:Data-ATS`), the devices' authorizer.",
+        "security": [{ "$ref": "#/components/securitySchemes/deviceToken" }],
+        "variables": {
+            "endpoint": { "default": "example-ats.iot.eu-west-1.amazonaws.com", "description": "The IoT data endpoint." },
+        },
+    });
+    asyncapi::document(("aws", websocket), ("aws-iot", mqtt))
 }
 
 /// The OpenAPI document as the local stack serves it: requests go to the stack itself.
@@ -45,11 +56,18 @@ pub fn local_openapi() -> Value {
 
 /// The AsyncAPI document as the local stack at `host` (`127.0.0.1:3000`) serves it.
 pub fn local_asyncapi(host: &str) -> Value {
-    asyncapi::document(json!({ "local": {
+    let websocket = json!({
         "host": host,
         "pathname": "/ws",
         "protocol": "ws",
         "description": "This local stack (`scripts/dev`).",
         "security": [{ "$ref": "#/components/securitySchemes/token" }],
-    }}))
+    });
+    let mqtt = json!({
+        "host": "127.0.0.1:1883",
+        "protocol": "mqtt",
+        "description": "This local stack's broker (`--mqtt-port`, 1883 by default).",
+        "security": [{ "$ref": "#/components/securitySchemes/deviceToken" }],
+    });
+    asyncapi::document(("local", websocket), ("local-mqtt", mqtt))
 }
