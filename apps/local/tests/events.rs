@@ -13,11 +13,14 @@ use common::local;
 
 /// Samples that continue another one's story, with the sample to run first on the same folder
 /// (several, in this order, for a sample listed more than once).
-const AFTER: [(&str, &str); 6] = [
+const AFTER: [(&str, &str); 8] = [
     ("checkout/checkout.json", "basket/put-item.json"),
     ("checkout/checkout-delivery.json", "account/set-profile.json"),
     ("checkout/checkout-delivery.json", "basket/put-item.json"),
     ("checkout/checkout-pickup.json", "basket/put-item.json"),
+    // The buyer turns push on and registers a phone: the order email also pushes to it.
+    ("email/checkout-completed-push.json", "account/set-preferences.json"),
+    ("email/checkout-completed-push.json", "account/register-device.json"),
     ("reviews/edit-own-review.json", "reviews/write-review.json"),
     ("support/rate.json", "support/close.json"),
 ];
