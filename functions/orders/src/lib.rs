@@ -94,7 +94,7 @@ async fn list(orders: &dyn OrderStore, scope: OrderScope, params: &QueryParams) 
     problems.into_result()?;
     let placed = PlacedWithin::new(from, to)?;
     if let Some(after) = &after {
-        placed.check_cursor(after)?;
+        placed.check_cursor(&after.0)?;
     }
     let query = OrderQuery {
         scope,

@@ -717,7 +717,7 @@ async fn orders_by_placed_day<S: BasketStore + OrderStore>(
             match page.next_cursor {
                 Some(next) => {
                     let cursor = EventCursor::decode(&next).expect("own cursor");
-                    placed.check_cursor(&cursor).expect("a cursor of the range");
+                    placed.check_cursor(&cursor.0).expect("a cursor of the range");
                     query.after = Some(cursor);
                 }
                 None => return ids,

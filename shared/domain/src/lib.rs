@@ -7,6 +7,7 @@ pub mod basket;
 pub mod catalog;
 pub mod clock;
 pub mod country;
+pub mod day;
 pub mod devices;
 pub mod error;
 pub mod events;

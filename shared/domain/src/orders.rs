@@ -4,8 +4,7 @@
 use crate::Error;
 use crate::Money;
 use crate::basket::{PricedBasket, PricedLine};
-use crate::events::EventCursor;
-use crate::figures::Day;
+use crate::day::Day;
 use crate::ids::{IdempotencyKey, OrderId, ShopId, UserId};
 use crate::profile::{Address, Fulfilment};
 use schemars::JsonSchema;
@@ -221,10 +220,10 @@ impl PlacedWithin {
             && self.high_key().is_none_or(|high| key < high.as_str())
     }
 
-    /// A cursor must name a key of the range it pages through: one from another range (or made
+    /// A cursor (the key it names) must be a key of the range it pages through: one from another range (or made
     /// up) would start a listing outside it.
-    pub fn check_cursor(&self, cursor: &EventCursor) -> Result<(), Error> {
-        match self.holds_key(&cursor.0) {
+    pub fn check_cursor(&self, cursor_key: &str) -> Result<(), Error> {
+        match self.holds_key(cursor_key) {
             true => Ok(()),
             false => Err(Error::invalid("cursor", "is not from a page of this from/to range")),
         }
