@@ -659,6 +659,7 @@ mod tests {
                 (BASKETS, "key pk HASH; attributes pk S; PAY_PER_REQUEST; ttl expires_at"),
                 (PREFERENCES, "key user_id HASH; attributes user_id S; PAY_PER_REQUEST"),
                 (PROFILES, "key user_id HASH; attributes user_id S; PAY_PER_REQUEST"),
+                (DEVICES, "key user_id HASH; attributes user_id S; PAY_PER_REQUEST"),
                 (
                     ORDERS,
                     "key id HASH; attributes id S, buyer_id S, shop_id S, kind S, sort_key S; PAY_PER_REQUEST; \
@@ -713,6 +714,7 @@ mod tests {
             ("ORDERS_TABLE", ORDERS),
             ("PREFERENCES_TABLE", PREFERENCES),
             ("PROFILES_TABLE", PROFILES),
+            ("DEVICES_TABLE", DEVICES),
             ("REVIEWS_TABLE", REVIEWS_TABLE),
             ("SUPPORT_TABLE", SUPPORT),
             ("FIGURES_TABLE", FIGURES),
