@@ -14,6 +14,8 @@ const CASES: &[(&str, u16)] = &[
     ("delete-book.json", 204),
     ("create-author.json", 201),
     ("delete-author-with-books.json", 409),
+    ("delete-category-with-books.json", 409),
+    ("delete-publisher-with-books.json", 409),
 ];
 
 #[tokio::test]

@@ -173,8 +173,9 @@ async fn the_basket_tools_follow_the_basket_rules() {
 #[tokio::test]
 async fn an_unknown_tool_is_a_protocol_error() {
     let world = world().await;
-    let error =
-        Catalog::new(world.stores.clone()).call("similar_books", JsonObject::new(), &Caller::default()).await;
+    let error = Catalog::new(world.stores.clone())
+        .call("recommend_books", JsonObject::new(), &Caller::default())
+        .await;
     assert!(error.is_err(), "not a tool result: MCP's invalid params");
 }
 

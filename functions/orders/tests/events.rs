@@ -10,6 +10,8 @@ const CASES: &[(&str, u16)] = &[
     ("cancel-as-customer.json", 403),
     ("list-shop-orders.json", 200),
     ("list-shop-orders-other-shop.json", 403),
+    ("list-customer-orders.json", 200),
+    ("list-orders-to-before-from.json", 400),
 ];
 
 #[tokio::test]
