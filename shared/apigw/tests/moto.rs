@@ -1,7 +1,7 @@
 //! The management API client against moto (`APIGW_MANAGEMENT_ENDPOINT`, started by
 //! scripts/test): a signed PostToConnection at the server root is accepted. moto models no
 //! closed connections, so 410 Gone is checked against the local stack's `@connections`
-//! (tests/e2e/tests/realtime.rs).
+//! (tests/e2e/tests/stack/realtime.rs).
 
 use bookworm_apigw::ManagementPush;
 use bookworm_domain::ports::{Delivery, Push};
