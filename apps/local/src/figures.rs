@@ -1,6 +1,6 @@
 //! The stats function in the local stack: what the events and catalog tables' streams deliver
 //! to it in AWS. Order events reach it from the local bus, as a stream record of the events
-//! table (the same parsing as in Lambda); catalog writes through [`CountedCatalog`], which
+//! table (the same parsing as in Lambda); catalog writes through [`BookCounter`], which
 //! counts each written book as the catalog stream's record of it would.
 
 use std::sync::Arc;
@@ -8,12 +8,12 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use aws_lambda_events::dynamodb::Event;
 use bookworm_domain::Error;
-use bookworm_domain::catalog::{Author, Book, CatalogData, Category, Publisher};
+use bookworm_domain::catalog::CatalogData;
 use bookworm_domain::events::ShopEvent;
-use bookworm_domain::ids::{AuthorId, BookId, CategoryId, PublisherId};
-use bookworm_domain::ports::{BookReader, CatalogStore, CatalogWriter, LookupReader};
-use bookworm_domain::query::{BookQuery, Page};
+use bookworm_domain::ids::BookId;
+use bookworm_domain::ports::{BookReader, CatalogStore};
 use bookworm_embedded::{EmbeddedFigures, EmbeddedShop};
+use bookworm_search::{CatalogChange, CatalogObserver};
 use stats::Stats;
 
 /// The stats function on the local stores.
@@ -42,111 +42,49 @@ pub fn stream_batch(event: &ShopEvent) -> Result<Event, Error> {
         .map_err(|e| Error::unavailable("build a stream record", e))
 }
 
-/// The catalog, counting every book it writes into the figures.
-pub struct CountedCatalog {
-    catalog: Arc<dyn CatalogStore>,
+/// Counts every book the catalog writes into the figures, as the catalog stream's record of it
+/// would: an observer of the local stack's catalog.
+pub struct BookCounter {
     figures: Arc<EmbeddedFigures>,
     shop: Arc<EmbeddedShop>,
 }
 
-impl CountedCatalog {
-    pub fn new(
-        catalog: Arc<dyn CatalogStore>,
-        figures: Arc<EmbeddedFigures>,
-        shop: Arc<EmbeddedShop>,
-    ) -> Self {
-        Self { catalog, figures, shop }
+impl BookCounter {
+    pub fn new(figures: Arc<EmbeddedFigures>, shop: Arc<EmbeddedShop>) -> Self {
+        Self { figures, shop }
     }
 
     /// Counts every live book when the figures have counted none yet (a new data folder, or
     /// one from before the figures).
-    pub async fn count_once(&self) -> Result<(), Error> {
+    pub async fn count_once(&self, catalog: &dyn BookReader) -> Result<(), Error> {
         if self.figures.counts_no_books().await {
-            let books = stats(&self.figures, &self.shop, self.catalog.as_ref()).recount().await?;
+            let books = stats(&self.figures, &self.shop, catalog).recount().await?;
             tracing::info!(books, "counted the catalog for the figures");
         }
         Ok(())
     }
 
     /// The write is done; a count that fails is logged, as the stream would retry it in AWS.
-    async fn count(&self, book: BookId) {
-        if let Err(error) = stats(&self.figures, &self.shop, self.catalog.as_ref()).book(book).await {
+    async fn count(&self, catalog: &dyn BookReader, book: BookId) {
+        if let Err(error) = stats(&self.figures, &self.shop, catalog).book(book).await {
             tracing::warn!(%book, %error, "the figures missed a book change");
         }
     }
 }
 
 #[async_trait]
-impl BookReader for CountedCatalog {
-    async fn list_books(&self, query: &BookQuery) -> Result<Page<Book>, Error> {
-        self.catalog.list_books(query).await
-    }
-
-    async fn get_book(&self, id: BookId) -> Result<Option<Book>, Error> {
-        self.catalog.get_book(id).await
-    }
-
-    async fn get_books(&self, ids: &[BookId]) -> Result<Vec<Book>, Error> {
-        self.catalog.get_books(ids).await
-    }
-}
-
-#[async_trait]
-impl LookupReader for CountedCatalog {
-    async fn list_authors(&self) -> Result<Vec<Author>, Error> {
-        self.catalog.list_authors().await
-    }
-    async fn list_categories(&self) -> Result<Vec<Category>, Error> {
-        self.catalog.list_categories().await
-    }
-    async fn list_publishers(&self) -> Result<Vec<Publisher>, Error> {
-        self.catalog.list_publishers().await
-    }
-    async fn get_author(&self, id: AuthorId) -> Result<Option<Author>, Error> {
-        self.catalog.get_author(id).await
-    }
-    async fn get_category(&self, id: CategoryId) -> Result<Option<Category>, Error> {
-        self.catalog.get_category(id).await
-    }
-    async fn get_publisher(&self, id: PublisherId) -> Result<Option<Publisher>, Error> {
-        self.catalog.get_publisher(id).await
-    }
-}
-
-#[async_trait]
-impl CatalogWriter for CountedCatalog {
-    async fn put_author(&self, author: &Author) -> Result<(), Error> {
-        self.catalog.put_author(author).await
-    }
-    async fn put_category(&self, category: &Category) -> Result<(), Error> {
-        self.catalog.put_category(category).await
-    }
-    async fn put_publisher(&self, publisher: &Publisher) -> Result<(), Error> {
-        self.catalog.put_publisher(publisher).await
-    }
-    async fn put_book(&self, book: &Book) -> Result<(), Error> {
-        self.catalog.put_book(book).await?;
-        self.count(book.id).await;
+impl CatalogObserver for BookCounter {
+    async fn changed(&self, catalog: &dyn CatalogStore, change: CatalogChange) -> Result<(), Error> {
+        // Renamed authors, categories and publishers move no count.
+        if let CatalogChange::Book(book) = change {
+            self.count(catalog, book).await;
+        }
         Ok(())
     }
-    async fn delete_book(&self, id: BookId) -> Result<bool, Error> {
-        let deleted = self.catalog.delete_book(id).await?;
-        self.count(id).await;
-        Ok(deleted)
-    }
-    async fn delete_author(&self, id: AuthorId) -> Result<bool, Error> {
-        self.catalog.delete_author(id).await
-    }
-    async fn delete_category(&self, id: CategoryId) -> Result<bool, Error> {
-        self.catalog.delete_category(id).await
-    }
-    async fn delete_publisher(&self, id: PublisherId) -> Result<bool, Error> {
-        self.catalog.delete_publisher(id).await
-    }
-    async fn import(&self, data: &CatalogData) -> Result<(), Error> {
-        self.catalog.import(data).await?;
+
+    async fn imported(&self, catalog: &dyn CatalogStore, data: &CatalogData) -> Result<(), Error> {
         for book in &data.books {
-            self.count(book.id).await;
+            self.count(catalog, book.id).await;
         }
         Ok(())
     }

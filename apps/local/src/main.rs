@@ -15,7 +15,7 @@ use bookworm_local::stack::{StackError, issuer_key_path, open_catalog, search_in
 use bookworm_local::{
     AuthConfig, CatalogBackend, PushBackend, Stack, StackConfig, invoke, mqtt, running, server,
 };
-use bookworm_search::{IndexedCatalog, LiveIndex};
+use bookworm_search::{LiveIndex, ObservedCatalog};
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
@@ -393,7 +393,7 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                         Arc::new(EmbeddedCatalog::open(&data_dir.join("catalog.redb"))?);
                     let index = Arc::new(LiveIndex::open(&search_index_path(&data_dir), search_model()?)?);
                     // Through the index, so what was seeded is searchable at the next start.
-                    IndexedCatalog::new(catalog, index).import(&data).await?;
+                    ObservedCatalog::new(catalog, vec![index]).import(&data).await?;
                 }
                 CatalogBackend::Dynamodb => DynamoCatalog::from_env()?.import(&data).await?,
             }

@@ -11,9 +11,9 @@ use bookworm_embedded::outbox::LocalOutbox;
 use bookworm_embedded::{
     EmbeddedCatalog, EmbeddedFigures, EmbeddedReviews, EmbeddedShop, EmbeddedSupport, seed,
 };
-use bookworm_search::{IndexedCatalog, LiveIndex};
+use bookworm_search::{LiveIndex, ObservedCatalog};
 
-use crate::figures::CountedCatalog;
+use crate::figures::BookCounter;
 use crate::functions::Function;
 use crate::stores::Stores;
 use crate::template::{self, Route, Template};
@@ -166,9 +166,10 @@ impl Stack {
         // The figures count every book the catalog writes, as the stats function does from
         // the catalog's stream; a catalog they never counted is counted now.
         let figures = Arc::new(EmbeddedFigures::open(shop.clone())?);
-        let counted = CountedCatalog::new(catalog, figures.clone(), shop.clone());
-        counted.count_once().await?;
-        let catalog: Arc<dyn CatalogStore> = Arc::new(IndexedCatalog::new(Arc::new(counted), search.clone()));
+        let counter = Arc::new(BookCounter::new(figures.clone(), shop.clone()));
+        counter.count_once(catalog.as_ref()).await?;
+        let catalog: Arc<dyn CatalogStore> =
+            Arc::new(ObservedCatalog::new(catalog, vec![counter, search.clone()]));
         if new_shop {
             // What the sample events under events/ refer to besides the catalog.
             shop.seed_order(&seed::sample_order()?).await?;

@@ -10,7 +10,7 @@ use bookworm_auth::{StaticKeys, Verifier, VerifierConfig};
 use bookworm_domain::identity::{Principal, Role};
 use bookworm_domain::ports::CatalogStore;
 use bookworm_embedded::{EmbeddedCatalog, EmbeddedReviews, EmbeddedShop, seed};
-use bookworm_search::{IndexedCatalog, LiveIndex};
+use bookworm_search::{LiveIndex, ObservedCatalog};
 use lambda_http::{Body, Request};
 use mcp::caller::Caller;
 use mcp::server::Catalog;
@@ -30,9 +30,9 @@ struct World {
 async fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
     let index = Arc::new(LiveIndex::open(dir.path(), None).unwrap());
-    let catalog: Arc<dyn CatalogStore> = Arc::new(IndexedCatalog::new(
+    let catalog: Arc<dyn CatalogStore> = Arc::new(ObservedCatalog::new(
         Arc::new(EmbeddedCatalog::in_memory().unwrap()) as Arc<dyn CatalogStore>,
-        index.clone(),
+        vec![index.clone()],
     ));
     catalog.import(&seed::catalog().unwrap()).await.unwrap();
     let shop = Arc::new(EmbeddedShop::in_memory().unwrap());

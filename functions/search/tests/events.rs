@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use bookworm_domain::ports::{CatalogStore, CatalogWriter};
 use bookworm_embedded::{EmbeddedCatalog, seed};
-use bookworm_search::{IndexedCatalog, LiveIndex};
+use bookworm_search::{LiveIndex, ObservedCatalog};
 use serde_json::Value;
 
 type Check = fn(&Value);
@@ -73,9 +73,9 @@ async fn every_sample_event_gets_its_expected_response() {
         .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.model/all-MiniLM-L6-v2"));
     let model = bookworm_embed::Embedder::load(&folder).expect("the model (scripts/model fetches it)");
     let index = Arc::new(LiveIndex::open(dir.path(), Some(Arc::new(model))).unwrap());
-    let catalog = IndexedCatalog::new(
+    let catalog = ObservedCatalog::new(
         Arc::new(EmbeddedCatalog::in_memory().unwrap()) as Arc<dyn CatalogStore>,
-        index.clone(),
+        vec![index.clone()],
     );
     catalog.import(&seed::catalog().unwrap()).await.unwrap();
 

@@ -4,24 +4,22 @@
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::types::AttributeValue;
 use bookworm_domain::Error;
 use bookworm_domain::ids::UserId;
 use bookworm_domain::ports::DeviceStore;
 use bookworm_domain::push::Devices;
 
-use crate::{required_env, s, unavailable};
+use crate::per_user::PerUserTable;
+use crate::required_env;
 
 #[derive(Clone)]
 pub struct DynamoDevices {
-    client: Client,
-    table: String,
+    table: PerUserTable,
 }
 
 impl DynamoDevices {
     pub fn with_table(client: Client, table: String) -> Self {
-        Self { client, table }
+        Self { table: PerUserTable::new(client, table) }
     }
 
     /// The table `DEVICES_TABLE` names.
@@ -33,40 +31,10 @@ impl DynamoDevices {
 #[async_trait]
 impl DeviceStore for DynamoDevices {
     async fn devices(&self, user: &UserId) -> Result<Devices, Error> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("user_id", s(user.as_str()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| unavailable("read devices", e))?;
-        match output.item {
-            Some(item) => serde_dynamo::from_item(item).map_err(|e| Error::unavailable("decode devices", e)),
-            None => Ok(Devices::empty(user)),
-        }
+        Ok(self.table.read(user, "read devices").await?.unwrap_or_else(|| Devices::empty(user)))
     }
 
     async fn save_devices(&self, devices: &Devices) -> Result<bool, Error> {
-        let Some(before) = devices.version.checked_sub(1) else { return Ok(false) };
-        let item = serde_dynamo::to_item(devices).map_err(|e| Error::unavailable("encode devices", e))?;
-        let put = self.client.put_item().table_name(&self.table).set_item(Some(item));
-        let put = if before == 0 {
-            put.condition_expression("attribute_not_exists(user_id)")
-        } else {
-            put.condition_expression("#version = :before")
-                .expression_attribute_names("#version", "version")
-                .expression_attribute_values(":before", AttributeValue::N(before.to_string()))
-        };
-        match put.send().await {
-            Ok(_) => Ok(true),
-            Err(e)
-                if matches!(e.as_service_error(), Some(PutItemError::ConditionalCheckFailedException(_))) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(unavailable("save devices", e)),
-        }
+        self.table.save(devices, devices.version, "save devices").await
     }
 }

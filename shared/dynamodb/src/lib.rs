@@ -5,6 +5,7 @@
 mod catalog;
 mod devices;
 mod figures;
+mod per_user;
 mod profile;
 mod reviews;
 #[cfg(feature = "schema")]

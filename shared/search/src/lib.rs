@@ -3,7 +3,8 @@
 //!
 //! - [`CatalogIndex`]: one index, on disk or in memory, and its bundle (a tar of its files);
 //! - [`indexer`]: catalog changes to index changes, read from the catalog as it is now;
-//! - [`LiveIndex`] and [`IndexedCatalog`]: the local stack's index, updated with every write;
+//! - [`LiveIndex`]: the local stack's index, a [`CatalogObserver`] of an [`ObservedCatalog`],
+//!   so it is updated with every write;
 //! - [`IndexPublisher`]: the indexer function's side, versions published to an
 //!   [`IndexStore`](bookworm_domain::ports::IndexStore) by compare-and-swap;
 //! - [`PublishedIndex`]: the search function's side, the current version loaded and refreshed;
@@ -15,6 +16,7 @@ mod index;
 pub mod indexer;
 mod live;
 mod matcher;
+mod observed;
 mod published;
 mod publisher;
 mod schema;
@@ -24,7 +26,8 @@ mod vectors;
 pub use folder::FolderIndexStore;
 pub use index::{CatalogIndex, Changes};
 pub use indexer::CatalogChange;
-pub use live::{IndexedCatalog, LiveIndex};
+pub use live::LiveIndex;
+pub use observed::{CatalogObserver, ObservedCatalog};
 pub use published::{DEFAULT_CHECK_EVERY, PublishedIndex, check_every_from_env};
 pub use publisher::IndexPublisher;
 pub use semantic::{SIMILARITY_FLOOR, embedder_from_env};

@@ -1,26 +1,30 @@
-//! The local stack's search: one index in the data folder, updated in the same request as
-//! every catalog write ([`IndexedCatalog`]), so a change is searchable at once.
+//! The local stack's search: one index in the data folder, told of every catalog write in the
+//! same request (a [`CatalogObserver`] of an [`ObservedCatalog`](crate::ObservedCatalog)), so a
+//! change is searchable at once.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use bookworm_domain::Error;
-use bookworm_domain::catalog::{Author, Book, CatalogData, Category, Publisher};
-use bookworm_domain::ids::{AuthorId, BookId, CategoryId, PublisherId};
-use bookworm_domain::ports::{BookReader, CatalogSearch, CatalogStore, CatalogWriter, LookupReader};
-use bookworm_domain::query::{BookQuery, Page};
+use bookworm_domain::catalog::CatalogData;
+use bookworm_domain::ids::BookId;
+use bookworm_domain::ports::{CatalogSearch, CatalogStore};
 use bookworm_domain::search::{SearchQuery, SearchResults, SimilarBook, Suggestion};
 use bookworm_embed::Embedder;
 use tantivy::IndexWriter;
 
 use crate::index::{CatalogIndex, Changes};
 use crate::indexer::{self, CatalogChange};
+use crate::observed::CatalogObserver;
 
 pub struct LiveIndex {
     index: CatalogIndex,
     /// tantivy allows one writer per index; it is kept for the process's life.
     writer: Mutex<IndexWriter>,
+    /// One reindex at a time, read and applied together: two writes to one book racing
+    /// could otherwise apply the first's (older) read last.
+    reindexing: tokio::sync::Mutex<()>,
 }
 
 impl LiveIndex {
@@ -29,7 +33,7 @@ impl LiveIndex {
     pub fn open(dir: &Path, embedder: Option<Arc<Embedder>>) -> Result<Self, Error> {
         let index = CatalogIndex::open_or_create(dir, embedder)?;
         let writer = Mutex::new(index.writer()?);
-        Ok(Self { index, writer })
+        Ok(Self { index, writer, reindexing: tokio::sync::Mutex::new(()) })
     }
 
     pub fn books(&self) -> u64 {
@@ -70,111 +74,18 @@ impl CatalogSearch for LiveIndex {
     }
 }
 
-/// A catalog store whose every write also updates the live index, after the store accepted it.
-pub struct IndexedCatalog {
-    catalog: Arc<dyn CatalogStore>,
-    index: Arc<LiveIndex>,
-    /// One reindex at a time, read and applied together: two writes to one book racing
-    /// could otherwise apply the first's (older) read last.
-    reindexing: tokio::sync::Mutex<()>,
-}
-
-impl IndexedCatalog {
-    pub fn new(catalog: Arc<dyn CatalogStore>, index: Arc<LiveIndex>) -> Self {
-        Self { catalog, index, reindexing: tokio::sync::Mutex::new(()) }
-    }
-
-    async fn reindex(&self, change: CatalogChange) -> Result<(), Error> {
+/// The index follows every catalog write, read back from the catalog as it is now.
+#[async_trait]
+impl CatalogObserver for LiveIndex {
+    async fn changed(&self, catalog: &dyn CatalogStore, change: CatalogChange) -> Result<(), Error> {
         let _one_at_a_time = self.reindexing.lock().await;
-        let changes = indexer::resolve(&*self.catalog, &[change]).await?;
-        self.index.apply(&changes)
-    }
-}
-
-#[async_trait]
-impl BookReader for IndexedCatalog {
-    async fn list_books(&self, query: &BookQuery) -> Result<Page<Book>, Error> {
-        self.catalog.list_books(query).await
+        let changes = indexer::resolve(catalog, &[change]).await?;
+        self.apply(&changes)
     }
 
-    async fn get_book(&self, id: BookId) -> Result<Option<Book>, Error> {
-        self.catalog.get_book(id).await
-    }
-
-    async fn get_books(&self, ids: &[BookId]) -> Result<Vec<Book>, Error> {
-        self.catalog.get_books(ids).await
-    }
-}
-
-#[async_trait]
-impl LookupReader for IndexedCatalog {
-    async fn list_authors(&self) -> Result<Vec<Author>, Error> {
-        self.catalog.list_authors().await
-    }
-    async fn list_categories(&self) -> Result<Vec<Category>, Error> {
-        self.catalog.list_categories().await
-    }
-    async fn list_publishers(&self) -> Result<Vec<Publisher>, Error> {
-        self.catalog.list_publishers().await
-    }
-    async fn get_author(&self, id: AuthorId) -> Result<Option<Author>, Error> {
-        self.catalog.get_author(id).await
-    }
-    async fn get_category(&self, id: CategoryId) -> Result<Option<Category>, Error> {
-        self.catalog.get_category(id).await
-    }
-    async fn get_publisher(&self, id: PublisherId) -> Result<Option<Publisher>, Error> {
-        self.catalog.get_publisher(id).await
-    }
-}
-
-#[async_trait]
-impl CatalogWriter for IndexedCatalog {
-    async fn put_author(&self, author: &Author) -> Result<(), Error> {
-        self.catalog.put_author(author).await?;
-        self.reindex(CatalogChange::Author(author.id)).await
-    }
-
-    async fn put_category(&self, category: &Category) -> Result<(), Error> {
-        self.catalog.put_category(category).await?;
-        self.reindex(CatalogChange::Category(category.id)).await
-    }
-
-    async fn put_publisher(&self, publisher: &Publisher) -> Result<(), Error> {
-        self.catalog.put_publisher(publisher).await?;
-        self.reindex(CatalogChange::Publisher(publisher.id)).await
-    }
-
-    async fn put_book(&self, book: &Book) -> Result<(), Error> {
-        self.catalog.put_book(book).await?;
-        self.reindex(CatalogChange::Book(book.id)).await
-    }
-
-    async fn delete_book(&self, id: BookId) -> Result<bool, Error> {
-        let deleted = self.catalog.delete_book(id).await?;
-        self.reindex(CatalogChange::Book(id)).await?;
-        Ok(deleted)
-    }
-
-    async fn delete_author(&self, id: AuthorId) -> Result<bool, Error> {
-        // Only an author without books may be deleted: no book changes.
-        self.catalog.delete_author(id).await
-    }
-
-    async fn delete_category(&self, id: CategoryId) -> Result<bool, Error> {
-        // Only a category without books may be deleted: no book changes.
-        self.catalog.delete_category(id).await
-    }
-
-    async fn delete_publisher(&self, id: PublisherId) -> Result<bool, Error> {
-        // Only a publisher without books may be deleted: no book changes.
-        self.catalog.delete_publisher(id).await
-    }
-
-    /// The store's bulk path, then one rebuild instead of a commit per book.
-    async fn import(&self, data: &CatalogData) -> Result<(), Error> {
-        self.catalog.import(data).await?;
+    /// One rebuild instead of a commit per book.
+    async fn imported(&self, catalog: &dyn CatalogStore, _data: &CatalogData) -> Result<(), Error> {
         let _one_at_a_time = self.reindexing.lock().await;
-        self.index.rebuild(&*self.catalog).await.map(drop)
+        self.rebuild(catalog).await.map(drop)
     }
 }

@@ -14,7 +14,7 @@ use bookworm_domain::query::PageSize;
 use bookworm_domain::search::{IndexPointer, Published, SearchFilter, SearchQuery};
 use bookworm_embedded::{EmbeddedCatalog, seed};
 use bookworm_search::{
-    CatalogChange, FolderIndexStore, IndexPublisher, IndexedCatalog, LiveIndex, PublishedIndex,
+    CatalogChange, FolderIndexStore, IndexPublisher, LiveIndex, ObservedCatalog, PublishedIndex,
 };
 
 fn query(text: &str) -> SearchQuery {
@@ -62,9 +62,9 @@ fn draft(name: &str, author: AuthorId) -> BookDraft {
 async fn the_live_index_sees_every_catalog_write_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let index = Arc::new(LiveIndex::open(dir.path(), None).unwrap());
-    let catalog = IndexedCatalog::new(
+    let catalog = ObservedCatalog::new(
         Arc::new(EmbeddedCatalog::in_memory().unwrap()) as Arc<dyn CatalogStore>,
-        index.clone(),
+        vec![index.clone()],
     );
     catalog.import(&seed::catalog().unwrap()).await.unwrap();
     assert_eq!(index.books(), seed::catalog().unwrap().books.len() as u64, "an import indexes everything");
