@@ -78,7 +78,7 @@ pub async fn remove(
     let id = DeviceId::parse("id", id)?;
     let removed = forget(store, user, id).await?.ok_or_else(|| Error::not_found("device", id))?;
     // The device is gone for us either way; an endpoint left behind only costs a failed push.
-    if let Err(error) = push.delete_endpoint(&removed.endpoint_arn).await {
+    if let Err(error) = push.delete_endpoint(&removed.endpoint_arn, user).await {
         tracing::warn!(%error, device = %id, "the device is removed, but its push endpoint is not");
     }
     Ok(())

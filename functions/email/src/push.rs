@@ -2,7 +2,8 @@
 //! device is claimed on its own (consumer `push:<device id>`), so a redelivered event pushes
 //! to no device twice, and a device that fails neither stops the others nor is pushed to again
 //! when the retry comes for it. A device whose endpoint the push service reports disabled (the
-//! app removed, the token expired) is forgotten.
+//! app removed, the token expired), or whose token another buyer registered since (the phone
+//! changed hands), is forgotten.
 
 use bookworm_domain::Error;
 use bookworm_domain::ids::{DeviceId, EventId, UserId};
@@ -58,7 +59,7 @@ impl Notifier<'_> {
         device: &Device,
         message: &PushMessage,
     ) -> Result<Outcome, Error> {
-        match self.push.push(device, message).await? {
+        match self.push.push(device, buyer, message).await? {
             PushDelivery::Sent => {
                 bookworm_metrics::count("PushesSent", 1.0);
                 tracing::info!(device = %device.id, order = %message.order_id, "pushed");
@@ -68,9 +69,16 @@ impl Notifier<'_> {
                 bookworm_metrics::count("PushEndpointsDisabled", 1.0);
                 tracing::info!(device = %device.id, "the push endpoint is disabled; the device is forgotten");
                 self.forget(buyer, device.id).await?;
-                if let Err(error) = self.push.delete_endpoint(&device.endpoint_arn).await {
+                if let Err(error) = self.push.delete_endpoint(&device.endpoint_arn, buyer).await {
                     tracing::warn!(%error, device = %device.id, "the disabled endpoint is left behind");
                 }
+                Ok(Outcome::NoAddress)
+            }
+            // The phone changed hands: the endpoint is its new buyer's now, and stays.
+            PushDelivery::Reassigned => {
+                bookworm_metrics::count("PushDevicesReassigned", 1.0);
+                tracing::info!(device = %device.id, "another buyer registered the device's token; the device is forgotten");
+                self.forget(buyer, device.id).await?;
                 Ok(Outcome::NoAddress)
             }
         }

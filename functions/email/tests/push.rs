@@ -1,6 +1,6 @@
 //! Order news pushed to the buyer's devices: only when they turned it on, once per event and
 //! device however often the event comes, a failing device never holding back the others, and a
-//! device whose endpoint is disabled forgotten.
+//! device whose endpoint is disabled, or whose token another buyer took, forgotten.
 
 use bookworm_domain::contract::user;
 use bookworm_domain::events::ShopEvent;
@@ -136,4 +136,19 @@ async fn a_device_whose_endpoint_is_disabled_is_forgotten() {
     assert_eq!(left, [devices[0].id, devices[2].id]);
     assert_eq!(phones.deleted.lock().unwrap().clone(), [devices[1].endpoint_arn.clone()]);
     assert_eq!(phones.tokens().len(), 2);
+}
+
+#[tokio::test]
+async fn a_device_whose_token_another_buyer_registered_is_forgotten_and_its_endpoint_kept() {
+    let (store, outbox, phones) = (EmbeddedShop::in_memory().unwrap(), Outbox::default(), Phones::default());
+    let devices = register(&store).await;
+    wants_pushes(&store, true).await;
+    phones.reassigned.lock().unwrap().push(devices[2].token.clone());
+    let (_, event) = placed_order(&store, Some("ann@example.com")).await;
+    notifier(&store, &outbox, &phones).handle(sns_batch(&event)).await.unwrap();
+    let left: Vec<DeviceId> =
+        store.devices(&user("ann")).await.unwrap().devices.iter().map(|d| d.id).collect();
+    assert_eq!(left, [devices[0].id, devices[1].id]);
+    assert!(phones.deleted.lock().unwrap().is_empty(), "the endpoint is the new buyer's");
+    assert!(!phones.tokens().contains(&devices[2].token), "nothing of Ann's reaches the other buyer");
 }

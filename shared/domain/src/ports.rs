@@ -335,16 +335,24 @@ pub trait PushGateway: Send + Sync {
     /// Whether devices of `platform` can be registered (AWS: its platform application is set).
     fn offers(&self, platform: Platform) -> bool;
 
-    /// The endpoint that delivers to `token`. Asking again for the same token gives the same
-    /// endpoint (SNS's CreatePlatformEndpoint is idempotent), so a retried registration adds none.
+    /// The endpoint that delivers to `token`, now owned by `user`. The same token gives the
+    /// same endpoint, so a retried registration adds none; whoever registered a token last owns
+    /// it (a phone changes hands: one buyer signs out, another signs in), enabled again.
     async fn create_endpoint(&self, platform: Platform, token: &str, user: &UserId) -> Result<String, Error>;
 
-    /// Deletes an endpoint; one already gone is not an error.
-    async fn delete_endpoint(&self, endpoint_arn: &str) -> Result<(), Error>;
+    /// Deletes `owner`'s endpoint; one already gone, or owned by another user since, is left
+    /// alone without an error.
+    async fn delete_endpoint(&self, endpoint_arn: &str, owner: &UserId) -> Result<(), Error>;
 
-    /// Sends `message` to one device. [`PushDelivery::Disabled`] when the push service says the
-    /// endpoint is disabled; an error for anything a retry may fix.
-    async fn push(&self, device: &Device, message: &PushMessage) -> Result<PushDelivery, Error>;
+    /// Sends `message` to `owner`'s device. [`PushDelivery::Disabled`] when the push service
+    /// says the endpoint is disabled, [`PushDelivery::Reassigned`] when another user registered
+    /// its token since (nothing is sent); an error for anything a retry may fix.
+    async fn push(
+        &self,
+        device: &Device,
+        owner: &UserId,
+        message: &PushMessage,
+    ) -> Result<PushDelivery, Error>;
 }
 
 /// Whose orders to list.

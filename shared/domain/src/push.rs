@@ -209,6 +209,9 @@ pub enum PushDelivery {
     /// SNS says the endpoint is disabled (the app was removed, the token expired): the device
     /// is to be forgotten.
     Disabled,
+    /// Another user registered the device's token since (the phone changed hands): the device
+    /// is to be forgotten, and its endpoint, now theirs, kept.
+    Reassigned,
 }
 
 #[cfg(test)]

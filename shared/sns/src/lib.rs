@@ -2,9 +2,12 @@
 //! attributes subscribers filter on: `shop_id` and `type`. Also SNS's other two uses here:
 //! text messages to phone numbers ([`SnsSms`]) and mobile push to platform endpoints ([`SnsPush`]).
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use aws_sdk_sns::Client;
 use aws_sdk_sns::error::DisplayErrorContext;
+use aws_sdk_sns::operation::create_platform_endpoint::CreatePlatformEndpointError;
 use aws_sdk_sns::operation::get_endpoint_attributes::GetEndpointAttributesError;
 use aws_sdk_sns::operation::publish::PublishError;
 use aws_sdk_sns::types::MessageAttributeValue;
@@ -126,28 +129,59 @@ impl PushGateway for SnsPush {
         self.application(platform).is_some()
     }
 
-    async fn create_endpoint(
-        &self,
-        platform: Platform,
-        token: &str,
-        _user: &UserId,
-    ) -> Result<String, Error> {
+    async fn create_endpoint(&self, platform: Platform, token: &str, user: &UserId) -> Result<String, Error> {
         let application = self.application(platform).ok_or_else(|| not_offered(platform))?;
-        let output = self
+        let created = self
             .client
             .create_platform_endpoint()
             .platform_application_arn(application)
-            // No CustomUserData naming the buyer: SNS refuses a second endpoint for a token
-            // with other attributes, and a phone can change hands (one buyer signs out,
-            // another signs in); the same token then gets the same endpoint.
             .token(token)
+            .custom_user_data(user.as_str())
+            .send()
+            .await;
+        let endpoint = match created {
+            Ok(output) => {
+                return output
+                    .endpoint_arn
+                    .ok_or_else(|| Error::unavailable("create a push endpoint", "SNS returned no ARN"));
+            }
+            // The token has an endpoint already, owned by another user or disabled: SNS names it
+            // in the error, which is how AWS's token management guide finds it.
+            Err(e) => match e.as_service_error() {
+                Some(CreatePlatformEndpointError::InvalidParameterException(invalid)) => {
+                    existing_endpoint(invalid.message().unwrap_or_default())
+                        .ok_or_else(|| Error::unavailable("create a push endpoint", invalid.to_string()))?
+                }
+                _ => {
+                    return Err(Error::unavailable(
+                        "create a push endpoint",
+                        DisplayErrorContext(e).to_string(),
+                    ));
+                }
+            },
+        };
+        // The newest registration owns the token, enabled again: a phone that changed hands
+        // receives its new buyer's pushes only (`push` checks the owner).
+        self.client
+            .set_endpoint_attributes()
+            .endpoint_arn(&endpoint)
+            .attributes("CustomUserData", user.as_str())
+            .attributes("Enabled", "true")
             .send()
             .await
-            .map_err(|e| Error::unavailable("create a push endpoint", DisplayErrorContext(e).to_string()))?;
-        output.endpoint_arn.ok_or_else(|| Error::unavailable("create a push endpoint", "SNS returned no ARN"))
+            .map_err(|e| {
+                Error::unavailable("take over a push endpoint", DisplayErrorContext(e).to_string())
+            })?;
+        Ok(endpoint)
     }
 
-    async fn delete_endpoint(&self, endpoint_arn: &str) -> Result<(), Error> {
+    async fn delete_endpoint(&self, endpoint_arn: &str, owner: &UserId) -> Result<(), Error> {
+        match self.endpoint(endpoint_arn).await? {
+            // Another user's since: theirs to keep.
+            Some(attributes) if !owned_by(&attributes, owner) => return Ok(()),
+            None => return Ok(()),
+            Some(_) => {}
+        }
         // SNS answers success for an endpoint that is already gone.
         self.client
             .delete_endpoint()
@@ -158,25 +192,21 @@ impl PushGateway for SnsPush {
         Ok(())
     }
 
-    async fn push(&self, device: &Device, message: &PushMessage) -> Result<PushDelivery, Error> {
+    async fn push(
+        &self,
+        device: &Device,
+        owner: &UserId,
+        message: &PushMessage,
+    ) -> Result<PushDelivery, Error> {
         // SNS disables an endpoint when APNs or FCM says the token is dead; publishing to it
         // would fail, so ask first (and catch the race with `EndpointDisabled` below).
-        let attributes =
-            self.client.get_endpoint_attributes().endpoint_arn(&device.endpoint_arn).send().await.map_err(
-                |e| {
-                    if matches!(e.as_service_error(), Some(GetEndpointAttributesError::NotFoundException(_)))
-                    {
-                        return None;
-                    }
-                    Some(Error::unavailable("read a push endpoint", DisplayErrorContext(e).to_string()))
-                },
-            );
-        let attributes = match attributes {
-            Ok(output) => output.attributes.unwrap_or_default(),
+        let Some(attributes) = self.endpoint(&device.endpoint_arn).await? else {
             // Deleted behind our back: nothing can reach it again.
-            Err(None) => return Ok(PushDelivery::Disabled),
-            Err(Some(error)) => return Err(error),
+            return Ok(PushDelivery::Disabled);
         };
+        if !owned_by(&attributes, owner) {
+            return Ok(PushDelivery::Reassigned);
+        }
         if attributes.get("Enabled").is_some_and(|enabled| enabled.eq_ignore_ascii_case("false")) {
             return Ok(PushDelivery::Disabled);
         }
@@ -198,6 +228,63 @@ impl PushGateway for SnsPush {
     }
 }
 
+impl SnsPush {
+    /// An endpoint's attributes; `None` when it is gone.
+    async fn endpoint(&self, endpoint_arn: &str) -> Result<Option<HashMap<String, String>>, Error> {
+        match self.client.get_endpoint_attributes().endpoint_arn(endpoint_arn).send().await {
+            Ok(output) => Ok(Some(output.attributes.unwrap_or_default())),
+            Err(e)
+                if matches!(e.as_service_error(), Some(GetEndpointAttributesError::NotFoundException(_))) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(Error::unavailable("read a push endpoint", DisplayErrorContext(e).to_string())),
+        }
+    }
+}
+
+/// Whether an endpoint is `user`'s: it names them, or no one (made before endpoints named
+/// their owner).
+fn owned_by(attributes: &HashMap<String, String>, user: &UserId) -> bool {
+    attributes.get("CustomUserData").is_none_or(|owner| owner.is_empty() || owner == user.as_str())
+}
+
+/// The ARN in SNS's "Invalid parameter: Token Reason: Endpoint <arn> already exists with the
+/// same Token, but different attributes."
+fn existing_endpoint(message: &str) -> Option<String> {
+    let rest = &message[message.find("Endpoint arn:")? + "Endpoint ".len()..];
+    let arn = rest.split_whitespace().next()?;
+    rest[arn.len()..].trim_start().starts_with("already exists").then(|| arn.to_owned())
+}
+
 fn not_offered(platform: Platform) -> Error {
     Error::invalid("platform", format!("{} devices are not offered here", platform.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_existing_endpoint_is_read_from_the_refusal_and_nothing_else() {
+        let arn =
+            "arn:aws:sns:us-east-1:123456789012:endpoint/APNS/bookworm/3f0c9b2e-1d1a-4b8c-9a6e-2f7d1c0e5a41";
+        let refusal = format!(
+            "Invalid parameter: Token Reason: Endpoint {arn} already exists with the same Token, but different attributes."
+        );
+        assert_eq!(existing_endpoint(&refusal).as_deref(), Some(arn));
+        assert_eq!(existing_endpoint("Invalid parameter: Token Reason: malformed"), None);
+        assert_eq!(existing_endpoint(&format!("Endpoint {arn} is disabled")), None);
+        assert_eq!(existing_endpoint("Endpoint arn:"), None);
+    }
+
+    #[test]
+    fn an_endpoint_naming_no_one_is_its_devices_owner() {
+        let ann = UserId::new("ann").unwrap();
+        let named = |owner: &str| HashMap::from([("CustomUserData".to_owned(), owner.to_owned())]);
+        assert!(owned_by(&HashMap::new(), &ann), "made before endpoints named their owner");
+        assert!(owned_by(&named(""), &ann));
+        assert!(owned_by(&named("ann"), &ann));
+        assert!(!owned_by(&named("bob"), &ann));
+    }
 }

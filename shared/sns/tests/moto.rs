@@ -118,7 +118,7 @@ mod push {
 
         let sent = message();
         assert_eq!(
-            push.push(&device(Platform::Apns, &token, arn.clone()), &sent).await.unwrap(),
+            push.push(&device(Platform::Apns, &token, arn.clone()), &ann, &sent).await.unwrap(),
             PushDelivery::Sent
         );
         let data: Value =
@@ -130,9 +130,9 @@ mod push {
         let fcm_arn = push.create_endpoint(Platform::Fcm, &fcm_token, &ann).await.unwrap();
         assert!(fcm_arn.contains(":endpoint/GCM/"), "{fcm_arn}");
         let fcm_device = device(Platform::Fcm, &fcm_token, fcm_arn.clone());
-        assert_eq!(push.push(&fcm_device, &message()).await.unwrap(), PushDelivery::Sent);
+        assert_eq!(push.push(&fcm_device, &ann, &message()).await.unwrap(), PushDelivery::Sent);
 
-        push.delete_endpoint(&arn).await.unwrap();
+        push.delete_endpoint(&arn, &ann).await.unwrap();
         let listed = client
             .list_endpoints_by_platform_application()
             .platform_application_arn(&apns)
@@ -140,9 +140,9 @@ mod push {
             .await
             .unwrap();
         assert!(listed.endpoints().is_empty(), "deleted");
-        push.delete_endpoint(&arn).await.unwrap();
+        push.delete_endpoint(&arn, &ann).await.unwrap();
         assert_eq!(
-            push.push(&device(Platform::Apns, &token, arn), &message()).await.unwrap(),
+            push.push(&device(Platform::Apns, &token, arn), &ann, &message()).await.unwrap(),
             PushDelivery::Disabled,
             "an endpoint that is gone reaches nobody"
         );
@@ -155,15 +155,56 @@ mod push {
         let apns = application(&client, "APNS").await;
         let push = SnsPush::new(client.clone(), vec![(Platform::Apns, apns)]);
         let token = "ef".repeat(32);
-        let arn = push.create_endpoint(Platform::Apns, &token, &UserId::new("ann").unwrap()).await.unwrap();
-        client
-            .set_endpoint_attributes()
-            .endpoint_arn(&arn)
-            .attributes("Enabled", "false")
+        let ann = UserId::new("ann").unwrap();
+        let arn = push.create_endpoint(Platform::Apns, &token, &ann).await.unwrap();
+        let disable =
+            || client.set_endpoint_attributes().endpoint_arn(&arn).attributes("Enabled", "false").send();
+        disable().await.unwrap();
+        let phone = device(Platform::Apns, &token, arn.clone());
+        assert_eq!(push.push(&phone, &ann, &message()).await.unwrap(), PushDelivery::Disabled);
+
+        // The app registers its token again (APNs gave it back): the same endpoint, enabled.
+        assert_eq!(push.create_endpoint(Platform::Apns, &token, &ann).await.unwrap(), arn);
+        assert_eq!(push.push(&phone, &ann, &message()).await.unwrap(), PushDelivery::Sent);
+    }
+
+    #[tokio::test]
+    async fn a_phone_that_changed_hands_pushes_to_its_new_buyer_only() {
+        let config = test_support::moto("SNS_ENDPOINT");
+        let client = Client::new(&config);
+        let apns = application(&client, "APNS").await;
+        let push = SnsPush::new(client.clone(), vec![(Platform::Apns, apns.clone())]);
+        let token = "0a".repeat(32);
+        let (ann, bob) = (UserId::new("ann").unwrap(), UserId::new("bob").unwrap());
+        let arn = push.create_endpoint(Platform::Apns, &token, &ann).await.unwrap();
+        // Ann signs out without removing the device; Bob signs in on the same phone.
+        assert_eq!(
+            push.create_endpoint(Platform::Apns, &token, &bob).await.unwrap(),
+            arn,
+            "one endpoint per token"
+        );
+        let (anns, bobs) =
+            (device(Platform::Apns, &token, arn.clone()), device(Platform::Apns, &token, arn.clone()));
+        assert_eq!(
+            push.push(&anns, &ann, &message()).await.unwrap(),
+            PushDelivery::Reassigned,
+            "Ann's orders no longer reach Bob's phone"
+        );
+        assert_eq!(push.push(&bobs, &bob, &message()).await.unwrap(), PushDelivery::Sent);
+
+        push.delete_endpoint(&arn, &ann).await.unwrap();
+        assert_eq!(
+            push.push(&bobs, &bob, &message()).await.unwrap(),
+            PushDelivery::Sent,
+            "Ann removing her old device leaves Bob's endpoint"
+        );
+        push.delete_endpoint(&arn, &bob).await.unwrap();
+        let listed = client
+            .list_endpoints_by_platform_application()
+            .platform_application_arn(&apns)
             .send()
             .await
             .unwrap();
-        let device = device(Platform::Apns, &token, arn);
-        assert_eq!(push.push(&device, &message()).await.unwrap(), PushDelivery::Disabled);
+        assert!(listed.endpoints().is_empty(), "its owner deletes it");
     }
 }

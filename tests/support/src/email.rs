@@ -63,12 +63,14 @@ pub async fn placed_order<S: BasketStore + OrderStore>(store: &S, email: Option<
 }
 
 /// A push service that keeps every push; pushes to a token in `failing` fail (APNs
-/// unreachable), endpoints of a token in `disabled` are reported disabled.
+/// unreachable), endpoints of a token in `disabled` are reported disabled, and of one in
+/// `reassigned` registered by another user since.
 #[derive(Default)]
 pub struct Phones {
     pub pushed: Mutex<Vec<(Device, PushMessage)>>,
     pub failing: Mutex<Vec<String>>,
     pub disabled: Mutex<Vec<String>>,
+    pub reassigned: Mutex<Vec<String>>,
     pub deleted: Mutex<Vec<String>>,
 }
 
@@ -94,14 +96,22 @@ impl PushGateway for Phones {
         Ok(format!("arn:aws:sns:test:000000000000:endpoint/{}/app/{token}", platform.sns_key()))
     }
 
-    async fn delete_endpoint(&self, endpoint_arn: &str) -> Result<(), Error> {
+    async fn delete_endpoint(&self, endpoint_arn: &str, _owner: &UserId) -> Result<(), Error> {
         self.deleted.lock().unwrap().push(endpoint_arn.to_owned());
         Ok(())
     }
 
-    async fn push(&self, device: &Device, message: &PushMessage) -> Result<PushDelivery, Error> {
+    async fn push(
+        &self,
+        device: &Device,
+        _owner: &UserId,
+        message: &PushMessage,
+    ) -> Result<PushDelivery, Error> {
         if self.failing.lock().unwrap().contains(&device.token) {
             return Err(Error::unavailable("push", "APNs unreachable"));
+        }
+        if self.reassigned.lock().unwrap().contains(&device.token) {
+            return Ok(PushDelivery::Reassigned);
         }
         if self.disabled.lock().unwrap().contains(&device.token) {
             return Ok(PushDelivery::Disabled);
