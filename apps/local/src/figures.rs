@@ -13,16 +13,17 @@ use bookworm_domain::events::ShopEvent;
 use bookworm_domain::ids::{AuthorId, BookId, CategoryId, PublisherId};
 use bookworm_domain::ports::{BookReader, CatalogStore, CatalogWriter, LookupReader};
 use bookworm_domain::query::{BookQuery, Page};
-use bookworm_embedded::{EmbeddedFigures, EmbeddedShop};
+use bookworm_embedded::{EmbeddedCoPurchases, EmbeddedFigures, EmbeddedShop};
 use stats::Stats;
 
 /// The stats function on the local stores.
 pub fn stats<'a>(
     figures: &'a EmbeddedFigures,
+    co_purchases: &'a EmbeddedCoPurchases,
     shop: &'a EmbeddedShop,
     books: &'a dyn BookReader,
 ) -> Stats<'a> {
-    Stats { figures, orders: shop, books, dedupe: shop }
+    Stats { figures, orders: shop, books, dedupe: shop, co_purchases }
 }
 
 /// The events table's stream record of `event` (an insert, its new image), as Lambda delivers it.
@@ -46,6 +47,7 @@ pub fn stream_batch(event: &ShopEvent) -> Result<Event, Error> {
 pub struct CountedCatalog {
     catalog: Arc<dyn CatalogStore>,
     figures: Arc<EmbeddedFigures>,
+    co_purchases: Arc<EmbeddedCoPurchases>,
     shop: Arc<EmbeddedShop>,
 }
 
@@ -53,16 +55,18 @@ impl CountedCatalog {
     pub fn new(
         catalog: Arc<dyn CatalogStore>,
         figures: Arc<EmbeddedFigures>,
+        co_purchases: Arc<EmbeddedCoPurchases>,
         shop: Arc<EmbeddedShop>,
     ) -> Self {
-        Self { catalog, figures, shop }
+        Self { catalog, figures, co_purchases, shop }
     }
 
     /// Counts every live book when the figures have counted none yet (a new data folder, or
     /// one from before the figures).
     pub async fn count_once(&self) -> Result<(), Error> {
         if self.figures.counts_no_books().await {
-            let books = stats(&self.figures, &self.shop, self.catalog.as_ref()).recount().await?;
+            let books =
+                stats(&self.figures, &self.co_purchases, &self.shop, self.catalog.as_ref()).recount().await?;
             tracing::info!(books, "counted the catalog for the figures");
         }
         Ok(())
@@ -70,7 +74,9 @@ impl CountedCatalog {
 
     /// The write is done; a count that fails is logged, as the stream would retry it in AWS.
     async fn count(&self, book: BookId) {
-        if let Err(error) = stats(&self.figures, &self.shop, self.catalog.as_ref()).book(book).await {
+        if let Err(error) =
+            stats(&self.figures, &self.co_purchases, &self.shop, self.catalog.as_ref()).book(book).await
+        {
             tracing::warn!(%book, %error, "the figures missed a book change");
         }
     }

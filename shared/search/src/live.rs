@@ -10,7 +10,7 @@ use bookworm_domain::catalog::{Author, Book, CatalogData, Category, Publisher};
 use bookworm_domain::ids::{AuthorId, BookId, CategoryId, PublisherId};
 use bookworm_domain::ports::{BookReader, CatalogSearch, CatalogStore, CatalogWriter, LookupReader};
 use bookworm_domain::query::{BookQuery, Page};
-use bookworm_domain::search::{SearchQuery, SearchResults, SimilarBook, Suggestion};
+use bookworm_domain::search::{BookCard, SearchQuery, SearchResults, SimilarBook, Suggestion};
 use bookworm_embed::Embedder;
 use tantivy::IndexWriter;
 
@@ -67,6 +67,14 @@ impl CatalogSearch for LiveIndex {
 
     async fn similar(&self, id: BookId, limit: usize) -> Result<Option<Vec<SimilarBook>>, Error> {
         self.index.similar(id, limit)
+    }
+
+    async fn cards(&self, ids: &[BookId]) -> Result<Vec<BookCard>, Error> {
+        self.index.cards(ids)
+    }
+
+    fn ranks_by_meaning(&self) -> bool {
+        self.index.has_vectors()
     }
 }
 
