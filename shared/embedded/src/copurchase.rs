@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use bookworm_domain::Error;
 use bookworm_domain::copurchase::{PartnerKey, Partners};
 use bookworm_domain::ports::CoPurchaseStore;
-use redb::{ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{ReadableDatabase, TableDefinition};
 use tokio::sync::Mutex;
 
 use crate::EmbeddedShop;
