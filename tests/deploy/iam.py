@@ -63,9 +63,11 @@ class UnsupportedPolicy(Exception):
 def _condition_holds(operator, keys, context):
     if operator == "Null":
         return all((key in context) != (str(want).lower() == "true") for key, want in keys.items())
+    if operator.startswith("ForAllValues:"):
+        return _for_all_values(operator, keys, context)
     if_exists = operator.endswith("IfExists")
     test = _CONDITIONS.get(operator.removesuffix("IfExists"))
-    if test is None or ":" in operator:  # ForAnyValue:/ForAllValues: are not modelled
+    if test is None or ":" in operator:  # ForAnyValue: is not modelled
         raise UnsupportedPolicy(f"condition operator {operator}")
     for key, wanted in keys.items():
         if key not in context:
@@ -76,6 +78,20 @@ def _condition_holds(operator, keys, context):
         matches = [test(str(want), str(context[key])) for want in _as_list(wanted)]
         if not (all(matches) if negated else any(matches)):
             return False
+    return True
+
+
+def _for_all_values(operator, keys, context):
+    """Every value the request carries for a key matches one wanted; a request without the key
+    matches (as in AWS: the set of its values is empty), so a grant must not lean on it alone."""
+    inner = operator.split(":", 1)[1]
+    test = _CONDITIONS.get(inner)
+    if test is None or inner.startswith(("StringNot", "ArnNot")) or inner.endswith("IfExists"):
+        raise UnsupportedPolicy(f"condition operator {operator}")
+    for key, wanted in keys.items():
+        for have in _as_list(context.get(key, [])):
+            if not any(test(str(want), str(have)) for want in _as_list(wanted)):
+                return False
     return True
 
 
@@ -162,7 +178,14 @@ def _dynamodb(request, operation, account):
         resource = table(body["TableName"])
         if body.get("IndexName"):
             resource += f"/index/{body['IndexName']}"
-        yield Need(f"dynamodb:{operation}", resource)
+        yield Need(f"dynamodb:{operation}", resource, _leading_keys(body.get("Key") or body.get("Item")))
+
+
+def _leading_keys(key):
+    """`dynamodb:LeadingKeys` of a one-item request on a table keyed by `pk` (every table whose
+    grants name it is); other requests are left without it, which no grant here relies on."""
+    value = (key or {}).get("pk", {}).get("S")
+    return (("dynamodb:LeadingKeys", value),) if value is not None else ()
 
 
 def _sns(request, account):

@@ -473,13 +473,16 @@ def rehearse_away(run, book):
 
 def rehearse_search(run):
     """Search before any index (503), the rebuild that publishes the first version, a stream
-    batch that publishes the next (and marks the first superseded), then every query."""
+    batch that publishes the next (and marks the first superseded), then every query: also-bought
+    reads a co-purchase record (its grant limited to those keys), recommendations the buyer's
+    orders and reviews (their indexes)."""
     (_, typo), = events("search", "search-typo")
     run.invoke("SearchFunction", "search before any index exists", typo)
     run.run_all("SearchIndexerFunction", "reindex", "catalog-changes")
     run.run_all(
         "SearchFunction", "search-typo", "search-filtered", "search-bad-parameters", "suggest",
         "search-meaning", "search-bad-mode", "similar", "similar-unknown-book",
+        "also-bought", "also-bought-bad-limit", "recommendations", "recommendations-signed-out",
     )
 
 

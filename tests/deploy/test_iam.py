@@ -129,3 +129,19 @@ def test_a_request_it_cannot_map_is_never_allowed():
     request = Request("Fn", "GET", "/something", "", {}, b"")
     (need,) = needs(request, ACCOUNT, None)
     assert not is_allowed(policy(allow("dynamodb:*", "*")), need)
+
+
+def test_leading_keys_hold_a_grant_to_its_prefix():
+    figures = "arn:aws:dynamodb:us-east-1:123456789012:table/figures"
+    role = policy(allow("dynamodb:GetItem", figures,
+                        Condition={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["COPURCHASE#*"]}}))
+    get = lambda pk: dynamodb("GetItem", {"TableName": "figures", "Key": {"pk": {"S": pk}, "sk": {"S": "X"}}})  # noqa: E731
+    (ours,) = needs(get("COPURCHASE#1"), ACCOUNT, None)
+    assert ours.context == (("dynamodb:LeadingKeys", "COPURCHASE#1"),)
+    assert is_allowed(role, ours)
+    (theirs,) = needs(get("CUSTOMER#ann"), ACCOUNT, None)
+    assert not is_allowed(role, theirs), "another key of the same table"
+    negated = policy(allow("dynamodb:GetItem", figures,
+                           Condition={"ForAllValues:StringNotLike": {"dynamodb:LeadingKeys": "X*"}}))
+    with pytest.raises(UnsupportedPolicy):
+        is_allowed(negated, ours)

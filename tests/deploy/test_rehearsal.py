@@ -130,11 +130,13 @@ def test_the_rehearsal_did_real_work(rehearsal, moto):
     search = {case: status("SearchFunction", case) for case in (
         "search before any index exists", "search-typo", "search-filtered", "search-bad-parameters", "suggest",
         "search-meaning", "search-bad-mode", "similar", "similar-unknown-book",
+        "also-bought", "also-bought-bad-limit", "recommendations", "recommendations-signed-out",
     )}
     assert search == {
         "search before any index exists": 503, "search-typo": 200, "search-filtered": 200,
         "search-bad-parameters": 400, "suggest": 200, "search-meaning": 200, "search-bad-mode": 400,
         "similar": 200, "similar-unknown-book": 404,
+        "also-bought": 200, "also-bought-bad-limit": 400, "recommendations": 200, "recommendations-signed-out": 401,
     }, search
     mcp = {case: json.loads(r["body"]) for case, r, _ in rehearsal.outcomes["McpFunction"]}
     assert all(answer.get("result") for answer in mcp.values()), mcp

@@ -181,6 +181,16 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
     let search_results = schema(|g| g.subschema_for::<SearchResults>());
     let suggestions = schema(|g| g.subschema_for::<Vec<Suggestion>>());
     let similar_books = schema(|g| g.subschema_for::<Vec<SimilarBook>>());
+    let also_bought = schema(|g| g.subschema_for::<Vec<bookworm_domain::copurchase::AlsoBought>>());
+    let recommendations = schema(|g| g.subschema_for::<Vec<bookworm_domain::copurchase::Recommendation>>());
+    let shelf_limit = || {
+        use bookworm_domain::copurchase::{SHELF_DEFAULT, SHELF_MAX};
+        query(
+            "limit",
+            &format!("How many books, 1 to {SHELF_MAX} ({SHELF_DEFAULT} by default)."),
+            json!({ "type": "integer", "minimum": 1, "maximum": SHELF_MAX }),
+        )
+    };
     let search_text = |description: &str| {
         json!({ "name": "q", "in": "query", "required": true, "description": description,
             "schema": {
@@ -317,6 +327,24 @@ pub fn operations(schemas: &mut SchemaGenerator) -> Vec<Operation> {
             )])
             .ok(200, "Nearest first, never the book itself, at most two by any one author.", similar_books)
             .refusing(&[BadRequest, NotFound]),
+        Operation::new("GET /books/{id}/also-bought", "search", "Books bought with a book")
+            .query([shelf_limit()])
+            .ok(
+                200,
+                "The books most often in the same placed orders (`co_purchase`, with the count), then \
+                 similar books (`similar`) when there are fewer; never the book itself or a deleted book.",
+                also_bought,
+            )
+            .refusing(&[BadRequest, NotFound]),
+        Operation::new("GET /me/recommendations", "search", "Books recommended to the signed-in buyer")
+            .query([shelf_limit()])
+            .ok(
+                200,
+                "From the buyer's orders and 4- and 5-star reviews, best first, each naming the book it \
+                 comes from; never a book they ordered or reviewed. Without history: the most ordered books.",
+                recommendations,
+            )
+            .refusing(&[BadRequest]),
         Operation::new("GET /books/{id}", "catalog", "Read a book")
             .ok(200, "The book.", book.clone())
             .cacheable()

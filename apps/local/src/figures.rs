@@ -12,17 +12,18 @@ use bookworm_domain::catalog::CatalogData;
 use bookworm_domain::events::ShopEvent;
 use bookworm_domain::ids::BookId;
 use bookworm_domain::ports::{BookReader, CatalogStore};
-use bookworm_embedded::{EmbeddedFigures, EmbeddedShop};
+use bookworm_embedded::{EmbeddedCoPurchases, EmbeddedFigures, EmbeddedShop};
 use bookworm_search::{CatalogChange, CatalogObserver};
 use stats::Stats;
 
 /// The stats function on the local stores.
 pub fn stats<'a>(
     figures: &'a EmbeddedFigures,
+    co_purchases: &'a EmbeddedCoPurchases,
     shop: &'a EmbeddedShop,
     books: &'a dyn BookReader,
 ) -> Stats<'a> {
-    Stats { figures, orders: shop, books, dedupe: shop }
+    Stats { figures, orders: shop, books, dedupe: shop, co_purchases }
 }
 
 /// The events table's stream record of `event` (an insert, its new image), as Lambda delivers it.
@@ -46,19 +47,24 @@ pub fn stream_batch(event: &ShopEvent) -> Result<Event, Error> {
 /// would: an observer of the local stack's catalog.
 pub struct BookCounter {
     figures: Arc<EmbeddedFigures>,
+    co_purchases: Arc<EmbeddedCoPurchases>,
     shop: Arc<EmbeddedShop>,
 }
 
 impl BookCounter {
-    pub fn new(figures: Arc<EmbeddedFigures>, shop: Arc<EmbeddedShop>) -> Self {
-        Self { figures, shop }
+    pub fn new(
+        figures: Arc<EmbeddedFigures>,
+        co_purchases: Arc<EmbeddedCoPurchases>,
+        shop: Arc<EmbeddedShop>,
+    ) -> Self {
+        Self { figures, co_purchases, shop }
     }
 
     /// Counts every live book when the figures have counted none yet (a new data folder, or
     /// one from before the figures).
     pub async fn count_once(&self, catalog: &dyn BookReader) -> Result<(), Error> {
         if self.figures.counts_no_books().await {
-            let books = stats(&self.figures, &self.shop, catalog).recount().await?;
+            let books = stats(&self.figures, &self.co_purchases, &self.shop, catalog).recount().await?;
             tracing::info!(books, "counted the catalog for the figures");
         }
         Ok(())
@@ -66,7 +72,7 @@ impl BookCounter {
 
     /// The write is done; a count that fails is logged, as the stream would retry it in AWS.
     async fn count(&self, catalog: &dyn BookReader, book: BookId) {
-        if let Err(error) = stats(&self.figures, &self.shop, catalog).book(book).await {
+        if let Err(error) = stats(&self.figures, &self.co_purchases, &self.shop, catalog).book(book).await {
             tracing::warn!(%book, %error, "the figures missed a book change");
         }
     }

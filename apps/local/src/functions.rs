@@ -109,7 +109,7 @@ impl Function {
                 };
                 reviews::handle(&service, request).await
             }
-            Self::Search => search::handle(stores.search.as_ref(), request).await,
+            Self::Search => search::handle(&stores.search(), request).await,
             Self::Support => support::handle(&stores.support(), request).await,
             Self::Admin => admin::handle(&stores.admin(), request).await,
             Self::Mcp => stores.mcp.handle(request).await,

@@ -9,7 +9,8 @@ use bookworm_domain::ports::{CatalogStore, CatalogWriter};
 use bookworm_dynamodb::DynamoCatalog;
 use bookworm_embedded::outbox::LocalOutbox;
 use bookworm_embedded::{
-    EmbeddedCatalog, EmbeddedFigures, EmbeddedReviews, EmbeddedShop, EmbeddedSupport, seed,
+    EmbeddedCatalog, EmbeddedCoPurchases, EmbeddedFigures, EmbeddedReviews, EmbeddedShop, EmbeddedSupport,
+    seed,
 };
 use bookworm_search::{LiveIndex, ObservedCatalog};
 
@@ -166,7 +167,8 @@ impl Stack {
         // The figures count every book the catalog writes, as the stats function does from
         // the catalog's stream; a catalog they never counted is counted now.
         let figures = Arc::new(EmbeddedFigures::open(shop.clone())?);
-        let counter = Arc::new(BookCounter::new(figures.clone(), shop.clone()));
+        let co_purchases = Arc::new(EmbeddedCoPurchases::open(shop.clone())?);
+        let counter = Arc::new(BookCounter::new(figures.clone(), co_purchases.clone(), shop.clone()));
         counter.count_once(catalog.as_ref()).await?;
         let catalog: Arc<dyn CatalogStore> =
             Arc::new(ObservedCatalog::new(catalog, vec![counter, search.clone()]));
@@ -205,6 +207,7 @@ impl Stack {
                 review_policy: reviews::Policy::from_env()?,
                 support,
                 figures,
+                co_purchases,
                 reminders: Default::default(),
                 away_delay: bookworm_domain::support::away_delay(
                     std::env::var("SUPPORT_AWAY_DELAY_SECONDS").ok().as_deref(),

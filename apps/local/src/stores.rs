@@ -6,7 +6,9 @@ use std::sync::Arc;
 use bookworm_domain::ports::{CatalogStore, Push};
 use bookworm_embedded::outbox::LocalOutbox;
 use bookworm_embedded::push_outbox::LocalPush;
-use bookworm_embedded::{EmbeddedFigures, EmbeddedReviews, EmbeddedShop, EmbeddedSupport};
+use bookworm_embedded::{
+    EmbeddedCoPurchases, EmbeddedFigures, EmbeddedReviews, EmbeddedShop, EmbeddedSupport,
+};
 use bookworm_search::LiveIndex;
 use email::Notifier;
 use fanout::Fanout;
@@ -36,6 +38,8 @@ pub struct Stores {
     pub support: Arc<EmbeddedSupport>,
     /// The back office's figures, in the shop's file: kept by the stats function, read by admin.
     pub figures: Arc<EmbeddedFigures>,
+    /// Books bought together, in the shop's file: kept by the stats function, read by search.
+    pub co_purchases: Arc<EmbeddedCoPurchases>,
     /// Reminders to mail an unread answer, and how long they wait (`SUPPORT_AWAY_DELAY_SECONDS`).
     pub reminders: Arc<LocalReminders>,
     pub away_delay: std::time::Duration,
@@ -98,7 +102,17 @@ impl Stores {
 
     /// The stats function on these stores (reading books through the catalog).
     pub fn stats(&self) -> stats::Stats<'_> {
-        crate::figures::stats(&self.figures, &self.shop, self.catalog.as_ref())
+        crate::figures::stats(&self.figures, &self.co_purchases, &self.shop, self.catalog.as_ref())
+    }
+
+    /// The search function's stores: the live index and the same stores as the others.
+    pub fn search(&self) -> search::Stores<'_> {
+        search::Stores {
+            search: self.search.as_ref(),
+            co_purchases: self.co_purchases.as_ref(),
+            orders: self.shop.as_ref(),
+            reviews: self.reviews.as_ref(),
+        }
     }
 
     /// The admin function's stores.

@@ -31,7 +31,7 @@ const AWS_ONLY: [&str; 2] = ["email-retry", "search-indexer"];
 /// The samples that show a refusal, with the status they get; every other sample succeeds.
 /// The authorizer's refusals are a verdict the function answers 401 to; the device functions'
 /// (status 0: no HTTP) a refused connection and a dropped message.
-const REFUSALS: [(&str, u64); 47] = [
+const REFUSALS: [(&str, u64); 49] = [
     ("account/me-rejected-token.json", 401),
     ("account/register-device-invalid.json", 400),
     ("account/remove-unknown-device.json", 404),
@@ -71,6 +71,8 @@ const REFUSALS: [(&str, u64); 47] = [
     ("reviews/list-reviews-bad-sort.json", 400),
     ("reviews/report-invalid-reason.json", 400),
     ("reviews/vote-unknown-review.json", 404),
+    ("search/also-bought-bad-limit.json", 400),
+    ("search/recommendations-signed-out.json", 401),
     ("search/search-bad-mode.json", 400),
     ("search/similar-unknown-book.json", 404),
     ("reviews/write-review-invalid.json", 400),

@@ -8,17 +8,25 @@
 //!   meaning fused).
 //! - `GET /search/suggest?q=…`: up to 10 titles and authors completing what was typed.
 //! - `GET /books/{id}/similar?limit=…`: the books nearest in meaning (404 for an unknown book).
+//! - `GET /books/{id}/also-bought?limit=…`: the books most often ordered with it, filled from
+//!   similar books (404 for an unknown book).
+//! - `GET /me/recommendations?limit=…` (signed in): from the caller's orders and well-rated
+//!   reviews; never a book they ordered or reviewed (`shelf`).
 //!
 //! Answers carry no `Cache-Control`: a cached answer would outlive the freshness promised
 //! (a catalog change searchable within a minute on AWS, at once locally).
 //!
 //! The index is the published one (`bookworm_search::PublishedIndex`) in Lambda, and the live
-//! one in the local stack: the handler only sees the [`CatalogSearch`] port.
+//! one in the local stack: the handler only sees the [`CatalogSearch`] port, and the read
+//! ports of [`Stores`].
+
+pub mod shelf;
 
 use bookworm_domain::Error;
+use bookworm_domain::copurchase::{SHELF_DEFAULT, SHELF_MAX};
 use bookworm_domain::error::Problems;
 use bookworm_domain::ids::{AuthorId, BookId, CategoryId, PublisherId};
-use bookworm_domain::ports::CatalogSearch;
+use bookworm_domain::ports::{CatalogSearch, CoPurchaseStore, OrderStore, ReviewedBooks};
 use bookworm_domain::search::{
     SIMILAR_DEFAULT, SIMILAR_MAX, SearchFilter, SearchMode, SearchQuery, check_text,
 };
@@ -32,12 +40,26 @@ pub enum Op {
     Search,
     Suggest,
     Similar,
+    AlsoBought,
+    Recommendations,
+}
+
+/// What the function reads.
+pub struct Stores<'a> {
+    pub search: &'a dyn CatalogSearch,
+    pub co_purchases: &'a dyn CoPurchaseStore,
+    /// The buyer's orders (`by_buyer`), for recommendations.
+    pub orders: &'a dyn OrderStore,
+    /// The buyer's reviews (`by_reviewer`), for recommendations.
+    pub reviews: &'a dyn ReviewedBooks,
 }
 
 pub const ROUTES: Routes<Op> = Routes::new(&[
     route("GET /search", Access::Public, Op::Search),
     route("GET /search/suggest", Access::Public, Op::Suggest),
     route("GET /books/{id}/similar", Access::Public, Op::Similar),
+    route("GET /books/{id}/also-bought", Access::Public, Op::AlsoBought),
+    route("GET /me/recommendations", Access::SignedIn, Op::Recommendations),
 ]);
 
 /// The query parameters of `GET /search`; any other is refused by name.
@@ -57,14 +79,18 @@ pub const SEARCH_PARAMETERS: [&str; 10] = [
 pub const SUGGEST_PARAMETERS: [&str; 1] = ["q"];
 /// The query parameters of `GET /books/{id}/similar`.
 pub const SIMILAR_PARAMETERS: [&str; 1] = ["limit"];
+/// The query parameters of `GET /books/{id}/also-bought` and `GET /me/recommendations`.
+pub const SHELF_PARAMETERS: [&str; 1] = ["limit"];
 
-pub async fn handle(search: &dyn CatalogSearch, request: Request) -> Response<Body> {
-    let outcome = dispatch(search, &request).await;
+pub async fn handle(stores: &Stores<'_>, request: Request) -> Response<Body> {
+    let outcome = dispatch(stores, &request).await;
     respond(&request, outcome)
 }
 
-async fn dispatch(search: &dyn CatalogSearch, request: &Request) -> Outcome {
-    match ROUTES.resolve(request)?.op {
+async fn dispatch(stores: &Stores<'_>, request: &Request) -> Outcome {
+    let search = stores.search;
+    let call = ROUTES.resolve(request)?;
+    match call.op {
         Op::Search => {
             let query = search_query(&QueryParams::parse(request, &SEARCH_PARAMETERS)?)?;
             json(StatusCode::OK, &search.search(&query).await?)
@@ -81,7 +107,30 @@ async fn dispatch(search: &dyn CatalogSearch, request: &Request) -> Outcome {
             let similar = search.similar(id, limit).await?;
             json(StatusCode::OK, &similar.ok_or_else(|| Error::not_found("book", id))?)
         }
+        Op::AlsoBought => {
+            let limit = shelf_limit(&QueryParams::parse(request, &SHELF_PARAMETERS)?)?;
+            let id = BookId::parse("id", path_parameter(request, "id").unwrap_or_default())?;
+            let shelf = shelf::also_bought(stores, id, limit).await?;
+            json(StatusCode::OK, &shelf.ok_or_else(|| Error::not_found("book", id))?)
+        }
+        Op::Recommendations => {
+            let limit = shelf_limit(&QueryParams::parse(request, &SHELF_PARAMETERS)?)?;
+            let caller = call.caller()?;
+            json(StatusCode::OK, &shelf::recommendations(stores, &caller.user_id, limit).await?)
+        }
     }
+}
+
+/// `limit` of also-bought and recommendations (1 to 20, 6 by default). Public: the MCP
+/// server's `also_bought` tool holds it to the same rule.
+pub fn shelf_limit(params: &QueryParams) -> Result<usize, Error> {
+    let limit = params.parse_with("limit", |text| {
+        text.parse()
+            .ok()
+            .filter(|n| (1..=SHELF_MAX).contains(n))
+            .ok_or_else(|| format!("must be a whole number from 1 to {SHELF_MAX}"))
+    })?;
+    Ok(limit.unwrap_or(SHELF_DEFAULT))
 }
 
 /// `limit` of `GET /books/{id}/similar`, or its default. Public: the MCP server's

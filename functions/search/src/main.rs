@@ -1,4 +1,5 @@
-//! Lambda wiring for search: the published index, loaded at init and refreshed as it changes.
+//! Lambda wiring for search: the published index, loaded at init and refreshed as it changes;
+//! the co-purchases (figures table), the buyer's orders and reviews, read only.
 
 use bookworm_http::entry::{self, Error};
 use bookworm_s3::S3IndexStore;
@@ -18,5 +19,10 @@ async fn main() -> Result<(), Error> {
     if let Err(error) = index.warm_up().await {
         tracing::warn!(%error, "no search index loaded at init");
     }
-    entry::serve("search", |request| search::handle(&index, request)).await
+    let co_purchases = bookworm_dynamodb::DynamoCoPurchases::new(&config)?;
+    let orders = bookworm_dynamodb::DynamoShop::new(&config)?;
+    let reviews = bookworm_dynamodb::DynamoReviews::new(&config)?;
+    let stores =
+        search::Stores { search: &index, co_purchases: &co_purchases, orders: &orders, reviews: &reviews };
+    entry::serve("search", |request| search::handle(&stores, request)).await
 }

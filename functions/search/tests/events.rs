@@ -1,11 +1,14 @@
 //! Runs the handler on every sample event in events/search/ against the seed catalog's index,
-//! embedded with the real model as the function has it (`BOOKWORM_MODEL_DIR`).
+//! embedded with the real model as the function has it (`BOOKWORM_MODEL_DIR`), with the
+//! sample order (the signed-in sample's buyer bought Emma) and a few co-purchases of Moby-Dick.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use bookworm_domain::ports::{CatalogStore, CatalogWriter};
-use bookworm_embedded::{EmbeddedCatalog, seed};
+use bookworm_domain::copurchase::{PartnerKey, Partners};
+use bookworm_domain::ids::{BookId, EventId};
+use bookworm_domain::ports::{CatalogStore, CatalogWriter, CoPurchaseStore};
+use bookworm_embedded::{EmbeddedCatalog, EmbeddedCoPurchases, EmbeddedReviews, EmbeddedShop, seed};
 use bookworm_search::{LiveIndex, ObservedCatalog};
 use serde_json::Value;
 
@@ -59,6 +62,31 @@ const CASES: &[(&str, u16, Check)] = &[
     ("similar-unknown-book.json", 404, |body| {
         assert_eq!(body["status"], 404);
     }),
+    ("also-bought.json", 200, |body| {
+        let books = body.as_array().unwrap();
+        assert_eq!(books.len(), 5);
+        assert_eq!(books[0]["book"]["name"], "Pride and Prejudice", "the co-purchase first");
+        assert_eq!((books[0]["source"].as_str(), books[0]["count"].as_u64()), (Some("co_purchase"), Some(3)));
+        assert!(books[1..].iter().all(|b| b["source"] == "similar" && b["similarity"].as_f64().is_some()));
+        let ids: std::collections::HashSet<&str> =
+            books.iter().map(|b| b["book"]["id"].as_str().unwrap()).collect();
+        assert_eq!(ids.len(), 5, "no book twice");
+        assert!(books.iter().all(|b| b["book"]["name"] != "Moby-Dick"), "not the book itself");
+    }),
+    ("also-bought-bad-limit.json", 400, |body| {
+        assert_eq!(body["errors"][0]["field"], "limit");
+    }),
+    ("recommendations.json", 200, |body| {
+        let books = body.as_array().unwrap();
+        assert_eq!(books.len(), 5);
+        assert!(books.iter().all(|b| b["book"]["name"] != "Emma"), "never a book they bought");
+        assert!(books.iter().all(|b| b["because"]["title"] == "Emma" && b["because"]["kind"] == "bought"));
+        let scores: Vec<f64> = books.iter().map(|b| b["score"].as_f64().unwrap()).collect();
+        assert!(scores.windows(2).all(|w| w[0] >= w[1]), "best first: {scores:?}");
+    }),
+    ("recommendations-signed-out.json", 401, |body| {
+        assert_eq!(body["status"], 401);
+    }),
     ("suggest.json", 200, |body| {
         assert_eq!(body[0]["text"], "The Adventures of Sherlock Holmes");
         assert_eq!(body[0]["kind"], "title");
@@ -77,14 +105,34 @@ async fn every_sample_event_gets_its_expected_response() {
         Arc::new(EmbeddedCatalog::in_memory().unwrap()) as Arc<dyn CatalogStore>,
         vec![index.clone()],
     );
-    catalog.import(&seed::catalog().unwrap()).await.unwrap();
+    let data = seed::catalog().unwrap();
+    catalog.import(&data).await.unwrap();
+    let shop = Arc::new(EmbeddedShop::in_memory().unwrap());
+    shop.seed_order(&seed::sample_order().unwrap()).await.unwrap();
+    let co_purchases = EmbeddedCoPurchases::open(shop.clone()).unwrap();
+    let book = |name: &str| data.books.iter().find(|b| b.name == name).unwrap().id;
+    let mut moby = Partners::empty(PartnerKey::Book(book("Moby-Dick")));
+    for _ in 0..3 {
+        moby.add(EventId::random(), &[book("Pride and Prejudice")]);
+    }
+    // A book no longer in the catalog (more often bought with it): never shown.
+    let gone = BookId::random();
+    for _ in 0..5 {
+        moby.add(EventId::random(), &[gone]);
+    }
+    moby.version = 1;
+    assert!(co_purchases.save_partners(&moby).await.unwrap());
+    let reviews =
+        EmbeddedReviews::open(shop.clone(), Arc::new(EmbeddedCatalog::in_memory().unwrap())).unwrap();
+    let stores =
+        search::Stores { search: &*index, co_purchases: &co_purchases, orders: &*shop, reviews: &reviews };
 
     let cases: Vec<&str> = CASES.iter().map(|(file, _, _)| *file).collect();
     for ((file, text), (_, status, check)) in
         test_support::sample_events("search", &cases).into_iter().zip(CASES)
     {
         let request = lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
-        let response = search::handle(&*index, request).await;
+        let response = search::handle(&stores, request).await;
         assert_eq!(response.status().as_u16(), *status, "{file}");
         let content_type = if *status < 400 { "application/json" } else { "application/problem+json" };
         assert_eq!(response.headers()["content-type"], content_type, "{file}");

@@ -10,11 +10,16 @@
 //!   moved from what the figures held of it, conditioned on that record; repeats and reordered
 //!   records converge on the catalog as it is.
 //!
+//! - each placed order's books, as bought together (`copurchases`): a second step, claimed
+//!   apart (consumer `co-purchases`), that moves each book's partners record once.
+//!
 //! Invoked with `{"action": "recount"}` it counts every live book (a catalog that existed
 //! before the function did). A failed record stops the batch there (batch item failure), so each
 //! shop's events keep their order, as the relay does.
 
 use std::time::Duration;
+
+pub mod copurchases;
 
 use aws_lambda_events::dynamodb::{Event, EventRecord};
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
@@ -22,7 +27,7 @@ use bookworm_domain::Error;
 use bookworm_domain::events::ShopEvent;
 use bookworm_domain::figures::{BookCount, CountedBook, OrderFact, Recorded, recording};
 use bookworm_domain::ids::{BookId, OrderId};
-use bookworm_domain::ports::{BookReader, Claim, Deduplicator, FigureRecorder, OrderStore};
+use bookworm_domain::ports::{BookReader, Claim, CoPurchaseStore, Deduplicator, FigureRecorder, OrderStore};
 use bookworm_domain::query::{BookQuery, Cursor, MAX_PAGE_SIZE, PageSize};
 use serde::{Deserialize, Serialize};
 
@@ -31,7 +36,7 @@ pub const CONSUMER: &str = "stats";
 /// Longer than one record's work: an attempt that died mid-way is retried after it.
 pub const CLAIM_LEASE: Duration = Duration::from_secs(60);
 /// Attempts of a write that lost a race to another writer of the same entry.
-const ATTEMPTS: usize = 10;
+pub(crate) const ATTEMPTS: usize = 10;
 
 /// What the function is invoked with.
 #[derive(Debug, Deserialize)]
@@ -74,6 +79,7 @@ pub struct Stats<'a> {
     pub orders: &'a dyn OrderStore,
     pub books: &'a dyn BookReader,
     pub dedupe: &'a dyn Deduplicator,
+    pub co_purchases: &'a dyn CoPurchaseStore,
 }
 
 /// What a stream record is about.
@@ -109,7 +115,12 @@ impl Stats<'_> {
 
     pub async fn record(&self, record: &EventRecord) -> Result<Outcome, Error> {
         match source(record) {
-            Source::Event(event) => self.order_event(&event).await,
+            // Two steps, each claimed on its own: the figures, then the co-purchases.
+            Source::Event(event) => {
+                let outcome = self.order_event(&event).await?;
+                self.count_co_purchases(&event).await?;
+                Ok(outcome)
+            }
             Source::Book(book) => self.book(book).await,
             Source::Other => Ok(Outcome::Ignored),
         }

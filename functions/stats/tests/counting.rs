@@ -11,7 +11,7 @@ use bookworm_domain::figures::{Day, DayRange, OrderFact, Recorded, Tally, record
 use bookworm_domain::ids::{OrderId, UserId};
 use bookworm_domain::orders::{Order, OrderStatus};
 use bookworm_domain::ports::{BookReader, CatalogWriter, Claim, Deduplicator, FigureReader, FigureRecorder};
-use bookworm_embedded::{EmbeddedCatalog, EmbeddedFigures, EmbeddedShop, seed};
+use bookworm_embedded::{EmbeddedCatalog, EmbeddedCoPurchases, EmbeddedFigures, EmbeddedShop, seed};
 use serde_json::json;
 use stats::{CONSUMER, Outcome, Stats};
 
@@ -19,13 +19,15 @@ struct World {
     shop: Arc<EmbeddedShop>,
     figures: EmbeddedFigures,
     catalog: EmbeddedCatalog,
+    co_purchases: EmbeddedCoPurchases,
 }
 
 impl World {
     fn new() -> Self {
         let shop = Arc::new(EmbeddedShop::in_memory().unwrap());
         let figures = EmbeddedFigures::open(shop.clone()).unwrap();
-        Self { shop, figures, catalog: EmbeddedCatalog::in_memory().unwrap() }
+        let co_purchases = EmbeddedCoPurchases::open(shop.clone()).unwrap();
+        Self { shop, figures, catalog: EmbeddedCatalog::in_memory().unwrap(), co_purchases }
     }
 
     fn stats(&self) -> Stats<'_> {
@@ -34,6 +36,7 @@ impl World {
             orders: self.shop.as_ref(),
             books: &self.catalog,
             dedupe: self.shop.as_ref(),
+            co_purchases: &self.co_purchases,
         }
     }
 

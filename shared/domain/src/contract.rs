@@ -5,6 +5,7 @@
 
 use std::collections::HashSet;
 
+mod copurchase;
 mod devices;
 mod fanout;
 mod figures;
@@ -12,11 +13,12 @@ mod profile;
 mod reviews;
 mod search;
 mod support;
+pub use copurchase::co_purchase_store;
 pub use devices::device_store;
 pub use fanout::shard_dispatch;
 pub use figures::figure_store;
 pub use profile::profile_store;
-pub use reviews::{purchases, review_store};
+pub use reviews::{purchases, review_store, reviewed_books};
 pub use search::index_store;
 pub use support::support_store;
 

@@ -6,6 +6,7 @@
 pub mod basket;
 pub mod catalog;
 pub mod clock;
+pub mod copurchase;
 pub mod country;
 pub mod day;
 pub mod devices;

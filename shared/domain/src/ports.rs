@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use crate::Error;
 use crate::basket::{Basket, PricedBasket};
 use crate::catalog::{Author, Book, CatalogData, Category, Publisher};
+use crate::copurchase::{PartnerKey, Partners};
 use crate::events::{EventCursor, ShopEvent};
 use crate::figures::{
     BookCount, BookTally, CatalogFigures, Customer, CustomerSearch, DayFigures, DayRange, Recorded, Recording,
@@ -21,7 +22,7 @@ use crate::profile::Profile;
 use crate::push::{Device, Devices, Platform, PushDelivery, PushMessage};
 use crate::query::{BookQuery, Page, PageSize};
 use crate::reviews::{DailyQuota, Mark, Ratings, ReportedQuery, Review, ReviewQuery, Saved};
-use crate::search::{IndexPointer, Published, SearchQuery, SearchResults, SimilarBook, Suggestion};
+use crate::search::{BookCard, IndexPointer, Published, SearchQuery, SearchResults, SimilarBook, Suggestion};
 use crate::support::{
     AgentStatus, AuthorRole, AwayNotice, CannedReply, Conversation, Listing, Message, Quota,
 };
@@ -448,6 +449,33 @@ pub trait CatalogSearch: Send + Sync {
     /// most [`SIMILAR_PER_AUTHOR`](crate::search::SIMILAR_PER_AUTHOR) by any one author.
     /// `None` when the index has no such book.
     async fn similar(&self, id: BookId, limit: usize) -> Result<Option<Vec<SimilarBook>>, Error>;
+    /// The books of `ids` the index has (live ones), as cards, in the order given.
+    async fn cards(&self, ids: &[BookId]) -> Result<Vec<BookCard>, Error>;
+    /// Whether [`similar`](Self::similar) can answer: `false` where no model is loaded (the
+    /// local stack without `BOOKWORM_MODEL_DIR`), where it answers unavailable.
+    fn ranks_by_meaning(&self) -> bool {
+        true
+    }
+}
+
+/// Books bought together: one [`Partners`] record per book, and one for every order
+/// ([`PartnerKey::Popular`]). The `stats` consumer writes them, request paths only read.
+#[async_trait]
+pub trait CoPurchaseStore: Send + Sync {
+    /// The record of `key` as stored (read consistently: the next save is conditioned on it);
+    /// an empty one at version 0 when there is none.
+    async fn partners(&self, key: PartnerKey) -> Result<Partners, Error>;
+    /// Saves `partners` (as [`Partners::add`] made it) if the stored record is still at
+    /// `partners.version - 1` (absent for 1); `false`, and nothing written, when it changed.
+    async fn save_partners(&self, partners: &Partners) -> Result<bool, Error>;
+}
+
+/// The books a reader reviewed, for recommendations.
+#[async_trait]
+pub trait ReviewedBooks: Send + Sync {
+    /// The books of `reviewer`'s visible reviews with their stars, newest review first, at
+    /// most `limit`.
+    async fn reviewed_by(&self, reviewer: &UserId, limit: usize) -> Result<Vec<(BookId, u8)>, Error>;
 }
 
 /// Where built search indexes are kept: immutable versions, and a pointer to the current one

@@ -3,6 +3,7 @@
 //! `schema`) creates them from there for tests and the local stack.
 
 mod catalog;
+mod copurchase;
 mod devices;
 mod figures;
 mod per_user;
@@ -15,6 +16,7 @@ mod support;
 mod warm_up;
 
 pub use catalog::DynamoCatalog;
+pub use copurchase::DynamoCoPurchases;
 pub use devices::DynamoDevices;
 pub use figures::DynamoFigures;
 pub use profile::DynamoProfiles;

@@ -13,7 +13,7 @@ use bookworm_domain::events::EventCursor;
 use bookworm_domain::ids::{BookId, ReviewId, UserId};
 use bookworm_domain::orders::{Order, OrderStatus};
 use bookworm_domain::ports::ReviewWrite;
-use bookworm_domain::ports::{Purchases, RatingReader, ReviewStore};
+use bookworm_domain::ports::{Purchases, RatingReader, ReviewStore, ReviewedBooks};
 use bookworm_domain::query::Page;
 use bookworm_domain::reviews::{
     DailyQuota, Mark, Ratings, ReportedQuery, Review, ReviewCursor, ReviewQuery, ReviewSort, Saved,
@@ -128,6 +128,8 @@ fn review_item(review: &Review) -> Result<Item, Error> {
     item.extend(review_key(review.id));
     if review.is_visible() {
         item.insert("book_key".into(), s(book_key(review.book_id)));
+        // The `by_reviewer` index: a reader's visible reviews, newest first (recommendations).
+        item.insert("reviewer_key".into(), s(review.reviewer_id.as_str()));
         for sort in ReviewSort::ALL {
             item.insert(index(sort).1.into(), s(review.sort_key(sort)));
         }
@@ -507,5 +509,19 @@ impl Purchases for DynamoReviews {
             }
         }
         Ok(false)
+    }
+}
+
+/// The sparse `by_reviewer` GSI (`reviewer_key`, `newest_key`): one `Query`, newest first.
+#[async_trait]
+impl ReviewedBooks for DynamoReviews {
+    async fn reviewed_by(&self, reviewer: &UserId, limit: usize) -> Result<Vec<(BookId, u8)>, Error> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let partition = ("reviewer_key", reviewer.as_str().to_owned());
+        let (mut reviews, _) = self.query_index("by_reviewer", partition, None, None, None, limit).await?;
+        reviews.truncate(limit);
+        Ok(reviews.into_iter().map(|review| (review.book_id, review.rating)).collect())
     }
 }

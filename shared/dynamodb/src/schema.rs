@@ -670,12 +670,13 @@ mod tests {
                 (
                     REVIEWS_TABLE,
                     "key pk HASH, sk RANGE; attributes pk S, sk S, book_key S, newest_key S, highest_key S, \
-                     lowest_key S, helpful_key S, queue S, queue_key S; PAY_PER_REQUEST; \
+                     lowest_key S, helpful_key S, queue S, queue_key S, reviewer_key S; PAY_PER_REQUEST; \
                      global newest (book_key HASH, newest_key RANGE) ALL; \
                      global highest (book_key HASH, highest_key RANGE) ALL; \
                      global lowest (book_key HASH, lowest_key RANGE) ALL; \
                      global helpful (book_key HASH, helpful_key RANGE) ALL; \
-                     global reported (queue HASH, queue_key RANGE) ALL; ttl expires_at"
+                     global reported (queue HASH, queue_key RANGE) ALL; \
+                     global by_reviewer (reviewer_key HASH, newest_key RANGE) ALL; ttl expires_at"
                 ),
                 (
                     SUPPORT,

@@ -141,6 +141,7 @@ async fn meets_the_review_and_purchases_contracts() {
     let (reviews, catalog, shop) = review_stores("reviews").await;
     contract::review_store(&reviews, &catalog, &shop).await;
     contract::purchases(&shop, &reviews).await;
+    contract::reviewed_books(&reviews, &catalog).await;
 }
 
 #[tokio::test]
@@ -284,4 +285,12 @@ async fn meets_the_figure_store_contract() {
     let table = format!("figures-{}", uuid::Uuid::new_v4());
     schema::create_figures_table(&client, &table).await.expect("create the figures table");
     contract::figure_store(&bookworm_dynamodb::DynamoFigures::with_table(client, table)).await;
+}
+
+#[tokio::test]
+async fn meets_the_co_purchase_contract() {
+    let client = client();
+    let table = format!("figures-{}", uuid::Uuid::new_v4());
+    schema::create_figures_table(&client, &table).await.expect("create the figures table");
+    contract::co_purchase_store(&bookworm_dynamodb::DynamoCoPurchases::with_table(client, table)).await;
 }

@@ -6,6 +6,7 @@
 
 mod catalog;
 mod commerce;
+mod copurchase;
 mod devices;
 mod figures;
 mod layout;
@@ -19,6 +20,7 @@ mod support;
 mod writer;
 
 pub use catalog::EmbeddedCatalog;
+pub use copurchase::EmbeddedCoPurchases;
 pub use figures::EmbeddedFigures;
 pub use reviews::EmbeddedReviews;
 pub use shop::EmbeddedShop;

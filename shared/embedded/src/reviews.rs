@@ -11,7 +11,7 @@ use bookworm_domain::events::EventCursor;
 use bookworm_domain::ids::{BookId, ReviewId, UserId};
 use bookworm_domain::orders::OrderStatus;
 use bookworm_domain::ports::ReviewWrite;
-use bookworm_domain::ports::{BookReader, Purchases, RatingReader, ReviewStore};
+use bookworm_domain::ports::{BookReader, Purchases, RatingReader, ReviewStore, ReviewedBooks};
 use bookworm_domain::query::Page;
 use bookworm_domain::reviews::{
     DailyQuota, Mark, Ratings, ReportedQuery, Review, ReviewCursor, ReviewQuery, Saved,
@@ -304,6 +304,25 @@ impl Purchases for EmbeddedReviews {
     }
 }
 
+/// A reader's visible reviews from memory, newest first, as DynamoDB's `by_reviewer` index.
+#[async_trait]
+impl ReviewedBooks for EmbeddedReviews {
+    async fn reviewed_by(&self, reviewer: &UserId, limit: usize) -> Result<Vec<(BookId, u8)>, Error> {
+        let state = self.lock().await;
+        let mut theirs: Vec<&Review> = state
+            .by_reviewer
+            .iter()
+            .filter(|((_, who), _)| who == reviewer)
+            .filter_map(|(_, id)| state.reviews.get(id))
+            .filter(|review| review.is_visible())
+            .collect();
+        theirs.sort_by_key(|review| {
+            std::cmp::Reverse(review.sort_key(bookworm_domain::reviews::ReviewSort::Newest))
+        });
+        Ok(theirs.into_iter().take(limit).map(|review| (review.book_id, review.rating)).collect())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -320,6 +339,7 @@ mod tests {
     async fn meets_the_review_contract() {
         let (shop, catalog, reviews) = stores();
         bookworm_domain::contract::review_store(&reviews, catalog.as_ref(), shop.as_ref()).await;
+        bookworm_domain::contract::reviewed_books(&reviews, catalog.as_ref()).await;
     }
 
     #[tokio::test]

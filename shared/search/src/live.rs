@@ -10,7 +10,7 @@ use bookworm_domain::Error;
 use bookworm_domain::catalog::CatalogData;
 use bookworm_domain::ids::BookId;
 use bookworm_domain::ports::{CatalogSearch, CatalogStore};
-use bookworm_domain::search::{SearchQuery, SearchResults, SimilarBook, Suggestion};
+use bookworm_domain::search::{BookCard, SearchQuery, SearchResults, SimilarBook, Suggestion};
 use bookworm_embed::Embedder;
 use tantivy::IndexWriter;
 
@@ -71,6 +71,14 @@ impl CatalogSearch for LiveIndex {
 
     async fn similar(&self, id: BookId, limit: usize) -> Result<Option<Vec<SimilarBook>>, Error> {
         self.index.similar(id, limit)
+    }
+
+    async fn cards(&self, ids: &[BookId]) -> Result<Vec<BookCard>, Error> {
+        self.index.cards(ids)
+    }
+
+    fn ranks_by_meaning(&self) -> bool {
+        self.index.has_vectors()
     }
 }
 

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use bookworm_domain::Error;
 use bookworm_domain::ids::BookId;
 use bookworm_domain::ports::{CatalogSearch, IndexStore};
-use bookworm_domain::search::{IndexPointer, SearchQuery, SearchResults, SimilarBook, Suggestion};
+use bookworm_domain::search::{BookCard, IndexPointer, SearchQuery, SearchResults, SimilarBook, Suggestion};
 use bookworm_embed::Embedder;
 use tokio::sync::Mutex;
 
@@ -142,5 +142,13 @@ impl<S: IndexStore> CatalogSearch for PublishedIndex<S> {
 
     async fn similar(&self, id: BookId, limit: usize) -> Result<Option<Vec<SimilarBook>>, Error> {
         self.index().await?.similar(id, limit)
+    }
+
+    async fn cards(&self, ids: &[BookId]) -> Result<Vec<BookCard>, Error> {
+        self.index().await?.cards(ids)
+    }
+
+    fn ranks_by_meaning(&self) -> bool {
+        self.embedder.is_some()
     }
 }

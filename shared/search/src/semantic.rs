@@ -224,6 +224,19 @@ impl CatalogIndex {
         Ok(Some(similar))
     }
 
+    /// The books of `ids` the index has, as cards, in the order given (see the `CatalogSearch`
+    /// port). Needs no vectors: a card is stored with each book.
+    pub fn cards(&self, ids: &[BookId]) -> Result<Vec<bookworm_domain::search::BookCard>, Error> {
+        let searcher = self.reader.searcher();
+        let mut cards = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(address) = self.address_of(&searcher, *id)? {
+                cards.push(self.card(&searcher, address)?);
+            }
+        }
+        Ok(cards)
+    }
+
     /// Where a book is in the index, if it is.
     pub(crate) fn address_of(&self, searcher: &Searcher, id: BookId) -> Result<Option<DocAddress>, Error> {
         let term =

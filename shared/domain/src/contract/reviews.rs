@@ -356,3 +356,41 @@ pub async fn purchases<S: BasketStore + OrderStore>(orders: &S, purchases: &dyn 
     assert!(!purchases.bought(&buyer, other.id).await.expect("bought"), "another book");
     assert!(!purchases.bought(&user("someone-else"), book.id).await.expect("bought"), "another buyer");
 }
+
+/// The contract of [`ReviewedBooks`](crate::ports::ReviewedBooks): a reader's visible reviews
+/// with their stars, newest first, at most `limit`; never another reader's, never a deleted one.
+pub async fn reviewed_books<S: ReviewStore + crate::ports::ReviewedBooks>(
+    store: &S,
+    catalog: &dyn CatalogWriter,
+) {
+    let reader = format!("reader-{}", uuid::Uuid::new_v4());
+    let mut books = Vec::new();
+    for name in ["First", "Second", "Third"] {
+        let mut book = super::fixture().books[0].clone();
+        book.id = crate::ids::BookId::random();
+        book.name = name.into();
+        catalog.put_book(&book).await.expect("put a book");
+        books.push(book);
+    }
+    assert_eq!(store.reviewed_by(&user(&reader), 10).await.expect("reviewed_by"), [], "none yet");
+    let mut written = Vec::new();
+    for (book, stars) in books.iter().zip([5, 2, 4]) {
+        let review = new_review(book, &reader, stars);
+        assert_eq!(create(store, &review, &quota(&reader)).await.0, Saved::Done);
+        written.push(review);
+        // Distinct creation times keep "newest first" unambiguous.
+        tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+    }
+    let other = new_review(&books[0], &format!("other-{reader}"), 5);
+    assert_eq!(create(store, &other, &quota("other")).await.0, Saved::Done);
+
+    let theirs = store.reviewed_by(&user(&reader), 10).await.expect("reviewed_by");
+    assert_eq!(theirs, [(books[2].id, 4), (books[1].id, 2), (books[0].id, 5)], "newest first, theirs only");
+    assert_eq!(store.reviewed_by(&user(&reader), 2).await.expect("reviewed_by").len(), 2, "at most limit");
+
+    let removed = ShopEvent::review_removed(&written[2], RemovedBy::Author);
+    let write = ReviewWrite { event: Some(&removed), ..ReviewWrite::new(Some(&written[2]), None) };
+    assert_eq!(store.write_review(&write).await.expect("delete"), Saved::Done);
+    let theirs = store.reviewed_by(&user(&reader), 10).await.expect("reviewed_by");
+    assert_eq!(theirs, [(books[1].id, 2), (books[0].id, 5)], "a deleted review is gone");
+}

@@ -16,6 +16,7 @@ mod metrics;
 mod orders_by_customer_and_day;
 mod orders_feed;
 mod realtime;
+mod recommendations;
 mod reviews;
 mod search;
 mod sign_in;
