@@ -129,7 +129,32 @@ fn read_json<T: serde::de::DeserializeOwned>(folder: &Path, name: &str) -> Resul
     serde_json::from_slice(&text).map_err(|e| problem(format!("{name}: {e}")))
 }
 
-/// The cosine of two unit vectors: their dot product.
+/// The cosine of two unit vectors: their dot product. Summed in eight independent lanes:
+/// one running sum is a chain of dependent additions the compiler may not reorder (float
+/// addition is not associative), which made exact search over 100,000 books wait on adder
+/// latency; eight chains let the additions overlap (and vectorise).
 pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+    let (a, b) = (&a[..a.len().min(b.len())], &b[..a.len().min(b.len())]);
+    let mut lanes = [0.0f32; 8];
+    let (chunks_a, chunks_b) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = chunks_a.remainder().iter().zip(chunks_b.remainder()).map(|(x, y)| x * y).sum();
+    for (x, y) in chunks_a.zip(chunks_b) {
+        for ((lane, x), y) in lanes.iter_mut().zip(x).zip(y) {
+            *lane += x * y;
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cosine_is_the_dot_product_at_any_length() {
+        for len in [0, 1, 7, 8, 9, 384, 389] {
+            let a: Vec<f32> = (0..len).map(|i| (i as f32 * 0.37).sin()).collect();
+            let b: Vec<f32> = (0..len).map(|i| (i as f32 * 0.11).cos()).collect();
+            let plain: f64 = a.iter().zip(&b).map(|(x, y)| f64::from(*x) * f64::from(*y)).sum();
+            assert!((f64::from(super::cosine(&a, &b)) - plain).abs() < 1e-4, "length {len}");
+        }
+    }
 }

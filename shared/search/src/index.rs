@@ -149,6 +149,26 @@ impl CatalogIndex {
         Self::wrap(Index::open(directory.clone()).map_err(failed)?, Box::new(directory))
     }
 
+    /// Only the vectors of a bundle (empty when it has none): what a rebuild reuses, without
+    /// opening the tantivy index (which may be of a schema this code cannot open).
+    pub fn vectors_of_bundle(bundle: &[u8]) -> Result<Vectors, Error> {
+        let bad = |e: std::io::Error| Error::unavailable("search index bundle", e);
+        let mut archive = tar::Archive::new(bundle);
+        for entry in archive.entries().map_err(bad)? {
+            let mut entry = entry.map_err(bad)?;
+            if entry.path().map_err(bad)?.as_os_str() != VECTORS_FILE {
+                continue;
+            }
+            if entry.size() > BUNDLE_MAX {
+                return Err(bad(std::io::Error::other("vectors larger than 2 GiB")));
+            }
+            let mut data = Vec::with_capacity(entry.size() as usize);
+            entry.read_to_end(&mut data).map_err(bad)?;
+            return Vectors::decode(&data);
+        }
+        Ok(Vectors::default())
+    }
+
     /// `files` is the index's own directory, not tantivy's managed view of it: a file written
     /// through that view is garbage-collected at the next commit unless a segment uses it.
     fn wrap(index: Index, files: Box<dyn Directory>) -> Result<Self, Error> {
@@ -189,17 +209,34 @@ impl CatalogIndex {
     /// Applies `changes` in one commit and makes them visible to searches. On failure nothing
     /// is applied: the writer is rolled back, so no queued delete rides on a later commit.
     pub fn apply(&self, writer: &mut IndexWriter, changes: &Changes) -> Result<(), Error> {
-        self.commit(writer, changes, false)
+        self.commit(writer, changes, false, None)
     }
 
-    /// Replaces everything with `cards`, in one commit (rolled back on failure).
+    /// Replaces everything with `cards`, in one commit (rolled back on failure). A book whose
+    /// embedded text is unchanged keeps the vector this index has for it.
     pub fn rebuild(&self, writer: &mut IndexWriter, cards: &[BookCard]) -> Result<(), Error> {
-        self.commit(writer, &Changes { upserts: cards.to_vec(), deletes: Vec::new() }, true)
+        self.commit(writer, &Changes { upserts: cards.to_vec(), deletes: Vec::new() }, true, None)
     }
 
-    fn commit(&self, writer: &mut IndexWriter, changes: &Changes, replace_all: bool) -> Result<(), Error> {
+    /// Replaces everything with `cards` (one commit, merges settled), taking the vector of every
+    /// book whose embedded text is unchanged from `donor` (the version being replaced) instead
+    /// of running the model: a rebuild embeds only new and changed books.
+    pub fn rebuild_reusing(&self, cards: Vec<BookCard>, donor: &Vectors) -> Result<(), Error> {
+        let mut writer = self.writer()?;
+        self.commit(&mut writer, &Changes { upserts: cards, deletes: Vec::new() }, true, Some(donor))?;
+        writer.wait_merging_threads().map_err(failed)?;
+        self.reader.reload().map_err(failed)
+    }
+
+    fn commit(
+        &self,
+        writer: &mut IndexWriter,
+        changes: &Changes,
+        replace_all: bool,
+        donor: Option<&Vectors>,
+    ) -> Result<(), Error> {
         // Embedded first: a model failure leaves the index as it was.
-        let vectors = self.next_vectors(changes, replace_all)?;
+        let vectors = self.next_vectors(changes, replace_all, donor)?;
         let staged = self
             .stage(writer, changes, replace_all)
             .and_then(|()| self.save_vectors(&vectors))
@@ -216,11 +253,18 @@ impl CatalogIndex {
         self.reader.reload().map_err(failed)
     }
 
-    /// The vectors after `changes`: a book whose text did not change keeps its vector, the
-    /// others are embedded. Without a model the touched books lose theirs (never a stale one).
-    fn next_vectors(&self, changes: &Changes, replace_all: bool) -> Result<Vectors, Error> {
-        let current = self.vectors()?;
-        let mut next = if replace_all { Vectors::default() } else { current.clone() };
+    /// The vectors after `changes`: a book whose text did not change keeps its vector (this
+    /// index's, or `donor`'s when given), the others are embedded. Without a model the touched
+    /// books lose theirs (never a stale one).
+    fn next_vectors(
+        &self,
+        changes: &Changes,
+        replace_all: bool,
+        donor: Option<&Vectors>,
+    ) -> Result<Vectors, Error> {
+        let own = self.vectors()?;
+        let current: &Vectors = donor.unwrap_or(&*own);
+        let mut next = if replace_all { Vectors::default() } else { own.clone() };
         for id in &changes.deletes {
             next.remove(*id);
         }
@@ -242,7 +286,7 @@ impl CatalogIndex {
                 None => missing.push((card, text, hash)),
             }
         }
-        drop(current);
+        drop(own);
         let started = Instant::now();
         for batch in missing.chunks(EMBED_BATCH) {
             let texts: Vec<&str> = batch.iter().map(|(_, text, _)| text.as_str()).collect();

@@ -31,4 +31,4 @@ pub use observed::{CatalogObserver, ObservedCatalog};
 pub use published::{DEFAULT_CHECK_EVERY, PublishedIndex, check_every_from_env};
 pub use publisher::IndexPublisher;
 pub use semantic::{SIMILARITY_FLOOR, embedder_from_env};
-pub use vectors::{VECTORS_FILE, text_of};
+pub use vectors::{Facts, NewRow, VECTORS_FILE, Vectors, text_hash, text_of};

@@ -8,6 +8,7 @@
 //! state.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use bookworm_domain::Error;
@@ -16,8 +17,9 @@ use bookworm_domain::search::{IndexPointer, Published};
 use bookworm_embed::Embedder;
 use tokio::sync::Mutex;
 
-use crate::index::{CatalogIndex, Changes};
+use crate::index::CatalogIndex;
 use crate::indexer::{self, CatalogChange, CatalogReader};
+use crate::vectors::Vectors;
 
 /// Tries of a publish racing other indexers before the batch fails (and is retried by Lambda).
 const ATTEMPTS: usize = 5;
@@ -29,11 +31,13 @@ pub struct IndexPublisher<S> {
     embedder: Option<Arc<Embedder>>,
     /// The version this indexer last published or loaded.
     cache: Mutex<Option<(IndexPointer, CatalogIndex)>>,
+    /// Books run through the model by this publisher (the rest reused a vector).
+    embedded: AtomicU64,
 }
 
 impl<S: IndexStore> IndexPublisher<S> {
     pub fn new(catalog: Arc<dyn CatalogReader>, store: S) -> Self {
-        Self { catalog, store, embedder: None, cache: Mutex::new(None) }
+        Self { catalog, store, embedder: None, cache: Mutex::new(None), embedded: AtomicU64::new(0) }
     }
 
     /// Embeds changed books with `embedder` (the indexer function always has it). A version
@@ -41,6 +45,12 @@ impl<S: IndexStore> IndexPublisher<S> {
     pub fn with_embedder(mut self, embedder: Option<Arc<Embedder>>) -> Self {
         self.embedder = embedder;
         self
+    }
+
+    /// Books this publisher ran through the model, over every batch and rebuild: a book whose
+    /// embedded text did not change reuses its vector and is not counted.
+    pub fn books_embedded(&self) -> u64 {
+        self.embedded.load(Ordering::Relaxed)
     }
 
     /// Brings the books `changes` touch up to date in a new version; the current one when
@@ -80,7 +90,9 @@ impl<S: IndexStore> IndexPublisher<S> {
                     }
                 },
             };
+            let before = index.books_embedded();
             index.apply_and_settle(&resolved, false)?;
+            self.embedded.fetch_add(index.books_embedded() - before, Ordering::Relaxed);
             match self.publish(&index, Some(&pointer)).await? {
                 Published::Current(next) => {
                     *cache = Some((next.clone(), index));
@@ -118,7 +130,9 @@ impl<S: IndexStore> IndexPublisher<S> {
     }
 
     /// Reads every book, builds a version and publishes it in place of `replacing`; `None`
-    /// when another publisher moved the pointer first.
+    /// when another publisher moved the pointer first. Every book whose embedded text is the
+    /// same as in `replacing` keeps its vector from there (the text hash says so): only new and
+    /// changed books run through the model, so rebuilding a large catalog fits an invocation.
     async fn build_and_publish(
         &self,
         replacing: Option<&IndexPointer>,
@@ -128,12 +142,24 @@ impl<S: IndexStore> IndexPublisher<S> {
         let cards = indexer::everything(&*self.catalog).await?;
         let read = started.elapsed();
         let index = CatalogIndex::in_memory()?.with_embedder(self.embedder.clone())?;
-        index.apply_and_settle(&Changes { upserts: cards, deletes: Vec::new() }, true)?;
+        let cached =
+            cache.as_ref().filter(|(cached, _)| replacing.is_some_and(|r| r.object == cached.object));
+        match cached {
+            // The version in memory is the one replaced: its vectors, without a download.
+            Some((_, cached)) => {
+                let vectors = cached.vectors()?;
+                index.rebuild_reusing(cards, &vectors)?;
+            }
+            None => index.rebuild_reusing(cards, &self.donor(replacing).await)?,
+        }
+        let embedded = index.books_embedded();
+        self.embedded.fetch_add(embedded, Ordering::Relaxed);
         match self.publish(&index, replacing).await? {
             Published::Current(next) => {
                 tracing::info!(
                     version = next.version,
                     books = next.books,
+                    embedded,
                     bytes = next.bytes,
                     read_ms = read.as_millis() as u64,
                     total_ms = started.elapsed().as_millis() as u64,
@@ -144,6 +170,18 @@ impl<S: IndexStore> IndexPublisher<S> {
             }
             Published::Stale => Ok(None),
         }
+    }
+
+    /// The vectors of `replacing`, for a rebuild to reuse. Without a model there is nothing to
+    /// reuse; a version whose vectors cannot be read (damaged, another format) gives none, and
+    /// every book is embedded.
+    async fn donor(&self, replacing: Option<&IndexPointer>) -> Vectors {
+        let Some(pointer) = replacing.filter(|_| self.embedder.is_some()) else { return Vectors::default() };
+        let vectors = async { CatalogIndex::vectors_of_bundle(&self.store.fetch(pointer).await?) }.await;
+        vectors.unwrap_or_else(|error| {
+            tracing::warn!(%error, version = pointer.version, "cannot reuse the current version's vectors; embedding every book");
+            Vectors::default()
+        })
     }
 
     async fn publish(

@@ -101,6 +101,10 @@ impl Vectors {
         self.rows.len()
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
     pub fn vector(&self, id: BookId) -> Option<&[f32]> {
         self.by_id.get(&id).map(|&row| self.row(row))
     }

@@ -25,8 +25,10 @@
 //! the function, as for `coldstart`), `PLAIN_ENDPOINT_URL` (optional: the same AWS endpoint over
 //! plain HTTP, for a TLS against plain HTTP table at the smallest size), `SHARE_INIT_BURST=1`
 //! (no quota until the first `GET /next`: init at full speed, as on-demand Lambda's init is
-//! reported to run; what connection warm-up at init exploits). The first spec is the
-//! floor the others are compared with.
+//! reported to run; what connection warm-up at init exploits), `SHARE_EVICT` (files, separated
+//! by white space, dropped from the page cache before each launch: a Lambda layer read from
+//! disk on a cold start, not from this machine's memory). The first spec is the floor the
+//! others are compared with.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -220,6 +222,18 @@ fn write(path: &FsPath, value: &str) {
     std::fs::write(path, value).unwrap_or_else(|e| panic!("write {value} to {}: {e}", path.display()));
 }
 
+/// Drops `SHARE_EVICT`'s files from the page cache (GNU dd: `iflag=nocache count=0` advises
+/// the kernel to drop the whole file), so the next start reads them from disk.
+fn evict_from_page_cache() {
+    for file in std::env::var("SHARE_EVICT").unwrap_or_default().split_whitespace() {
+        let status = Command::new("dd")
+            .args([&format!("if={file}"), "iflag=nocache", "count=0"])
+            .stderr(Stdio::null())
+            .status();
+        assert!(status.is_ok_and(|s| s.success()), "could not drop {file} from the page cache");
+    }
+}
+
 /// Waits until no thread of `pid` is running or runnable (a throttled thread is runnable), so
 /// that its CPU time has all been accounted.
 fn wait_idle(pid: u32) {
@@ -316,6 +330,7 @@ impl Harness {
         });
         let mut api = Api::start(quota_after_init).await;
         let environment = lambda_environment(memory_mb, &api.address, overrides);
+        evict_from_page_cache();
         let _ = api.invoke.send(event.to_owned());
         let (cpu_before, throttled_before) = (self.cgroup.usage(), self.cgroup.throttled());
         let started = Instant::now();
