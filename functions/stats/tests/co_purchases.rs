@@ -1,7 +1,8 @@
 //! Co-purchases on the embedded stores: each placed order's pairs counted once whatever is
 //! delivered twice, retried after it landed, or crashes where; claimed apart from the figures.
 
-use std::sync::Arc;
+mod common;
+
 use std::time::Duration;
 
 use bookworm_domain::copurchase::{BOOKS_PER_ORDER, PartnerKey, Partners, order_books, pairs};
@@ -9,35 +10,12 @@ use bookworm_domain::events::ShopEvent;
 use bookworm_domain::ids::{BookId, OrderId, UserId};
 use bookworm_domain::orders::{Order, OrderStatus};
 use bookworm_domain::ports::{Claim, CoPurchaseStore, Deduplicator};
-use bookworm_embedded::{EmbeddedCatalog, EmbeddedCoPurchases, EmbeddedFigures, EmbeddedShop, seed};
+use bookworm_embedded::{EmbeddedShop, seed};
+use common::World;
 use stats::copurchases::CONSUMER;
 use stats::{Outcome, Stats};
 
-struct World {
-    shop: Arc<EmbeddedShop>,
-    figures: EmbeddedFigures,
-    catalog: EmbeddedCatalog,
-    co_purchases: EmbeddedCoPurchases,
-}
-
 impl World {
-    fn new() -> Self {
-        let shop = Arc::new(EmbeddedShop::in_memory().unwrap());
-        let figures = EmbeddedFigures::open(shop.clone()).unwrap();
-        let co_purchases = EmbeddedCoPurchases::open(shop.clone()).unwrap();
-        Self { shop, figures, catalog: EmbeddedCatalog::in_memory().unwrap(), co_purchases }
-    }
-
-    fn stats(&self) -> Stats<'_> {
-        Stats {
-            figures: &self.figures,
-            orders: self.shop.as_ref(),
-            books: &self.catalog,
-            dedupe: self.shop.as_ref(),
-            co_purchases: &self.co_purchases,
-        }
-    }
-
     /// An order of `books` (one line each), stored, and its checkout event.
     async fn placed(&self, books: &[BookId]) -> (Order, ShopEvent) {
         let mut order = seed::sample_order().unwrap();

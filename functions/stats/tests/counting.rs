@@ -1,7 +1,8 @@
 //! The stats consumer on the embedded stores: every order event counted once whatever is
 //! delivered twice, whatever crashes where; books counted as the catalog has them.
 
-use std::sync::Arc;
+mod common;
+
 use std::time::Duration;
 
 use aws_lambda_events::dynamodb::Event;
@@ -11,35 +12,12 @@ use bookworm_domain::figures::{Day, DayRange, OrderFact, Recorded, Tally, record
 use bookworm_domain::ids::{OrderId, UserId};
 use bookworm_domain::orders::{Order, OrderStatus};
 use bookworm_domain::ports::{BookReader, CatalogWriter, Claim, Deduplicator, FigureReader, FigureRecorder};
-use bookworm_embedded::{EmbeddedCatalog, EmbeddedCoPurchases, EmbeddedFigures, EmbeddedShop, seed};
+use bookworm_embedded::seed;
+use common::World;
 use serde_json::json;
-use stats::{CONSUMER, Outcome, Stats};
-
-struct World {
-    shop: Arc<EmbeddedShop>,
-    figures: EmbeddedFigures,
-    catalog: EmbeddedCatalog,
-    co_purchases: EmbeddedCoPurchases,
-}
+use stats::{CONSUMER, Outcome};
 
 impl World {
-    fn new() -> Self {
-        let shop = Arc::new(EmbeddedShop::in_memory().unwrap());
-        let figures = EmbeddedFigures::open(shop.clone()).unwrap();
-        let co_purchases = EmbeddedCoPurchases::open(shop.clone()).unwrap();
-        Self { shop, figures, catalog: EmbeddedCatalog::in_memory().unwrap(), co_purchases }
-    }
-
-    fn stats(&self) -> Stats<'_> {
-        Stats {
-            figures: &self.figures,
-            orders: self.shop.as_ref(),
-            books: &self.catalog,
-            dedupe: self.shop.as_ref(),
-            co_purchases: &self.co_purchases,
-        }
-    }
-
     /// An order of `buyer` for `cents`, stored, and its checkout event.
     async fn placed(&self, buyer: &str, cents: u64) -> (Order, ShopEvent) {
         let mut order = seed::sample_order().unwrap();

@@ -7,12 +7,12 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use bookworm_domain::Error;
 use bookworm_domain::copurchase::{PartnerKey, Partners};
 use bookworm_domain::ports::CoPurchaseStore;
 
+use crate::per_user::put_versioned;
 use crate::{required_env, s, unavailable};
 
 /// What every co-purchase key begins with (the search function's read grant names it).
@@ -63,26 +63,9 @@ impl CoPurchaseStore for DynamoCoPurchases {
     }
 
     async fn save_partners(&self, partners: &Partners) -> Result<bool, Error> {
-        let Some(before) = partners.version.checked_sub(1) else { return Ok(false) };
         let mut item: HashMap<String, AttributeValue> =
             serde_dynamo::to_item(partners).map_err(|e| Error::unavailable("encode co-purchases", e))?;
         item.extend(key(partners.key()));
-        let put = self.client.put_item().table_name(&self.table).set_item(Some(item));
-        let put = if before == 0 {
-            put.condition_expression("attribute_not_exists(pk)")
-        } else {
-            put.condition_expression("#version = :before")
-                .expression_attribute_names("#version", "version")
-                .expression_attribute_values(":before", AttributeValue::N(before.to_string()))
-        };
-        match put.send().await {
-            Ok(_) => Ok(true),
-            Err(e)
-                if matches!(e.as_service_error(), Some(PutItemError::ConditionalCheckFailedException(_))) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(unavailable("save co-purchases", e)),
-        }
+        put_versioned(&self.client, &self.table, item, "pk", partners.version, "save co-purchases").await
     }
 }
