@@ -125,6 +125,21 @@ impl LocalStack {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// Checks out the caller's basket at `shop` with an idempotency `key`, expecting 201;
+    /// returns the order.
+    pub async fn checkout(&self, token: &str, shop: &str, key: &str) -> Value {
+        let response = self
+            .client
+            .post(self.url(&format!("/shops/{shop}/checkout")))
+            .bearer_auth(token)
+            .header("Idempotency-Key", key)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 201, "checkout");
+        response.json().await.expect("the order")
+    }
+
     /// GET, expecting `status`; returns the JSON body.
     pub async fn get_json(&self, path: &str, status: u16) -> Value {
         let response = self.get(path).await;

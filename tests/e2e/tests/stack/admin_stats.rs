@@ -62,16 +62,7 @@ async fn checkout(stack: &LocalStack, token: &str, key: &str) -> Value {
         )
         .await;
     assert_eq!(status, 200);
-    let response = stack
-        .client
-        .post(stack.url(&format!("/shops/{SHOP}/checkout")))
-        .bearer_auth(token)
-        .header("Idempotency-Key", key)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    response.json().await.unwrap()
+    stack.checkout(token, SHOP, key).await
 }
 
 fn cents(amount: &Value) -> i64 {

@@ -19,16 +19,7 @@ async fn checkout(stack: &LocalStack, token: &str, key: &str) -> Value {
     let path = format!("/shops/{SHOP}/basket/items/{}", book["id"].as_str().unwrap());
     let (status, _) = stack.call(token, "PUT", &path, Some(json!({"quantity": 1}))).await;
     assert_eq!(status, 200);
-    let response = stack
-        .client
-        .post(stack.url(&format!("/shops/{SHOP}/checkout")))
-        .bearer_auth(token)
-        .header("Idempotency-Key", key)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    response.json::<Value>().await.unwrap()["id"].clone()
+    stack.checkout(token, SHOP, key).await["id"].clone()
 }
 
 /// Every page of `path` (a query with `limit`), following the cursors: the ids in order.

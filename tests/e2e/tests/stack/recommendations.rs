@@ -32,16 +32,7 @@ async fn order(stack: &LocalStack, token: &str, books: &[&str], key: &str) -> Va
         let (status, body) = stack.call(token, "PUT", &path, Some(json!({"quantity": 1}))).await;
         assert_eq!(status, 200, "{body}");
     }
-    let response = stack
-        .client
-        .post(stack.url(&format!("/shops/{SHOP}/checkout")))
-        .bearer_auth(token)
-        .header("Idempotency-Key", key)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    response.json().await.unwrap()
+    stack.checkout(token, SHOP, key).await
 }
 
 /// `GET path` (with `token`, if any) until `check` holds (a few seconds at most: the counts
